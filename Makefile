@@ -1,0 +1,114 @@
+# minivisor: build, run and test.
+#   make            build the hypervisor (build/hypervisor.elf)
+#   make iso        build/hypervisor.iso (GRUB, multiboot2, demo guests)
+#   make run        boot the ISO headless: QEMU/KVM on an Intel host with nested
+#                   VMX, else Bochs; EMU=bochs|qemu|kvm forces one
+#   make test       host unit tests + integration tests under Bochs and QEMU
+#   make unit       host unit tests only
+#   make integration  integration tests only (T=name runs one)
+#   make bench      VM-exit round-trip benchmark under Bochs
+
+BUILD   := build
+CC      := gcc
+LD      := ld
+PYTHON  ?= python3
+V ?= 0
+Q := $(if $(filter 1,$(V)),,@)
+
+KERNEL_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror \
+    -ffreestanding -fno-builtin -fno-stack-protector -fno-pic -fno-pie \
+    -fno-tree-loop-distribute-patterns -fno-asynchronous-unwind-tables \
+    -mno-red-zone -mgeneral-regs-only -mcmodel=small -m64 \
+    -Iinclude -I.
+KERNEL_ASFLAGS := -Iinclude -I. -m64 -Wa,--noexecstack
+KERNEL_LDFLAGS := -nostdlib -n -T linker.ld -z max-page-size=0x1000 --no-warn-rwx-segments
+
+KERNEL_DIRS := boot lib drivers/hw drivers/virt mm vmx guest
+KERNEL_C    := $(foreach d,$(KERNEL_DIRS),$(wildcard $(d)/*.c))
+KERNEL_S    := $(foreach d,$(KERNEL_DIRS),$(wildcard $(d)/*.S))
+KERNEL_OBJS := $(patsubst %,$(BUILD)/kernel/%.o,$(KERNEL_C) $(KERNEL_S))
+KERNEL      := $(BUILD)/hypervisor.elf
+ISO         := $(BUILD)/hypervisor.iso
+
+.PHONY: all iso run test unit integration bench clean deps guests
+all: $(KERNEL)
+
+$(BUILD)/kernel/%.c.o: %.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	$(Q)$(CC) $(KERNEL_CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/kernel/%.S.o: %.S
+	@mkdir -p $(dir $@)
+	@echo "  AS      $<"
+	$(Q)$(CC) $(KERNEL_ASFLAGS) -MMD -MP -c $< -o $@
+
+$(KERNEL): $(KERNEL_OBJS) linker.ld
+	@echo "  LD      $@"
+	$(Q)$(LD) $(KERNEL_LDFLAGS) -o $@ $(KERNEL_OBJS)
+	@if command -v grub-file >/dev/null; then \
+	    grub-file --is-x86-multiboot2 $@ || { echo "$@: not a multiboot2 kernel"; rm -f $@; exit 1; }; \
+	fi
+
+# Models of devices and guest loaders must not reach VT-x internals.
+	@if grep -l 'vmcs_fields.h' drivers/virt/*.c guest/*.c 2>/dev/null; then \
+	    echo "drivers/virt and guest must not include vmx/vmcs_fields.h"; exit 1; fi
+
+-include $(KERNEL_OBJS:.o=.d)
+
+# ---- test guests (guest/tests) ----
+GUEST_ELFS :=
+-include guest/tests/guests.mk
+guests: $(GUEST_ELFS)
+
+# ---- ISO ----
+# ISO_CFG names a grub.cfg to use; the default is the demo in iso/grub.cfg.
+ISO_CFG ?= iso/grub.cfg
+ISO_EXTRA ?=
+iso: $(ISO)
+$(ISO): $(KERNEL) $(GUEST_ELFS) $(ISO_CFG) $(ISO_EXTRA) FORCE
+	@mkdir -p $(BUILD)/isoroot/boot/grub $(BUILD)/isoroot/guests
+	cp $(KERNEL) $(BUILD)/isoroot/boot/hypervisor.elf
+	cp $(ISO_CFG) $(BUILD)/isoroot/boot/grub/grub.cfg
+	$(if $(strip $(GUEST_ELFS) $(ISO_EXTRA)),cp $(GUEST_ELFS) $(ISO_EXTRA) $(BUILD)/isoroot/guests/)
+	grub-mkrescue -o $@ $(BUILD)/isoroot 2>$(BUILD)/grub-mkrescue.log || \
+	    { cat $(BUILD)/grub-mkrescue.log; exit 1; }
+FORCE:
+
+# ---- running ----
+EMU ?=
+run: deps iso
+	tests/run_emu.sh $(if $(EMU),$(EMU),auto) $(ISO)
+
+# ---- host unit tests (cmocka) ----
+UNIT_TESTS :=
+include $(wildcard tests/unit/*.mk)
+UNIT_CFLAGS := -std=gnu11 -DHV_HOST_TEST -Iinclude -I. -Wall -Wextra -Werror \
+    -fsanitize=address,undefined -fno-sanitize-recover=all -g -O1
+UNIT_BINS := $(addprefix $(BUILD)/unit/,$(UNIT_TESTS))
+
+$(BUILD)/unit/%: tests/unit/%.c FORCE
+	@mkdir -p $(dir $@)
+	@echo "  HOSTCC  $@"
+	$(Q)$(CC) $(UNIT_CFLAGS) -o $@ $< $($*_SRCS) -lcmocka
+
+unit: deps $(UNIT_BINS)
+	@fail=0; for t in $(UNIT_BINS); do \
+	    echo "== $$t"; $$t || fail=1; done; \
+	if [ $$fail = 0 ]; then echo "unit tests: all passed"; else echo "unit tests: FAILED"; exit 1; fi
+
+# ---- integration tests (Bochs, QEMU) ----
+T ?=
+integration: deps $(KERNEL) guests
+	$(PYTHON) tests/integration/run.py $(T)
+
+test: unit integration
+
+bench: deps $(KERNEL) guests
+	$(PYTHON) tests/integration/run.py --bench
+
+deps:
+	@tests/deps.sh
+
+clean:
+	rm -rf $(BUILD)

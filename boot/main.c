@@ -1,0 +1,112 @@
+/*
+ * kmain: the hypervisor's 64-bit C entry. Brings up the console, reads the
+ * multiboot2 information, sets up memory, probes VT-x and starts the
+ * guests; then stops the machine as the exit= boot option says.
+ */
+#include "boot/cpu.h"
+#include "boot/multiboot2.h"
+#include "boot/shutdown.h"
+#include "boot/x86.h"
+#include "drivers/hw/console.h"
+#include "mm/frames.h"
+#include "mm/paging.h"
+#include "vmx/vmx_probe.h"
+#include "vmx/hypervisor.h"
+#include <hv/cmdline.h>
+#include <hv/string.h>
+#include <hv/version.h>
+
+void kmain(uint32_t magic, uint64_t info_addr);
+
+static const char *mmap_type_name(uint32_t type)
+{
+    switch (type) {
+    case MB2_MMAP_AVAILABLE: return "usable";
+    case MB2_MMAP_ACPI:      return "ACPI reclaimable";
+    case MB2_MMAP_NVS:       return "ACPI NVS";
+    case MB2_MMAP_BADRAM:    return "bad RAM";
+    default:                 return "reserved";
+    }
+}
+
+static void report_memory(const struct boot_info *bi)
+{
+    uint64_t usable = 0;
+    for (unsigned i = 0; i < bi->nmmap; i++) {
+        const struct boot_mmap_entry *e = &bi->mmap[i];
+        pr_info("memory map: %#012llx-%#012llx %s\n", (unsigned long long)e->addr,
+                (unsigned long long)(e->addr + e->len - 1), mmap_type_name(e->type));
+        if (e->type == MB2_MMAP_AVAILABLE)
+            usable += e->len;
+    }
+    const struct pmm *p = frames_pmm();
+    uint64_t large, small;
+    paging_stats(&large, &small);
+    pr_info("memory: %llu KiB usable in %u map entries, %llu KiB free for guests "
+            "(%llu frames); host page tables map %llu 2M + %llu 4K pages\n",
+            (unsigned long long)(usable >> 10), bi->nmmap,
+            (unsigned long long)(p->free_frames * PAGE_SIZE >> 10),
+            (unsigned long long)p->free_frames, (unsigned long long)large,
+            (unsigned long long)small);
+}
+
+/* selftest=fault: touch an unmapped address to show the exception report. */
+static void selftest(const char *cmdline)
+{
+    char v[16];
+    if (!cmdline_get(cmdline, "selftest", v, sizeof(v)))
+        return;
+    if (!strcmp(v, "fault")) {
+        pr_info("selftest: reading unmapped address 0x40000000000\n");
+        volatile uint64_t *bad = (volatile uint64_t *)0x40000000000ULL;
+        (void)*bad;
+    } else if (!strcmp(v, "ud")) {
+        pr_info("selftest: executing UD2\n");
+        __asm__ volatile("ud2");
+    } else {
+        pr_warn("unknown selftest=%s (fault|ud)\n", v);
+    }
+}
+
+void kmain(uint32_t magic, uint64_t info_addr)
+{
+    console_init();
+    kprintf("\n");
+
+    if (magic != MB2_BOOTLOADER_MAGIC) {
+        pr_err("not started by a multiboot2 boot loader (EAX=%#x); stopping\n", magic);
+        halt_forever();
+    }
+
+    static struct boot_info bi;
+    char err[128];
+    if (mb2_parse((const void *)(uintptr_t)info_addr, info_addr, &bi, err, sizeof(err)) < 0) {
+        pr_err("%s; stopping\n", err);
+        halt_forever();
+    }
+    console_configure(bi.cmdline);
+    cpu_init_tables();
+    shutdown_init(bi.cmdline, &bi);
+
+    pr_info("%s %s: bare-metal VT-x hypervisor\n", HV_NAME, HV_VERSION);
+    pr_info("boot: loader \"%s\", command line \"%s\", %u module(s)\n",
+            bi.loader_name, bi.cmdline, bi.nmodules);
+    if (bi.modules_dropped)
+        pr_warn("boot: %u module(s) beyond the first %u ignored\n", bi.modules_dropped,
+                BOOT_MAX_MODULES);
+
+    frames_init(&bi);
+    if (paging_init(&bi) < 0) {
+        pr_err("out of memory building the host page tables\n");
+        machine_stop(STOP_FAILURE);
+    }
+    report_memory(&bi);
+    selftest(bi.cmdline);
+
+    struct vmx_caps caps;
+    if (vmx_probe(&caps) < 0)
+        machine_stop(STOP_FAILURE);
+
+    int rc = hypervisor_run(&caps, &bi);
+    machine_stop(rc == 0 ? STOP_SUCCESS : STOP_FAILURE);
+}

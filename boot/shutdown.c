@@ -1,0 +1,101 @@
+/*
+ * Machine stop methods (see boot/shutdown.h). ACPI: ACPI Specification,
+ * "PM1 Control Registers" and "\_S5 (S5 System State)"; when the firmware
+ * left the machine in legacy mode (SCI_EN clear), ACPI_ENABLE is written to
+ * SMI_CMD first ("ACPI Enable" in "Fixed ACPI Description Table").
+ */
+#include "boot/shutdown.h"
+#include "boot/acpi.h"
+#include "boot/multiboot2.h"
+#include "boot/x86.h"
+#include "drivers/hw/console.h"
+#include <hv/cmdline.h>
+#include <hv/string.h>
+
+enum exit_method { EXIT_ACPI, EXIT_BOCHS, EXIT_QEMU, EXIT_HALT };
+
+static enum exit_method method = EXIT_ACPI;
+static bool acpi_ok;
+static struct acpi_s5 s5;
+
+
+/* Physical memory is mapped 1:1 for RAM, ACPI memory and the first MiB. */
+static const void *map_phys(void *opaque, uint64_t pa, size_t len)
+{
+    (void)opaque;
+    (void)len;
+    return (const void *)(uintptr_t)pa;
+}
+
+void shutdown_init(const char *cmdline, const struct boot_info *bi)
+{
+    char v[16];
+    if (cmdline_get(cmdline, "exit", v, sizeof(v))) {
+        if (!strcmp(v, "acpi")) method = EXIT_ACPI;
+        else if (!strcmp(v, "bochs")) method = EXIT_BOCHS;
+        else if (!strcmp(v, "qemu")) method = EXIT_QEMU;
+        else if (!strcmp(v, "halt")) method = EXIT_HALT;
+        else pr_warn("unknown exit=%s (acpi|bochs|qemu|halt); using acpi\n", v);
+    }
+    if (method != EXIT_ACPI)
+        return;
+
+    char err[128];
+    uint64_t rsdp_pa = 0;
+    const void *rsdp = bi->rsdp;
+    size_t rsdp_len = bi->rsdp_len;
+    if (!rsdp && acpi_find_rsdp(map_phys, NULL, &rsdp_pa, &rsdp_len) == 0)
+        rsdp = map_phys(NULL, rsdp_pa, rsdp_len);
+    if (!rsdp) {
+        pr_warn("ACPI: no RSDP found; exit=acpi will halt instead\n");
+        return;
+    }
+    if (acpi_parse_s5(rsdp, rsdp_len, map_phys, NULL, &s5, err, sizeof(err)) < 0) {
+        pr_warn("ACPI: %s; exit=acpi will halt instead\n", err);
+        return;
+    }
+    acpi_ok = true;
+    pr_debug("ACPI: PM1a_CNT %#x PM1b_CNT %#x SLP_TYPa %u SLP_TYPb %u\n",
+             s5.pm1a_cnt, s5.pm1b_cnt, s5.slp_typa, s5.slp_typb);
+}
+
+static void acpi_power_off(void)
+{
+    if (!(inw(s5.pm1a_cnt) & ACPI_PM1_CNT_SCI_EN) && s5.smi_cmd && s5.acpi_enable) {
+        outb((uint16_t)s5.smi_cmd, s5.acpi_enable);
+        for (int i = 0; i < 1000000 && !(inw(s5.pm1a_cnt) & ACPI_PM1_CNT_SCI_EN); i++)
+            pause();
+    }
+    outw(s5.pm1a_cnt, acpi_pm1_cnt_s5(s5.slp_typa));
+    if (s5.pm1b_cnt)
+        outw(s5.pm1b_cnt, acpi_pm1_cnt_s5(s5.slp_typb));
+    for (int i = 0; i < 1000000; i++)      /* give the chipset time to cut power */
+        pause();
+}
+
+void machine_stop(enum stop_status status)
+{
+    static const char *const how[] = { "acpi", "bochs", "qemu", "halt" };
+    cli();
+    kprintf("[hv:info] stopping the machine (%s, exit=%s)\n",
+            status == STOP_SUCCESS ? "success" : "failure", how[method]);
+
+    switch (method) {
+    case EXIT_ACPI:
+        if (acpi_ok)
+            acpi_power_off();
+        kprintf("[hv:info] ACPI power-off did not happen; halting\n");
+        break;
+    case EXIT_BOCHS:
+        for (const char *p = "Shutdown"; *p; p++)
+            outb(BOCHS_SHUTDOWN_PORT, (uint8_t)*p);
+        break;
+    case EXIT_QEMU:
+        outl(QEMU_DEBUG_EXIT_PORT,
+             status == STOP_SUCCESS ? QEMU_EXIT_VALUE_SUCCESS : QEMU_EXIT_VALUE_FAILURE);
+        break;
+    case EXIT_HALT:
+        break;
+    }
+    halt_forever();
+}

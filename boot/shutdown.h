@@ -1,0 +1,30 @@
+/*
+ * Stopping the machine at the end of a run or on a fatal error, the way the
+ * boot option exit=acpi|bochs|qemu|halt says (default acpi, falling back
+ * to halt):
+ *   acpi  - ACPI S5 soft-off through the FADT's PM1 control registers
+ *   bochs - Bochs' shutdown port 0x8900
+ *   qemu  - QEMU's isa-debug-exit port 0xF4 (iobase=0xf4,iosize=0x04);
+ *           QEMU's exit status is (value << 1) | 1: 33 success, 35 failure
+ *   halt  - interrupts off, halt forever
+ */
+#ifndef BOOT_SHUTDOWN_H
+#define BOOT_SHUTDOWN_H
+
+#include <hv/types.h>
+
+struct boot_info;
+
+enum stop_status { STOP_SUCCESS = 0, STOP_FAILURE = 1 };
+
+#define QEMU_DEBUG_EXIT_PORT     0xF4
+#define QEMU_EXIT_VALUE_SUCCESS  0x10   /* QEMU exits with 33 */
+#define QEMU_EXIT_VALUE_FAILURE  0x11   /* QEMU exits with 35 */
+#define BOCHS_SHUTDOWN_PORT      0x8900
+
+/* Read exit= and find the ACPI S5 registers (when exit=acpi). */
+void shutdown_init(const char *cmdline, const struct boot_info *bi);
+/* Print the final line and stop the machine; never returns. */
+__noreturn void machine_stop(enum stop_status status);
+
+#endif

@@ -1,0 +1,29 @@
+/*
+ * The hypervisor console: COM1, the 0xE9 debug port, or both. Whole lines
+ * are written at once, so lines from the hypervisor and its guests never
+ * interleave inside a line.
+ */
+#ifndef DRIVERS_HW_CONSOLE_H
+#define DRIVERS_HW_CONSOLE_H
+
+#include <hv/types.h>
+#include <hv/log.h>
+
+enum console_sink { CONSOLE_COM1 = 1, CONSOLE_E9 = 2, CONSOLE_BOTH = 3 };
+
+/* Probe COM1; until console_configure runs, output goes to COM1 if present,
+ * else to port 0xE9. */
+void console_init(void);
+/* Apply the boot options console=com1|e9|both and loglevel=err|warn|info|debug
+ * (or 0-3). Unknown values are reported and ignored. */
+void console_configure(const char *cmdline);
+bool console_has_com1(void);
+
+void console_write(const char *s, size_t len);
+void console_puts(const char *s);
+/* printf to the console without a level prefix. */
+void kprintf(const char *fmt, ...) __printf(1, 2);
+
+enum log_level console_log_level(void);
+
+#endif

@@ -1,0 +1,64 @@
+/*
+ * hello: a demo guest for `make run`. Prints what it learns about itself:
+ * its name (from name= on its command line), its RAM (from the multiboot
+ * memory fields) and the hypervisor's CPUID signature. Checks that it was
+ * entered as a multiboot kernel and that the signature is minivisor's.
+ */
+#include "guest.h"
+
+#define CPUID_HV_BASE     0x40000000u
+#define EXPECTED_SIGNATURE "MiniVisorVMM"
+#define NAME_MAX_LEN      32
+
+/* Copies the value of "name=" from cmdline into out (or "?" if none). */
+static void find_name(const char *cmdline, char *out, size_t size)
+{
+    const char *p = cmdline;
+    size_t n = 0;
+
+    while (*p && strncmp(p, "name=", 5) != 0)
+        p++;
+    if (*p) {
+        p += 5;
+        while (p[n] && p[n] != ' ' && n + 1 < size) {
+            out[n] = p[n];
+            n++;
+        }
+    }
+    if (n == 0)
+        out[n++] = '?';
+    out[n] = '\0';
+}
+
+int main(uint32_t magic, struct mb1_info *info)
+{
+    char name[NAME_MAX_LEN];
+    const char *cmdline = "";
+
+    test_begin("hello");
+    if (magic == MB1_BOOTLOADER_MAGIC && (info->flags & MB1_INFO_CMDLINE))
+        cmdline = (const char *)(uintptr_t)info->cmdline;
+    find_name(cmdline, name, sizeof(name));
+
+    note("hello, world! I am guest '%s', a multiboot kernel at 0x%08x", name,
+         (uint32_t)(uintptr_t)__image_start);
+    note("my command line is '%s'", cmdline);
+    if (magic == MB1_BOOTLOADER_MAGIC && (info->flags & MB1_INFO_MEMORY)) {
+        uint32_t ram_kib = 1024 + info->mem_upper;
+        note("I have %u MiB of RAM (mem_lower %u KiB, mem_upper %u KiB)",
+             ram_kib / 1024, info->mem_lower, info->mem_upper);
+    }
+
+    struct cpuid_regs r = cpuid(CPUID_HV_BASE, 0);
+    char sig[13];
+    memcpy(sig + 0, &r.ebx, 4);
+    memcpy(sig + 4, &r.ecx, 4);
+    memcpy(sig + 8, &r.edx, 4);
+    sig[12] = '\0';
+    note("my hypervisor says it is '%s'", sig);
+
+    check_eq("multiboot magic in EAX", magic, MB1_BOOTLOADER_MAGIC);
+    check(memcmp(sig, EXPECTED_SIGNATURE, 12) == 0,
+          "hypervisor signature '%s', expected '%s'", sig, EXPECTED_SIGNATURE);
+    return test_end();
+}

@@ -1,0 +1,16 @@
+/*
+ * The few string and memory functions the test guests use. The compiler
+ * may also call memset/memcpy itself (e.g. to zero a large local array).
+ */
+#ifndef GUEST_LIB_STR_H
+#define GUEST_LIB_STR_H
+
+#include <stddef.h>
+
+void *memset(void *dst, int c, size_t n);
+void *memcpy(void *dst, const void *src, size_t n);
+int memcmp(const void *a, const void *b, size_t n);
+size_t strlen(const char *s);
+int strncmp(const char *a, const char *b, size_t n);
+
+#endif

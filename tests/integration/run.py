@@ -1,0 +1,252 @@
+#!/usr/bin/env python3
+"""Integration tests: boot the real hypervisor ISO under an emulator and
+check what it prints on COM1, line by line.
+
+Each tests/integration/*.test file describes one boot:
+
+    # free text
+    emu: bochs | qemu         emulator (default bochs; qemu = TCG, no VT-x)
+    boot: OPTIONS             hypervisor command line (default: exit=bochs
+                              under Bochs, exit=qemu under QEMU)
+    module: FILE ARGS...      a module2 line: build/guests/FILE as /guests/FILE
+    timeout: SECONDS          wall-clock bound (default 180)
+    megs: N                   emulated RAM (default 512)
+    ips: N                    Bochs instructions per emulated second
+    expect: TEXT              a line containing TEXT, after the previous expect
+    expect-re: REGEX          a line matching REGEX, after the previous expect
+    reject: TEXT              no line may contain TEXT
+    exit-code: N              QEMU's exit status must be N
+    bench: yes                a benchmark: run only by `make bench`
+
+Usage: run.py [NAME...] [--bench] [-j N]
+"""
+import concurrent.futures
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+BUILD = os.path.join(ROOT, "build")
+TESTDIR = os.path.join(ROOT, "tests", "integration")
+
+
+class Test:
+    def __init__(self, path):
+        self.name = os.path.splitext(os.path.basename(path))[0]
+        self.emu = "bochs"
+        self.boot = None
+        self.modules = []
+        self.timeout = 180
+        self.megs = 512
+        self.ips = 50000000
+        self.checks = []        # (kind, text)
+        self.rejects = []
+        self.exit_code = None
+        self.bench = False
+        self.extra_files = []
+        with open(path) as f:
+            for lineno, line in enumerate(f, 1):
+                line = line.rstrip("\n")
+                if not line.strip() or line.lstrip().startswith("#"):
+                    continue
+                key, _, val = line.partition(":")
+                key, val = key.strip(), val.strip()
+                if key == "emu":
+                    self.emu = val
+                elif key == "boot":
+                    self.boot = val
+                elif key == "module":
+                    self.modules.append(val)
+                elif key == "file":
+                    self.extra_files.append(val)
+                elif key == "timeout":
+                    self.timeout = int(val)
+                elif key == "megs":
+                    self.megs = int(val)
+                elif key == "ips":
+                    self.ips = int(val)
+                elif key in ("expect", "expect-re"):
+                    self.checks.append((key, val))
+                elif key == "reject":
+                    self.rejects.append(val)
+                elif key == "exit-code":
+                    self.exit_code = int(val)
+                elif key == "bench":
+                    self.bench = val == "yes"
+                else:
+                    raise SystemExit(f"{path}:{lineno}: unknown key {key!r}")
+        if self.boot is None:
+            self.boot = "exit=bochs" if self.emu == "bochs" else "exit=qemu"
+
+
+def make_iso(t, workdir):
+    root = os.path.join(workdir, "isoroot")
+    shutil.rmtree(root, ignore_errors=True)
+    os.makedirs(os.path.join(root, "boot", "grub"))
+    os.makedirs(os.path.join(root, "guests"))
+    shutil.copy(os.path.join(BUILD, "hypervisor.elf"), os.path.join(root, "boot"))
+    lines = [
+        "serial --unit=0 --speed=115200",
+        "terminal_input serial",
+        "terminal_output serial",
+        "set timeout=0",
+        f'menuentry "{t.name}" {{',
+        f"    multiboot2 /boot/hypervisor.elf {t.boot}",
+    ]
+    for m in t.modules:
+        fname, _, args = m.partition(" ")
+        src = os.path.join(BUILD, "guests", fname)
+        if not os.path.exists(src):
+            src = os.path.join(ROOT, fname)
+        shutil.copy(src, os.path.join(root, "guests", os.path.basename(fname)))
+        lines.append(f"    module2 /guests/{os.path.basename(fname)} {args}".rstrip())
+    lines += ["    boot", "}"]
+    with open(os.path.join(root, "boot", "grub", "grub.cfg"), "w") as f:
+        f.write("\n".join(lines) + "\n")
+    iso = os.path.join(workdir, "test.iso")
+    r = subprocess.run(["grub-mkrescue", "-o", iso, root], capture_output=True, text=True)
+    if r.returncode != 0:
+        raise RuntimeError("grub-mkrescue failed:\n" + r.stderr)
+    return iso
+
+
+def run_bochs(t, workdir, iso, serial):
+    with open(os.path.join(ROOT, "tests", "bochsrc.in")) as f:
+        rc = f.read()
+    subst = {"@MEGS@": str(t.megs), "@IPS@": str(t.ips), "@ISO@": iso,
+             "@COM1_MODE@": "file", "@COM1_DEV@": serial,
+             "@LOG@": os.path.join(workdir, "bochs.log"),
+             "@TIME0@": "946684800"}     # fixed start time: reproducible runs
+    for k, v in subst.items():
+        rc = rc.replace(k, v)
+    bochsrc = os.path.join(workdir, "bochsrc")
+    with open(bochsrc, "w") as f:
+        f.write(rc)
+    cmds = os.path.join(workdir, "bochs-commands")
+    with open(cmds, "w") as f:
+        f.write("c\nquit\n")
+    env = dict(os.environ, TERM="dumb")
+    with open(os.path.join(workdir, "bochs.out"), "w") as out:
+        p = subprocess.Popen(["bochs", "-q", "-f", bochsrc, "-rc", cmds],
+                             stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
+                             env=env, cwd=workdir, start_new_session=True)
+        return wait(p, t.timeout)
+
+
+def run_qemu(t, workdir, iso, serial):
+    cmd = ["qemu-system-x86_64", "-accel", "tcg", "-cpu", "max", "-m", str(t.megs),
+           "-display", "none", "-no-reboot", "-serial", f"file:{serial}",
+           "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04", "-cdrom", iso]
+    with open(os.path.join(workdir, "qemu.out"), "w") as out:
+        p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=out,
+                             stderr=subprocess.STDOUT, start_new_session=True)
+        return wait(p, t.timeout)
+
+
+def wait(p, timeout):
+    try:
+        return p.wait(timeout=timeout), False
+    except subprocess.TimeoutExpired:
+        os.killpg(p.pid, signal.SIGKILL)
+        p.wait()
+        return None, True
+
+
+def check(t, log, status, timed_out):
+    lines = log.splitlines()
+    errors = []
+    pos = 0
+    for kind, text in t.checks:
+        found = None
+        for i in range(pos, len(lines)):
+            if (kind == "expect" and text in lines[i]) or \
+               (kind == "expect-re" and re.search(text, lines[i])):
+                found = i
+                break
+        if found is None:
+            errors.append(f"missing (in order): {kind}: {text}")
+            break
+        pos = found + 1
+    for text in t.rejects:
+        for l in lines:
+            if text in l:
+                errors.append(f"unexpected line: {l.strip()}")
+                break
+    if timed_out:
+        errors.append(f"timed out after {t.timeout} s")
+    if t.exit_code is not None and status != t.exit_code:
+        errors.append(f"exit status {status}, expected {t.exit_code}")
+    return errors
+
+
+def run_one(t):
+    workdir = os.path.join(BUILD, "itest", t.name)
+    os.makedirs(workdir, exist_ok=True)
+    serial = os.path.join(workdir, "serial.log")
+    if os.path.exists(serial):
+        os.remove(serial)
+    start = time.time()
+    try:
+        iso = make_iso(t, workdir)
+        runner = run_bochs if t.emu == "bochs" else run_qemu
+        status, timed_out = runner(t, workdir, iso, serial)
+    except Exception as e:  # noqa: BLE001 - report any set-up failure as a test failure
+        return t, [f"could not run: {e}"], "", 0.0
+    log = ""
+    if os.path.exists(serial):
+        with open(serial, errors="replace") as f:
+            log = f.read().replace("\r", "")
+    return t, check(t, log, status, timed_out), log, time.time() - start
+
+
+def main(argv):
+    bench = "--bench" in argv
+    jobs = 2
+    names = []
+    i = 0
+    while i < len(argv):
+        a = argv[i]
+        if a == "-j":
+            jobs = int(argv[i + 1])
+            i += 1
+        elif a != "--bench":
+            names.append(a)
+        i += 1
+    tests = [Test(os.path.join(TESTDIR, f)) for f in sorted(os.listdir(TESTDIR))
+             if f.endswith(".test")]
+    if names:
+        tests = [t for t in tests if t.name in names]
+    else:
+        tests = [t for t in tests if t.bench == bench]
+    if not tests:
+        print("no tests selected")
+        return 1
+    failed = []
+    with concurrent.futures.ThreadPoolExecutor(max_workers=jobs) as ex:
+        for t, errors, log, secs in ex.map(run_one, tests):
+            if errors:
+                failed.append(t.name)
+                print(f"FAIL {t.name} ({secs:.1f} s)")
+                for e in errors:
+                    print(f"     {e}")
+                tail = log.splitlines()[-40:]
+                print(f"     --- last {len(tail)} lines of the serial log "
+                      f"(build/itest/{t.name}/serial.log) ---")
+                for l in tail:
+                    print(f"     | {l}")
+            else:
+                print(f"PASS {t.name} ({secs:.1f} s)")
+                if t.bench:
+                    for l in log.splitlines():
+                        if "bench" in l:
+                            print(f"     {l.strip()}")
+    print(f"integration: {len(tests) - len(failed)} passed, {len(failed)} failed")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

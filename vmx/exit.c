@@ -1,0 +1,129 @@
+/*
+ * The VM-exit dispatcher: a table indexed by basic exit reason (SDM Vol. 3D,
+ * Appendix C). Reasons without a handler stop the guest with a report; the
+ * hypervisor and the other guests go on.
+ */
+#include "vmx/exit.h"
+#include "vmx/vmcs.h"
+#include <hv/log.h>
+
+static const exit_handler_fn exit_handlers[EXIT_REASON_MAX] = {
+    [EXIT_REASON_EXCEPTION_NMI]       = exit_exception_nmi,
+    [EXIT_REASON_EXTERNAL_INTERRUPT]  = exit_external_interrupt,
+    [EXIT_REASON_TRIPLE_FAULT]        = exit_triple_fault,
+    [EXIT_REASON_INTERRUPT_WINDOW]    = exit_interrupt_window,
+    [EXIT_REASON_CPUID]               = exit_cpuid,
+    [EXIT_REASON_GETSEC]              = exit_ud_instruction,
+    [EXIT_REASON_HLT]                 = exit_hlt,
+    [EXIT_REASON_INVD]                = exit_invd,
+    [EXIT_REASON_RDPMC]               = exit_gp_instruction,
+    [EXIT_REASON_VMCALL]              = exit_vmcall,
+    [EXIT_REASON_VMCLEAR]             = exit_vmx_instruction,
+    [EXIT_REASON_VMLAUNCH]            = exit_vmx_instruction,
+    [EXIT_REASON_VMPTRLD]             = exit_vmx_instruction,
+    [EXIT_REASON_VMPTRST]             = exit_vmx_instruction,
+    [EXIT_REASON_VMREAD]              = exit_vmx_instruction,
+    [EXIT_REASON_VMRESUME]            = exit_vmx_instruction,
+    [EXIT_REASON_VMWRITE]             = exit_vmx_instruction,
+    [EXIT_REASON_VMXOFF]              = exit_vmx_instruction,
+    [EXIT_REASON_VMXON]               = exit_vmx_instruction,
+    [EXIT_REASON_CR_ACCESS]           = exit_cr_access,
+    [EXIT_REASON_IO_INSTRUCTION]      = exit_io_instruction,
+    [EXIT_REASON_RDMSR]               = exit_rdmsr,
+    [EXIT_REASON_WRMSR]               = exit_wrmsr,
+    [EXIT_REASON_INVALID_GUEST_STATE] = exit_invalid_guest_state,
+    [EXIT_REASON_MWAIT]               = exit_ud_instruction,
+    [EXIT_REASON_MONITOR]             = exit_ud_instruction,
+    [EXIT_REASON_EPT_VIOLATION]       = exit_ept_violation,
+    [EXIT_REASON_EPT_MISCONFIG]       = exit_ept_misconfig,
+    [EXIT_REASON_INVEPT]              = exit_vmx_instruction,
+    [EXIT_REASON_PREEMPTION_TIMER]    = exit_preemption_timer,
+    [EXIT_REASON_INVVPID]             = exit_vmx_instruction,
+    [EXIT_REASON_WBINVD]              = exit_invd,
+    [EXIT_REASON_XSETBV]              = exit_xsetbv,
+    [EXIT_REASON_VMFUNC]              = exit_ud_instruction,
+};
+
+static const char *const exit_names[EXIT_REASON_MAX] = {
+    [0] = "EXCEPTION_NMI", [1] = "EXTERNAL_INTERRUPT", [2] = "TRIPLE_FAULT",
+    [3] = "INIT_SIGNAL", [4] = "SIPI", [5] = "IO_SMI", [6] = "OTHER_SMI",
+    [7] = "INTERRUPT_WINDOW", [8] = "NMI_WINDOW", [9] = "TASK_SWITCH", [10] = "CPUID",
+    [11] = "GETSEC", [12] = "HLT", [13] = "INVD", [14] = "INVLPG", [15] = "RDPMC",
+    [16] = "RDTSC", [17] = "RSM", [18] = "VMCALL", [19] = "VMCLEAR", [20] = "VMLAUNCH",
+    [21] = "VMPTRLD", [22] = "VMPTRST", [23] = "VMREAD", [24] = "VMRESUME",
+    [25] = "VMWRITE", [26] = "VMXOFF", [27] = "VMXON", [28] = "CR_ACCESS",
+    [29] = "DR_ACCESS", [30] = "IO_INSTRUCTION", [31] = "RDMSR", [32] = "WRMSR",
+    [33] = "INVALID_GUEST_STATE", [34] = "MSR_LOADING", [36] = "MWAIT",
+    [37] = "MONITOR_TRAP_FLAG", [39] = "MONITOR", [40] = "PAUSE", [41] = "MACHINE_CHECK",
+    [43] = "TPR_BELOW_THRESHOLD", [44] = "APIC_ACCESS", [45] = "VIRTUALIZED_EOI",
+    [46] = "GDTR_IDTR", [47] = "LDTR_TR", [48] = "EPT_VIOLATION", [49] = "EPT_MISCONFIG",
+    [50] = "INVEPT", [51] = "RDTSCP", [52] = "PREEMPTION_TIMER", [53] = "INVVPID",
+    [54] = "WBINVD", [55] = "XSETBV", [56] = "APIC_WRITE", [57] = "RDRAND",
+    [58] = "INVPCID", [59] = "VMFUNC", [60] = "ENCLS", [61] = "RDSEED", [62] = "PML_FULL",
+    [63] = "XSAVES", [64] = "XRSTORS",
+};
+
+const char *exit_reason_name(unsigned reason)
+{
+    if (reason < EXIT_REASON_MAX && exit_names[reason])
+        return exit_names[reason];
+    return "unknown";
+}
+
+enum exit_action exit_dispatch(struct vcpu *v, uint32_t reason)
+{
+    unsigned basic = reason & EXIT_REASON_BASIC_MASK;
+    if (likely(basic < EXIT_REASON_MAX && exit_handlers[basic]))
+        return exit_handlers[basic](v);
+    return exit_stop_unhandled(v, basic);
+}
+
+enum exit_action exit_stop_unhandled(struct vcpu *v, unsigned reason)
+{
+    const uint64_t *g = v->regs.gpr;
+    pr_err("guest %s: unhandled VM exit %u (%s), qualification %#llx, RIP %#llx\n",
+           v->vm->name, reason, exit_reason_name(reason),
+           (unsigned long long)vmread(VMCS_EXIT_QUALIFICATION),
+           (unsigned long long)vmread(VMCS_GUEST_RIP));
+    pr_err("guest %s:   RAX %#llx RBX %#llx RCX %#llx RDX %#llx RSI %#llx RDI %#llx "
+           "RBP %#llx RSP %#llx\n", v->vm->name,
+           (unsigned long long)g[GPR_RAX], (unsigned long long)g[GPR_RBX],
+           (unsigned long long)g[GPR_RCX], (unsigned long long)g[GPR_RDX],
+           (unsigned long long)g[GPR_RSI], (unsigned long long)g[GPR_RDI],
+           (unsigned long long)g[GPR_RBP], (unsigned long long)vmread(VMCS_GUEST_RSP));
+    vm_stop(v->vm, VM_END_UNHANDLED_EXIT, 0, "unhandled VM exit %s", exit_reason_name(reason));
+    return EXIT_STOP_VM;
+}
+
+void vcpu_inject_exception(unsigned vector, bool has_error_code, uint32_t error_code)
+{
+    uint32_t info = INTR_INFO_VALID | INTR_TYPE_HARD_EXCEPTION | (vector & INTR_INFO_VECTOR_MASK);
+    if (has_error_code) {
+        info |= INTR_INFO_DELIVER_ERROR_CODE;
+        vmwrite(VMCS_VM_ENTRY_EXCEPTION_ERROR_CODE, error_code);
+    }
+    vmwrite(VMCS_VM_ENTRY_INTERRUPTION_INFO, info);
+}
+
+enum exit_action exit_invalid_guest_state(struct vcpu *v)
+{
+    pr_err("guest %s: VM entry failed: invalid guest state (exit qualification %#llx)\n",
+           v->vm->name, (unsigned long long)vmread(VMCS_EXIT_QUALIFICATION));
+    vmcs_dump(v);
+    vm_stop(v->vm, VM_END_ENTRY_FAILED, 0, "VM entry failed: invalid guest state");
+    return EXIT_STOP_VM;
+}
+
+enum exit_action exit_ud_instruction(struct vcpu *v)
+{
+    (void)v;
+    vcpu_inject_ud();
+    return EXIT_RESUME;
+}
+
+enum exit_action exit_gp_instruction(struct vcpu *v)
+{
+    (void)v;
+    vcpu_inject_gp();
+    return EXIT_RESUME;
+}

@@ -1,0 +1,71 @@
+/*
+ * VM-exit handling: the dispatch table (vmx/exit.c) and the handlers,
+ * grouped by concern in vmx/exit_*.c. A handler returns what the run loop
+ * does next.
+ */
+#ifndef VMX_EXIT_H
+#define VMX_EXIT_H
+
+#include "vmx/vm.h"
+#include "vmx/vmcs_fields.h"
+#include "vmx/vmx_insn.h"
+
+enum exit_action {
+    EXIT_RESUME,        /* enter the same guest again */
+    EXIT_YIELD,         /* let the scheduler pick the next guest */
+    EXIT_STOP_VM,       /* the guest has been stopped (vm_stop was called) */
+};
+
+typedef enum exit_action (*exit_handler_fn)(struct vcpu *v);
+
+/* Run one exit through the table. `reason` is the full exit-reason field. */
+enum exit_action exit_dispatch(struct vcpu *v, uint32_t reason);
+const char *exit_reason_name(unsigned basic_reason);
+
+/* Advance the guest's RIP past the instruction that exited, and drop
+ * blocking by STI / MOV SS, which ends with that instruction. */
+static inline void vcpu_skip_instruction(void)
+{
+    vmwrite(VMCS_GUEST_RIP, vmread(VMCS_GUEST_RIP) + vmread(VMCS_VM_EXIT_INSTRUCTION_LEN));
+    uint64_t intr = vmread(VMCS_GUEST_INTERRUPTIBILITY_STATE);
+    if (unlikely(intr & (INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS)))
+        vmwrite(VMCS_GUEST_INTERRUPTIBILITY_STATE,
+                intr & ~(uint64_t)(INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS));
+}
+
+/* Queue a hardware exception for the next VM entry (SDM Vol. 3C, "Event Injection"). */
+void vcpu_inject_exception(unsigned vector, bool has_error_code, uint32_t error_code);
+#define VECTOR_UD 6
+#define VECTOR_GP 13
+static inline void vcpu_inject_ud(void) { vcpu_inject_exception(VECTOR_UD, false, 0); }
+static inline void vcpu_inject_gp(void) { vcpu_inject_exception(VECTOR_GP, true, 0); }
+
+/* Stop the guest with a report of the exit (reason, qualification, RIP, registers). */
+enum exit_action exit_stop_unhandled(struct vcpu *v, unsigned reason);
+
+/* Handlers (one per basic exit reason they serve). */
+enum exit_action exit_exception_nmi(struct vcpu *v);
+enum exit_action exit_external_interrupt(struct vcpu *v);
+enum exit_action exit_triple_fault(struct vcpu *v);
+enum exit_action exit_interrupt_window(struct vcpu *v);
+enum exit_action exit_cpuid(struct vcpu *v);
+enum exit_action exit_hlt(struct vcpu *v);
+enum exit_action exit_invd(struct vcpu *v);
+enum exit_action exit_vmcall(struct vcpu *v);
+enum exit_action exit_vmx_instruction(struct vcpu *v);
+enum exit_action exit_cr_access(struct vcpu *v);
+enum exit_action exit_io_instruction(struct vcpu *v);
+enum exit_action exit_rdmsr(struct vcpu *v);
+enum exit_action exit_wrmsr(struct vcpu *v);
+enum exit_action exit_invalid_guest_state(struct vcpu *v);
+enum exit_action exit_ud_instruction(struct vcpu *v);
+enum exit_action exit_gp_instruction(struct vcpu *v);
+enum exit_action exit_ept_violation(struct vcpu *v);
+enum exit_action exit_ept_misconfig(struct vcpu *v);
+enum exit_action exit_preemption_timer(struct vcpu *v);
+enum exit_action exit_xsetbv(struct vcpu *v);
+
+/* Read guest memory at a guest-physical address (for hypercalls). */
+int vcpu_read_guest(struct vcpu *v, gpa_t gpa, void *buf, size_t len);
+
+#endif

@@ -1,0 +1,116 @@
+/*
+ * I/O instruction exits (SDM Vol. 3C, "Exit Qualification for I/O
+ * Instructions"): IN/OUT of 1, 2 and 4 bytes, and INS/OUTS with or
+ * without REP, routed by port to the devices on the VM's bus. Unclaimed
+ * ports read as all ones and drop writes; the first use of each is logged.
+ */
+#include "vmx/exit.h"
+#include "vmx/guest_access.h"
+#include "boot/msr.h"
+#include <hv/log.h>
+
+#define IO_QUAL_SIZE(q)    (((q) & 7) + 1)
+#define IO_QUAL_IN         BIT(3)
+#define IO_QUAL_STRING     BIT(4)
+#define IO_QUAL_REP        BIT(5)
+#define IO_QUAL_PORT(q)    ((uint16_t)((q) >> 16))
+#define IO_REP_BATCH       4096       /* iterations per exit; the rest re-exits */
+
+static void log_unknown_port(struct vm *vm, uint16_t port, bool in, unsigned size)
+{
+    if (vm->unknown_port_logged[port / 8] & (1u << (port % 8)))
+        return;
+    vm->unknown_port_logged[port / 8] |= (uint8_t)(1u << (port % 8));
+    pr_info("guest %s: %s of %u byte(s) at unemulated port %#x (%s)\n", vm->name,
+            in ? "read" : "write", size, port, in ? "reads all ones" : "dropped");
+}
+
+static enum exit_action string_io(struct vcpu *v, uint64_t q)
+{
+    struct vm *vm = v->vm;
+    struct emul_ctx ctx;
+    struct emul_regs regs;
+    guest_emul_ctx(v, &ctx, &regs);
+
+    unsigned size = IO_QUAL_SIZE(q);
+    uint16_t port = IO_QUAL_PORT(q);
+    bool in = q & IO_QUAL_IN, rep = q & IO_QUAL_REP;
+    unsigned asize = ctx.cpu_mode / 8;                  /* address size, no 0x67 support */
+    uint64_t amask = asize == 8 ? ~0ULL : (1ULL << (asize * 8)) - 1;
+    int idx = in ? GPR_RDI : GPR_RSI;
+    uint64_t seg_base = in ? ctx.es_base : ctx.ds_base; /* OUTS segment overrides: not honoured */
+    int64_t step = (regs.rflags & RFLAGS_DF) ? -(int64_t)size : (int64_t)size;
+    uint64_t count = rep ? (regs.gpr[GPR_RCX] & amask) : 1;
+    bool unknown = false;
+
+    for (unsigned n = 0; count && n < IO_REP_BATCH; n++) {
+        uint64_t lin = seg_base + (regs.gpr[idx] & amask);
+        gpa_t gpa;
+        uint64_t val = 0;
+        if (emul_gva_to_gpa(&ctx, ctx.cpu_mode == 64 ? lin : (uint32_t)lin, &gpa) < 0) {
+            vm_stop(vm, VM_END_EMULATION_FAILED, 0,
+                    "string I/O at port %#x: linear address %#llx is not mapped",
+                    port, (unsigned long long)lin);
+            return EXIT_STOP_VM;
+        }
+        if (in) {
+            unknown |= io_bus_port_read(&vm->bus, port, size, &val) < 0;
+            if (ctx.ops->write_mem(vm, gpa, size, val) < 0)
+                goto bad_mem;
+        } else {
+            if (ctx.ops->read_mem(vm, gpa, size, &val) < 0)
+                goto bad_mem;
+            unknown |= io_bus_port_write(&vm->bus, port, size, val) < 0;
+        }
+        regs.gpr[idx] = (regs.gpr[idx] & ~amask) | ((regs.gpr[idx] + (uint64_t)step) & amask);
+        count--;
+        if (rep)
+            regs.gpr[GPR_RCX] = (regs.gpr[GPR_RCX] & ~amask) | (count & amask);
+        continue;
+bad_mem:
+        vm_stop(vm, VM_END_BAD_ACCESS, 0,
+                "string I/O at port %#x: guest-physical address %#llx is not RAM",
+                port, (unsigned long long)gpa);
+        return EXIT_STOP_VM;
+    }
+    if (unknown)
+        log_unknown_port(vm, port, in, size);
+    v->regs.gpr[idx] = regs.gpr[idx];
+    v->regs.gpr[GPR_RCX] = regs.gpr[GPR_RCX];
+    if (count == 0)
+        vcpu_skip_instruction();                        /* else the instruction runs again */
+    return EXIT_RESUME;
+}
+
+enum exit_action exit_io_instruction(struct vcpu *v)
+{
+    uint64_t q = vmread(VMCS_EXIT_QUALIFICATION);
+    if (unlikely(q & IO_QUAL_STRING))
+        return string_io(v, q);
+
+    struct vm *vm = v->vm;
+    unsigned size = IO_QUAL_SIZE(q);
+    uint16_t port = IO_QUAL_PORT(q);
+    uint64_t *rax = &v->regs.gpr[GPR_RAX];
+    int rc;
+
+    if (q & IO_QUAL_IN) {
+        uint64_t val;
+        rc = io_bus_port_read(&vm->bus, port, size, &val);
+        /* IN of 1 or 2 bytes keeps the rest of RAX; 4 bytes zero-extends. */
+        if (size == 4)
+            *rax = (uint32_t)val;
+        else if (size == 2)
+            *rax = (*rax & ~0xFFFFULL) | (val & 0xFFFF);
+        else
+            *rax = (*rax & ~0xFFULL) | (val & 0xFF);
+    } else {
+        rc = io_bus_port_write(&vm->bus, port, size, *rax & (size == 4 ? 0xFFFFFFFF : size == 2 ? 0xFFFF : 0xFF));
+    }
+    if (unlikely(rc < 0))
+        log_unknown_port(vm, port, q & IO_QUAL_IN, size);
+    if (vm->state == VM_STOPPED)                        /* e.g. the debug-exit port */
+        return EXIT_STOP_VM;
+    vcpu_skip_instruction();
+    return EXIT_RESUME;
+}

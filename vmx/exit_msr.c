@@ -1,0 +1,115 @@
+/*
+ * RDMSR/WRMSR exits (SDM Vol. 3C, "VM Exits Caused by Instructions" and
+ * Vol. 4 for the MSRs). The MSR bitmap (vmx/vm.c) lets the guest reach the
+ * MSRs the VMCS or a vCPU switch already keeps per guest; everything else
+ * exits here. MSRs a booting kernel touches are handled on purpose; any
+ * other raises #GP in the guest, as hardware does for an MSR it lacks.
+ */
+#include "vmx/exit.h"
+#include "vmx/vmcs.h"
+#include "boot/msr.h"
+#include "boot/x86.h"
+#include "mm/paging.h"
+
+#define APIC_BASE_BSP     BIT(8)
+#define APIC_BASE_ENABLE  BIT(11)
+#define MISC_ENABLE_FAST_STRINGS BIT(0)
+#define EFER_GUEST_BITS   (IA32_EFER_SCE | IA32_EFER_LME | IA32_EFER_NXE)
+
+/* Returns false for an MSR this hypervisor does not offer. */
+static bool msr_read(struct vcpu *v, uint32_t msr, uint64_t *val)
+{
+    switch (msr) {
+    case MSR_IA32_EFER:            *val = vmread(VMCS_GUEST_IA32_EFER); return true;
+    case MSR_IA32_APIC_BASE:       *val = v->msr_apic_base; return true;
+    case MSR_IA32_PAT:
+        *val = vmx_ctls.load_pat ? vmread(VMCS_GUEST_IA32_PAT) : v->msr_pat;
+        return true;
+    case MSR_IA32_MISC_ENABLE:     *val = v->msr_misc_enable; return true;
+    case MSR_IA32_PLATFORM_ID:
+    case MSR_IA32_BIOS_SIGN_ID:    /* no microcode revision to report */
+    case MSR_IA32_MCG_STATUS:
+        *val = 0;
+        return true;
+    case MSR_IA32_MCG_CAP:         *val = 0; return true;   /* no machine-check banks */
+    case MSR_IA32_TIME_STAMP_COUNTER: *val = rdtsc() + vmread(VMCS_TSC_OFFSET); return true;
+    case MSR_IA32_TSC_ADJUST:      *val = 0; return true;
+    default:
+        return false;
+    }
+}
+
+static bool msr_write(struct vcpu *v, uint32_t msr, uint64_t val)
+{
+    switch (msr) {
+    case MSR_IA32_EFER: {
+        uint64_t efer = vmread(VMCS_GUEST_IA32_EFER);
+        if (val & ~(EFER_GUEST_BITS | IA32_EFER_LMA))
+            return false;
+        /* LME may not change while paging is on (SDM Vol. 3A, "IA32_EFER"). */
+        if ((v->cr0_shadow & CR0_PG) && ((val ^ efer) & IA32_EFER_LME))
+            return false;
+        /* LMA is read-only: keep the current value. */
+        vmwrite(VMCS_GUEST_IA32_EFER, (val & EFER_GUEST_BITS) | (efer & IA32_EFER_LMA));
+        return true;
+    }
+    case MSR_IA32_APIC_BASE:
+        /* Only the enable bit is honoured; the base stays at the default. */
+        v->msr_apic_base = (v->msr_apic_base & ~APIC_BASE_ENABLE) | (val & APIC_BASE_ENABLE);
+        return true;
+    case MSR_IA32_PAT:
+        for (int i = 0; i < 8; i++) {             /* types 2 and 3 and >7 are reserved */
+            uint8_t t = (uint8_t)(val >> (8 * i));
+            if (t == 2 || t == 3 || t > 7)
+                return false;
+        }
+        if (vmx_ctls.load_pat)
+            vmwrite(VMCS_GUEST_IA32_PAT, val);
+        v->msr_pat = val;
+        return true;
+    case MSR_IA32_MISC_ENABLE:
+        v->msr_misc_enable = val;
+        return true;
+    case MSR_IA32_BIOS_SIGN_ID:                   /* writes precede a CPUID microcode query */
+    case MSR_IA32_MCG_STATUS:
+    case MSR_IA32_TIME_STAMP_COUNTER:             /* TSC writes are ignored for now */
+    case MSR_IA32_TSC_ADJUST:
+        return true;
+    default:
+        return false;
+    }
+}
+
+enum exit_action exit_rdmsr(struct vcpu *v)
+{
+    uint64_t *g = v->regs.gpr;
+    uint64_t val;
+    if (!msr_read(v, (uint32_t)g[GPR_RCX], &val)) {
+        vcpu_inject_gp();
+        return EXIT_RESUME;
+    }
+    g[GPR_RAX] = val & 0xFFFFFFFF;
+    g[GPR_RDX] = val >> 32;
+    vcpu_skip_instruction();
+    return EXIT_RESUME;
+}
+
+enum exit_action exit_wrmsr(struct vcpu *v)
+{
+    uint64_t *g = v->regs.gpr;
+    uint64_t val = ((g[GPR_RDX] & 0xFFFFFFFF) << 32) | (g[GPR_RAX] & 0xFFFFFFFF);
+    if (!msr_write(v, (uint32_t)g[GPR_RCX], val)) {
+        vcpu_inject_gp();
+        return EXIT_RESUME;
+    }
+    vcpu_skip_instruction();
+    return EXIT_RESUME;
+}
+
+/* Initial values of the MSRs kept per vCPU. */
+void vcpu_msrs_init(struct vcpu *v);
+void vcpu_msrs_init(struct vcpu *v)
+{
+    v->msr_apic_base = LAPIC_MMIO_BASE | APIC_BASE_ENABLE | (v->id == 0 ? APIC_BASE_BSP : 0);
+    v->msr_misc_enable = MISC_ENABLE_FAST_STRINGS;
+}

@@ -1,0 +1,76 @@
+/* See vmx/guest_access.h. */
+#include "vmx/guest_access.h"
+#include "vmx/vmx_insn.h"
+#include "boot/msr.h"
+#include <hv/errno.h>
+
+#define AR_L   BIT(13)     /* 64-bit code segment */
+#define AR_DB  BIT(14)     /* default operation size 32 */
+
+static int read_ram(void *opaque, gpa_t gpa, void *buf, size_t len)
+{
+    struct vm *vm = opaque;
+    return gmem_read(&vm->mem, gpa, buf, len) < 0 ? -HV_EFAULT : 0;
+}
+
+/* Data accesses: RAM if the address is RAM, else a device on the bus. */
+static int read_mem(void *opaque, gpa_t gpa, unsigned size, uint64_t *val)
+{
+    struct vm *vm = opaque;
+    if (gmem_contains(&vm->mem, gpa, size)) {
+        *val = 0;
+        return gmem_read(&vm->mem, gpa, val, size) < 0 ? -HV_EFAULT : 0;
+    }
+    return io_bus_mmio_read(&vm->bus, gpa, size, val) < 0 ? -HV_EFAULT : 0;
+}
+
+static int write_mem(void *opaque, gpa_t gpa, unsigned size, uint64_t val)
+{
+    struct vm *vm = opaque;
+    if (gmem_contains(&vm->mem, gpa, size))
+        return gmem_write(&vm->mem, gpa, &val, size) < 0 ? -HV_EFAULT : 0;
+    return io_bus_mmio_write(&vm->bus, gpa, size, val) < 0 ? -HV_EFAULT : 0;
+}
+
+static const struct emul_ops guest_ops = { read_ram, read_mem, write_mem };
+
+unsigned guest_cpu_mode(void)
+{
+    uint64_t ar = vmread(VMCS_GUEST_CS_ACCESS_RIGHTS);
+    if ((vmread(VMCS_GUEST_IA32_EFER) & IA32_EFER_LMA) && (ar & AR_L))
+        return 64;
+    return (ar & AR_DB) ? 32 : 16;
+}
+
+void guest_emul_ctx(struct vcpu *v, struct emul_ctx *ctx, struct emul_regs *regs)
+{
+    for (int i = 0; i < 16; i++)
+        regs->gpr[i] = v->regs.gpr[i];
+    regs->gpr[GPR_RSP] = vmread(VMCS_GUEST_RSP);
+    regs->rip = vmread(VMCS_GUEST_RIP);
+    regs->rflags = vmread(VMCS_GUEST_RFLAGS);
+
+    ctx->regs = regs;
+    ctx->cpu_mode = guest_cpu_mode();
+    ctx->cs_base = vmread(VMCS_GUEST_CS_BASE);
+    ctx->ds_base = vmread(VMCS_GUEST_DS_BASE);
+    ctx->es_base = vmread(VMCS_GUEST_ES_BASE);
+    ctx->ss_base = vmread(VMCS_GUEST_SS_BASE);
+    ctx->fs_base = vmread(VMCS_GUEST_FS_BASE);
+    ctx->gs_base = vmread(VMCS_GUEST_GS_BASE);
+    ctx->cr0 = vmread(VMCS_GUEST_CR0);
+    ctx->cr3 = vmread(VMCS_GUEST_CR3);
+    ctx->cr4 = vmread(VMCS_GUEST_CR4);
+    ctx->efer = vmread(VMCS_GUEST_IA32_EFER);
+    ctx->ops = &guest_ops;
+    ctx->opaque = v->vm;
+}
+
+void guest_regs_store(struct vcpu *v, const struct emul_regs *regs)
+{
+    for (int i = 0; i < 16; i++)
+        v->regs.gpr[i] = regs->gpr[i];
+    vmwrite(VMCS_GUEST_RSP, regs->gpr[GPR_RSP]);
+    vmwrite(VMCS_GUEST_RIP, regs->rip);
+    vmwrite(VMCS_GUEST_RFLAGS, regs->rflags);
+}

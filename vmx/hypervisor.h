@@ -1,0 +1,16 @@
+/*
+ * The hypervisor proper: turn VMX on, create a VM for every guest module,
+ * run them until all have stopped, print the summary.
+ */
+#ifndef VMX_HYPERVISOR_H
+#define VMX_HYPERVISOR_H
+
+#include "vmx/vmx_caps.h"
+
+struct boot_info;
+
+/* Returns 0 when every guest was started and has stopped (however it
+ * ended), negative when VMX could not be turned on. */
+int hypervisor_run(const struct vmx_caps *caps, const struct boot_info *bi);
+
+#endif

@@ -1,0 +1,168 @@
+/*
+ * The run loop: enter the guest, dispatch its exits, count them, until the
+ * slice ends (VMX-preemption timer, or the TSC check below for CPUs that do
+ * not save the timer across exits). Guest state the VMCS does not switch is
+ * switched here, only when a different vCPU runs than last time.
+ * SDM Vol. 3C, "VM Entries", "VM Exits"; Vol. 1, "Managing State Using the
+ * XSAVE Feature Set".
+ */
+#include "vmx/vcpu.h"
+#include "vmx/exit.h"
+#include "vmx/vmcs.h"
+#include "vmx/vmx_cpu.h"
+#include "vmx/vmx_entry.h"
+#include "boot/msr.h"
+#include "boot/x86.h"
+#include "mm/frames.h"
+#include <hv/errno.h>
+#include <hv/log.h>
+#include <hv/string.h>
+
+#define CPUID1_ECX_XSAVE   BIT(26)
+#define XCR0_X87           BIT(0)
+#define XCR0_SSE           BIT(1)
+#define FXSAVE_FCW_OFFSET      0
+#define FXSAVE_MXCSR_OFFSET    24
+#define FCW_DEFAULT            0x037F
+#define MXCSR_DEFAULT          0x1F80
+
+struct sched_params sched;
+
+static bool host_xsave;
+static uint64_t host_xcr0_full;      /* every component XSAVE can manage here */
+static struct vcpu *last_vcpu;       /* whose MSRs / FPU state the CPU holds */
+
+static inline void xsetbv(uint64_t v)
+{
+    __asm__ volatile("xsetbv" :: "a"((uint32_t)v), "d"((uint32_t)(v >> 32)), "c"(0));
+}
+
+void vcpu_host_fpu_init(void)
+{
+    write_cr0((read_cr0() & ~CR0_EM) | CR0_MP);
+    uint64_t cr4 = read_cr4() | CR4_OSFXSR | CR4_OSXMMEXCPT;
+    if (cpuid(1, 0).ecx & CPUID1_ECX_XSAVE) {
+        cr4 |= CR4_OSXSAVE;
+        host_xsave = true;
+    }
+    write_cr4(cr4);
+    if (host_xsave) {
+        struct cpuid_regs d = cpuid(0xD, 0);
+        host_xcr0_full = ((uint64_t)d.edx << 32) | d.eax;
+        /* The XSAVE area must fit the 4 KiB page each vCPU gets. */
+        if (d.ebx > PAGE_SIZE) {
+            host_xcr0_full &= XCR0_X87 | XCR0_SSE;
+        }
+        xsetbv(host_xcr0_full);
+    }
+}
+
+void vcpu_msrs_init(struct vcpu *v);
+
+int vcpu_init_state(struct vcpu *v)
+{
+    hpa_t pa = frame_alloc();
+    if (!pa)
+        return -HV_ENOMEM;
+    v->fpu_area = phys_to_virt(pa);
+    uint8_t *a = v->fpu_area;
+    *(uint16_t *)(a + FXSAVE_FCW_OFFSET) = FCW_DEFAULT;
+    *(uint32_t *)(a + FXSAVE_MXCSR_OFFSET) = MXCSR_DEFAULT;
+    v->xcr0 = XCR0_X87;
+    vcpu_msrs_init(v);
+    return 0;
+}
+
+static void save_guest_context(struct vcpu *v)
+{
+    v->msr_kernel_gs_base = rdmsr(MSR_IA32_KERNEL_GS_BASE);
+    v->msr_star = rdmsr(MSR_IA32_STAR);
+    v->msr_lstar = rdmsr(MSR_IA32_LSTAR);
+    v->msr_cstar = rdmsr(MSR_IA32_CSTAR);
+    v->msr_fmask = rdmsr(MSR_IA32_FMASK);
+    if (vmx_ctls.rdtscp)
+        v->msr_tsc_aux = rdmsr(MSR_IA32_TSC_AUX);
+    if (host_xsave) {
+        xsetbv(host_xcr0_full);
+        __asm__ volatile("xsave64 %0" : "+m"(*(uint8_t (*)[PAGE_SIZE])v->fpu_area)
+                         : "a"(~0u), "d"(~0u) : "memory");
+    } else {
+        __asm__ volatile("fxsave64 %0" : "+m"(*(uint8_t (*)[512])v->fpu_area) :: "memory");
+    }
+}
+
+static void load_guest_context(struct vcpu *v)
+{
+    wrmsr(MSR_IA32_KERNEL_GS_BASE, v->msr_kernel_gs_base);
+    wrmsr(MSR_IA32_STAR, v->msr_star);
+    wrmsr(MSR_IA32_LSTAR, v->msr_lstar);
+    wrmsr(MSR_IA32_CSTAR, v->msr_cstar);
+    wrmsr(MSR_IA32_FMASK, v->msr_fmask);
+    if (vmx_ctls.rdtscp)
+        wrmsr(MSR_IA32_TSC_AUX, v->msr_tsc_aux);
+    if (host_xsave) {
+        xsetbv(host_xcr0_full);
+        __asm__ volatile("xrstor64 %0" :: "m"(*(uint8_t (*)[PAGE_SIZE])v->fpu_area),
+                         "a"(~0u), "d"(~0u) : "memory");
+        xsetbv(v->xcr0);
+    } else {
+        __asm__ volatile("fxrstor64 %0" :: "m"(*(uint8_t (*)[512])v->fpu_area) : "memory");
+    }
+}
+
+static void report_entry_failure(struct vcpu *v, int rc)
+{
+    struct vm *vm = v->vm;
+    if (rc == VMX_FAIL_VALID) {
+        uint32_t err = (uint32_t)vmread(VMCS_VM_INSTRUCTION_ERROR);
+        pr_err("guest %s: VM entry failed: VM-instruction error %u (%s)\n", vm->name, err,
+               vmx_instruction_error_name(err));
+        vmcs_dump(v);
+        vm_stop(vm, VM_END_ENTRY_FAILED, 0, "VM entry failed: VM-instruction error %u (%s)",
+                err, vmx_instruction_error_name(err));
+    } else {
+        vm_stop(vm, VM_END_ENTRY_FAILED, 0, "VM entry failed: no current VMCS (VMfailInvalid)");
+    }
+}
+
+void vcpu_run_slice(struct vcpu *v)
+{
+    struct vm *vm = v->vm;
+
+    vmcs_load(v);
+    if (last_vcpu != v) {
+        if (last_vcpu)
+            save_guest_context(last_vcpu);
+        load_guest_context(v);
+        last_vcpu = v;
+    }
+
+    uint64_t slice_start = rdtsc();
+    if (vmx_ctls.preemption_timer) {
+        uint64_t ticks = sched.slice_cycles >> vmx_ctls.preempt_rate;
+        vmwrite(VMCS_VMX_PREEMPTION_TIMER_VALUE, ticks > 0xFFFFFFFF ? 0xFFFFFFFF : (ticks ? ticks : 1));
+    }
+    bool check_tsc = !vmx_ctls.save_preemption_timer;
+
+    for (;;) {
+        int rc = vmx_enter(&v->regs, v->launched);
+        if (unlikely(rc)) {
+            report_entry_failure(v, rc);
+            break;
+        }
+        v->launched = true;
+        uint64_t t0 = rdtsc();
+        uint32_t reason = (uint32_t)vmread(VMCS_EXIT_REASON);
+        enum exit_action action = exit_dispatch(v, reason);
+
+        unsigned basic = reason & EXIT_REASON_BASIC_MASK;
+        struct exit_stat *st = &vm->exits[basic < EXIT_STATS_MAX ? basic : EXIT_STATS_MAX - 1];
+        st->count++;
+        st->cycles += rdtsc() - t0;
+        if (action != EXIT_RESUME)
+            break;
+        if (check_tsc && t0 - slice_start >= sched.slice_cycles)
+            break;
+    }
+    vm->tsc_used += rdtsc() - slice_start;
+}

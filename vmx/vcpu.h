@@ -1,0 +1,29 @@
+/*
+ * Running a vCPU: one time slice of VM entries and exits, and the state
+ * that must be switched by hand when the CPU moves from one guest to
+ * another (MSRs the VMCS does not hold, FPU/SSE/AVX registers, XCR0).
+ */
+#ifndef VMX_VCPU_H
+#define VMX_VCPU_H
+
+#include "vmx/vm.h"
+
+/* Host-wide scheduling parameters (set by the hypervisor at start). */
+struct sched_params {
+    uint64_t tsc_hz;             /* measured TSC frequency */
+    uint64_t slice_cycles;       /* length of a time slice in TSC cycles */
+};
+extern struct sched_params sched;
+
+/* Prepare the FPU area and per-vCPU MSR values. 0 or -HV_ENOMEM. */
+int vcpu_init_state(struct vcpu *v) __must_check;
+void vcpu_msrs_init(struct vcpu *v);
+
+/* Enable the FPU/SSE (and XSAVE where present) for the host, so guests'
+ * state can be saved and restored. */
+void vcpu_host_fpu_init(void);
+
+/* Run v until its slice ends, it halts, or it stops. */
+void vcpu_run_slice(struct vcpu *v);
+
+#endif

@@ -1,0 +1,274 @@
+/*
+ * VM creation and the platform every guest sees (QEMU PC conventions):
+ * RAM from 0 to mem= backed by host frames through EPT; COM1 at 0x3F8;
+ * the 0xE9 debug console; QEMU's isa-debug-exit at 0xF4; the test device
+ * at 0xFEB00000. Every port exits (all-ones I/O bitmaps); the MSR bitmap
+ * lets through only MSRs that the VMCS or a vCPU switch keeps per guest.
+ */
+#include "vmx/vm_create.h"
+#include "vmx/vcpu.h"
+#include "vmx/vmcs.h"
+#include "boot/msr.h"
+#include "drivers/hw/console.h"
+#include "mm/frames.h"
+#include <hv/errno.h>
+#include <hv/format.h>
+#include <hv/log.h>
+#include <hv/string.h>
+
+#define PORT_COM1         0x3F8
+#define PORT_DEBUGCON     0xE9
+#define PORT_DEBUG_EXIT   0xF4
+
+/* ---- console sink: "[name] line" as one write ---- */
+static void console_sink(void *ctx, const char *line, size_t len)
+{
+    struct vm *vm = ctx;
+    char buf[VM_NAME_MAX + VCONSOLE_LINE_MAX + 8];
+    size_t n = (size_t)fmt_snprintf(buf, sizeof(buf), "[%s] ", vm->name);
+    memcpy(buf + n, line, len);
+    n += len;
+    buf[n++] = '\n';
+    console_write(buf, n);
+}
+
+/* ---- small port devices ---- */
+static int debugcon_write(void *dev, uint64_t off, unsigned size, uint64_t val)
+{
+    struct vm *vm = dev;
+    (void)off;
+    for (unsigned i = 0; i < size; i++)
+        vconsole_putc(&vm->console, (char)(val >> (8 * i)));
+    return 0;
+}
+
+static int debugcon_read(void *dev, uint64_t off, unsigned size, uint64_t *val)
+{
+    (void)dev; (void)off; (void)size;
+    *val = PORT_DEBUGCON;             /* Bochs and QEMU answer 0xE9: "debug console here" */
+    return 0;
+}
+
+static int debug_exit_write(void *dev, uint64_t off, unsigned size, uint64_t val)
+{
+    struct vm *vm = dev;
+    (void)off;
+    uint64_t v = size == 4 ? (uint32_t)val : size == 2 ? (uint16_t)val : (uint8_t)val;
+    uint64_t status = (v << 1) | 1;
+    vm_stop(vm, VM_END_EXIT_PORT, status, "exited with status %llu (debug-exit port, value %#llx)",
+            (unsigned long long)status, (unsigned long long)v);
+    return 0;
+}
+
+static const struct io_ops uart_ops = { vuart16550_read, vuart16550_write };
+static const struct io_ops debugcon_ops = { debugcon_read, debugcon_write };
+static const struct io_ops debug_exit_ops = { NULL, debug_exit_write };
+static const struct io_ops testdev_ops = { testdev_read, testdev_write };
+
+static int attach_devices(struct vm *vm)
+{
+    int rc;
+    vconsole_init(&vm->console, console_sink, vm);
+    vuart16550_init(&vm->com1, &vm->console);
+    testdev_init(&vm->testdev, &vm->console);
+    io_bus_init(&vm->bus);
+    if ((rc = io_bus_register(&vm->bus, IO_SPACE_PIO, PORT_COM1, VUART_NUM_PORTS, &uart_ops,
+                              &vm->com1, "com1")) < 0 ||
+        (rc = io_bus_register(&vm->bus, IO_SPACE_PIO, PORT_DEBUGCON, 1, &debugcon_ops, vm,
+                              "debugcon")) < 0 ||
+        (rc = io_bus_register(&vm->bus, IO_SPACE_PIO, PORT_DEBUG_EXIT, 4, &debug_exit_ops, vm,
+                              "isa-debug-exit")) < 0 ||
+        (rc = io_bus_register(&vm->bus, IO_SPACE_MMIO, TESTDEV_MMIO_BASE, TESTDEV_MMIO_SIZE,
+                              &testdev_ops, &vm->testdev, "testdev")) < 0)
+        return rc;
+    return 0;
+}
+
+/* ---- EPT table pages from the frame allocator ---- */
+static void *ept_alloc_table(void *opaque, hpa_t *pa)
+{
+    (void)opaque;
+    *pa = frame_alloc();
+    return *pa ? phys_to_virt(*pa) : NULL;
+}
+
+static void *ept_phys_to_virt(void *opaque, hpa_t pa)
+{
+    (void)opaque;
+    return phys_to_virt(pa);
+}
+
+static void ept_free_table(void *opaque, hpa_t pa)
+{
+    (void)opaque;
+    frame_free(pa, 1);
+}
+
+/* ---- MSR bitmap (SDM Vol. 3C, "MSR-Bitmap Address") ---- */
+#define MSR_BITMAP_READ_LOW    0
+#define MSR_BITMAP_READ_HIGH   1024
+#define MSR_BITMAP_WRITE_LOW   2048
+#define MSR_BITMAP_WRITE_HIGH  3072
+
+static void msr_passthrough(uint8_t *bm, uint32_t msr, bool read, bool write)
+{
+    unsigned base_r = MSR_BITMAP_READ_LOW, base_w = MSR_BITMAP_WRITE_LOW;
+    if (msr >= 0xC0000000) {
+        base_r = MSR_BITMAP_READ_HIGH;
+        base_w = MSR_BITMAP_WRITE_HIGH;
+        msr -= 0xC0000000;
+    }
+    if (read)
+        bm[base_r + msr / 8] &= (uint8_t)~(1u << (msr % 8));
+    if (write)
+        bm[base_w + msr / 8] &= (uint8_t)~(1u << (msr % 8));
+}
+
+static int setup_bitmaps(struct vm *vm)
+{
+    vm->io_bitmap_pa = frame_alloc_run(2, PAGE_SIZE);
+    vm->msr_bitmap_pa = frame_alloc();
+    if (!vm->io_bitmap_pa || !vm->msr_bitmap_pa)
+        return -HV_ENOMEM;
+    memset(phys_to_virt(vm->io_bitmap_pa), 0xFF, 2 * PAGE_SIZE);   /* every port exits */
+    uint8_t *bm = phys_to_virt(vm->msr_bitmap_pa);
+    memset(bm, 0xFF, PAGE_SIZE);
+    /* Held in the VMCS guest-state area: */
+    msr_passthrough(bm, MSR_IA32_FS_BASE, true, true);
+    msr_passthrough(bm, MSR_IA32_GS_BASE, true, true);
+    msr_passthrough(bm, MSR_IA32_SYSENTER_CS, true, true);
+    msr_passthrough(bm, MSR_IA32_SYSENTER_ESP, true, true);
+    msr_passthrough(bm, MSR_IA32_SYSENTER_EIP, true, true);
+    /* Switched by vcpu.c when another guest runs: */
+    msr_passthrough(bm, MSR_IA32_KERNEL_GS_BASE, true, true);
+    msr_passthrough(bm, MSR_IA32_STAR, true, true);
+    msr_passthrough(bm, MSR_IA32_LSTAR, true, true);
+    msr_passthrough(bm, MSR_IA32_CSTAR, true, true);
+    msr_passthrough(bm, MSR_IA32_FMASK, true, true);
+    if (vmx_ctls.rdtscp)
+        msr_passthrough(bm, MSR_IA32_TSC_AUX, true, true);
+    /* Reading the TSC is harmless (RDTSC does not exit either). */
+    msr_passthrough(bm, MSR_IA32_TIME_STAMP_COUNTER, true, false);
+    return 0;
+}
+
+static int setup_memory(struct vm *vm, uint64_t size, char *err, size_t errlen)
+{
+    struct guest_mem *m = &vm->mem;
+    const struct ept_alloc a = { ept_alloc_table, ept_phys_to_virt, NULL };
+
+    m->size = size;
+    m->nchunks = (unsigned)(ALIGN_UP(size, GMEM_CHUNK_SIZE) / GMEM_CHUNK_SIZE);
+    if (ept_init(&vm->ept, &a) < 0)
+        goto oom;
+    for (unsigned i = 0; i < m->nchunks; i++) {
+        hpa_t pa = frame_alloc_run(GMEM_CHUNK_SIZE / PAGE_SIZE, GMEM_CHUNK_SIZE);
+        if (!pa)
+            goto oom;
+        m->chunk[i] = phys_to_virt(pa);
+        memset(m->chunk[i], 0, GMEM_CHUNK_SIZE);     /* no data from earlier users leaks in */
+        uint64_t gpa = (uint64_t)i * GMEM_CHUNK_SIZE;
+        uint64_t len = MIN(GMEM_CHUNK_SIZE, ALIGN_UP(size, PAGE_SIZE) - gpa);
+        if (ept_map(&vm->ept, gpa, pa, len, EPT_RWX) < 0)
+            goto oom;
+    }
+    vm->eptp = ept_eptp(&vm->ept);
+    return 0;
+oom:
+    fmt_snprintf(err, errlen, "not enough host memory for %llu MiB of guest RAM",
+                 (unsigned long long)(size >> 20));
+    return -HV_ENOMEM;
+}
+
+static void free_vm(struct vm *vm, uint64_t pages)
+{
+    for (unsigned i = 0; i < vm->mem.nchunks; i++)
+        if (vm->mem.chunk[i])
+            frame_free(virt_to_phys(vm->mem.chunk[i]), GMEM_CHUNK_SIZE / PAGE_SIZE);
+    if (vm->ept.pml4)
+        ept_destroy(&vm->ept, ept_free_table);
+    if (vm->io_bitmap_pa)
+        frame_free(vm->io_bitmap_pa, 2);
+    if (vm->msr_bitmap_pa)
+        frame_free(vm->msr_bitmap_pa, 1);
+    if (vm->vcpu.fpu_area)
+        frame_free(virt_to_phys(vm->vcpu.fpu_area), 1);
+    if (vm->vcpu.vmcs_pa)
+        frame_free(vm->vcpu.vmcs_pa, 1);
+    frame_free(virt_to_phys(vm), pages);
+}
+
+struct vm *vm_create(const struct vm_config *cfg, unsigned index, char *err, size_t errlen)
+{
+    uint64_t pages = ALIGN_UP(sizeof(struct vm), PAGE_SIZE) / PAGE_SIZE;
+    hpa_t pa = frame_alloc_run(pages, PAGE_SIZE);
+    if (!pa) {
+        fmt_snprintf(err, errlen, "not enough host memory for the VM structure");
+        return NULL;
+    }
+    struct vm *vm = phys_to_virt(pa);
+    memset(vm, 0, sizeof(*vm));
+    hv_strlcpy(vm->name, cfg->name, sizeof(vm->name));
+    vm->index = index;
+    vm->cr3_exiting = cfg->cr3_exiting;
+    vm->vcpu.vm = vm;
+    vm->vcpu.id = 0;
+    vm->vcpu.vpid = (uint16_t)(index + 1);           /* VPID 0 belongs to the host */
+
+    if (setup_memory(vm, cfg->mem_size, err, errlen) < 0)
+        goto fail;
+    if (setup_bitmaps(vm) < 0 || attach_devices(vm) < 0 || vcpu_init_state(&vm->vcpu) < 0) {
+        fmt_snprintf(err, errlen, "not enough host memory for the VM's control structures");
+        goto fail;
+    }
+
+    struct guest_boot_state bs;
+    char why[160];
+    int rc = guest_load(&vm->mem, &cfg->image, &bs, why, sizeof(why));
+    if (rc < 0) {
+        fmt_snprintf(err, errlen, "%s", why);
+        goto fail;
+    }
+    if (vmcs_create(&vm->vcpu, &bs) < 0) {
+        fmt_snprintf(err, errlen, "could not create its VMCS");
+        goto fail;
+    }
+    pr_info("guest %s: %s image %s, %llu MiB RAM, entry %#llx%s\n", vm->name, bs.format,
+            cfg->image.path, (unsigned long long)(cfg->mem_size >> 20),
+            (unsigned long long)bs.rip, vm->cr3_exiting ? ", CR3 exiting on" : "");
+    vm->state = VM_RUNNABLE;
+    return vm;
+
+fail:
+    free_vm(vm, pages);
+    return NULL;
+}
+
+const char *vm_end_name(enum vm_end end)
+{
+    static const char *const names[] = {
+        [VM_END_NONE] = "running", [VM_END_EXIT_VMCALL] = "exited (hypercall)",
+        [VM_END_EXIT_PORT] = "exited (debug-exit port)", [VM_END_HALTED] = "halted",
+        [VM_END_TRIPLE_FAULT] = "triple fault", [VM_END_BAD_ACCESS] = "bad memory access",
+        [VM_END_UNHANDLED_EXIT] = "unhandled exit", [VM_END_ENTRY_FAILED] = "VM entry failed",
+        [VM_END_EMULATION_FAILED] = "emulation failed", [VM_END_RESET] = "reset",
+        [VM_END_POWEROFF] = "powered off", [VM_END_STOPPED_BY_USER] = "stopped by user",
+    };
+    return end < ARRAY_SIZE(names) ? names[end] : "unknown";
+}
+
+void vm_stop(struct vm *vm, enum vm_end end, uint64_t status, const char *fmt, ...)
+{
+    if (vm->state == VM_STOPPED)
+        return;
+    vconsole_flush(&vm->console);
+    vm->state = VM_STOPPED;
+    vm->end = end;
+    vm->exit_status = status;
+    va_list ap;
+    va_start(ap, fmt);
+    fmt_vsnprintf(vm->end_detail, sizeof(vm->end_detail), fmt, ap);
+    va_end(ap);
+    bool normal = end == VM_END_EXIT_VMCALL || end == VM_END_EXIT_PORT || end == VM_END_POWEROFF;
+    log_msg(normal ? LOG_INFO : LOG_WARN, "guest %s: stopped: %s\n", vm->name, vm->end_detail);
+}

@@ -1,0 +1,122 @@
+/*
+ * Virtual machines and vCPUs: the seam between the VT-x mechanics (vmx/)
+ * and everything that only needs "a guest": device models, loaders, the
+ * console. Nothing here mentions the VMCS.
+ */
+#ifndef VMX_VM_H
+#define VMX_VM_H
+
+#include <hv/types.h>
+#include "mm/guest_mem.h"
+#include "mm/ept.h"
+#include "vmx/io_bus.h"
+#include "drivers/virt/vconsole.h"
+#include "drivers/virt/vuart16550.h"
+#include "drivers/virt/testdev.h"
+
+#define VM_NAME_MAX      24
+#define VM_MAX_GUESTS    16
+#define VM_CR3_DISTINCT  64      /* distinct CR3 values remembered per guest */
+#define EXIT_STATS_MAX   66      /* one slot per basic exit reason + 1 */
+
+/* GPRs in x86 encoding order (the same order as the instruction emulator). */
+enum vcpu_gpr {
+    GPR_RAX, GPR_RCX, GPR_RDX, GPR_RBX, GPR_RSP, GPR_RBP, GPR_RSI, GPR_RDI,
+    GPR_R8, GPR_R9, GPR_R10, GPR_R11, GPR_R12, GPR_R13, GPR_R14, GPR_R15,
+};
+
+/* Saved by vmx/vmx_entry.S on every exit. gpr[GPR_RSP] is unused: RSP lives
+ * in the VMCS. The offsets are fixed: vmx_entry.S uses them. */
+struct vcpu_regs {
+    uint64_t gpr[16];
+    uint64_t cr2;
+    uint64_t host_rsp;       /* last value written to VMCS_HOST_RSP */
+};
+
+enum vm_state {
+    VM_RUNNABLE,
+    VM_HALTED,               /* HLT with interrupts on: waits for an interrupt */
+    VM_PAUSED,
+    VM_STOPPED,
+};
+
+/* How a guest ended (for the summary). */
+enum vm_end {
+    VM_END_NONE,
+    VM_END_EXIT_VMCALL,      /* HC_EXIT */
+    VM_END_EXIT_PORT,        /* isa-debug-exit */
+    VM_END_HALTED,           /* HLT with interrupts off / nothing to wake it */
+    VM_END_TRIPLE_FAULT,
+    VM_END_BAD_ACCESS,       /* unbacked guest-physical address */
+    VM_END_UNHANDLED_EXIT,
+    VM_END_ENTRY_FAILED,
+    VM_END_EMULATION_FAILED,
+    VM_END_RESET,
+    VM_END_POWEROFF,
+    VM_END_STOPPED_BY_USER,
+};
+
+struct exit_stat {
+    uint64_t count;
+    uint64_t cycles;         /* TSC cycles spent in the handler and dispatch */
+};
+
+struct vm;
+
+struct vcpu {
+    struct vcpu_regs regs;           /* first: vmx_entry.S gets its address */
+    struct vm *vm;
+    unsigned id;
+    hpa_t vmcs_pa;
+    bool launched;
+    uint16_t vpid;
+    /* Shadowed control registers: what the guest believes it wrote. */
+    uint64_t cr0_shadow, cr4_shadow;
+    uint64_t xcr0;
+    /* Guest MSRs that the VMCS does not hold; loaded on a vCPU switch. */
+    uint64_t msr_kernel_gs_base, msr_star, msr_lstar, msr_cstar, msr_fmask, msr_tsc_aux;
+    uint64_t msr_apic_base, msr_pat, msr_misc_enable, msr_mtrr_def_type;
+    void *fpu_area;                  /* XSAVE / FXSAVE image, 4 KiB */
+    uint32_t preempt_left;           /* preemption-timer ticks left in this slice */
+};
+
+struct vm {
+    char name[VM_NAME_MAX];
+    unsigned index;
+    enum vm_state state;
+    enum vm_end end;
+    uint64_t exit_status;
+    char end_detail[160];
+
+    struct guest_mem mem;
+    struct ept ept;
+    uint64_t eptp;
+    bool cr3_exiting;
+
+    struct vcpu vcpu;                /* one vCPU per guest for now */
+    struct io_bus bus;
+    hpa_t io_bitmap_pa;              /* two pages: ports 0-0x7FFF, 0x8000-0xFFFF */
+    hpa_t msr_bitmap_pa;
+
+    /* Devices every guest gets. */
+    struct vconsole console;
+    struct vuart16550 com1;
+    struct testdev testdev;
+
+    /* Statistics. */
+    struct exit_stat exits[EXIT_STATS_MAX];
+    uint64_t total_exits;
+    uint64_t cr3_writes;
+    uint64_t cr3_values[VM_CR3_DISTINCT];
+    unsigned cr3_distinct;
+    bool cr3_distinct_overflow;
+    uint64_t tsc_used;               /* TSC cycles this guest ran, in total */
+    uint8_t unknown_port_logged[65536 / 8];
+};
+
+/* Stop `vm` with how it ended and a detail line (printed once). */
+void vm_stop(struct vm *vm, enum vm_end end, uint64_t status, const char *fmt, ...)
+    __printf(4, 5);
+const char *vm_end_name(enum vm_end end);
+
+#endif

@@ -1,0 +1,255 @@
+/*
+ * VMCS set-up (SDM Vol. 3C, "Organization of VMCS Data", "Guest-State Area",
+ * "Host-State Area", and "Checks on Guest/Host State" for what entry
+ * requires). Controls come from vmx_compute_controls(); host state mirrors
+ * the hypervisor's own GDT/IDT/TSS and control registers.
+ */
+#include "vmx/vmcs.h"
+#include "vmx/vmx_cpu.h"
+#include "vmx/vmx_entry.h"
+#include "boot/cpu.h"
+#include "boot/msr.h"
+#include "boot/x86.h"
+#include "mm/frames.h"
+#include <hv/errno.h>
+#include <hv/log.h>
+
+struct vmx_controls vmx_ctls;
+static uint64_t cr0_fixed0, cr0_fixed1, cr4_fixed0, cr4_fixed1;
+static uint64_t cr0_mask, cr4_mask;
+static uint32_t vmcs_revision;
+static struct vcpu *current_vcpu;
+
+/* Segment access rights (SDM Vol. 3C, "Guest Segment Registers" format). */
+#define AR_CODE32   0xC09B       /* G, D/B, P, S, type 11: execute/read, accessed */
+#define AR_CODE64   0xA09B       /* G, L, P, S, type 11 */
+#define AR_DATA     0xC093       /* G, D/B, P, S, type 3: read/write, accessed */
+#define AR_TSS_BUSY 0x008B       /* P, type 11: busy TSS */
+#define AR_LDT      0x0082       /* P, type 2 */
+#define AR_UNUSABLE 0x10000
+
+#define GUEST_PAT_DEFAULT 0x0007040600070406ULL   /* the PAT's power-up value */
+
+void vmcs_global_init(const struct vmx_controls *ctls, const struct vmx_caps *caps)
+{
+    vmx_ctls = *ctls;
+    vmcs_revision = (uint32_t)(caps->basic & VMX_BASIC_REVISION_MASK);
+    /* Unrestricted guest lifts the PE and PG requirements (SDM Vol. 3C,
+     * "Checks on Guest Control Registers, Debug Registers, and MSRs"). */
+    cr0_fixed0 = caps->cr0_fixed0 & ~(CR0_PE | CR0_PG);
+    cr0_fixed1 = caps->cr0_fixed1;
+    cr4_fixed0 = caps->cr4_fixed0;
+    cr4_fixed1 = caps->cr4_fixed1;
+    /* The hypervisor owns every bit it forces either way, plus PG (switching
+     * long mode on and off needs EFER.LMA and the entry control updated) and
+     * PAE (PAE paging needs the PDPTEs in the VMCS). */
+    cr0_mask = ((cr0_fixed0 | ~cr0_fixed1) & 0xFFFFFFFFULL) | CR0_PG;
+    cr4_mask = ((cr4_fixed0 | ~cr4_fixed1) & 0xFFFFFFFFULL) | CR4_PAE;
+}
+
+uint64_t vmcs_cr0_for_guest(uint64_t v) { return vmx_fixed_bits(v, cr0_fixed0, cr0_fixed1); }
+uint64_t vmcs_cr4_for_guest(uint64_t v) { return vmx_fixed_bits(v, cr4_fixed0, cr4_fixed1); }
+uint64_t vmcs_cr0_mask(void) { return cr0_mask; }
+uint64_t vmcs_cr4_mask(void) { return cr4_mask; }
+
+void vmcs_load(struct vcpu *v)
+{
+    if (current_vcpu != v) {
+        vmptrld(v->vmcs_pa);
+        current_vcpu = v;
+    }
+}
+
+static void write_host_state(void)
+{
+    vmwrite(VMCS_HOST_CR0, read_cr0());
+    vmwrite(VMCS_HOST_CR3, read_cr3());
+    vmwrite(VMCS_HOST_CR4, read_cr4());
+    vmwrite(VMCS_HOST_ES_SELECTOR, GDT_KERNEL_DS);
+    vmwrite(VMCS_HOST_CS_SELECTOR, GDT_KERNEL_CS);
+    vmwrite(VMCS_HOST_SS_SELECTOR, GDT_KERNEL_DS);
+    vmwrite(VMCS_HOST_DS_SELECTOR, GDT_KERNEL_DS);
+    vmwrite(VMCS_HOST_FS_SELECTOR, 0);
+    vmwrite(VMCS_HOST_GS_SELECTOR, 0);
+    vmwrite(VMCS_HOST_TR_SELECTOR, GDT_TSS);
+    vmwrite(VMCS_HOST_FS_BASE, 0);
+    vmwrite(VMCS_HOST_GS_BASE, 0);
+    vmwrite(VMCS_HOST_TR_BASE, cpu_tss_base());
+    vmwrite(VMCS_HOST_GDTR_BASE, cpu_gdt_base());
+    vmwrite(VMCS_HOST_IDTR_BASE, cpu_idt_base());
+    vmwrite(VMCS_HOST_IA32_SYSENTER_CS, 0);
+    vmwrite(VMCS_HOST_IA32_SYSENTER_ESP, 0);
+    vmwrite(VMCS_HOST_IA32_SYSENTER_EIP, 0);
+    vmwrite(VMCS_HOST_IA32_EFER, rdmsr(MSR_IA32_EFER));
+    if (vmx_ctls.load_pat)
+        vmwrite(VMCS_HOST_IA32_PAT, rdmsr(MSR_IA32_PAT));
+    vmwrite(VMCS_HOST_RIP, (uint64_t)(uintptr_t)vmx_exit_entry);
+    /* VMCS_HOST_RSP is written by vmx_enter. */
+}
+
+static void write_segment(enum vmcs_field sel, uint16_t selector, uint32_t ar)
+{
+    /* Selector, limit, access rights and base are 0x800/0x4800/0x4814/0x6806 apart
+     * in the same order for ES..TR (SDM Vol. 3D, Appendix B). */
+    unsigned i = (sel - VMCS_GUEST_ES_SELECTOR) / 2;
+    vmwrite(sel, selector);
+    vmwrite(VMCS_GUEST_ES_LIMIT + 2 * i, (ar & AR_UNUSABLE) ? 0 : 0xFFFFFFFF);
+    vmwrite(VMCS_GUEST_ES_ACCESS_RIGHTS + 2 * i, ar);
+    vmwrite(VMCS_GUEST_ES_BASE + 2 * i, 0);
+}
+
+static void write_guest_state(struct vcpu *v, const struct guest_boot_state *bs)
+{
+    bool long_mode = bs->mode == GUEST_MODE_LONG64;
+    uint64_t cr0 = CR0_PE | CR0_ET | (long_mode ? CR0_PG : 0);
+    uint64_t cr4 = long_mode ? CR4_PAE : 0;
+    uint64_t efer = long_mode ? (IA32_EFER_LME | IA32_EFER_LMA) : 0;
+
+    write_segment(VMCS_GUEST_CS_SELECTOR, 0x08, long_mode ? AR_CODE64 : AR_CODE32);
+    write_segment(VMCS_GUEST_DS_SELECTOR, 0x10, AR_DATA);
+    write_segment(VMCS_GUEST_ES_SELECTOR, 0x10, AR_DATA);
+    write_segment(VMCS_GUEST_SS_SELECTOR, 0x10, AR_DATA);
+    write_segment(VMCS_GUEST_FS_SELECTOR, 0x10, AR_DATA);
+    write_segment(VMCS_GUEST_GS_SELECTOR, 0x10, AR_DATA);
+    vmwrite(VMCS_GUEST_LDTR_SELECTOR, 0);
+    vmwrite(VMCS_GUEST_LDTR_LIMIT, 0);
+    vmwrite(VMCS_GUEST_LDTR_ACCESS_RIGHTS, AR_UNUSABLE);
+    vmwrite(VMCS_GUEST_LDTR_BASE, 0);
+    vmwrite(VMCS_GUEST_TR_SELECTOR, 0);
+    vmwrite(VMCS_GUEST_TR_LIMIT, 0x67);
+    vmwrite(VMCS_GUEST_TR_ACCESS_RIGHTS, AR_TSS_BUSY);
+    vmwrite(VMCS_GUEST_TR_BASE, 0);
+    vmwrite(VMCS_GUEST_GDTR_BASE, long_mode ? bs->gdt_base : 0);
+    vmwrite(VMCS_GUEST_GDTR_LIMIT, long_mode ? bs->gdt_limit : 0);
+    vmwrite(VMCS_GUEST_IDTR_BASE, 0);
+    vmwrite(VMCS_GUEST_IDTR_LIMIT, 0);
+
+    v->cr0_shadow = cr0;
+    v->cr4_shadow = cr4;
+    vmwrite(VMCS_GUEST_CR0, vmcs_cr0_for_guest(cr0));
+    vmwrite(VMCS_CR0_READ_SHADOW, cr0);
+    vmwrite(VMCS_CR0_GUEST_HOST_MASK, cr0_mask);
+    vmwrite(VMCS_GUEST_CR4, vmcs_cr4_for_guest(cr4));
+    vmwrite(VMCS_CR4_READ_SHADOW, cr4);
+    vmwrite(VMCS_CR4_GUEST_HOST_MASK, cr4_mask);
+    vmwrite(VMCS_GUEST_CR3, long_mode ? bs->cr3 : 0);
+    vmwrite(VMCS_GUEST_IA32_EFER, efer);
+    if (vmx_ctls.load_pat)
+        vmwrite(VMCS_GUEST_IA32_PAT, GUEST_PAT_DEFAULT);
+    v->msr_pat = GUEST_PAT_DEFAULT;
+
+    vmwrite(VMCS_GUEST_DR7, 0x400);
+    vmwrite(VMCS_GUEST_RSP, bs->rsp);
+    vmwrite(VMCS_GUEST_RIP, bs->rip);
+    vmwrite(VMCS_GUEST_RFLAGS, 0x2);
+    vmwrite(VMCS_GUEST_PENDING_DBG_EXCEPTIONS, 0);
+    vmwrite(VMCS_GUEST_IA32_SYSENTER_CS, 0);
+    vmwrite(VMCS_GUEST_IA32_SYSENTER_ESP, 0);
+    vmwrite(VMCS_GUEST_IA32_SYSENTER_EIP, 0);
+    vmwrite(VMCS_GUEST_IA32_DEBUGCTL, 0);
+    vmwrite(VMCS_GUEST_INTERRUPTIBILITY_STATE, 0);
+    vmwrite(VMCS_GUEST_ACTIVITY_STATE, ACTIVITY_ACTIVE);
+    vmwrite(VMCS_VMCS_LINK_POINTER, ~0ULL);
+
+    v->regs.gpr[GPR_RAX] = bs->rax;
+    v->regs.gpr[GPR_RBX] = bs->rbx;
+    v->regs.gpr[GPR_RSI] = bs->rsi;
+}
+
+static void write_controls(struct vcpu *v)
+{
+    struct vm *vm = v->vm;
+    uint32_t proc = vmx_ctls.proc;
+    if (vm->cr3_exiting)
+        proc |= PROC_CTL_CR3_LOAD_EXITING;
+
+    vmwrite(VMCS_PIN_BASED_VM_EXEC_CONTROL, vmx_ctls.pin);
+    vmwrite(VMCS_PRIMARY_PROC_BASED_VM_EXEC_CONTROL, proc);
+    vmwrite(VMCS_SECONDARY_PROC_BASED_VM_EXEC_CONTROL, vmx_ctls.proc2);
+    vmwrite(VMCS_VM_EXIT_CONTROLS, vmx_ctls.exit);
+    vmwrite(VMCS_VM_ENTRY_CONTROLS, vmx_ctls.entry);
+    vmwrite(VMCS_EXCEPTION_BITMAP, 0);           /* the guest handles its own exceptions */
+    vmwrite(VMCS_PAGE_FAULT_ERROR_CODE_MASK, 0);
+    vmwrite(VMCS_PAGE_FAULT_ERROR_CODE_MATCH, 0);
+    vmwrite(VMCS_CR3_TARGET_COUNT, 0);
+    vmwrite(VMCS_VM_EXIT_MSR_STORE_COUNT, 0);
+    vmwrite(VMCS_VM_EXIT_MSR_LOAD_COUNT, 0);
+    vmwrite(VMCS_VM_ENTRY_MSR_LOAD_COUNT, 0);
+    vmwrite(VMCS_VM_ENTRY_INTERRUPTION_INFO, 0);
+    vmwrite(VMCS_IO_BITMAP_A, vm->io_bitmap_pa);
+    vmwrite(VMCS_IO_BITMAP_B, vm->io_bitmap_pa + PAGE_SIZE);
+    vmwrite(VMCS_MSR_BITMAP, vm->msr_bitmap_pa);
+    vmwrite(VMCS_EPT_POINTER, vm->eptp);
+    vmwrite(VMCS_TSC_OFFSET, 0);
+    if (vmx_ctls.vpid)
+        vmwrite(VMCS_VPID, v->vpid);
+}
+
+int vmcs_create(struct vcpu *v, const struct guest_boot_state *bs)
+{
+    hpa_t pa = frame_alloc();
+    if (!pa)
+        return -HV_ENOMEM;
+    *(uint32_t *)phys_to_virt(pa) = vmcs_revision;
+    if (vmclear(pa) != VMX_OK || vmptrld(pa) != VMX_OK) {
+        frame_free(pa, 1);
+        return -HV_EIO;
+    }
+    v->vmcs_pa = pa;
+    v->launched = false;
+    current_vcpu = v;
+
+    write_controls(v);
+    write_host_state();
+    write_guest_state(v, bs);
+    if (bs->mode == GUEST_MODE_LONG64)
+        vmwrite(VMCS_VM_ENTRY_CONTROLS, vmx_ctls.entry | ENTRY_CTL_IA32E_MODE_GUEST);
+    return 0;
+}
+
+void vmcs_dump(const struct vcpu *v)
+{
+    static const struct { enum vmcs_field f; const char *name; } fields[] = {
+        { VMCS_PIN_BASED_VM_EXEC_CONTROL, "pin-based controls" },
+        { VMCS_PRIMARY_PROC_BASED_VM_EXEC_CONTROL, "processor-based controls" },
+        { VMCS_SECONDARY_PROC_BASED_VM_EXEC_CONTROL, "secondary controls" },
+        { VMCS_VM_EXIT_CONTROLS, "VM-exit controls" },
+        { VMCS_VM_ENTRY_CONTROLS, "VM-entry controls" },
+        { VMCS_VM_ENTRY_INTERRUPTION_INFO, "entry interruption info" },
+        { VMCS_GUEST_CR0, "guest CR0" }, { VMCS_GUEST_CR3, "guest CR3" },
+        { VMCS_GUEST_CR4, "guest CR4" }, { VMCS_GUEST_IA32_EFER, "guest EFER" },
+        { VMCS_GUEST_RIP, "guest RIP" }, { VMCS_GUEST_RSP, "guest RSP" },
+        { VMCS_GUEST_RFLAGS, "guest RFLAGS" }, { VMCS_GUEST_DR7, "guest DR7" },
+        { VMCS_GUEST_CS_SELECTOR, "CS selector" }, { VMCS_GUEST_CS_BASE, "CS base" },
+        { VMCS_GUEST_CS_LIMIT, "CS limit" }, { VMCS_GUEST_CS_ACCESS_RIGHTS, "CS access rights" },
+        { VMCS_GUEST_SS_SELECTOR, "SS selector" }, { VMCS_GUEST_SS_ACCESS_RIGHTS, "SS access rights" },
+        { VMCS_GUEST_DS_ACCESS_RIGHTS, "DS access rights" },
+        { VMCS_GUEST_ES_ACCESS_RIGHTS, "ES access rights" },
+        { VMCS_GUEST_FS_ACCESS_RIGHTS, "FS access rights" },
+        { VMCS_GUEST_GS_ACCESS_RIGHTS, "GS access rights" },
+        { VMCS_GUEST_TR_SELECTOR, "TR selector" }, { VMCS_GUEST_TR_ACCESS_RIGHTS, "TR access rights" },
+        { VMCS_GUEST_LDTR_ACCESS_RIGHTS, "LDTR access rights" },
+        { VMCS_GUEST_GDTR_BASE, "GDTR base" }, { VMCS_GUEST_GDTR_LIMIT, "GDTR limit" },
+        { VMCS_GUEST_IDTR_BASE, "IDTR base" }, { VMCS_GUEST_IDTR_LIMIT, "IDTR limit" },
+        { VMCS_GUEST_INTERRUPTIBILITY_STATE, "interruptibility" },
+        { VMCS_GUEST_ACTIVITY_STATE, "activity state" },
+        { VMCS_VMCS_LINK_POINTER, "VMCS link pointer" },
+        { VMCS_EPT_POINTER, "EPT pointer" },
+    };
+    const char *name = v->vm->name;
+    for (unsigned i = 0; i < ARRAY_SIZE(fields); i += 2) {
+        if (i + 1 < ARRAY_SIZE(fields))
+            pr_err("guest %s:   %-26s %#llx   %-26s %#llx\n", name, fields[i].name,
+                   (unsigned long long)vmread(fields[i].f), fields[i + 1].name,
+                   (unsigned long long)vmread(fields[i + 1].f));
+        else
+            pr_err("guest %s:   %-26s %#llx\n", name, fields[i].name,
+                   (unsigned long long)vmread(fields[i].f));
+    }
+    const uint64_t *g = v->regs.gpr;
+    pr_err("guest %s:   RAX %#llx RBX %#llx RCX %#llx RDX %#llx RSI %#llx RDI %#llx RBP %#llx\n",
+           name, (unsigned long long)g[GPR_RAX], (unsigned long long)g[GPR_RBX],
+           (unsigned long long)g[GPR_RCX], (unsigned long long)g[GPR_RDX],
+           (unsigned long long)g[GPR_RSI], (unsigned long long)g[GPR_RDI],
+           (unsigned long long)g[GPR_RBP]);
+}
