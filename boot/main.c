@@ -8,6 +8,7 @@
 #include "boot/shutdown.h"
 #include "boot/x86.h"
 #include "drivers/hw/console.h"
+#include "drivers/hw/pic8259.h"
 #include "mm/frames.h"
 #include "mm/paging.h"
 #include "vmx/vmx_probe.h"
@@ -86,6 +87,7 @@ void kmain(uint32_t magic, uint64_t info_addr)
     }
     console_configure(bi.cmdline);
     cpu_init_tables();
+    pic8259_disable();
     shutdown_init(bi.cmdline, &bi);
 
     pr_info("%s %s: bare-metal VT-x hypervisor\n", HV_NAME, HV_VERSION);

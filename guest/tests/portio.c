@@ -63,7 +63,7 @@ static void string_out(void)
 
     p = e9_dwords;
     n = (sizeof(e9_dwords) - 1) / 4;
-    __asm__ volatile("rep outsd" : "+S"(p), "+c"(n) : "d"(PORT_E9) : "memory");
+    __asm__ volatile("rep outsl" : "+S"(p), "+c"(n) : "d"(PORT_E9) : "memory");
     check(n == 0 && p == e9_dwords + sizeof(e9_dwords) - 1,
           "rep outsd to 0xe9: ECX %u, ESI advanced by %d", n, (int)(p - e9_dwords));
 }

@@ -15,6 +15,7 @@ Each tests/integration/*.test file describes one boot:
     expect: TEXT              a line containing TEXT, after the previous expect
     expect-re: REGEX          a line matching REGEX, after the previous expect
     reject: TEXT              no line may contain TEXT
+    expect-e9: TEXT           Bochs' port 0xE9 output (its stdout) contains TEXT
     exit-code: N              QEMU's exit status must be N
     bench: yes                a benchmark: run only by `make bench`
 
@@ -45,6 +46,7 @@ class Test:
         self.ips = 50000000
         self.checks = []        # (kind, text)
         self.rejects = []
+        self.e9 = []
         self.exit_code = None
         self.bench = False
         self.extra_files = []
@@ -71,6 +73,8 @@ class Test:
                     self.ips = int(val)
                 elif key in ("expect", "expect-re"):
                     self.checks.append((key, val))
+                elif key == "expect-e9":
+                    self.e9.append(val)
                 elif key == "reject":
                     self.rejects.append(val)
                 elif key == "exit-code":
@@ -156,9 +160,12 @@ def wait(p, timeout):
         return None, True
 
 
-def check(t, log, status, timed_out):
+def check(t, log, status, timed_out, e9=""):
     lines = log.splitlines()
     errors = []
+    for text in t.e9:
+        if text not in e9:
+            errors.append(f"missing on port 0xE9: {text}")
     pos = 0
     for kind, text in t.checks:
         found = None
@@ -200,7 +207,12 @@ def run_one(t):
     if os.path.exists(serial):
         with open(serial, errors="replace") as f:
             log = f.read().replace("\r", "")
-    return t, check(t, log, status, timed_out), log, time.time() - start
+    e9 = ""
+    out = os.path.join(workdir, "bochs.out")
+    if t.emu == "bochs" and os.path.exists(out):
+        with open(out, errors="replace") as f:
+            e9 = f.read()
+    return t, check(t, log, status, timed_out, e9), log, time.time() - start
 
 
 def main(argv):
