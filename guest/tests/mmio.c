@@ -142,7 +142,7 @@ static void mov_widths(void)
     check(w[0] == 0x7788 && w[1] == 0x5566 && w[2] == 0x3344 && w[3] == 0x1122,
           "0x1122334455667788 read as words: %04x %04x %04x %04x", w[0], w[1], w[2], w[3]);
     uint32_t odd = rd32(0x3);
-    check_eq("unaligned dword read at 0x03", odd, 0x33445566);
+    check_eq("unaligned dword read at 0x03", odd, 0x22334455);   /* bytes 55 44 33 22 */
 
     /* Bytes 01..08 into scratch register 1, read as dwords. */
     for (unsigned i = 0; i < 8; i++)
