@@ -95,8 +95,10 @@ enum exit_action exit_stop_unhandled(struct vcpu *v, unsigned reason)
     return EXIT_STOP_VM;
 }
 
-void vcpu_inject_exception(unsigned vector, bool has_error_code, uint32_t error_code)
+void vcpu_inject_exception(struct vcpu *v, unsigned vector, bool has_error_code,
+                           uint32_t error_code)
 {
+    v->event_injected = true;
     uint32_t info = INTR_INFO_VALID | INTR_TYPE_HARD_EXCEPTION | (vector & INTR_INFO_VECTOR_MASK);
     if (has_error_code) {
         info |= INTR_INFO_DELIVER_ERROR_CODE;
@@ -117,13 +119,13 @@ enum exit_action exit_invalid_guest_state(struct vcpu *v)
 enum exit_action exit_ud_instruction(struct vcpu *v)
 {
     (void)v;
-    vcpu_inject_ud();
+    vcpu_inject_ud(v);
     return EXIT_RESUME;
 }
 
 enum exit_action exit_gp_instruction(struct vcpu *v)
 {
     (void)v;
-    vcpu_inject_gp();
+    vcpu_inject_gp(v);
     return EXIT_RESUME;
 }

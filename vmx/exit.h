@@ -34,11 +34,12 @@ static inline void vcpu_skip_instruction(void)
 }
 
 /* Queue a hardware exception for the next VM entry (SDM Vol. 3C, "Event Injection"). */
-void vcpu_inject_exception(unsigned vector, bool has_error_code, uint32_t error_code);
+void vcpu_inject_exception(struct vcpu *v, unsigned vector, bool has_error_code,
+                           uint32_t error_code);
 #define VECTOR_UD 6
 #define VECTOR_GP 13
-static inline void vcpu_inject_ud(void) { vcpu_inject_exception(VECTOR_UD, false, 0); }
-static inline void vcpu_inject_gp(void) { vcpu_inject_exception(VECTOR_GP, true, 0); }
+static inline void vcpu_inject_ud(struct vcpu *v) { vcpu_inject_exception(v, VECTOR_UD, false, 0); }
+static inline void vcpu_inject_gp(struct vcpu *v) { vcpu_inject_exception(v, VECTOR_GP, true, 0); }
 
 /* Stop the guest with a report of the exit (reason, qualification, RIP, registers). */
 enum exit_action exit_stop_unhandled(struct vcpu *v, unsigned reason);

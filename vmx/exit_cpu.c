@@ -159,7 +159,7 @@ enum exit_action exit_xsetbv(struct vcpu *v)
 
     if ((uint32_t)g[GPR_RCX] != 0 || !(value & BIT(0)) || (value & ~supported) ||
         ((value & BIT(2)) && !(value & BIT(1))) || !(read_cr4() & CR4_OSXSAVE)) {
-        vcpu_inject_gp();
+        vcpu_inject_gp(v);
         return EXIT_RESUME;
     }
     v->xcr0 = value;
@@ -173,7 +173,7 @@ enum exit_action exit_vmx_instruction(struct vcpu *v)
     /* No nested virtualization: VMX instructions are undefined in a guest,
      * as CPUID tells it (SDM Vol. 3C, "VMX Instructions" in non-root). */
     (void)v;
-    vcpu_inject_ud();
+    vcpu_inject_ud(v);
     return EXIT_RESUME;
 }
 

@@ -63,7 +63,7 @@ static enum exit_action set_cr0(struct vcpu *v, uint64_t val)
     /* SDM Vol. 3A, "CR0": #GP for reserved bits, PG without PE, NW without CD. */
     if ((val & CR0_RESERVED_HIGH) || ((val & CR0_PG) && !(val & CR0_PE)) ||
         ((val & CR0_NW) && !(val & CR0_CD))) {
-        vcpu_inject_gp();
+        vcpu_inject_gp(v);
         return EXIT_RESUME;
     }
     val |= CR0_ET;                                  /* hardwired to 1 */
@@ -73,7 +73,7 @@ static enum exit_action set_cr0(struct vcpu *v, uint64_t val)
     if (paging_on && (efer & IA32_EFER_LME)) {
         /* Enabling IA-32e mode: needs PAE (SDM Vol. 3A, "Initializing IA-32e Mode"). */
         if (!(cr4 & CR4_PAE)) {
-            vcpu_inject_gp();
+            vcpu_inject_gp(v);
             return EXIT_RESUME;
         }
         efer |= IA32_EFER_LMA;
@@ -86,7 +86,7 @@ static enum exit_action set_cr0(struct vcpu *v, uint64_t val)
     }
     if (pae_paging(val, cr4, efer) && (paging_on || !(old & CR0_PG)) &&
         !load_pdptes(v, vmread(VMCS_GUEST_CR3))) {
-        vcpu_inject_gp();
+        vcpu_inject_gp(v);
         return EXIT_RESUME;
     }
     v->cr0_shadow = val;
@@ -104,12 +104,12 @@ static enum exit_action set_cr4(struct vcpu *v, uint64_t val)
      * on hardware without those features; so does clearing PAE in long mode. */
     uint64_t allowed = vmcs_cr4_for_guest(~0ULL) & ~CR4_VMXE;
     if ((val & ~allowed) || ((efer & IA32_EFER_LMA) && !(val & CR4_PAE))) {
-        vcpu_inject_gp();
+        vcpu_inject_gp(v);
         return EXIT_RESUME;
     }
     if (pae_paging(v->cr0_shadow, val, efer) && !(v->cr4_shadow & CR4_PAE) &&
         !load_pdptes(v, vmread(VMCS_GUEST_CR3))) {
-        vcpu_inject_gp();
+        vcpu_inject_gp(v);
         return EXIT_RESUME;
     }
     v->cr4_shadow = val;
@@ -136,7 +136,7 @@ static enum exit_action set_cr3(struct vcpu *v, uint64_t val)
     note_cr3(v->vm, val);
     if (pae_paging(v->cr0_shadow, v->cr4_shadow, vmread(VMCS_GUEST_IA32_EFER)) &&
         !load_pdptes(v, val)) {
-        vcpu_inject_gp();
+        vcpu_inject_gp(v);
         return EXIT_RESUME;
     }
     vmwrite(VMCS_GUEST_CR3, val);

@@ -85,7 +85,7 @@ enum exit_action exit_rdmsr(struct vcpu *v)
     uint64_t *g = v->regs.gpr;
     uint64_t val;
     if (!msr_read(v, (uint32_t)g[GPR_RCX], &val)) {
-        vcpu_inject_gp();
+        vcpu_inject_gp(v);
         return EXIT_RESUME;
     }
     g[GPR_RAX] = val & 0xFFFFFFFF;
@@ -99,7 +99,7 @@ enum exit_action exit_wrmsr(struct vcpu *v)
     uint64_t *g = v->regs.gpr;
     uint64_t val = ((g[GPR_RDX] & 0xFFFFFFFF) << 32) | (g[GPR_RAX] & 0xFFFFFFFF);
     if (!msr_write(v, (uint32_t)g[GPR_RCX], val)) {
-        vcpu_inject_gp();
+        vcpu_inject_gp(v);
         return EXIT_RESUME;
     }
     vcpu_skip_instruction();

@@ -12,6 +12,8 @@
 #include "vmx/vm_create.h"
 #include "vmx/vmcs.h"
 #include "vmx/vmx_cpu.h"
+#include "vmx/sched.h"
+#include "vmx/monitor.h"
 #include "boot/multiboot2.h"
 #include "boot/x86.h"
 #include "drivers/hw/console.h"
@@ -27,9 +29,6 @@
 #define MIN_GUEST_MEM       MiB(2)
 #define DEFAULT_SLICE_MS    10
 #define FALLBACK_TSC_HZ     1000000000ULL
-
-static struct vm *vms[VM_MAX_GUESTS];
-static unsigned nvms;
 
 /* The file name GRUB loaded a module from is not passed on; the words of the
  * module line are. Guests are named by name=, and their image path (for the
@@ -147,53 +146,21 @@ static void create_vms(const struct boot_info *bi)
                 .nmods = s->nmods,
             },
         };
-        struct vm *vm = vm_create(&cfg, nvms, err, sizeof(err));
+        unsigned created;
+        sched_vms(&created);
+        struct vm *vm = vm_create(&cfg, created, err, sizeof(err));
         if (!vm) {
             pr_err("guest %s: refused: %s\n", s->name, err);
             continue;
         }
-        vms[nvms++] = vm;
-    }
-}
-
-/* Round-robin over runnable guests, starting after the last one run. */
-static struct vm *pick_next(unsigned *cursor)
-{
-    for (unsigned k = 0; k < nvms; k++) {
-        unsigned i = (*cursor + 1 + k) % nvms;
-        if (vms[i]->state == VM_RUNNABLE) {
-            *cursor = i;
-            return vms[i];
-        }
-    }
-    return NULL;
-}
-
-static void schedule(void)
-{
-    unsigned cursor = nvms - 1;
-    for (;;) {
-        struct vm *vm = pick_next(&cursor);
-        if (vm) {
-            vcpu_run_slice(&vm->vcpu);
-            continue;
-        }
-        /* Nothing runnable. No device can interrupt a guest yet, so a guest
-         * halted with interrupts on would wait forever. */
-        bool any = false;
-        for (unsigned i = 0; i < nvms; i++) {
-            if (vms[i]->state == VM_HALTED)
-                vm_stop(vms[i], VM_END_HALTED, 0,
-                        "halted waiting for an interrupt, and no device will raise one");
-            any |= vms[i]->state != VM_STOPPED;
-        }
-        if (!any)
-            return;
+        sched_add(vm);
     }
 }
 
 static void print_summary(void)
 {
+    unsigned nvms;
+    struct vm *const *vms = sched_vms(&nvms);
     pr_info("summary: %u guest(s)\n", nvms);
     for (unsigned i = 0; i < nvms; i++) {
         struct vm *vm = vms[i];
@@ -254,12 +221,15 @@ int hypervisor_run(const struct vmx_caps *caps, const struct boot_info *bi)
     setup_scheduler(bi->cmdline);
 
     create_vms(bi);
+    unsigned nvms;
+    sched_vms(&nvms);
     if (nvms == 0) {
         pr_info("no guests to run (add module2 lines with name=NAME)\n");
         return 0;
     }
     pr_info("running %u guest(s)\n", nvms);
-    schedule();
+    monitor_announce();
+    sched_run();
     print_summary();
     return 0;
 }

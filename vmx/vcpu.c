@@ -8,6 +8,9 @@
  */
 #include "vmx/vcpu.h"
 #include "vmx/exit.h"
+#include "vmx/interrupts.h"
+#include "vmx/platform.h"
+#include "vmx/sched.h"
 #include "vmx/vmcs.h"
 #include "vmx/vmx_cpu.h"
 #include "vmx/vmx_entry.h"
@@ -125,6 +128,14 @@ static void report_entry_failure(struct vcpu *v, int rc)
     }
 }
 
+/* Arm the VMX-preemption timer to fire at TSC time `deadline`. */
+static void arm_preemption_timer(uint64_t deadline)
+{
+    uint64_t now = rdtsc();
+    uint64_t ticks = deadline > now ? (deadline - now) >> vmx_ctls.preempt_rate : 0;
+    vmwrite(VMCS_VMX_PREEMPTION_TIMER_VALUE, ticks > 0xFFFFFFFF ? 0xFFFFFFFF : ticks);
+}
+
 void vcpu_run_slice(struct vcpu *v)
 {
     struct vm *vm = v->vm;
@@ -137,22 +148,28 @@ void vcpu_run_slice(struct vcpu *v)
         last_vcpu = v;
     }
 
+    /* The slice ends at its length or at the next device event of any
+     * guest, whichever comes first, so timers fire on time. */
     uint64_t slice_start = rdtsc();
-    if (vmx_ctls.preemption_timer) {
-        uint64_t ticks = sched.slice_cycles >> vmx_ctls.preempt_rate;
-        vmwrite(VMCS_VMX_PREEMPTION_TIMER_VALUE, ticks > 0xFFFFFFFF ? 0xFFFFFFFF : (ticks ? ticks : 1));
-    }
-    bool check_tsc = !vmx_ctls.save_preemption_timer;
+    uint64_t deadline = MIN(slice_start + sched.slice_cycles, sched_next_event_tsc());
+    if (vmx_ctls.preemption_timer)
+        arm_preemption_timer(deadline);
 
     for (;;) {
+        if (unlikely(v->irq_check))
+            vcpu_deliver_interrupts(v);
         int rc = vmx_enter(&v->regs, v->launched);
         if (unlikely(rc)) {
             report_entry_failure(v, rc);
             break;
         }
         v->launched = true;
+        v->event_injected = false;        /* VM exits clear the injection field */
         uint64_t t0 = rdtsc();
         uint32_t reason = (uint32_t)vmread(VMCS_EXIT_REASON);
+        uint32_t vectoring = (uint32_t)vmread(VMCS_IDT_VECTORING_INFO);
+        if (unlikely(vectoring & INTR_INFO_VALID))
+            vcpu_reinject_vectoring(v, vectoring);
         enum exit_action action = exit_dispatch(v, reason);
 
         unsigned basic = reason & EXIT_REASON_BASIC_MASK;
@@ -161,7 +178,15 @@ void vcpu_run_slice(struct vcpu *v)
         st->cycles += rdtsc() - t0;
         if (action != EXIT_RESUME)
             break;
-        if (check_tsc && t0 - slice_start >= sched.slice_cycles)
+        if (unlikely(vm->timers_dirty)) {
+            platform_update_timers(vm);
+            if (vm->next_event_tsc < deadline) {
+                deadline = vm->next_event_tsc;
+                if (vmx_ctls.preemption_timer)
+                    arm_preemption_timer(deadline);
+            }
+        }
+        if (t0 >= deadline)
             break;
     }
     vm->tsc_used += rdtsc() - slice_start;

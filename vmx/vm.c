@@ -1,13 +1,14 @@
 /*
- * VM creation and the platform every guest sees (QEMU PC conventions):
- * RAM from 0 to mem= backed by host frames through EPT; COM1 at 0x3F8;
- * the 0xE9 debug console; QEMU's isa-debug-exit at 0xF4; the test device
- * at 0xFEB00000. Every port exits (all-ones I/O bitmaps); the MSR bitmap
- * lets through only MSRs that the VMCS or a vCPU switch keeps per guest.
+ * VM creation: RAM from 0 to mem= backed by host frames through EPT, the
+ * I/O and MSR bitmaps, the platform's devices (vmx/platform.c), the loaded
+ * image and the vCPU. Every port exits (all-ones I/O bitmaps); the MSR
+ * bitmap lets through only MSRs that the VMCS or a vCPU switch keeps per
+ * guest.
  */
 #include "vmx/vm_create.h"
 #include "vmx/vcpu.h"
 #include "vmx/vmcs.h"
+#include "vmx/platform.h"
 #include "boot/msr.h"
 #include "drivers/hw/console.h"
 #include "mm/frames.h"
@@ -15,74 +16,6 @@
 #include <hv/format.h>
 #include <hv/log.h>
 #include <hv/string.h>
-
-#define PORT_COM1         0x3F8
-#define PORT_DEBUGCON     0xE9
-#define PORT_DEBUG_EXIT   0xF4
-
-/* ---- console sink: "[name] line" as one write ---- */
-static void console_sink(void *ctx, const char *line, size_t len)
-{
-    struct vm *vm = ctx;
-    char buf[VM_NAME_MAX + VCONSOLE_LINE_MAX + 8];
-    size_t n = (size_t)fmt_snprintf(buf, sizeof(buf), "[%s] ", vm->name);
-    memcpy(buf + n, line, len);
-    n += len;
-    buf[n++] = '\n';
-    console_write(buf, n);
-}
-
-/* ---- small port devices ---- */
-static int debugcon_write(void *dev, uint64_t off, unsigned size, uint64_t val)
-{
-    struct vm *vm = dev;
-    (void)off;
-    for (unsigned i = 0; i < size; i++)
-        vconsole_putc(&vm->console, (char)(val >> (8 * i)));
-    return 0;
-}
-
-static int debugcon_read(void *dev, uint64_t off, unsigned size, uint64_t *val)
-{
-    (void)dev; (void)off; (void)size;
-    *val = PORT_DEBUGCON;             /* Bochs and QEMU answer 0xE9: "debug console here" */
-    return 0;
-}
-
-static int debug_exit_write(void *dev, uint64_t off, unsigned size, uint64_t val)
-{
-    struct vm *vm = dev;
-    (void)off;
-    uint64_t v = size == 4 ? (uint32_t)val : size == 2 ? (uint16_t)val : (uint8_t)val;
-    uint64_t status = (v << 1) | 1;
-    vm_stop(vm, VM_END_EXIT_PORT, status, "exited with status %llu (debug-exit port, value %#llx)",
-            (unsigned long long)status, (unsigned long long)v);
-    return 0;
-}
-
-static const struct io_ops uart_ops = { vuart16550_read, vuart16550_write };
-static const struct io_ops debugcon_ops = { debugcon_read, debugcon_write };
-static const struct io_ops debug_exit_ops = { NULL, debug_exit_write };
-static const struct io_ops testdev_ops = { testdev_read, testdev_write };
-
-static int attach_devices(struct vm *vm)
-{
-    int rc;
-    vconsole_init(&vm->console, console_sink, vm);
-    vuart16550_init(&vm->com1, &vm->console);
-    testdev_init(&vm->testdev, &vm->console);
-    io_bus_init(&vm->bus);
-    if ((rc = io_bus_register(&vm->bus, IO_SPACE_PIO, PORT_COM1, VUART_NUM_PORTS, &uart_ops,
-                              &vm->com1, "com1")) < 0 ||
-        (rc = io_bus_register(&vm->bus, IO_SPACE_PIO, PORT_DEBUGCON, 1, &debugcon_ops, vm,
-                              "debugcon")) < 0 ||
-        (rc = io_bus_register(&vm->bus, IO_SPACE_PIO, PORT_DEBUG_EXIT, 4, &debug_exit_ops, vm,
-                              "isa-debug-exit")) < 0 ||
-        (rc = io_bus_register(&vm->bus, IO_SPACE_MMIO, TESTDEV_MMIO_BASE, TESTDEV_MMIO_SIZE,
-                              &testdev_ops, &vm->testdev, "testdev")) < 0)
-        return rc;
-    return 0;
-}
 
 /* ---- EPT table pages from the frame allocator ---- */
 static void *ept_alloc_table(void *opaque, hpa_t *pa)
@@ -217,7 +150,7 @@ struct vm *vm_create(const struct vm_config *cfg, unsigned index, char *err, siz
 
     if (setup_memory(vm, cfg->mem_size, err, errlen) < 0)
         goto fail;
-    if (setup_bitmaps(vm) < 0 || attach_devices(vm) < 0 || vcpu_init_state(&vm->vcpu) < 0) {
+    if (setup_bitmaps(vm) < 0 || platform_attach(vm) < 0 || vcpu_init_state(&vm->vcpu) < 0) {
         fmt_snprintf(err, errlen, "not enough host memory for the VM's control structures");
         goto fail;
     }

@@ -77,7 +77,10 @@ struct vcpu {
     uint64_t msr_kernel_gs_base, msr_star, msr_lstar, msr_cstar, msr_fmask, msr_tsc_aux;
     uint64_t msr_apic_base, msr_pat, msr_misc_enable, msr_mtrr_def_type;
     void *fpu_area;                  /* XSAVE / FXSAVE image, 4 KiB */
-    uint32_t preempt_left;           /* preemption-timer ticks left in this slice */
+    /* Interrupt delivery state (vmx/interrupts.c). */
+    bool irq_check;                  /* an interrupt may be pending: look before entry */
+    bool event_injected;             /* an event is set up for the next entry */
+    bool window_exiting;             /* interrupt-window exiting is on */
 };
 
 struct vm {
@@ -98,10 +101,15 @@ struct vm {
     hpa_t io_bitmap_pa;              /* two pages: ports 0-0x7FFF, 0x8000-0xFFFF */
     hpa_t msr_bitmap_pa;
 
-    /* Devices every guest gets. */
+    /* Devices every guest gets (vmx/platform.c). */
     struct vconsole console;
     struct vuart16550 com1;
     struct testdev testdev;
+    bool timers_dirty;               /* a device timer was reprogrammed */
+    uint64_t next_event_tsc;         /* TSC of the next device timer event */
+    enum vm_state paused_from;       /* state to return to on resume */
+    uint8_t input[256];              /* console input waiting for the UART */
+    unsigned input_head, input_len;
 
     /* Statistics. */
     struct exit_stat exits[EXIT_STATS_MAX];
@@ -111,6 +119,7 @@ struct vm {
     unsigned cr3_distinct;
     bool cr3_distinct_overflow;
     uint64_t tsc_used;               /* TSC cycles this guest ran, in total */
+    uint64_t irqs_injected;
     uint8_t unknown_port_logged[65536 / 8];
 };
 

@@ -110,3 +110,8 @@ void log_msg(enum log_level level, const char *fmt, ...)
     vprint(prefix, fmt, ap);
     va_end(ap);
 }
+
+int console_getc(void)
+{
+    return com1_present ? uart16550_getc(COM1_PORT) : -1;
+}

@@ -26,4 +26,7 @@ void kprintf(const char *fmt, ...) __printf(1, 2);
 
 enum log_level console_log_level(void);
 
+/* A byte typed on COM1, or -1 when none is waiting (or there is no UART). */
+int console_getc(void);
+
 #endif

@@ -48,8 +48,9 @@ $(GUEST_OUT)/badimage.elf:
 	@echo "  GEN     $@"
 	$(Q)printf 'This is not a kernel image: no ELF magic, no multiboot header.\n\001\002\003\377\376' > $@
 
-# A real guest cut off after 100 bytes: the ELF header survives, the
-# program headers and everything after them do not.
+# A real guest cut off after 100 bytes: the ELF header survives, but the
+# program header table (bytes 52-115) is cut off, and so is the multiboot
+# header (at file offset 0x1000).
 $(GUEST_OUT)/truncated.elf: $(GUEST_OUT)/hello.elf
 	@echo "  GEN     $@"
 	$(Q)head -c 100 $< > $@

@@ -18,6 +18,9 @@ Each tests/integration/*.test file describes one boot:
     expect-e9: TEXT           Bochs' port 0xE9 output (its stdout) contains TEXT
     exit-code: N              QEMU's exit status must be N
     bench: yes                a benchmark: run only by `make bench`
+    send-after: PATTERN => TEXT   once COM1 output contains PATTERN (after the
+                              previous send), type TEXT on COM1 (Python escapes:
+                              \x01 is Ctrl-A, \r Enter); Bochs only
 
 Usage: run.py [NAME...] [--bench] [-j N]
 """
@@ -26,6 +29,7 @@ import os
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -47,6 +51,7 @@ class Test:
         self.checks = []        # (kind, text)
         self.rejects = []
         self.e9 = []
+        self.sends = []         # (pattern, bytes)
         self.exit_code = None
         self.bench = False
         self.extra_files = []
@@ -73,6 +78,10 @@ class Test:
                     self.ips = int(val)
                 elif key in ("expect", "expect-re"):
                     self.checks.append((key, val))
+                elif key == "send-after":
+                    pat, _, text = val.partition("=>")
+                    data = text.strip().encode().decode("unicode_escape").encode("latin-1")
+                    self.sends.append((pat.strip(), data))
                 elif key == "expect-e9":
                     self.e9.append(val)
                 elif key == "reject":
@@ -118,11 +127,61 @@ def make_iso(t, workdir):
     return iso
 
 
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def serial_session(port, serial, sends, proc, timeout):
+    """Talk to Bochs' COM1 socket: log what it prints, type the scripted input."""
+    deadline = time.time() + timeout
+    sock = None
+    while sock is None and time.time() < deadline and proc.poll() is None:
+        try:
+            sock = socket.create_connection(("127.0.0.1", port), timeout=1)
+        except OSError:
+            time.sleep(0.2)
+    if sock is None:
+        return
+    sock.settimeout(0.2)
+    buf = b""
+    pos = 0
+    pending = list(sends)
+    with open(serial, "wb") as log:
+        while time.time() < deadline:
+            try:
+                data = sock.recv(4096)
+                if not data:
+                    break
+                buf += data
+                log.write(data)
+                log.flush()
+            except socket.timeout:
+                if proc.poll() is not None:
+                    break
+            except OSError:
+                break
+            while pending:
+                pat, text = pending[0]
+                i = buf.find(pat.encode(), pos)
+                if i < 0:
+                    break
+                pos = i + len(pat)
+                for b in text:               # one byte at a time, like a typist
+                    sock.sendall(bytes([b]))
+                    time.sleep(0.02)
+                pending.pop(0)
+    sock.close()
+
+
 def run_bochs(t, workdir, iso, serial):
     with open(os.path.join(ROOT, "tests", "bochsrc.in")) as f:
         rc = f.read()
+    port = free_port() if t.sends else None
     subst = {"@MEGS@": str(t.megs), "@IPS@": str(t.ips), "@ISO@": iso,
-             "@COM1_MODE@": "file", "@COM1_DEV@": serial,
+             "@COM1_MODE@": "socket-server" if port else "file",
+             "@COM1_DEV@": f"localhost:{port}" if port else serial,
              "@LOG@": os.path.join(workdir, "bochs.log"),
              "@TIME0@": "946684800"}     # fixed start time: reproducible runs
     for k, v in subst.items():
@@ -138,6 +197,10 @@ def run_bochs(t, workdir, iso, serial):
         p = subprocess.Popen(["bochs", "-q", "-f", bochsrc, "-rc", cmds],
                              stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
                              env=env, cwd=workdir, start_new_session=True)
+        if port:
+            start = time.time()
+            serial_session(port, serial, t.sends, p, t.timeout)
+            return wait(p, max(1, t.timeout - (time.time() - start)))
         return wait(p, t.timeout)
 
 

@@ -1,0 +1,31 @@
+/*
+ * Delivering virtual interrupts to a vCPU (SDM Vol. 3C, "Event Injection"
+ * and "Interrupt-Window Exiting"). Device models raise lines; the platform
+ * (vmx/platform.c) says which vector is pending; this file decides when the
+ * guest can take it: RFLAGS.IF set, no STI or MOV-SS blocking, and no other
+ * event being injected. Otherwise interrupt-window exiting is turned on and
+ * the interrupt goes in at that exit. Events whose delivery a VM exit
+ * interrupted (IDT-vectoring information) are re-injected first.
+ */
+#ifndef VMX_INTERRUPTS_H
+#define VMX_INTERRUPTS_H
+
+#include "vmx/vm.h"
+
+/* Called with v's VMCS current, after the exit handler and before the next
+ * VM entry, when v->irq_check is set. */
+void vcpu_deliver_interrupts(struct vcpu *v);
+
+/* Re-inject an event that was being delivered when the exit happened.
+ * `info` is the IDT-vectoring information field (valid bit set). */
+void vcpu_reinject_vectoring(struct vcpu *v, uint32_t info);
+
+/* Note that an interrupt may have become pending for vm (from a device). */
+static inline void vm_kick(struct vm *vm)
+{
+    vm->vcpu.irq_check = true;
+    if (vm->state == VM_HALTED)
+        vm->state = VM_RUNNABLE;    /* a sleeping vCPU wakes to look */
+}
+
+#endif

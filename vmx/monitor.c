@@ -1,0 +1,207 @@
+/* The console multiplexer and the hypervisor monitor (see vmx/monitor.h). */
+#include "vmx/monitor.h"
+#include "vmx/sched.h"
+#include "vmx/platform.h"
+#include "vmx/exit.h"
+#include "drivers/hw/console.h"
+#include <hv/log.h>
+#include <hv/string.h>
+
+#define KEY_CTRL_A   0x01
+#define KEY_BS       0x08
+#define KEY_DEL      0x7F
+#define MON_LINE_MAX 80
+
+static unsigned focus;            /* 0 = monitor, i = guest i (1-based) */
+static bool escape;
+static char line[MON_LINE_MAX];
+static size_t line_len;
+
+static struct vm *guest(unsigned i)
+{
+    unsigned n;
+    struct vm *const *vms = sched_vms(&n);
+    return i >= 1 && i <= n ? vms[i - 1] : NULL;
+}
+
+static struct vm *find(const char *name)
+{
+    unsigned n;
+    struct vm *const *vms = sched_vms(&n);
+    for (unsigned i = 0; i < n; i++)
+        if (!strcmp(vms[i]->name, name))
+            return vms[i];
+    return NULL;
+}
+
+static void set_focus(unsigned f)
+{
+    struct vm *vm = guest(f);
+    if (f != 0 && !vm) {
+        kprintf("[monitor] no guest %u\n", f);
+        return;
+    }
+    focus = f;
+    if (vm)
+        kprintf("[monitor] console input goes to guest %s (Ctrl-A 0: monitor, Ctrl-A n: next)\n",
+                vm->name);
+    else
+        kprintf("[monitor] console input goes to the monitor; type help\n");
+}
+
+static const char *state_name(enum vm_state s)
+{
+    switch (s) {
+    case VM_RUNNABLE: return "running";
+    case VM_HALTED:   return "halted";
+    case VM_PAUSED:   return "paused";
+    default:          return "stopped";
+    }
+}
+
+static uint64_t total_exits(const struct vm *vm)
+{
+    uint64_t t = 0;
+    for (unsigned r = 0; r < EXIT_STATS_MAX; r++)
+        t += vm->exits[r].count;
+    return t;
+}
+
+static void cmd_list(void)
+{
+    unsigned n;
+    struct vm *const *vms = sched_vms(&n);
+    kprintf("[monitor] %-3s %-16s %-8s %12s %14s\n", "#", "guest", "state", "VM exits", "TSC cycles");
+    for (unsigned i = 0; i < n; i++)
+        kprintf("[monitor] %-3u %-16s %-8s %12llu %14llu\n", i + 1, vms[i]->name,
+                state_name(vms[i]->state), (unsigned long long)total_exits(vms[i]),
+                (unsigned long long)vms[i]->tsc_used);
+}
+
+static void cmd_stats(struct vm *vm)
+{
+    kprintf("[monitor] %s: %llu VM exits, %llu interrupts injected\n", vm->name,
+            (unsigned long long)total_exits(vm), (unsigned long long)vm->irqs_injected);
+    for (unsigned r = 0; r < EXIT_STATS_MAX; r++) {
+        const struct exit_stat *st = &vm->exits[r];
+        if (st->count)
+            kprintf("[monitor]   %-20s %10llu exits %8llu cycles average\n", exit_reason_name(r),
+                    (unsigned long long)st->count, (unsigned long long)(st->cycles / st->count));
+    }
+}
+
+static void run_command(char *cmd)
+{
+    char *arg = strchr(cmd, ' ');
+    if (arg) {
+        *arg++ = '\0';
+        while (*arg == ' ')
+            arg++;
+    }
+    struct vm *vm = arg && *arg ? find(arg) : NULL;
+    bool needs_vm = !strcmp(cmd, "stats") || !strcmp(cmd, "pause") ||
+                    !strcmp(cmd, "resume") || !strcmp(cmd, "stop");
+
+    if (!*cmd)
+        return;
+    if (needs_vm && !vm) {
+        kprintf("[monitor] %s: no guest named \"%s\"\n", cmd, arg ? arg : "");
+        return;
+    }
+    if (!strcmp(cmd, "help")) {
+        kprintf("[monitor] commands: list | stats NAME | pause NAME | resume NAME | stop NAME | help\n");
+        kprintf("[monitor] keys: Ctrl-A n next guest, Ctrl-A 0 monitor, Ctrl-A 1-9 guest N\n");
+    } else if (!strcmp(cmd, "list")) {
+        cmd_list();
+    } else if (!strcmp(cmd, "stats")) {
+        cmd_stats(vm);
+    } else if (!strcmp(cmd, "pause")) {
+        if (vm->state == VM_RUNNABLE || vm->state == VM_HALTED) {
+            vm->paused_from = vm->state;
+            vm->state = VM_PAUSED;
+            kprintf("[monitor] %s paused\n", vm->name);
+        } else {
+            kprintf("[monitor] %s is %s\n", vm->name, state_name(vm->state));
+        }
+    } else if (!strcmp(cmd, "resume")) {
+        if (vm->state == VM_PAUSED) {
+            vm->state = VM_RUNNABLE;          /* a halted guest just looks again */
+            vm->vcpu.irq_check = true;
+            kprintf("[monitor] %s resumed\n", vm->name);
+        } else {
+            kprintf("[monitor] %s is %s\n", vm->name, state_name(vm->state));
+        }
+    } else if (!strcmp(cmd, "stop")) {
+        vm_stop(vm, VM_END_STOPPED_BY_USER, 0, "stopped from the monitor");
+    } else {
+        kprintf("[monitor] unknown command \"%s\"; type help\n", cmd);
+    }
+}
+
+static void monitor_key(char c)
+{
+    if (c == '\r' || c == '\n') {
+        line[line_len] = '\0';
+        line_len = 0;
+        run_command(line);
+    } else if (c == KEY_BS || c == KEY_DEL) {
+        if (line_len)
+            line_len--;
+    } else if ((unsigned char)c >= 0x20 && line_len + 1 < sizeof(line)) {
+        line[line_len++] = c;
+    }
+}
+
+static void to_guest(struct vm *vm, uint8_t c)
+{
+    if (vm->state == VM_STOPPED)
+        return;
+    if (vm->input_len < sizeof(vm->input)) {
+        vm->input[(vm->input_head + vm->input_len) % sizeof(vm->input)] = c;
+        vm->input_len++;
+    }
+    platform_feed_input(vm);
+}
+
+static void key(uint8_t c)
+{
+    if (escape) {
+        escape = false;
+        unsigned n;
+        sched_vms(&n);
+        if (c == KEY_CTRL_A && focus)
+            to_guest(guest(focus), c);
+        else if (c == 'n')
+            set_focus(focus >= n ? 0 : focus + 1);
+        else if (c >= '0' && c <= '9')
+            set_focus(c - '0');
+        return;
+    }
+    if (c == KEY_CTRL_A) {
+        escape = true;
+        return;
+    }
+    if (focus)
+        to_guest(guest(focus), c);
+    else
+        monitor_key((char)c);
+}
+
+bool monitor_poll(void)
+{
+    bool any = false;
+    for (int c; (c = console_getc()) >= 0; ) {
+        key((uint8_t)c);
+        any = true;
+    }
+    return any;
+}
+
+void monitor_announce(void)
+{
+    unsigned n;
+    sched_vms(&n);
+    focus = n ? 1 : 0;
+    pr_info("console: Ctrl-A n switches input between guests and the monitor "
+            "(Ctrl-A 0: monitor, Ctrl-A 1-9: guest N)\n");
+}

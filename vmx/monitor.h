@@ -1,0 +1,21 @@
+/*
+ * The shared physical console. Output lines carry the guest's name; input
+ * goes to one place at a time: a guest's COM1, or the hypervisor's own
+ * monitor. Keys (Ctrl-A is the escape, as in QEMU and screen):
+ *   Ctrl-A n         input to the next guest (then the monitor, then the first guest)
+ *   Ctrl-A 0         input to the monitor
+ *   Ctrl-A 1..9      input to guest 1..9 (in module order)
+ *   Ctrl-A Ctrl-A    send one Ctrl-A to the focused guest
+ * Monitor commands: list, stats NAME, pause NAME, resume NAME, stop NAME, help.
+ */
+#ifndef VMX_MONITOR_H
+#define VMX_MONITOR_H
+
+#include <hv/types.h>
+
+/* Handle the bytes typed since the last call. Returns true if any arrived. */
+bool monitor_poll(void);
+/* Print the one-line hint about the keys (at start). */
+void monitor_announce(void);
+
+#endif

@@ -1,0 +1,31 @@
+/*
+ * The virtual PC every guest gets: which device model sits at which port or
+ * address, how their interrupt lines are wired, and their timers. Device
+ * models live in drivers/virt/ and never see this file.
+ */
+#ifndef VMX_PLATFORM_H
+#define VMX_PLATFORM_H
+
+#include "vmx/vm.h"
+
+/* Create the devices of vm and register them on its bus. 0 or negative. */
+int platform_attach(struct vm *vm) __must_check;
+
+/* The vector the vCPU should take now (local APIC first, then the PIC
+ * through LINT0), or -1. With ack, performs the acknowledge cycle. */
+int platform_pending_vector(struct vm *vm, bool ack);
+
+/* Run device timers that are due, then set vm->next_event_tsc. */
+void platform_update_timers(struct vm *vm);
+
+/* Could anything wake this halted guest (an armed timer, enabled receive
+ * interrupts)? */
+bool platform_can_wake(const struct vm *vm);
+
+/* Move waiting console input into the guest's UART as it has room. */
+void platform_feed_input(struct vm *vm);
+
+/* Virtual time of vm in ns (shared host TSC time base). */
+uint64_t platform_now_ns(const struct vm *vm);
+
+#endif

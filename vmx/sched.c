@@ -1,0 +1,95 @@
+/* See vmx/sched.h. */
+#include "vmx/sched.h"
+#include "vmx/vcpu.h"
+#include "vmx/platform.h"
+#include "vmx/monitor.h"
+#include "boot/x86.h"
+#include <hv/log.h>
+
+static struct vm *vms[VM_MAX_GUESTS];
+static unsigned nvms;
+
+void sched_add(struct vm *vm)
+{
+    if (nvms < VM_MAX_GUESTS)
+        vms[nvms++] = vm;
+}
+
+struct vm *const *sched_vms(unsigned *count)
+{
+    *count = nvms;
+    return vms;
+}
+
+uint64_t sched_next_event_tsc(void)
+{
+    uint64_t next = UINT64_MAX;
+    for (unsigned i = 0; i < nvms; i++)
+        if (vms[i]->state != VM_STOPPED && vms[i]->next_event_tsc < next)
+            next = vms[i]->next_event_tsc;
+    return next;
+}
+
+/* Fire the device timers that are due in every VM (this wakes guests). */
+static void run_due_timers(void)
+{
+    uint64_t now = rdtsc();
+    for (unsigned i = 0; i < nvms; i++) {
+        struct vm *vm = vms[i];
+        if (vm->state == VM_STOPPED)
+            continue;
+        if (vm->timers_dirty || vm->next_event_tsc <= now)
+            platform_update_timers(vm);
+        platform_feed_input(vm);
+    }
+}
+
+/* Round-robin over runnable guests, starting after the last one run. */
+static struct vm *pick_next(unsigned *cursor)
+{
+    for (unsigned k = 0; k < nvms; k++) {
+        unsigned i = (*cursor + 1 + k) % nvms;
+        if (vms[i]->state == VM_RUNNABLE) {
+            *cursor = i;
+            return vms[i];
+        }
+    }
+    return NULL;
+}
+
+/* Nothing runnable: stop guests that nothing can wake, then wait for the
+ * next timer or console input. Returns false when every guest has stopped. */
+static bool idle(void)
+{
+    bool alive = false, waiting = false;
+    for (unsigned i = 0; i < nvms; i++) {
+        struct vm *vm = vms[i];
+        if (vm->state == VM_HALTED && !platform_can_wake(vm))
+            vm_stop(vm, VM_END_HALTED, 0,
+                    "halted waiting for an interrupt, and no device will raise one");
+        alive |= vm->state != VM_STOPPED;
+        waiting |= vm->state == VM_HALTED || vm->state == VM_PAUSED;
+    }
+    if (!alive)
+        return false;
+    if (waiting) {
+        uint64_t until = sched_next_event_tsc();
+        while (rdtsc() < until && !monitor_poll())
+            pause();
+    }
+    return true;
+}
+
+void sched_run(void)
+{
+    unsigned cursor = nvms - 1;
+    for (;;) {
+        monitor_poll();
+        run_due_timers();
+        struct vm *vm = pick_next(&cursor);
+        if (vm)
+            vcpu_run_slice(&vm->vcpu);
+        else if (!idle())
+            return;
+    }
+}

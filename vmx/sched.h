@@ -1,0 +1,20 @@
+/*
+ * Sharing the CPU between guests: round-robin time slices over runnable
+ * VMs, device timers that fire on time whichever guest runs, and waiting
+ * when every guest is halted.
+ */
+#ifndef VMX_SCHED_H
+#define VMX_SCHED_H
+
+#include "vmx/vm.h"
+
+/* Add a VM to the run list (up to VM_MAX_GUESTS). */
+void sched_add(struct vm *vm);
+/* All VMs, in creation order. */
+struct vm *const *sched_vms(unsigned *count);
+/* Run until every VM has stopped. */
+void sched_run(void);
+/* TSC time of the earliest device event of any VM (UINT64_MAX if none). */
+uint64_t sched_next_event_tsc(void);
+
+#endif
