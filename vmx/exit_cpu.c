@@ -209,7 +209,7 @@ enum exit_action exit_vmcall(struct vcpu *v)
             vconsole_write(&vm->console, buf, n);
             done += n;
         }
-        ret = (int64_t)len;
+        ret = 0;
         break;
     }
     case HC_EXIT:

@@ -6,7 +6,7 @@
  *
  *   HC_CONSOLE_WRITE (1): RBX = guest-physical address of a string,
  *                         RCX = its length (at most HC_CONSOLE_MAX bytes);
- *                         printed on the guest's console. Returns the length.
+ *                         printed on the guest's console. Returns 0.
  *   HC_EXIT (2):          RBX = exit status; stops the guest. Does not return.
  *
  * Unknown functions return HC_ENOSYS; a bad buffer returns HC_EFAULT.

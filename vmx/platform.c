@@ -36,7 +36,7 @@ static int debugcon_write(void *dev, uint64_t off, unsigned size, uint64_t val)
     struct vm *vm = dev;
     (void)off;
     for (unsigned i = 0; i < size; i++)
-        vconsole_putc(&vm->console, (char)(val >> (8 * i)));
+        vconsole_putc(&vm->debugcon, (char)(val >> (8 * i)));
     return 0;
 }
 
@@ -67,6 +67,7 @@ int platform_attach(struct vm *vm)
 {
     int rc;
     vconsole_init(&vm->console, console_sink, vm);
+    vconsole_init(&vm->debugcon, console_sink, vm);
     vuart16550_init(&vm->com1, &vm->console);
     testdev_init(&vm->testdev, &vm->console);
     io_bus_init(&vm->bus);

@@ -195,6 +195,7 @@ void vm_stop(struct vm *vm, enum vm_end end, uint64_t status, const char *fmt, .
     if (vm->state == VM_STOPPED)
         return;
     vconsole_flush(&vm->console);
+    vconsole_flush(&vm->debugcon);
     vm->state = VM_STOPPED;
     vm->end = end;
     vm->exit_status = status;

@@ -102,7 +102,8 @@ struct vm {
     hpa_t msr_bitmap_pa;
 
     /* Devices every guest gets (vmx/platform.c). */
-    struct vconsole console;
+    struct vconsole console;         /* COM1, hypercalls, testdev */
+    struct vconsole debugcon;        /* port 0xE9: its own line buffer */
     struct vuart16550 com1;
     struct testdev testdev;
     bool timers_dirty;               /* a device timer was reprogrammed */

@@ -1,6 +1,7 @@
 /*
  * hello: a demo guest for `make run`. Prints what it learns about itself:
- * its name (from name= on its command line), its RAM (from the multiboot
+ * its name (the file name that starts its multiboot command line, as
+ * minivisor passes it: /guests/NAME unless path= says otherwise), its RAM (from the multiboot
  * memory fields) and the hypervisor's CPUID signature. Checks that it was
  * entered as a multiboot kernel and that the signature is minivisor's.
  */
@@ -10,20 +11,22 @@
 #define EXPECTED_SIGNATURE "MiniVisorVMM"
 #define NAME_MAX_LEN      32
 
-/* Copies the value of "name=" from cmdline into out (or "?" if none). */
+/* The base name of the first word of cmdline, without ".elf" ("?" if none). */
 static void find_name(const char *cmdline, char *out, size_t size)
 {
-    const char *p = cmdline;
+    const char *start = cmdline, *end = cmdline;
     size_t n = 0;
 
-    while (*p && strncmp(p, "name=", 5) != 0)
-        p++;
-    if (*p) {
-        p += 5;
-        while (p[n] && p[n] != ' ' && n + 1 < size) {
-            out[n] = p[n];
-            n++;
-        }
+    while (*end && *end != ' ') {
+        if (*end == '/')
+            start = end + 1;
+        end++;
+    }
+    if (end - start > 4 && strncmp(end - 4, ".elf", 4) == 0)
+        end -= 4;
+    while (start + n < end && n + 1 < size) {
+        out[n] = start[n];
+        n++;
     }
     if (n == 0)
         out[n++] = '?';

@@ -14,6 +14,8 @@ Each tests/integration/*.test file describes one boot:
     ips: N                    Bochs instructions per emulated second
     expect: TEXT              a line containing TEXT, after the previous expect
     expect-re: REGEX          a line matching REGEX, after the previous expect
+    expect-any: TEXT          a line containing TEXT anywhere (for guests that
+                              run side by side and print in any order)
     reject: TEXT              no line may contain TEXT
     expect-e9: TEXT           Bochs' port 0xE9 output (its stdout) contains TEXT
     exit-code: N              QEMU's exit status must be N
@@ -51,6 +53,7 @@ class Test:
         self.checks = []        # (kind, text)
         self.rejects = []
         self.e9 = []
+        self.anys = []
         self.sends = []         # (pattern, bytes)
         self.exit_code = None
         self.bench = False
@@ -76,6 +79,8 @@ class Test:
                     self.megs = int(val)
                 elif key == "ips":
                     self.ips = int(val)
+                elif key == "expect-any":
+                    self.anys.append(val)
                 elif key in ("expect", "expect-re"):
                     self.checks.append((key, val))
                 elif key == "send-after":
@@ -241,6 +246,9 @@ def check(t, log, status, timed_out, e9=""):
             errors.append(f"missing (in order): {kind}: {text}")
             break
         pos = found + 1
+    for text in t.anys:
+        if not any(text in l for l in lines):
+            errors.append(f"missing (anywhere): {text}")
     for text in t.rejects:
         for l in lines:
             if text in l:

@@ -1,0 +1,380 @@
+/*
+ * Model of one vCPU's local APIC (xAPIC and x2APIC).
+ *
+ * Reference: Intel SDM Vol. 3A, chapter "Advanced Programmable Interrupt
+ * Controller (APIC)" (local APIC registers, LVT, timer incl. TSC-deadline,
+ * "Task and Processor Priorities", interrupt acceptance, EOI, the x2APIC
+ * MSR interface and its state transitions).
+ *
+ * What is modelled:
+ *   - the xAPIC MMIO page (32-bit accesses to 16-byte aligned registers) and
+ *     the x2APIC MSR range 0x800-0x8FF, selected by IA32_APIC_BASE;
+ *   - ID, version, TPR/PPR, EOI, LDR/DFR, SVR (software enable), ISR/TMR/IRR,
+ *     ESR (send/receive illegal vector), the seven LVT entries, ICR, SELF IPI;
+ *   - the timer: one-shot, periodic and TSC-deadline, with the divide
+ *     configuration register;
+ *   - acceptance, delivery (pending/ack) and EOI of fixed interrupts, with a
+ *     callback on the EOI of a level-triggered vector (IOAPIC remote IRR).
+ *
+ * Left out: real multi-CPU IPI delivery (anything not addressed to this APIC
+ * goes to the optional ipi callback or is counted as unsupported), INIT/SIPI/
+ * SMI, lowest-priority arbitration, APR/RRD (read 0), the focus-processor and
+ * EOI-broadcast-suppression SVR bits, spurious-interrupt delivery (pending
+ * and ack are atomic for the VM layer, so it never happens), the LINT0/LINT1
+ * pins as inputs (PIC interrupts bypass the APIC: see vlapic_accepts_pic),
+ * thermal/perf/CMCI sources (their LVTs are plain storage), the "illegal
+ * register address" ESR bit and model-specific narrow MMIO accesses.
+ *
+ * The version register reports 0x00050014 (version 0x14, max LVT entry 5,
+ * i.e. six LVTs without CMCI); the CMCI LVT (0x2F0 / MSR 0x82F) is still
+ * readable and writable storage so that a guest that probes it is not hurt.
+ *
+ * Timer clock: the APIC timer counts at VLAPIC_BUS_HZ (1 GHz, one tick per
+ * nanosecond) divided by the divide configuration; the VM layer can report
+ * it in CPUID leaf 0x15/0x40000010, otherwise guests calibrate it. The
+ * current count is computed from the vclock at each read. Periodic timers
+ * fire at most every VLAPIC_MIN_PERIOD_NS.
+ *
+ * TSC-deadline: the VM layer provides ops->tsc_now (the guest TSC) and
+ * tsc_hz at init; a deadline is converted to vclock nanoseconds once, when
+ * written (rounded up so it never fires before the guest TSC reaches it).
+ * Without tsc_now/tsc_hz the mode cannot be selected and MSR 0x6E0 #GPs.
+ *
+ * Pure state machine: no hardware access, no global state; time only via
+ * the vclock. Not thread-safe: the VM layer serialises all calls for one
+ * vLAPIC.
+ */
+#ifndef DRIVERS_VIRT_VLAPIC_H
+#define DRIVERS_VIRT_VLAPIC_H
+
+#include <hv/types.h>
+#include "drivers/virt/vclock.h"
+
+/* ---- IA32_APIC_BASE (MSR 0x1B) ---------------------------------------- */
+#define MSR_IA32_APIC_BASE          0x1B
+#define APIC_BASE_BSP               BIT(8)
+#define APIC_BASE_EXTD              BIT(10)     /* x2APIC mode */
+#define APIC_BASE_EN                BIT(11)     /* global enable */
+#define APIC_BASE_ADDR_MASK         0x000FFFFFFFFFF000ULL
+#define APIC_BASE_RESERVED          (~(APIC_BASE_ADDR_MASK | APIC_BASE_BSP | \
+                                       APIC_BASE_EXTD | APIC_BASE_EN))
+#define LAPIC_DEFAULT_BASE          0xFEE00000ULL
+#define LAPIC_MMIO_SIZE             0x1000
+
+#define MSR_IA32_TSC_DEADLINE       0x6E0
+
+/* ---- register offsets in the xAPIC page (x2APIC MSR = 0x800 + off/16) -- */
+#define LAPIC_REG_ID                0x020
+#define LAPIC_REG_VERSION           0x030
+#define LAPIC_REG_TPR               0x080
+#define LAPIC_REG_APR               0x090
+#define LAPIC_REG_PPR               0x0A0
+#define LAPIC_REG_EOI               0x0B0
+#define LAPIC_REG_RRD               0x0C0
+#define LAPIC_REG_LDR               0x0D0
+#define LAPIC_REG_DFR               0x0E0       /* xAPIC only */
+#define LAPIC_REG_SVR               0x0F0
+#define LAPIC_REG_ISR               0x100       /* 8 registers, 0x100-0x170 */
+#define LAPIC_REG_TMR               0x180       /* 8 registers, 0x180-0x1F0 */
+#define LAPIC_REG_IRR               0x200       /* 8 registers, 0x200-0x270 */
+#define LAPIC_REG_ESR               0x280
+#define LAPIC_LVT_CMCI              0x2F0
+#define LAPIC_REG_ICR_LO            0x300
+#define LAPIC_REG_ICR_HI            0x310       /* xAPIC only */
+#define LAPIC_LVT_TIMER             0x320
+#define LAPIC_LVT_THERMAL           0x330
+#define LAPIC_LVT_PERF              0x340
+#define LAPIC_LVT_LINT0             0x350
+#define LAPIC_LVT_LINT1             0x360
+#define LAPIC_LVT_ERROR             0x370
+#define LAPIC_REG_TIMER_ICR         0x380       /* initial count */
+#define LAPIC_REG_TIMER_CCR         0x390       /* current count */
+#define LAPIC_REG_TIMER_DCR         0x3E0       /* divide configuration */
+#define LAPIC_REG_SELF_IPI          0x3F0       /* x2APIC only */
+
+/* x2APIC MSRs */
+#define MSR_X2APIC_FIRST            0x800
+#define MSR_X2APIC_LAST             0x8FF
+#define X2APIC_MSR(off)             (MSR_X2APIC_FIRST + ((off) >> 4))
+#define MSR_X2APIC_ID               X2APIC_MSR(LAPIC_REG_ID)        /* 0x802 */
+#define MSR_X2APIC_VERSION          X2APIC_MSR(LAPIC_REG_VERSION)   /* 0x803 */
+#define MSR_X2APIC_TPR              X2APIC_MSR(LAPIC_REG_TPR)       /* 0x808 */
+#define MSR_X2APIC_PPR              X2APIC_MSR(LAPIC_REG_PPR)       /* 0x80A */
+#define MSR_X2APIC_EOI              X2APIC_MSR(LAPIC_REG_EOI)       /* 0x80B */
+#define MSR_X2APIC_LDR              X2APIC_MSR(LAPIC_REG_LDR)       /* 0x80D */
+#define MSR_X2APIC_SVR              X2APIC_MSR(LAPIC_REG_SVR)       /* 0x80F */
+#define MSR_X2APIC_ISR0             X2APIC_MSR(LAPIC_REG_ISR)       /* 0x810 */
+#define MSR_X2APIC_TMR0             X2APIC_MSR(LAPIC_REG_TMR)       /* 0x818 */
+#define MSR_X2APIC_IRR0             X2APIC_MSR(LAPIC_REG_IRR)       /* 0x820 */
+#define MSR_X2APIC_ESR              X2APIC_MSR(LAPIC_REG_ESR)       /* 0x828 */
+#define MSR_X2APIC_LVT_CMCI         X2APIC_MSR(LAPIC_LVT_CMCI)      /* 0x82F */
+#define MSR_X2APIC_ICR              X2APIC_MSR(LAPIC_REG_ICR_LO)    /* 0x830, 64-bit */
+#define MSR_X2APIC_LVT_TIMER        X2APIC_MSR(LAPIC_LVT_TIMER)     /* 0x832 */
+#define MSR_X2APIC_LVT_THERMAL      X2APIC_MSR(LAPIC_LVT_THERMAL)   /* 0x833 */
+#define MSR_X2APIC_LVT_PERF         X2APIC_MSR(LAPIC_LVT_PERF)      /* 0x834 */
+#define MSR_X2APIC_LVT_LINT0        X2APIC_MSR(LAPIC_LVT_LINT0)     /* 0x835 */
+#define MSR_X2APIC_LVT_LINT1        X2APIC_MSR(LAPIC_LVT_LINT1)     /* 0x836 */
+#define MSR_X2APIC_LVT_ERROR        X2APIC_MSR(LAPIC_LVT_ERROR)     /* 0x837 */
+#define MSR_X2APIC_TIMER_ICR        X2APIC_MSR(LAPIC_REG_TIMER_ICR) /* 0x838 */
+#define MSR_X2APIC_TIMER_CCR        X2APIC_MSR(LAPIC_REG_TIMER_CCR) /* 0x839 */
+#define MSR_X2APIC_TIMER_DCR        X2APIC_MSR(LAPIC_REG_TIMER_DCR) /* 0x83E */
+#define MSR_X2APIC_SELF_IPI         X2APIC_MSR(LAPIC_REG_SELF_IPI)  /* 0x83F */
+
+/* ---- register fields --------------------------------------------------- */
+#define LAPIC_VERSION_VALUE         0x00050014u /* version 0x14, max LVT entry 5 */
+
+#define LAPIC_SVR_VECTOR_MASK       0xFFu
+#define LAPIC_SVR_ENABLE            BIT(8)      /* APIC software enable */
+#define LAPIC_SVR_WRITABLE          0x1FFu
+
+#define LAPIC_DFR_MODEL_MASK        0xF0000000u
+#define LAPIC_DFR_FLAT              0xFFFFFFFFu
+#define LAPIC_DFR_CLUSTER           0x0FFFFFFFu
+
+/* Error status register bits (the ones this model raises). */
+#define LAPIC_ESR_SEND_ILLEGAL_VECTOR  BIT(5)
+#define LAPIC_ESR_RECV_ILLEGAL_VECTOR  BIT(6)
+
+/* LVT entries */
+#define LAPIC_LVT_VECTOR_MASK       0xFFu
+#define LAPIC_LVT_DM_SHIFT          8
+#define LAPIC_LVT_DM_MASK           (7u << 8)
+#define LAPIC_LVT_DM_FIXED          (0u << 8)
+#define LAPIC_LVT_DM_SMI            (2u << 8)
+#define LAPIC_LVT_DM_NMI            (4u << 8)
+#define LAPIC_LVT_DM_INIT           (5u << 8)
+#define LAPIC_LVT_DM_EXTINT         (7u << 8)
+#define LAPIC_LVT_DELIVERY_STATUS   BIT(12)
+#define LAPIC_LVT_POLARITY_LOW      BIT(13)     /* LINT0/1 */
+#define LAPIC_LVT_REMOTE_IRR        BIT(14)     /* LINT0/1 */
+#define LAPIC_LVT_LEVEL             BIT(15)     /* LINT0/1 trigger mode */
+#define LAPIC_LVT_MASKED            BIT(16)
+#define LAPIC_LVT_TIMER_MODE_MASK   (3u << 17)
+#define LAPIC_LVT_TIMER_ONESHOT     (0u << 17)
+#define LAPIC_LVT_TIMER_PERIODIC    (1u << 17)
+#define LAPIC_LVT_TIMER_TSC_DEADLINE (2u << 17)
+
+/* Divide configuration: bits 0, 1 and 3 encode 2,4,8,16,32,64,128,1. */
+#define LAPIC_DCR_MASK              0xBu
+
+/* Interrupt command register (x2APIC: destination in bits 63:32). */
+#define LAPIC_ICR_VECTOR_MASK       0xFFu
+#define LAPIC_ICR_DM_MASK           (7u << 8)
+#define LAPIC_ICR_DM_FIXED          (0u << 8)
+#define LAPIC_ICR_DM_LOWEST         (1u << 8)
+#define LAPIC_ICR_DM_SMI            (2u << 8)
+#define LAPIC_ICR_DM_NMI            (4u << 8)
+#define LAPIC_ICR_DM_INIT           (5u << 8)
+#define LAPIC_ICR_DM_STARTUP        (6u << 8)
+#define LAPIC_ICR_DEST_LOGICAL      BIT(11)
+#define LAPIC_ICR_DELIVERY_STATUS   BIT(12)     /* xAPIC only; always idle here */
+#define LAPIC_ICR_LEVEL_ASSERT      BIT(14)
+#define LAPIC_ICR_TRIGGER_LEVEL     BIT(15)
+#define LAPIC_ICR_SH_SHIFT          18
+#define LAPIC_ICR_SH_MASK           (3u << 18)
+#define LAPIC_ICR_SH_NONE           (0u << 18)
+#define LAPIC_ICR_SH_SELF           (1u << 18)
+#define LAPIC_ICR_SH_ALL_INCL_SELF  (2u << 18)
+#define LAPIC_ICR_SH_ALL_EXCL_SELF  (3u << 18)
+#define LAPIC_ICR_LO_WRITABLE       0x000CDFFFu  /* xAPIC: all but bit 12 */
+#define LAPIC_ICR_HI_DEST_SHIFT     24           /* xAPIC destination: ICR_HI[31:24] */
+#define X2APIC_ICR_RESERVED         0x00000000FFF32000ULL /* bits 13, 16-17, 20-31 */
+
+/* Timer clock (see the header comment). */
+#define VLAPIC_BUS_HZ               1000000000ULL
+/* Shortest period a periodic timer fires at (10 kHz): a guest asking for
+ * less gets interrupts at this rate, so it cannot flood the VM layer. */
+#define VLAPIC_MIN_PERIOD_NS        100000ULL
+
+/* ---- the model --------------------------------------------------------- */
+enum vlapic_mode {
+    VLAPIC_MODE_DISABLED,       /* IA32_APIC_BASE.EN = 0: the APIC is absent */
+    VLAPIC_MODE_XAPIC,
+    VLAPIC_MODE_X2APIC,
+};
+
+enum vlapic_lvt {
+    VLAPIC_LVT_CMCI, VLAPIC_LVT_TIMER, VLAPIC_LVT_THERMAL, VLAPIC_LVT_PERF,
+    VLAPIC_LVT_LINT0, VLAPIC_LVT_LINT1, VLAPIC_LVT_ERROR,
+    VLAPIC_NUM_LVT,
+};
+
+/*
+ * Callbacks into the VM layer; every member may be NULL. They are called
+ * synchronously from inside vlapic_* functions and must not call back into
+ * the same vlapic.
+ */
+struct vlapic_ops {
+    /* EOI of a vector whose TMR bit was set (level-triggered): the VM layer
+     * forwards it to the IOAPIC (vioapic_eoi). */
+    void (*eoi)(void *ctx, uint8_t vector);
+    /* An accepted interrupt made vlapic_pending() >= 0 (e.g. wake a halted
+     * vCPU). State changes made by the vCPU itself (EOI, TPR) do not kick:
+     * the VM layer re-evaluates vlapic_pending() before every VM entry. */
+    void (*kick)(void *ctx);
+    /* An IPI that may target other APICs, or a delivery mode not handled
+     * locally (INIT, SIPI, SMI): icr_lo as written (x2APIC: ICR[31:0]) and
+     * the destination (xAPIC: 8 bits, x2APIC: 32 bits). A self-targeted
+     * fixed IPI is accepted locally and also reported here when it is a
+     * broadcast. NULL: such IPIs are counted in stats.ipi_unsupported. */
+    void (*ipi)(void *ctx, uint32_t icr_lo, uint32_t dest);
+    /* NMI sent to self (ICR delivery mode NMI). NULL: counted unsupported. */
+    void (*nmi)(void *ctx);
+    /* The guest's current TSC, for TSC-deadline mode. */
+    uint64_t (*tsc_now)(void *ctx);
+};
+
+struct vlapic_stats {
+    uint64_t accepted;          /* interrupts newly set in IRR */
+    uint64_t rejected;          /* vlapic_accept while disabled / illegal vector */
+    uint64_t timer_fired;       /* timer expiries (masked or not) */
+    uint64_t ipi_self;          /* fixed IPIs accepted by this APIC */
+    uint64_t ipi_unsupported;   /* IPIs (or parts of them) nobody handled */
+    uint32_t last_unsupported_icr;
+    uint32_t last_unsupported_dest;
+};
+
+struct vlapic {
+    /* configuration (vlapic_init) */
+    uint32_t apic_id;           /* initial APIC ID (x2APIC ID; xAPIC uses bits 7:0) */
+    const struct vclock *clk;
+    const struct vlapic_ops *ops;
+    void *ctx;
+    uint64_t tsc_hz;
+
+    uint64_t apic_base;         /* IA32_APIC_BASE as the guest sees it */
+
+    /* architectural registers */
+    uint32_t tpr, ldr, dfr, svr;
+    uint32_t isr[8], tmr[8], irr[8];
+    uint32_t esr;               /* what ESR reads */
+    uint32_t esr_pending;       /* errors since the last ESR write */
+    uint32_t lvt[VLAPIC_NUM_LVT];
+    uint32_t icr_lo, icr_hi;
+    uint32_t timer_icr, timer_dcr;
+
+    /* timer */
+    bool timer_armed;           /* counting (one-shot/periodic) or deadline set */
+    uint64_t timer_start_ns;    /* one-shot/periodic: when the count was (re)based */
+    uint64_t timer_period_ns;   /* one-shot/periodic: initial count in ns */
+    uint64_t timer_deadline_ns; /* next expiry while armed */
+    uint64_t tsc_deadline;      /* IA32_TSC_DEADLINE (0: disarmed) */
+
+    struct vlapic_stats stats;
+};
+
+/*
+ * Initialise `l` for the APIC with ID `apic_id`. The state is what firmware
+ * leaves behind: xAPIC mode at LAPIC_DEFAULT_BASE, BSP flag from `bsp`; on
+ * the BSP the APIC is software-enabled (SVR 0x1FF) in virtual-wire mode
+ * (LINT0 ExtINT, LINT1 NMI, both unmasked, as SeaBIOS programs them), so
+ * PIC interrupts flow (vlapic_accepts_pic); on an AP everything is in the
+ * power-up state (SVR 0xFF, all LVTs masked). `clk` and `ops` must outlive
+ * `l`. tsc_hz (guest TSC frequency) and ops->tsc_now enable TSC-deadline
+ * mode; pass 0 / NULL to leave it out (the VM layer then must not advertise
+ * CPUID.01H:ECX[24]).
+ */
+void vlapic_init(struct vlapic *l, uint32_t apic_id, bool bsp, const struct vclock *clk,
+                 uint64_t tsc_hz, const struct vlapic_ops *ops, void *ctx);
+
+enum vlapic_mode vlapic_mode(const struct vlapic *l);
+
+/*
+ * IA32_APIC_BASE. Returns a negative value for a write that must #GP:
+ * reserved bits, EN=0 with EXTD=1, or an invalid transition (x2APIC ->
+ * xAPIC, disabled -> x2APIC). Otherwise >= 0, an OR of:
+ *   VLAPIC_BASE_MODE_CHANGED  the mode changed (vlapic_mode): the VM layer
+ *                             updates its MMIO registration / MSR intercepts;
+ *   VLAPIC_BASE_MOVED         the guest changed the base address. It is
+ *                             accepted and reads back as written, but the
+ *                             model does not know where it is mapped: the
+ *                             VM layer may move its MMIO region or log it.
+ * The BSP bit is read-only (writes of it are ignored). Disabling the APIC
+ * returns it to the power-up state (SDM: "prior initialization may be
+ * lost"): IRR/ISR cleared, LVTs masked, software-disabled, timer stopped.
+ * Entering x2APIC mode keeps the state except the ID and the LDR, which are
+ * derived from apic_id.
+ */
+#define VLAPIC_BASE_MODE_CHANGED  1
+#define VLAPIC_BASE_MOVED         2
+int vlapic_set_apic_base(struct vlapic *l, uint64_t value);
+uint64_t vlapic_get_apic_base(const struct vlapic *l);
+
+/*
+ * xAPIC MMIO (io_ops compatible), offset relative to the APIC page. Only
+ * 4-byte accesses at 16-byte aligned offsets reach a register; other
+ * accesses read 0 and are ignored. Returns 0, or -HV_ENODEV (reads give all
+ * ones) when the APIC is not in xAPIC mode: the page then behaves as if the
+ * APIC were absent.
+ */
+int vlapic_mmio_read(void *dev, uint64_t offset, unsigned size, uint64_t *val);
+int vlapic_mmio_write(void *dev, uint64_t offset, unsigned size, uint64_t val);
+
+/* True for the x2APIC MSR range 0x800-0x8FF that vlapic_msr_* serve. */
+static inline bool vlapic_is_x2apic_msr(uint32_t msr)
+{
+    return msr >= MSR_X2APIC_FIRST && msr <= MSR_X2APIC_LAST;
+}
+
+/*
+ * x2APIC MSRs (0x800-0x8FF). Return 0, or a negative value when the access
+ * must raise #GP: not in x2APIC mode, no register at that MSR (including
+ * DFR, ICR_HI, APR, RRD), RDMSR of a write-only register (EOI, SELF IPI),
+ * WRMSR of a read-only register (ID, version, PPR, LDR, ISR/TMR/IRR,
+ * current count), a non-zero write to EOI or ESR, bits 63:32 set on a
+ * 32-bit register, or reserved ICR bits.
+ */
+int vlapic_msr_read(struct vlapic *l, uint32_t msr, uint64_t *val);
+int vlapic_msr_write(struct vlapic *l, uint32_t msr, uint64_t val);
+
+/*
+ * IA32_TSC_DEADLINE (MSR 0x6E0). Outside TSC-deadline timer mode writes are
+ * ignored and reads return 0 (SDM). Writing 0 disarms; a deadline already
+ * passed fires at the next vlapic_advance. The MSR reads 0 again once the
+ * timer fired. Returns -HV_ENODEV (#GP) when TSC-deadline is not
+ * configured (vlapic_init without tsc_now/tsc_hz).
+ */
+int vlapic_write_tsc_deadline(struct vlapic *l, uint64_t tsc);
+int vlapic_read_tsc_deadline(const struct vlapic *l, uint64_t *tsc);
+
+/* CR8 is TPR[7:4]; writing CR8 clears TPR[3:0]. */
+void vlapic_set_cr8(struct vlapic *l, uint64_t cr8);
+uint64_t vlapic_get_cr8(const struct vlapic *l);
+
+/*
+ * Accept a fixed interrupt from outside (IOAPIC, MSI): set its IRR bit, and
+ * its TMR bit if level-triggered (cleared if edge). Returns false if the
+ * APIC does not accept it: globally or software disabled, or vector < 16
+ * (ESR "receive illegal vector"). An interrupt already in IRR coalesces
+ * (true). Calls ops->kick when vlapic_pending() becomes >= 0.
+ */
+bool vlapic_accept(struct vlapic *l, uint8_t vector, bool level_triggered);
+
+/* Highest IRR vector whose priority class (vector[7:4]) is above PPR[7:4],
+ * or -1. Interrupts held in IRR while software-disabled are still reported
+ * (SDM: they "require masking or handling by the CPU"). */
+int vlapic_pending(const struct vlapic *l);
+
+/* The CPU takes `vector` (the one vlapic_pending returned): IRR -> ISR. */
+void vlapic_ack(struct vlapic *l, uint8_t vector);
+
+/* Processor priority (PPR register value). */
+uint32_t vlapic_ppr(const struct vlapic *l);
+
+/*
+ * Whether interrupts from the 8259 PIC reach the CPU: the APIC is globally
+ * disabled (LINT0 is then the INTR pin) or LINT0 is unmasked with ExtINT
+ * delivery (virtual-wire mode).
+ */
+bool vlapic_accepts_pic(const struct vlapic *l);
+
+/* Fire due timers (sets IRR of the timer vector unless masked). A periodic
+ * timer that missed several periods fires once and stays on its grid. */
+void vlapic_advance(struct vlapic *l);
+
+/* vclock ns of the next timer expiry, or VCLOCK_NEVER. Can change with any
+ * register/MSR write: re-read it after handling an exit. May be in the past
+ * until vlapic_advance runs. */
+uint64_t vlapic_next_event(const struct vlapic *l);
+
+#endif
