@@ -31,6 +31,7 @@ enum {
     F_PLUS  = 1 << 2,
     F_SPACE = 1 << 3,
     F_ALT   = 1 << 4,
+    F_PTR   = 1 << 5,       /* %p: always "0x", even for 0 */
 };
 
 /* One integer conversion: digits of `v` in `base`, with sign/prefix/padding. */
@@ -40,6 +41,7 @@ static void put_number(struct out *o, uint64_t v, bool negative, unsigned base,
     const char *digits = upper ? "0123456789ABCDEF" : "0123456789abcdef";
     char tmp[24];
     int n = 0;
+    bool nonzero = v != 0;
 
     if (v == 0 && prec != 0)
         tmp[n++] = '0';
@@ -55,13 +57,15 @@ static void put_number(struct out *o, uint64_t v, bool negative, unsigned base,
         prefix = "+";
     else if (flags & F_SPACE)
         prefix = " ";
-    else if ((flags & F_ALT) && base == 16)
+    else if (((flags & F_ALT) && base == 16 && nonzero) || (flags & F_PTR))
         prefix = upper ? "0X" : "0x";
     int plen = 0;
     while (prefix[plen])
         plen++;
 
     int zeros = prec > n ? prec - n : 0;
+    if ((flags & F_ALT) && base == 8 && zeros == 0 && (n == 0 || tmp[n - 1] != '0'))
+        zeros = 1;                          /* %#o: the first digit is a 0 */
     int total = plen + zeros + n;
     if ((flags & F_ZERO) && !(flags & F_LEFT) && prec < 0 && width > total) {
         zeros += width - total;
@@ -173,7 +177,7 @@ int fmt_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
         }
         case 'p': {
             uint64_t v = (uint64_t)(uintptr_t)va_arg(ap, void *);
-            put_number(&o, v, false, 16, false, F_ALT, width, prec);
+            put_number(&o, v, false, 16, false, (flags & (F_LEFT | F_ZERO)) | F_PTR, width, prec);
             break;
         }
         case 'c':

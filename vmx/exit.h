@@ -18,19 +18,28 @@ enum exit_action {
 
 typedef enum exit_action (*exit_handler_fn)(struct vcpu *v);
 
-/* Run one exit through the table. `reason` is the full exit-reason field. */
-enum exit_action exit_dispatch(struct vcpu *v, uint32_t reason);
+/* The table, indexed by basic exit reason (vmx/exit.c); every entry is set. */
+extern const exit_handler_fn exit_handlers[EXIT_REASON_MAX];
+/* Bit r set: exit reason r can happen while an event is being delivered
+ * through the IDT, so the IDT-vectoring information must be looked at.
+ * Exits caused by executing an instruction never can (SDM Vol. 3C,
+ * "Information for VM Exits During Event Delivery"). */
+extern const uint64_t exit_during_delivery;
+enum exit_action exit_stop_unhandled(struct vcpu *v, unsigned reason);
+
+/* Run one exit through the table. `basic` is the basic exit reason. */
+static inline enum exit_action exit_dispatch(struct vcpu *v, unsigned basic)
+{
+    return likely(basic < EXIT_REASON_MAX) ? exit_handlers[basic](v) : exit_stop_unhandled(v, basic);
+}
 const char *exit_reason_name(unsigned basic_reason);
 
-/* Advance the guest's RIP past the instruction that exited, and drop
- * blocking by STI / MOV SS, which ends with that instruction. */
+/* Advance the guest's RIP past the instruction that exited. Blocking by
+ * STI/MOV SS is left as saved: it only delays an injection by one
+ * instruction (vmx/interrupts.c checks it), and keeps this path short. */
 static inline void vcpu_skip_instruction(void)
 {
     vmwrite(VMCS_GUEST_RIP, vmread(VMCS_GUEST_RIP) + vmread(VMCS_VM_EXIT_INSTRUCTION_LEN));
-    uint64_t intr = vmread(VMCS_GUEST_INTERRUPTIBILITY_STATE);
-    if (unlikely(intr & (INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS)))
-        vmwrite(VMCS_GUEST_INTERRUPTIBILITY_STATE,
-                intr & ~(uint64_t)(INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS));
 }
 
 /* Queue a hardware exception for the next VM entry (SDM Vol. 3C, "Event Injection"). */
@@ -41,8 +50,6 @@ void vcpu_inject_exception(struct vcpu *v, unsigned vector, bool has_error_code,
 static inline void vcpu_inject_ud(struct vcpu *v) { vcpu_inject_exception(v, VECTOR_UD, false, 0); }
 static inline void vcpu_inject_gp(struct vcpu *v) { vcpu_inject_exception(v, VECTOR_GP, true, 0); }
 
-/* Stop the guest with a report of the exit (reason, qualification, RIP, registers). */
-enum exit_action exit_stop_unhandled(struct vcpu *v, unsigned reason);
 
 /* Handlers (one per basic exit reason they serve). */
 enum exit_action exit_exception_nmi(struct vcpu *v);

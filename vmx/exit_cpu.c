@@ -1,11 +1,11 @@
 /*
  * Exits caused by instructions that act on the CPU itself: CPUID, HLT,
  * INVD/WBINVD, XSETBV, VMCALL (hypercalls), the VMX instructions, plus
- * triple faults. CPUID filtering: SDM Vol. 2A, "CPUID", and the
- * hypervisor-leaf convention (leaf 0x40000000) that KVM, Xen and Hyper-V share.
+ * triple faults. What CPUID tells a guest is decided in vmx/cpuid.c.
  */
 #include "vmx/exit.h"
 #include "vmx/hypercall.h"
+#include "vmx/cpuid.h"
 #include "vmx/vmcs.h"
 #include "boot/msr.h"
 #include "boot/x86.h"
@@ -13,115 +13,30 @@
 #include <hv/log.h>
 #include <hv/version.h>
 
-/* CPUID feature bits the guest must not see (leaf 1). */
-#define CPUID1_ECX_MONITOR   BIT(3)
-#define CPUID1_ECX_DS_CPL    BIT(4)
-#define CPUID1_ECX_VMX       BIT(5)
-#define CPUID1_ECX_SMX       BIT(6)
-#define CPUID1_ECX_EST       BIT(7)
-#define CPUID1_ECX_TM2       BIT(8)
-#define CPUID1_ECX_SDBG      BIT(11)
-#define CPUID1_ECX_PDCM      BIT(15)
-#define CPUID1_ECX_DCA       BIT(18)
-#define CPUID1_ECX_X2APIC    BIT(21)
-#define CPUID1_ECX_TSC_DEADLINE BIT(24)
-#define CPUID1_ECX_HYPERVISOR BIT(31)
-#define CPUID1_EDX_MCE       BIT(7)
-#define CPUID1_EDX_APIC      BIT(9)
-#define CPUID1_EDX_MTRR      BIT(12)
-#define CPUID1_EDX_MCA       BIT(14)
-#define CPUID1_EDX_DS        BIT(21)
-#define CPUID1_EDX_ACPI      BIT(22)
-#define CPUID1_EDX_HTT       BIT(28)
-#define CPUID1_EDX_TM        BIT(29)
-#define CPUID1_EDX_PBE       BIT(31)
-#define CPUID7_EBX_SGX       BIT(2)
-#define CPUID7_EBX_INVPCID   BIT(10)
-#define CPUID7_EBX_RDT_M     BIT(12)
-#define CPUID7_EBX_RDT_A     BIT(15)
-#define CPUID7_EBX_PT        BIT(25)
-#define CPUID7_ECX_WAITPKG   BIT(5)
-#define CPUID7_ECX_SGX_LC    BIT(30)
-#define CPUID7_EDX_HYBRID    BIT(15)
-#define CPUIDD1_EAX_XSAVES   BIT(3)
-#define CPUID80000001_EDX_RDTSCP BIT(27)
+static void set_cpuid_result(struct vcpu *v, const struct cpuid_regs *r)
+{
+    uint64_t *g = v->regs.gpr;
+    g[GPR_RAX] = r->eax;
+    g[GPR_RBX] = r->ebx;
+    g[GPR_RCX] = r->ecx;
+    g[GPR_RDX] = r->edx;
+}
 
-#define CPUID_LEAF_HYPERVISOR      0x40000000u
-#define CPUID_LEAF_HYPERVISOR_MAX  0x40000001u
-
-static inline uint32_t sig_word(const char *s) { uint32_t w; memcpy(&w, s, 4); return w; }
+static __attribute__((noinline)) void cpuid_uncached(struct vcpu *v, uint32_t leaf)
+{
+    struct cpuid_regs r;
+    cpuid_guest(v, leaf, (uint32_t)v->regs.gpr[GPR_RCX], &r);
+    set_cpuid_result(v, &r);
+}
 
 enum exit_action exit_cpuid(struct vcpu *v)
 {
-    uint64_t *g = v->regs.gpr;
-    uint32_t leaf = (uint32_t)g[GPR_RAX], sub = (uint32_t)g[GPR_RCX];
-    struct cpuid_regs r;
-
-    switch (leaf) {
-    case 1:
-        r = cpuid(1, 0);
-        r.ecx &= ~(uint32_t)(CPUID1_ECX_MONITOR | CPUID1_ECX_DS_CPL | CPUID1_ECX_VMX |
-                             CPUID1_ECX_SMX | CPUID1_ECX_EST | CPUID1_ECX_TM2 | CPUID1_ECX_SDBG |
-                             CPUID1_ECX_PDCM | CPUID1_ECX_DCA | CPUID1_ECX_X2APIC |
-                             CPUID1_ECX_TSC_DEADLINE);
-        r.ecx |= (uint32_t)CPUID1_ECX_HYPERVISOR;
-        r.edx &= ~(uint32_t)(CPUID1_EDX_MCE | CPUID1_EDX_APIC | CPUID1_EDX_MTRR | CPUID1_EDX_MCA |
-                             CPUID1_EDX_DS | CPUID1_EDX_ACPI | CPUID1_EDX_HTT | CPUID1_EDX_TM |
-                             CPUID1_EDX_PBE);
-        /* One logical processor; initial APIC ID = vCPU id. */
-        r.ebx = (r.ebx & 0x0000FFFF) | (1u << 16) | (v->id << 24);
-        break;
-    case 4:
-        r = cpuid(4, sub);
-        r.eax &= 0x3FFF;                 /* one core, one thread per cache */
-        break;
-    case 6:                              /* thermal and power management: none */
-    case 0xA:                            /* performance monitoring: none */
-    case 0xB:                            /* topology: not enumerated */
-    case 0x1F:
-        r = (struct cpuid_regs){ 0, 0, 0, 0 };
-        break;
-    case 7:
-        r = cpuid(7, sub);
-        if (sub == 0) {
-            r.ebx &= ~(uint32_t)(CPUID7_EBX_SGX | CPUID7_EBX_RDT_M | CPUID7_EBX_RDT_A | CPUID7_EBX_PT);
-            if (!vmx_ctls.invpcid)
-                r.ebx &= ~(uint32_t)CPUID7_EBX_INVPCID;
-            r.ecx &= ~(uint32_t)(CPUID7_ECX_WAITPKG | CPUID7_ECX_SGX_LC);
-            r.edx &= ~(uint32_t)CPUID7_EDX_HYBRID;
-        }
-        break;
-    case 0xD:
-        r = cpuid(0xD, sub);
-        if (sub == 1 && !vmx_ctls.xsaves)
-            r.eax &= ~(uint32_t)CPUIDD1_EAX_XSAVES;
-        break;
-    case CPUID_LEAF_HYPERVISOR:
-        r.eax = CPUID_LEAF_HYPERVISOR_MAX;
-        r.ebx = sig_word(HV_CPUID_SIGNATURE);
-        r.ecx = sig_word(HV_CPUID_SIGNATURE + 4);
-        r.edx = sig_word(HV_CPUID_SIGNATURE + 8);
-        break;
-    case CPUID_LEAF_HYPERVISOR_MAX:      /* feature leaf: none defined yet */
-        r = (struct cpuid_regs){ 0, 0, 0, 0 };
-        break;
-    case 0x80000001:
-        r = cpuid(leaf, sub);
-        if (!vmx_ctls.rdtscp)
-            r.edx &= ~(uint32_t)CPUID80000001_EDX_RDTSCP;
-        break;
-    default:
-        if (leaf > CPUID_LEAF_HYPERVISOR && leaf < 0x80000000u) {
-            r = (struct cpuid_regs){ 0, 0, 0, 0 };
-            break;
-        }
-        r = cpuid(leaf, sub);
-        break;
-    }
-    g[GPR_RAX] = r.eax;
-    g[GPR_RBX] = r.ebx;
-    g[GPR_RCX] = r.ecx;
-    g[GPR_RDX] = r.edx;
+    uint32_t leaf = (uint32_t)v->regs.gpr[GPR_RAX];
+    const struct cpuid_regs *r = cpuid_cached(leaf);
+    if (likely(r))
+        set_cpuid_result(v, r);
+    else
+        cpuid_uncached(v, leaf);
     vcpu_skip_instruction();
     return EXIT_RESUME;
 }
@@ -129,6 +44,11 @@ enum exit_action exit_cpuid(struct vcpu *v)
 enum exit_action exit_hlt(struct vcpu *v)
 {
     vcpu_skip_instruction();
+    /* "STI; HLT" leaves STI blocking set; it ends with the HLT. */
+    uint64_t intr = vmread(VMCS_GUEST_INTERRUPTIBILITY_STATE);
+    if (intr & (INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS))
+        vmwrite(VMCS_GUEST_INTERRUPTIBILITY_STATE,
+                intr & ~(uint64_t)(INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS));
     if (!(vmread(VMCS_GUEST_RFLAGS) & RFLAGS_IF)) {
         vm_stop(v->vm, VM_END_HALTED, 0, "halted with interrupts disabled at RIP %#llx",
                 (unsigned long long)vmread(VMCS_GUEST_RIP));

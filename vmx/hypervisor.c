@@ -8,6 +8,7 @@
  */
 #include "vmx/hypervisor.h"
 #include "vmx/exit.h"
+#include "vmx/cpuid.h"
 #include "vmx/vcpu.h"
 #include "vmx/vm_create.h"
 #include "vmx/vmcs.h"
@@ -175,7 +176,7 @@ static void print_summary(void)
             if (st->count)
                 pr_info("    %-20s %8llu exits, %6llu cycles each on average\n",
                         exit_reason_name(r), (unsigned long long)st->count,
-                        (unsigned long long)(st->cycles / st->count));
+                        (unsigned long long)exit_stat_avg_cycles(st));
         }
         if (vm->cr3_exiting)
             pr_info("    CR3 writes %llu, distinct values %u%s\n",
@@ -212,12 +213,16 @@ int hypervisor_run(const struct vmx_caps *caps, const struct boot_info *bi)
         return -HV_ENODEV;
     }
     vmcs_global_init(&ctls, caps);
+    cpuid_init();
     vcpu_host_fpu_init();
     if (vmx_cpu_enable(caps) < 0)
         return -HV_EIO;
-    if (ctls.vpid)
+    /* Nothing may be cached from before (firmware, an earlier VMM): flush
+     * everything where the CPU can; VMs flush their own contexts as made. */
+    if (ctls.invvpid_all)
         invvpid(INVVPID_ALL_CONTEXT, 0);
-    invept(INVEPT_ALL_CONTEXT, 0);
+    if (ctls.invept_all)
+        invept(INVEPT_ALL_CONTEXT, 0);
     setup_scheduler(bi->cmdline);
 
     create_vms(bi);

@@ -13,9 +13,8 @@ void vcpu_reinject_vectoring(struct vcpu *v, uint32_t info)
     if (type == INTR_TYPE_SOFT_INTERRUPT || type == INTR_TYPE_SOFT_EXCEPTION ||
         type == INTR_TYPE_PRIV_SW_EXCEPTION)
         vmwrite(VMCS_VM_ENTRY_INSTRUCTION_LEN, vmread(VMCS_VM_EXIT_INSTRUCTION_LEN));
-    v->event_injected = true;
     /* an external interrupt we had injected is pending again, not lost */
-    v->irq_check = true;
+    v->work |= VCPU_WORK_IRQ;
 }
 
 static void set_window_exiting(struct vcpu *v, bool on)
@@ -33,11 +32,13 @@ void vcpu_deliver_interrupts(struct vcpu *v)
 {
     struct vm *vm = v->vm;
     if (platform_pending_vector(vm, false) < 0) {
-        v->irq_check = false;
+        v->work &= (uint8_t)~VCPU_WORK_IRQ;
         set_window_exiting(v, false);
         return;
     }
-    bool can_inject = !v->event_injected &&
+    /* An exception from the handler or a re-injected event goes first. */
+    bool event_queued = vmread(VMCS_VM_ENTRY_INTERRUPTION_INFO) & INTR_INFO_VALID;
+    bool can_inject = !event_queued &&
                       (vmread(VMCS_GUEST_RFLAGS) & RFLAGS_IF) &&
                       !(vmread(VMCS_GUEST_INTERRUPTIBILITY_STATE) &
                         (INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS));
@@ -48,11 +49,11 @@ void vcpu_deliver_interrupts(struct vcpu *v)
     int vector = platform_pending_vector(vm, true);   /* the INTA cycle */
     if (vector >= 0) {
         vmwrite(VMCS_VM_ENTRY_INTERRUPTION_INFO, INTR_INFO_VALID | INTR_TYPE_EXTERNAL | (uint32_t)vector);
-        v->event_injected = true;
         vm->irqs_injected++;
     }
     /* More may be pending behind this one: look again at the next exit. */
     bool more = platform_pending_vector(vm, false) >= 0;
-    v->irq_check = more;
+    if (!more)
+        v->work &= (uint8_t)~VCPU_WORK_IRQ;
     set_window_exiting(v, more);
 }

@@ -13,7 +13,7 @@
 #include "vmx/vm.h"
 
 /* Called with v's VMCS current, after the exit handler and before the next
- * VM entry, when v->irq_check is set. */
+ * VM entry, when VCPU_WORK_IRQ is set. */
 void vcpu_deliver_interrupts(struct vcpu *v);
 
 /* Re-inject an event that was being delivered when the exit happened.
@@ -23,7 +23,7 @@ void vcpu_reinject_vectoring(struct vcpu *v, uint32_t info);
 /* Note that an interrupt may have become pending for vm (from a device). */
 static inline void vm_kick(struct vm *vm)
 {
-    vm->vcpu.irq_check = true;
+    vm->vcpu.work |= VCPU_WORK_IRQ;
     if (vm->state == VM_HALTED)
         vm->state = VM_RUNNABLE;    /* a sleeping vCPU wakes to look */
 }

@@ -86,7 +86,7 @@ static void cmd_stats(struct vm *vm)
         const struct exit_stat *st = &vm->exits[r];
         if (st->count)
             kprintf("[monitor]   %-20s %10llu exits %8llu cycles average\n", exit_reason_name(r),
-                    (unsigned long long)st->count, (unsigned long long)(st->cycles / st->count));
+                    (unsigned long long)st->count, (unsigned long long)exit_stat_avg_cycles(st));
     }
 }
 
@@ -126,7 +126,7 @@ static void run_command(char *cmd)
     } else if (!strcmp(cmd, "resume")) {
         if (vm->state == VM_PAUSED) {
             vm->state = VM_RUNNABLE;          /* a halted guest just looks again */
-            vm->vcpu.irq_check = true;
+            vm->vcpu.work |= VCPU_WORK_IRQ;
             kprintf("[monitor] %s resumed\n", vm->name);
         } else {
             kprintf("[monitor] %s is %s\n", vm->name, state_name(vm->state));

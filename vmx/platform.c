@@ -93,7 +93,7 @@ int platform_pending_vector(struct vm *vm, bool ack)
 
 void platform_update_timers(struct vm *vm)
 {
-    vm->timers_dirty = false;
+    vm->vcpu.work &= (uint8_t)~VCPU_WORK_TIMERS;
     vm->next_event_tsc = UINT64_MAX;
 }
 

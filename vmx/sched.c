@@ -38,7 +38,7 @@ static void run_due_timers(void)
         struct vm *vm = vms[i];
         if (vm->state == VM_STOPPED)
             continue;
-        if (vm->timers_dirty || vm->next_event_tsc <= now)
+        if ((vm->vcpu.work & VCPU_WORK_TIMERS) || vm->next_event_tsc <= now)
             platform_update_timers(vm);
         platform_feed_input(vm);
     }

@@ -78,6 +78,7 @@ int vcpu_init_state(struct vcpu *v)
 
 static void save_guest_context(struct vcpu *v)
 {
+    v->cr2 = read_cr2();           /* the host takes no page faults: CR2 is the guest's */
     v->msr_kernel_gs_base = rdmsr(MSR_IA32_KERNEL_GS_BASE);
     v->msr_star = rdmsr(MSR_IA32_STAR);
     v->msr_lstar = rdmsr(MSR_IA32_LSTAR);
@@ -96,6 +97,7 @@ static void save_guest_context(struct vcpu *v)
 
 static void load_guest_context(struct vcpu *v)
 {
+    write_cr2(v->cr2);
     wrmsr(MSR_IA32_KERNEL_GS_BASE, v->msr_kernel_gs_base);
     wrmsr(MSR_IA32_STAR, v->msr_star);
     wrmsr(MSR_IA32_LSTAR, v->msr_lstar);
@@ -116,7 +118,7 @@ static void load_guest_context(struct vcpu *v)
 static void report_entry_failure(struct vcpu *v, int rc)
 {
     struct vm *vm = v->vm;
-    if (rc == VMX_FAIL_VALID) {
+    if (rc == VMX_RUN_FAIL_VALID) {
         uint32_t err = (uint32_t)vmread(VMCS_VM_INSTRUCTION_ERROR);
         pr_err("guest %s: VM entry failed: VM-instruction error %u (%s)\n", vm->name, err,
                vmx_instruction_error_name(err));
@@ -136,6 +138,68 @@ static void arm_preemption_timer(uint64_t deadline)
     vmwrite(VMCS_VMX_PREEMPTION_TIMER_VALUE, ticks > 0xFFFFFFFF ? 0xFFFFFFFF : ticks);
 }
 
+/* The rarer work after an exit: timers, the slice's end, interrupts. */
+static __attribute__((noinline)) int exit_work(struct vcpu *v)
+{
+    struct vm *vm = v->vm;
+    if (v->work & VCPU_WORK_TIMERS) {
+        platform_update_timers(vm);
+        if (vm->next_event_tsc < v->slice_deadline) {
+            v->slice_deadline = vm->next_event_tsc;
+            if (vmx_ctls.preemption_timer)
+                arm_preemption_timer(v->slice_deadline);
+        }
+    }
+    if ((v->work & VCPU_WORK_DEADLINE) && rdtsc() >= v->slice_deadline)
+        return 1;
+    if (v->work & VCPU_WORK_IRQ)
+        vcpu_deliver_interrupts(v);
+    return 0;
+}
+
+/* An exit whose handling time is measured (one in EXIT_SAMPLE_EVERY). */
+static __attribute__((noinline)) enum exit_action dispatch_sampled(struct vcpu *v, unsigned basic,
+                                                                  struct exit_stat *st)
+{
+    uint64_t t0 = rdtsc();
+    enum exit_action action = exit_dispatch(v, basic);
+    st->cycles += rdtsc() - t0;
+    st->samples++;
+    return action;
+}
+
+/*
+ * The hot path: every VM exit of the running vCPU comes here from
+ * vmx_exit_entry. It reads only the exit reason and IDT-vectoring fields,
+ * counts, dispatches, and returns 0 to enter the guest again, or 1 when the
+ * slice is over (the guest halted or stopped, or its time is up).
+ */
+int vmx_handle_exit(struct vcpu_regs *regs)
+{
+    struct vcpu *v = (struct vcpu *)regs;         /* regs is v's first member */
+    unsigned basic = (uint32_t)vmread(VMCS_EXIT_REASON) & EXIT_REASON_BASIC_MASK;
+    if (unlikely(basic >= EXIT_REASON_MAX))
+        return exit_stop_unhandled(v, basic) == EXIT_RESUME ? 0 : 1;
+
+    if (unlikely(exit_during_delivery & BIT(basic))) {
+        uint32_t info = (uint32_t)vmread(VMCS_IDT_VECTORING_INFO);
+        if (info & INTR_INFO_VALID)
+            vcpu_reinject_vectoring(v, info);
+    }
+    struct exit_stat *st = &v->vm->exits[basic];
+    st->count++;
+    enum exit_action action;
+    if (unlikely(v->sample_countdown-- == 0)) {
+        v->sample_countdown = EXIT_SAMPLE_EVERY - 1;
+        action = dispatch_sampled(v, basic, st);
+    } else {
+        action = exit_dispatch(v, basic);
+    }
+    if (unlikely(action != EXIT_RESUME))
+        return 1;
+    return unlikely(v->work) ? exit_work(v) : 0;
+}
+
 void vcpu_run_slice(struct vcpu *v)
 {
     struct vm *vm = v->vm;
@@ -151,43 +215,20 @@ void vcpu_run_slice(struct vcpu *v)
     /* The slice ends at its length or at the next device event of any
      * guest, whichever comes first, so timers fire on time. */
     uint64_t slice_start = rdtsc();
-    uint64_t deadline = MIN(slice_start + sched.slice_cycles, sched_next_event_tsc());
+    v->slice_deadline = MIN(slice_start + sched.slice_cycles, sched_next_event_tsc());
     if (vmx_ctls.preemption_timer)
-        arm_preemption_timer(deadline);
+        arm_preemption_timer(v->slice_deadline);
+    if (vmx_ctls.save_preemption_timer)
+        v->work &= (uint8_t)~VCPU_WORK_DEADLINE;
+    else
+        v->work |= VCPU_WORK_DEADLINE;
+    if (v->work & VCPU_WORK_IRQ)
+        vcpu_deliver_interrupts(v);
 
-    for (;;) {
-        if (unlikely(v->irq_check))
-            vcpu_deliver_interrupts(v);
-        int rc = vmx_enter(&v->regs, v->launched);
-        if (unlikely(rc)) {
-            report_entry_failure(v, rc);
-            break;
-        }
+    int rc = vmx_run(&v->regs, v->launched);
+    if (unlikely(rc >= VMX_RUN_FAIL_INVALID))
+        report_entry_failure(v, rc);
+    else
         v->launched = true;
-        v->event_injected = false;        /* VM exits clear the injection field */
-        uint64_t t0 = rdtsc();
-        uint32_t reason = (uint32_t)vmread(VMCS_EXIT_REASON);
-        uint32_t vectoring = (uint32_t)vmread(VMCS_IDT_VECTORING_INFO);
-        if (unlikely(vectoring & INTR_INFO_VALID))
-            vcpu_reinject_vectoring(v, vectoring);
-        enum exit_action action = exit_dispatch(v, reason);
-
-        unsigned basic = reason & EXIT_REASON_BASIC_MASK;
-        struct exit_stat *st = &vm->exits[basic < EXIT_STATS_MAX ? basic : EXIT_STATS_MAX - 1];
-        st->count++;
-        st->cycles += rdtsc() - t0;
-        if (action != EXIT_RESUME)
-            break;
-        if (unlikely(vm->timers_dirty)) {
-            platform_update_timers(vm);
-            if (vm->next_event_tsc < deadline) {
-                deadline = vm->next_event_tsc;
-                if (vmx_ctls.preemption_timer)
-                    arm_preemption_timer(deadline);
-            }
-        }
-        if (t0 >= deadline)
-            break;
-    }
     vm->tsc_used += rdtsc() - slice_start;
 }

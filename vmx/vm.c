@@ -106,6 +106,11 @@ static int setup_memory(struct vm *vm, uint64_t size, char *err, size_t errlen)
             goto oom;
     }
     vm->eptp = ept_eptp(&vm->ept);
+    /* SDM Vol. 3C, "Invalidation of Cached EPT Information": flush anything
+     * cached for this EPTP before its first use. */
+    invept(vmx_ctls.invept_all ? INVEPT_ALL_CONTEXT : INVEPT_SINGLE_CONTEXT, vm->eptp);
+    if (vmx_ctls.vpid)
+        invvpid(vmx_ctls.invvpid_all ? INVVPID_ALL_CONTEXT : INVVPID_SINGLE_CONTEXT, vm->vcpu.vpid);
     return 0;
 oom:
     fmt_snprintf(err, errlen, "not enough host memory for %llu MiB of guest RAM",

@@ -29,8 +29,6 @@ enum vcpu_gpr {
  * in the VMCS. The offsets are fixed: vmx_entry.S uses them. */
 struct vcpu_regs {
     uint64_t gpr[16];
-    uint64_t cr2;
-    uint64_t host_rsp;       /* last value written to VMCS_HOST_RSP */
 };
 
 enum vm_state {
@@ -56,12 +54,29 @@ enum vm_end {
     VM_END_STOPPED_BY_USER,
 };
 
+/* Exits of one reason. Handling time is measured on one exit in
+ * EXIT_SAMPLE_EVERY of each vCPU (the first one included), to keep RDTSC
+ * off the hot path. 32 bytes, so indexing is a shift. */
+#define EXIT_SAMPLE_EVERY 16
 struct exit_stat {
     uint64_t count;
-    uint64_t cycles;         /* TSC cycles spent in the handler and dispatch */
+    uint64_t cycles;         /* TSC cycles in dispatch + handler, sampled exits only */
+    uint64_t samples;
+    uint64_t reserved;
 };
 
+static inline uint64_t exit_stat_avg_cycles(const struct exit_stat *st)
+{
+    return st->samples ? st->cycles / st->samples : 0;
+}
+
 struct vm;
+
+/* Work for the exit path beyond the handler; all zero on the fast path. */
+#define VCPU_WORK_IRQ       BIT(0)   /* an interrupt may be pending: look before entry */
+#define VCPU_WORK_TIMERS    BIT(1)   /* a device timer was reprogrammed */
+#define VCPU_WORK_DEADLINE  BIT(2)   /* check the slice's end at each exit (no saved
+                                        preemption timer on this CPU) */
 
 struct vcpu {
     struct vcpu_regs regs;           /* first: vmx_entry.S gets its address */
@@ -78,9 +93,11 @@ struct vcpu {
     uint64_t msr_apic_base, msr_pat, msr_misc_enable, msr_mtrr_def_type;
     void *fpu_area;                  /* XSAVE / FXSAVE image, 4 KiB */
     /* Interrupt delivery state (vmx/interrupts.c). */
-    bool irq_check;                  /* an interrupt may be pending: look before entry */
-    bool event_injected;             /* an event is set up for the next entry */
+    uint8_t work;                    /* VCPU_WORK_*: checked once per exit */
+    uint32_t sample_countdown;       /* exits until the next timed one */
     bool window_exiting;             /* interrupt-window exiting is on */
+    uint64_t cr2;                    /* saved while another vCPU runs */
+    uint64_t slice_deadline;         /* TSC time at which this slice ends */
 };
 
 struct vm {
@@ -106,7 +123,6 @@ struct vm {
     struct vconsole debugcon;        /* port 0xE9: its own line buffer */
     struct vuart16550 com1;
     struct testdev testdev;
-    bool timers_dirty;               /* a device timer was reprogrammed */
     uint64_t next_event_tsc;         /* TSC of the next device timer event */
     enum vm_state paused_from;       /* state to return to on resume */
     uint8_t input[256];              /* console input waiting for the UART */
@@ -123,6 +139,12 @@ struct vm {
     uint64_t irqs_injected;
     uint8_t unknown_port_logged[65536 / 8];
 };
+
+/* A device timer of vm was reprogrammed: recompute its next event. */
+static inline void vm_timers_changed(struct vm *vm)
+{
+    vm->vcpu.work |= VCPU_WORK_TIMERS;
+}
 
 /* Stop `vm` with how it ended and a detail line (printed once). */
 void vm_stop(struct vm *vm, enum vm_end end, uint64_t status, const char *fmt, ...)

@@ -227,6 +227,11 @@ int vmx_compute_controls(const struct vmx_caps *c, struct vmx_controls *out,
         *missing = "EPT with 4-level walks and write-back memory";
         return -HV_ENODEV;
     }
+    if (!(c->ept_vpid & EPT_CAP_INVEPT) ||
+        !(c->ept_vpid & (EPT_CAP_INVEPT_SINGLE | EPT_CAP_INVEPT_ALL))) {
+        *missing = "INVEPT (single-context or all-context)";
+        return -HV_ENODEV;
+    }
     /* The 64-bit guest entry control must be adjustable; set per guest. */
     out->entry &= ~ENTRY_CTL_IA32E_MODE_GUEST;
     /* CR3-load exiting is added per guest (cr3exit=1); CPUs without TRUE
@@ -236,7 +241,10 @@ int vmx_compute_controls(const struct vmx_caps *c, struct vmx_controls *out,
     out->save_preemption_timer = out->preemption_timer && (out->exit & EXIT_CTL_SAVE_PREEMPTION_TIMER);
     if (!out->preemption_timer)
         out->exit &= ~EXIT_CTL_SAVE_PREEMPTION_TIMER;
-    out->vpid = (out->proc2 & PROC2_CTL_ENABLE_VPID) && (c->ept_vpid & VPID_CAP_INVVPID);
+    out->vpid = (out->proc2 & PROC2_CTL_ENABLE_VPID) && (c->ept_vpid & VPID_CAP_INVVPID) &&
+                (c->ept_vpid & (VPID_CAP_INVVPID_SINGLE | VPID_CAP_INVVPID_ALL));
+    out->invept_all = c->ept_vpid & EPT_CAP_INVEPT_ALL;
+    out->invvpid_all = out->vpid && (c->ept_vpid & VPID_CAP_INVVPID_ALL);
     if (!out->vpid)
         out->proc2 &= ~PROC2_CTL_ENABLE_VPID;
     out->load_pat = (out->entry & ENTRY_CTL_LOAD_IA32_PAT) && (out->exit & EXIT_CTL_SAVE_IA32_PAT) &&

@@ -104,6 +104,7 @@ struct vmx_controls {
     bool preemption_timer;       /* PIN_CTL_ACTIVATE_PREEMPTION_TIMER is in pin */
     bool save_preemption_timer;
     bool vpid;
+    bool invept_all, invvpid_all;   /* all-context flushes (else single-context) */
     bool load_pat;
     bool rdtscp, invpcid, xsaves;
     unsigned preempt_rate;       /* the timer ticks once every 2^rate TSC cycles */

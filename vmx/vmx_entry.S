@@ -1,12 +1,15 @@
 /*
- * VM entry and exit trampolines (SDM Vol. 3C, "VMLAUNCH/VMRESUME" and
- * "Loading Host State"). The CPU saves and loads only RSP, RIP and RFLAGS
- * of the guest; every other general register is saved here into
- * struct vcpu_regs (vmx/vm.h) and the guest's CR2 with it.
+ * The VM entry/exit loop (SDM Vol. 3C, "VMLAUNCH/VMRESUME" and "Loading
+ * Host State"). The CPU saves and loads only RSP, RIP and RFLAGS of the
+ * guest; the other general registers are saved here into struct vcpu_regs
+ * (vmx/vm.h). Exits are handled in C by vmx_handle_exit() without leaving
+ * this loop, so the hot path pays neither for the host's callee-saved
+ * registers nor for a VMCS_HOST_RSP write.
  *
- * int vmx_enter(struct vcpu_regs *regs, uint64_t launched)
- *   returns 0 after a VM exit, 1 on VMfailInvalid, 2 on VMfailValid
- *   (then VMCS_VM_INSTRUCTION_ERROR says why).
+ * int vmx_run(struct vcpu_regs *regs, uint64_t launched)
+ *   enters the guest (VMLAUNCH the first time, else VMRESUME), handles
+ *   exits until vmx_handle_exit() returns nonzero and returns that value;
+ *   returns VMX_RUN_FAIL_INVALID / VMX_RUN_FAIL_VALID when an entry fails.
  */
 #define REGS_RAX   0
 #define REGS_RCX   8
@@ -23,36 +26,15 @@
 #define REGS_R13   104
 #define REGS_R14   112
 #define REGS_R15   120
-#define REGS_CR2   128
-#define REGS_HOST_RSP 136
 #define VMCS_HOST_RSP 0x6C14
-#define VMCS_HOST_RIP 0x6C16
+#define VMX_RUN_FAIL_INVALID 0x100
+#define VMX_RUN_FAIL_VALID   0x101
 
     .text
     .code64
-    .global vmx_enter
-vmx_enter:
-    push  %rbp
-    push  %rbx
-    push  %r12
-    push  %r13
-    push  %r14
-    push  %r15
-    push  %rdi                          /* the exit path finds regs at (%rsp) */
 
-    cmp   %rsp, REGS_HOST_RSP(%rdi)     /* HOST_RSP changes rarely: write it only then */
-    je    1f
-    mov   %rsp, REGS_HOST_RSP(%rdi)
-    mov   $VMCS_HOST_RSP, %eax
-    vmwrite %rsp, %rax
-1:
-    mov   REGS_CR2(%rdi), %rax          /* writing CR2 is slow: only when it differs */
-    mov   %cr2, %rdx
-    cmp   %rax, %rdx
-    je    2f
-    mov   %rax, %cr2
-2:
-    test  %rsi, %rsi                    /* ZF=1: never launched. MOVs keep the flags. */
+/* Load the guest's registers from regs (in %rdi) and enter: ZF clear = resume. */
+.macro ENTER_GUEST
     mov   REGS_RAX(%rdi), %rax
     mov   REGS_RCX(%rdi), %rcx
     mov   REGS_RDX(%rdi), %rdx
@@ -68,15 +50,35 @@ vmx_enter:
     mov   REGS_R14(%rdi), %r14
     mov   REGS_R15(%rdi), %r15
     mov   REGS_RDI(%rdi), %rdi
-    jnz   3f
+.endm
+
+    .global vmx_run
+vmx_run:
+    push  %rbp
+    push  %rbx
+    push  %r12
+    push  %r13
+    push  %r14
+    push  %r15
+    push  %rdi                          /* (%rsp) = regs, 16-byte aligned here */
+    mov   $VMCS_HOST_RSP, %eax
+    vmwrite %rsp, %rax
+    test  %rsi, %rsi
+    jnz   resume
+    ENTER_GUEST                         /* MOVs leave the flags alone */
     vmlaunch
-    jmp   4f
-3:  vmresume
-4:  /* Only reached when the entry failed: CF=1 VMfailInvalid, ZF=1 VMfailValid. */
-    mov   $1, %eax
-    jc    5f
-    mov   $2, %eax
-5:  pop   %rdi
+    jmp   entry_failed
+
+resume:
+    mov   (%rsp), %rdi
+    ENTER_GUEST
+    vmresume
+entry_failed:                           /* CF=1 VMfailInvalid, ZF=1 VMfailValid */
+    mov   $VMX_RUN_FAIL_INVALID, %eax
+    jc    leave
+    mov   $VMX_RUN_FAIL_VALID, %eax
+leave:
+    pop   %rdi
     pop   %r15
     pop   %r14
     pop   %r13
@@ -85,7 +87,7 @@ vmx_enter:
     pop   %rbp
     ret
 
-/* VMCS_HOST_RIP: the CPU arrives here on every VM exit with RSP = HOST_RSP. */
+/* VMCS_HOST_RIP: every VM exit arrives here with RSP = VMCS_HOST_RSP. */
     .global vmx_exit_entry
 vmx_exit_entry:
     push  %rdi
@@ -104,16 +106,8 @@ vmx_exit_entry:
     mov   %r13, REGS_R13(%rdi)
     mov   %r14, REGS_R14(%rdi)
     mov   %r15, REGS_R15(%rdi)
-    pop   %rax
-    mov   %rax, REGS_RDI(%rdi)
-    mov   %cr2, %rax
-    mov   %rax, REGS_CR2(%rdi)
-    pop   %rdi
-    pop   %r15
-    pop   %r14
-    pop   %r13
-    pop   %r12
-    pop   %rbx
-    pop   %rbp
-    xor   %eax, %eax
-    ret
+    pop   REGS_RDI(%rdi)
+    call  vmx_handle_exit               /* (regs) -> 0: resume the guest */
+    test  %eax, %eax
+    jz    resume
+    jmp   leave

@@ -26,9 +26,11 @@ static inline enum vmx_status vmclear(hpa_t vmcs)   { return VMX_INSN_STATUS("vm
 static inline enum vmx_status vmptrld(hpa_t vmcs)   { return VMX_INSN_STATUS("vmptrld %2", "m"(vmcs)); }
 static inline void vmxoff(void) { __asm__ volatile("vmxoff" ::: "cc", "memory"); }
 
-static inline enum vmx_status vmwrite(enum vmcs_field field, uint64_t value)
+/* VMWRITE to a field the current VMCS has; as with VMREAD, a failure can
+ * only come from a hypervisor bug, and the next VM entry's checks catch it. */
+static inline void vmwrite(enum vmcs_field field, uint64_t value)
 {
-    return VMX_INSN_STATUS("vmwrite %3, %2", "r"((uint64_t)field), "rm"(value));
+    __asm__ volatile("vmwrite %1, %0" :: "r"((uint64_t)field), "rm"(value) : "cc");
 }
 
 /* VMREAD of a field the current VMCS has; failures only come from bugs. */

@@ -27,7 +27,7 @@ void vconsole_putc(struct vconsole *c, char ch)
     }
     if (ch == '\r')
         return;
-    if ((unsigned char)ch < 0x20 && ch != '\t')
+    if (((unsigned char)ch < 0x20 && ch != '\t') || ch == 0x7F)
         ch = '?';
     if (c->len == VCONSOLE_LINE_MAX)
         vconsole_flush(c);

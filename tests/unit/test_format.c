@@ -154,21 +154,12 @@ static const struct fcase own_cases[] = {
     /* precision on %c is ignored */
     { "[%.0c]", A_INT, 0, {0, 0}, { .i = 'z' }, "[z]", NULL },
 
-    /* BUG: lib/format.c put_number() only adds the '#' prefix for base 16;
-     * C (and glibc) print "010" for %#o of 8 (a leading 0 is forced). */
-    { "[%#o]", A_UINT, 0, {0, 0}, { .u = 8 }, "[010]",
-      "%#o omits the leading 0 (prints \"10\")" },
-    /* BUG: lib/format.c put_number() adds "0x" even when the value is 0;
-     * C says only a nonzero result gets the prefix: glibc prints "0". */
-    { "[%#x]", A_UINT, 0, {0, 0}, { .u = 0 }, "[0]",
-      "%#x of 0 prints \"0x0\"" },
-    /* BUG: same root cause: %#.0x of 0 must print nothing (glibc: ""), prints "0x". */
-    { "[%#.0x]", A_UINT, 0, {0, 0}, { .u = 0 }, "[]",
-      "%#.0x of 0 prints \"0x\"" },
-    /* BUG: lib/format.c case 'p' passes only F_ALT to put_number(), so the
-     * '-' flag is dropped and %-20p is right-justified instead of left. */
-    { "[%-20p]", A_PTR, 0, {0, 0}, { .p = (const void *)0x1234 }, "[0x1234              ]",
-      "%-20p ignores '-' (right-justifies)" },
+    /* C's '#' flag: %#o forces a leading 0; %#x prefixes only nonzero values. */
+    { "[%#o]", A_UINT, 0, {0, 0}, { .u = 8 }, "[010]", NULL },
+    { "[%#x]", A_UINT, 0, {0, 0}, { .u = 0 }, "[0]", NULL },
+    { "[%#.0x]", A_UINT, 0, {0, 0}, { .u = 0 }, "[]", NULL },
+    /* %p honours the '-' flag */
+    { "[%-20p]", A_PTR, 0, {0, 0}, { .p = (const void *)0x1234 }, "[0x1234              ]", NULL },
 };
 
 static void check_case(const char *table, size_t i, const struct fcase *c, const char *want)

@@ -1,0 +1,161 @@
+/*
+ * What CPUID tells a guest (SDM Vol. 2A, "CPUID"): the host's values with
+ * what is not virtualized hidden (VMX, SMX, thermal and performance
+ * monitoring, machine checks, MTRRs, the APIC until the platform has one),
+ * the hypervisor-present bit set, and leaf 0x40000000 naming this
+ * hypervisor (the convention KVM, Xen and Hyper-V share). Leaves that do
+ * not depend on the vCPU or a subleaf are computed once and served from a
+ * table: CPUID is the most frequent exit of many kernels.
+ */
+#include "vmx/cpuid.h"
+#include "vmx/vmcs.h"
+#include "boot/msr.h"
+#include <hv/string.h>
+#include <hv/version.h>
+
+/* CPUID feature bits the guest must not see (leaf 1). */
+#define CPUID1_ECX_MONITOR   BIT(3)
+#define CPUID1_ECX_DS_CPL    BIT(4)
+#define CPUID1_ECX_VMX       BIT(5)
+#define CPUID1_ECX_SMX       BIT(6)
+#define CPUID1_ECX_EST       BIT(7)
+#define CPUID1_ECX_TM2       BIT(8)
+#define CPUID1_ECX_SDBG      BIT(11)
+#define CPUID1_ECX_PDCM      BIT(15)
+#define CPUID1_ECX_DCA       BIT(18)
+#define CPUID1_ECX_X2APIC    BIT(21)
+#define CPUID1_ECX_TSC_DEADLINE BIT(24)
+#define CPUID1_ECX_OSXSAVE   BIT(27)
+#define CPUID1_ECX_HYPERVISOR BIT(31)
+#define CPUID1_EDX_MCE       BIT(7)
+#define CPUID1_EDX_APIC      BIT(9)
+#define CPUID1_EDX_MTRR      BIT(12)
+#define CPUID1_EDX_MCA       BIT(14)
+#define CPUID1_EDX_DS        BIT(21)
+#define CPUID1_EDX_ACPI      BIT(22)
+#define CPUID1_EDX_HTT       BIT(28)
+#define CPUID1_EDX_TM        BIT(29)
+#define CPUID1_EDX_PBE       BIT(31)
+#define CPUID7_EBX_SGX       BIT(2)
+#define CPUID7_EBX_INVPCID   BIT(10)
+#define CPUID7_EBX_RDT_M     BIT(12)
+#define CPUID7_EBX_RDT_A     BIT(15)
+#define CPUID7_EBX_PT        BIT(25)
+#define CPUID7_ECX_WAITPKG   BIT(5)
+#define CPUID7_ECX_SGX_LC    BIT(30)
+#define CPUID7_EDX_HYBRID    BIT(15)
+#define CPUIDD1_EAX_XSAVES   BIT(3)
+#define CPUID80000001_EDX_RDTSCP BIT(27)
+
+#define CPUID_LEAF_HYPERVISOR      0x40000000u
+#define CPUID_LEAF_HYPERVISOR_MAX  0x40000001u
+
+static inline uint32_t sig_word(const char *s) { uint32_t w; memcpy(&w, s, 4); return w; }
+
+void cpuid_guest(const struct vcpu *v, uint32_t leaf, uint32_t sub, struct cpuid_regs *out)
+{
+    struct cpuid_regs r;
+
+    switch (leaf) {
+    case 1:
+        r = cpuid(1, 0);
+        r.ecx &= ~(uint32_t)(CPUID1_ECX_MONITOR | CPUID1_ECX_DS_CPL | CPUID1_ECX_VMX |
+                             CPUID1_ECX_SMX | CPUID1_ECX_EST | CPUID1_ECX_TM2 | CPUID1_ECX_SDBG |
+                             CPUID1_ECX_PDCM | CPUID1_ECX_DCA | CPUID1_ECX_X2APIC |
+                             CPUID1_ECX_TSC_DEADLINE);
+        r.ecx |= (uint32_t)CPUID1_ECX_HYPERVISOR;
+        r.edx &= ~(uint32_t)(CPUID1_EDX_MCE | CPUID1_EDX_APIC | CPUID1_EDX_MTRR | CPUID1_EDX_MCA |
+                             CPUID1_EDX_DS | CPUID1_EDX_ACPI | CPUID1_EDX_HTT | CPUID1_EDX_TM |
+                             CPUID1_EDX_PBE);
+        /* One logical processor; initial APIC ID = vCPU id. */
+        r.ebx = (r.ebx & 0x0000FFFF) | (1u << 16) | ((v ? v->id : 0) << 24);
+        /* OSXSAVE mirrors the guest's own CR4, not the host's. */
+        r.ecx &= ~(uint32_t)CPUID1_ECX_OSXSAVE;
+        if (v && (vmread(VMCS_GUEST_CR4) & CR4_OSXSAVE))
+            r.ecx |= (uint32_t)CPUID1_ECX_OSXSAVE;
+        break;
+    case 4:
+        r = cpuid(4, sub);
+        r.eax &= 0x3FFF;                 /* one core, one thread per cache */
+        break;
+    case 6:                              /* thermal and power management: none */
+    case 0xA:                            /* performance monitoring: none */
+    case 0xB:                            /* topology: not enumerated */
+    case 0x1F:
+        r = (struct cpuid_regs){ 0, 0, 0, 0 };
+        break;
+    case 7:
+        r = cpuid(7, sub);
+        if (sub == 0) {
+            r.ebx &= ~(uint32_t)(CPUID7_EBX_SGX | CPUID7_EBX_RDT_M | CPUID7_EBX_RDT_A | CPUID7_EBX_PT);
+            if (!vmx_ctls.invpcid)
+                r.ebx &= ~(uint32_t)CPUID7_EBX_INVPCID;
+            r.ecx &= ~(uint32_t)(CPUID7_ECX_WAITPKG | CPUID7_ECX_SGX_LC);
+            r.edx &= ~(uint32_t)CPUID7_EDX_HYBRID;
+        }
+        break;
+    case 0xD:
+        r = cpuid(0xD, sub);
+        if (sub == 1 && !vmx_ctls.xsaves)
+            r.eax &= ~(uint32_t)CPUIDD1_EAX_XSAVES;
+        break;
+    case CPUID_LEAF_HYPERVISOR:
+        r.eax = CPUID_LEAF_HYPERVISOR_MAX;
+        r.ebx = sig_word(HV_CPUID_SIGNATURE);
+        r.ecx = sig_word(HV_CPUID_SIGNATURE + 4);
+        r.edx = sig_word(HV_CPUID_SIGNATURE + 8);
+        break;
+    case CPUID_LEAF_HYPERVISOR_MAX:      /* feature leaf: none defined yet */
+        r = (struct cpuid_regs){ 0, 0, 0, 0 };
+        break;
+    case 0x80000001:
+        r = cpuid(leaf, sub);
+        if (!vmx_ctls.rdtscp)
+            r.edx &= ~(uint32_t)CPUID80000001_EDX_RDTSCP;
+        break;
+    default:
+        if (leaf > CPUID_LEAF_HYPERVISOR && leaf < 0x80000000u) {
+            r = (struct cpuid_regs){ 0, 0, 0, 0 };
+            break;
+        }
+        r = cpuid(leaf, sub);
+        break;
+    }
+    *out = r;
+}
+
+
+/* Leaves with subleaves, or whose values depend on the vCPU: never cached. */
+static bool leaf_is_dynamic(uint32_t leaf)
+{
+    switch (leaf) {
+    case 1: case 4: case 7: case 0xB: case 0xD: case 0xF: case 0x10: case 0x12:
+    case 0x14: case 0x17: case 0x18: case 0x1A: case 0x1B: case 0x1D: case 0x1E: case 0x1F:
+    case 0x20: case 0x23: case 0x24:
+        return true;
+    default:
+        return false;
+    }
+}
+
+struct cpuid_cache_entry cpuid_cache_basic[CPUID_CACHE_BASIC], cpuid_cache_hv[CPUID_CACHE_HV],
+    cpuid_cache_ext[CPUID_CACHE_EXT];
+
+static void fill(struct cpuid_cache_entry *tab, unsigned n, uint32_t base)
+{
+    for (unsigned i = 0; i < n; i++) {
+        uint32_t leaf = base + i;
+        if (leaf_is_dynamic(leaf))
+            continue;
+        cpuid_guest(NULL, leaf, 0, &tab[i].regs);
+        tab[i].valid = true;
+    }
+}
+
+void cpuid_init(void)
+{
+    fill(cpuid_cache_basic, CPUID_CACHE_BASIC, 0);
+    fill(cpuid_cache_hv, CPUID_CACHE_HV, CPUID_CACHE_HV_BASE);
+    fill(cpuid_cache_ext, CPUID_CACHE_EXT, CPUID_CACHE_EXT_BASE);
+}
+
