@@ -125,10 +125,10 @@ void trap_dispatch(struct trap_frame *tf)
 
     kprintf("\n[hv:error] FATAL: CPU exception %llu (%s) in the hypervisor\n",
             (unsigned long long)tf->vector, exception_name((unsigned)tf->vector));
-    kprintf("  error code %#llx  RIP %#018llx  CS %#llx  RFLAGS %#llx\n",
+    kprintf("  error code 0x%llx  RIP 0x%016llx  CS %#llx  RFLAGS %#llx\n",
             (unsigned long long)tf->error_code, (unsigned long long)tf->rip,
             (unsigned long long)tf->cs, (unsigned long long)tf->rflags);
-    kprintf("  CR2 %#018llx  CR3 %#018llx  RSP %#018llx  SS %#llx\n",
+    kprintf("  CR2 0x%016llx  CR3 0x%016llx  RSP 0x%016llx  SS %#llx\n",
             (unsigned long long)read_cr2(), (unsigned long long)read_cr3(),
             (unsigned long long)tf->rsp, (unsigned long long)tf->ss);
     kprintf("  RAX %016llx RBX %016llx RCX %016llx RDX %016llx\n",

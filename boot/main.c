@@ -35,7 +35,7 @@ static void report_memory(const struct boot_info *bi)
     uint64_t usable = 0;
     for (unsigned i = 0; i < bi->nmmap; i++) {
         const struct boot_mmap_entry *e = &bi->mmap[i];
-        pr_info("memory map: %#012llx-%#012llx %s\n", (unsigned long long)e->addr,
+        pr_info("memory map: 0x%010llx-0x%010llx %s\n", (unsigned long long)e->addr,
                 (unsigned long long)(e->addr + e->len - 1), mmap_type_name(e->type));
         if (e->type == MB2_MMAP_AVAILABLE)
             usable += e->len;

@@ -4,7 +4,7 @@
 
 #define MSR_IA32_TIME_STAMP_COUNTER  0x010
 #define MSR_IA32_PLATFORM_ID         0x017
-#define MSR_IA32_APIC_BASE           0x01B
+#define MSR_IA32_APIC_BASE           0x1B
 #define MSR_IA32_FEATURE_CONTROL     0x03A
 #define   IA32_FEATURE_CONTROL_LOCK              (1ULL << 0)
 #define   IA32_FEATURE_CONTROL_VMX_INSIDE_SMX    (1ULL << 1)

@@ -55,7 +55,7 @@ void shutdown_init(const char *cmdline, const struct boot_info *bi)
         return;
     }
     acpi_ok = true;
-    pr_debug("ACPI: PM1a_CNT %#x PM1b_CNT %#x SLP_TYPa %u SLP_TYPb %u\n",
+    pr_debug("ACPI: PM1a_CNT 0x%x PM1b_CNT 0x%x SLP_TYPa %u SLP_TYPb %u\n",
              s5.pm1a_cnt, s5.pm1b_cnt, s5.slp_typa, s5.slp_typb);
 }
 

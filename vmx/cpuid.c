@@ -1,7 +1,8 @@
 /*
  * What CPUID tells a guest (SDM Vol. 2A, "CPUID"): the host's values with
  * what is not virtualized hidden (VMX, SMX, thermal and performance
- * monitoring, machine checks, MTRRs, the APIC until the platform has one),
+ * monitoring, machine checks, MTRRs; the local APIC, x2APIC and the
+ * TSC-deadline timer are the virtual ones),
  * the hypervisor-present bit set, and leaf 0x40000000 naming this
  * hypervisor (the convention KVM, Xen and Hyper-V share). Leaves that do
  * not depend on the vCPU or a subleaf are computed once and served from a
@@ -61,10 +62,11 @@ void cpuid_guest(const struct vcpu *v, uint32_t leaf, uint32_t sub, struct cpuid
         r = cpuid(1, 0);
         r.ecx &= ~(uint32_t)(CPUID1_ECX_MONITOR | CPUID1_ECX_DS_CPL | CPUID1_ECX_VMX |
                              CPUID1_ECX_SMX | CPUID1_ECX_EST | CPUID1_ECX_TM2 | CPUID1_ECX_SDBG |
-                             CPUID1_ECX_PDCM | CPUID1_ECX_DCA | CPUID1_ECX_X2APIC |
-                             CPUID1_ECX_TSC_DEADLINE);
+                             CPUID1_ECX_PDCM | CPUID1_ECX_DCA);
+        /* The virtual local APIC offers x2APIC and the TSC-deadline timer. */
+        r.ecx |= (uint32_t)(CPUID1_ECX_X2APIC | CPUID1_ECX_TSC_DEADLINE);
         r.ecx |= (uint32_t)CPUID1_ECX_HYPERVISOR;
-        r.edx &= ~(uint32_t)(CPUID1_EDX_MCE | CPUID1_EDX_APIC | CPUID1_EDX_MTRR | CPUID1_EDX_MCA |
+        r.edx &= ~(uint32_t)(CPUID1_EDX_MCE | CPUID1_EDX_MTRR | CPUID1_EDX_MCA |
                              CPUID1_EDX_DS | CPUID1_EDX_ACPI | CPUID1_EDX_HTT | CPUID1_EDX_TM |
                              CPUID1_EDX_PBE);
         /* One logical processor; initial APIC ID = vCPU id. */

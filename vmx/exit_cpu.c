@@ -6,6 +6,7 @@
 #include "vmx/exit.h"
 #include "vmx/hypercall.h"
 #include "vmx/cpuid.h"
+#include "vmx/platform.h"
 #include "vmx/vmcs.h"
 #include "boot/msr.h"
 #include "boot/x86.h"
@@ -53,6 +54,10 @@ enum exit_action exit_hlt(struct vcpu *v)
         vm_stop(v->vm, VM_END_HALTED, 0, "halted with interrupts disabled at RIP %#llx",
                 (unsigned long long)vmread(VMCS_GUEST_RIP));
         return EXIT_STOP_VM;
+    }
+    if (platform_pending_vector(v->vm, false) >= 0) {
+        v->work |= VCPU_WORK_IRQ;          /* an interrupt is already waiting: no sleep */
+        return EXIT_RESUME;
     }
     v->vm->state = VM_HALTED;
     return EXIT_YIELD;

@@ -4,10 +4,12 @@
  * vmcs_global_init) trap when the guest changes them: the guest gets its
  * value in the read shadow, the hardware gets that value with the VMX fixed
  * bits applied. CR3 loads trap only for guests started with cr3exit=1: each
- * one is counted and its value remembered.
+ * one is counted and its value remembered. CR8 (64-bit guests) is the
+ * virtual local APIC's task priority.
  */
 #include "vmx/exit.h"
 #include "vmx/vmcs.h"
+#include "vmx/platform.h"
 #include "boot/msr.h"
 #include <hv/log.h>
 
@@ -160,11 +162,20 @@ enum exit_action exit_cr_access(struct vcpu *v)
             return set_cr3(v, val);
         if (cr == 4)
             return set_cr4(v, val);
+        if (cr == 8) {
+            if (val & ~0xFULL) {                     /* reserved bits (SDM Vol. 3A, "CR8") */
+                vcpu_inject_gp(v);
+                return EXIT_RESUME;
+            }
+            platform_set_cr8(v->vm, val);
+            vcpu_skip_instruction();
+            return EXIT_RESUME;
+        }
         break;
     }
     case CR_TYPE_MOV_FROM:
-        if (cr == 3) {                               /* only when the CPU forces CR3-store exiting */
-            write_gpr(v, gpr, vmread(VMCS_GUEST_CR3));
+        if (cr == 3 || cr == 8) {        /* CR3 only when the CPU forces CR3-store exiting */
+            write_gpr(v, gpr, cr == 3 ? vmread(VMCS_GUEST_CR3) : platform_get_cr8(v->vm));
             vcpu_skip_instruction();
             return EXIT_RESUME;
         }

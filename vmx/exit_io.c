@@ -25,7 +25,7 @@ static void log_unknown_port(struct vm *vm, uint16_t port, bool in, unsigned siz
             in ? "read" : "write", size, port, in ? "reads all ones" : "dropped");
 }
 
-static enum exit_action string_io(struct vcpu *v, uint64_t q)
+static __attribute__((noinline)) enum exit_action string_io(struct vcpu *v, uint64_t q)
 {
     struct vm *vm = v->vm;
     struct emul_ctx ctx;
@@ -82,35 +82,49 @@ bad_mem:
     return EXIT_RESUME;
 }
 
+/* IN of 1 or 2 bytes keeps the rest of RAX; 4 bytes zero-extends it. */
+static const uint64_t in_keep_mask[5] = { 0, ~0xFFULL, ~0xFFFFULL, 0, 0 };
+static const uint64_t in_value_mask[5] = { 0, 0xFF, 0xFFFF, 0, 0xFFFFFFFF };
+
+static __attribute__((noinline)) enum exit_action port_in(struct vcpu *v, uint64_t q)
+{
+    struct vm *vm = v->vm;
+    unsigned size = IO_QUAL_SIZE(q);
+    uint16_t port = IO_QUAL_PORT(q);
+    const struct io_region *r = io_bus_find_port(&vm->bus, port);
+    uint64_t val;
+
+    if (likely(r && r->ops->read)) {
+        r->ops->read(r->dev, port - r->base, size, &val);
+    } else {
+        val = ~0ULL;
+        log_unknown_port(vm, port, true, size);
+    }
+    uint64_t *rax = &v->regs.gpr[GPR_RAX];
+    *rax = (*rax & in_keep_mask[size]) | (val & in_value_mask[size]);
+    vcpu_skip_instruction();
+    return EXIT_RESUME;
+}
+
+static __attribute__((noinline)) enum exit_action port_out(struct vcpu *v, uint64_t q)
+{
+    struct vm *vm = v->vm;
+    unsigned size = IO_QUAL_SIZE(q);
+    uint16_t port = IO_QUAL_PORT(q);
+    uint64_t val = v->regs.gpr[GPR_RAX] & in_value_mask[size];
+
+    if (unlikely(io_bus_port_write(&vm->bus, port, size, val) < 0))
+        log_unknown_port(vm, port, false, size);
+    if (vm->state == VM_STOPPED)                        /* e.g. the debug-exit port */
+        return EXIT_STOP_VM;
+    vcpu_skip_instruction();
+    return EXIT_RESUME;
+}
+
 enum exit_action exit_io_instruction(struct vcpu *v)
 {
     uint64_t q = vmread(VMCS_EXIT_QUALIFICATION);
     if (unlikely(q & IO_QUAL_STRING))
         return string_io(v, q);
-
-    struct vm *vm = v->vm;
-    unsigned size = IO_QUAL_SIZE(q);
-    uint16_t port = IO_QUAL_PORT(q);
-    uint64_t *rax = &v->regs.gpr[GPR_RAX];
-    int rc;
-
-    if (q & IO_QUAL_IN) {
-        uint64_t val;
-        rc = io_bus_port_read(&vm->bus, port, size, &val);
-        /* IN of 1 or 2 bytes keeps the rest of RAX; 4 bytes zero-extends. */
-        if (size == 4)
-            *rax = (uint32_t)val;
-        else if (size == 2)
-            *rax = (*rax & ~0xFFFFULL) | (val & 0xFFFF);
-        else
-            *rax = (*rax & ~0xFFULL) | (val & 0xFF);
-    } else {
-        rc = io_bus_port_write(&vm->bus, port, size, *rax & (size == 4 ? 0xFFFFFFFF : size == 2 ? 0xFFFF : 0xFF));
-    }
-    if (unlikely(rc < 0))
-        log_unknown_port(vm, port, q & IO_QUAL_IN, size);
-    if (vm->state == VM_STOPPED)                        /* e.g. the debug-exit port */
-        return EXIT_STOP_VM;
-    vcpu_skip_instruction();
-    return EXIT_RESUME;
+    return (q & IO_QUAL_IN) ? port_in(v, q) : port_out(v, q);
 }

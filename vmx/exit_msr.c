@@ -2,17 +2,16 @@
  * RDMSR/WRMSR exits (SDM Vol. 3C, "VM Exits Caused by Instructions" and
  * Vol. 4 for the MSRs). The MSR bitmap (vmx/vm.c) lets the guest reach the
  * MSRs the VMCS or a vCPU switch already keeps per guest; everything else
- * exits here. MSRs a booting kernel touches are handled on purpose; any
- * other raises #GP in the guest, as hardware does for an MSR it lacks.
+ * exits here. The local APIC's MSRs go to the platform (vmx/platform.c);
+ * MSRs a booting kernel touches are handled on purpose; any other raises
+ * #GP in the guest, as hardware does for an MSR it lacks.
  */
 #include "vmx/exit.h"
 #include "vmx/vmcs.h"
 #include "boot/msr.h"
 #include "boot/x86.h"
-#include "mm/paging.h"
+#include "vmx/platform.h"
 
-#define APIC_BASE_BSP     BIT(8)
-#define APIC_BASE_ENABLE  BIT(11)
 #define MISC_ENABLE_FAST_STRINGS BIT(0)
 #define EFER_GUEST_BITS   (IA32_EFER_SCE | IA32_EFER_LME | IA32_EFER_NXE)
 
@@ -21,7 +20,6 @@ static bool msr_read(struct vcpu *v, uint32_t msr, uint64_t *val)
 {
     switch (msr) {
     case MSR_IA32_EFER:            *val = vmread(VMCS_GUEST_IA32_EFER); return true;
-    case MSR_IA32_APIC_BASE:       *val = v->msr_apic_base; return true;
     case MSR_IA32_PAT:
         *val = vmx_ctls.load_pat ? vmread(VMCS_GUEST_IA32_PAT) : v->msr_pat;
         return true;
@@ -53,10 +51,6 @@ static bool msr_write(struct vcpu *v, uint32_t msr, uint64_t val)
         vmwrite(VMCS_GUEST_IA32_EFER, (val & EFER_GUEST_BITS) | (efer & IA32_EFER_LMA));
         return true;
     }
-    case MSR_IA32_APIC_BASE:
-        /* Only the enable bit is honoured; the base stays at the default. */
-        v->msr_apic_base = (v->msr_apic_base & ~APIC_BASE_ENABLE) | (val & APIC_BASE_ENABLE);
-        return true;
     case MSR_IA32_PAT:
         for (int i = 0; i < 8; i++) {             /* types 2 and 3 and >7 are reserved */
             uint8_t t = (uint8_t)(val >> (8 * i));
@@ -83,8 +77,10 @@ static bool msr_write(struct vcpu *v, uint32_t msr, uint64_t val)
 enum exit_action exit_rdmsr(struct vcpu *v)
 {
     uint64_t *g = v->regs.gpr;
+    uint32_t msr = (uint32_t)g[GPR_RCX];
     uint64_t val;
-    if (!msr_read(v, (uint32_t)g[GPR_RCX], &val)) {
+    int rc = platform_rdmsr(v->vm, msr, &val);        /* the local APIC's MSRs */
+    if (rc < 0 || (rc == 0 && !msr_read(v, msr, &val))) {
         vcpu_inject_gp(v);
         return EXIT_RESUME;
     }
@@ -98,7 +94,9 @@ enum exit_action exit_wrmsr(struct vcpu *v)
 {
     uint64_t *g = v->regs.gpr;
     uint64_t val = ((g[GPR_RDX] & 0xFFFFFFFF) << 32) | (g[GPR_RAX] & 0xFFFFFFFF);
-    if (!msr_write(v, (uint32_t)g[GPR_RCX], val)) {
+    uint32_t msr = (uint32_t)g[GPR_RCX];
+    int rc = platform_wrmsr(v->vm, msr, val);
+    if (rc < 0 || (rc == 0 && !msr_write(v, msr, val))) {
         vcpu_inject_gp(v);
         return EXIT_RESUME;
     }
@@ -110,6 +108,5 @@ enum exit_action exit_wrmsr(struct vcpu *v)
 void vcpu_msrs_init(struct vcpu *v);
 void vcpu_msrs_init(struct vcpu *v)
 {
-    v->msr_apic_base = LAPIC_MMIO_BASE | APIC_BASE_ENABLE | (v->id == 0 ? APIC_BASE_BSP : 0);
     v->msr_misc_enable = MISC_ENABLE_FAST_STRINGS;
 }

@@ -39,36 +39,13 @@ const struct io_region *io_bus_find_mmio(const struct io_bus *bus, uint64_t gpa,
     return NULL;
 }
 
-static uint64_t all_ones(unsigned size)
-{
-    return size >= 8 ? ~0ULL : (1ULL << (size * 8)) - 1;
-}
-
-int io_bus_port_read(const struct io_bus *bus, uint16_t port, unsigned size, uint64_t *val)
-{
-    const struct io_region *r = io_bus_find_port(bus, port);
-    if (!r || !r->ops->read) {
-        *val = all_ones(size);
-        return -HV_ENOENT;
-    }
-    return r->ops->read(r->dev, port - r->base, size, val);
-}
-
-int io_bus_port_write(const struct io_bus *bus, uint16_t port, unsigned size, uint64_t val)
-{
-    const struct io_region *r = io_bus_find_port(bus, port);
-    if (!r)
-        return -HV_ENOENT;
-    return r->ops->write ? r->ops->write(r->dev, port - r->base, size, val) : 0;
-}
-
 int io_bus_mmio_read(const struct io_bus *bus, uint64_t gpa, unsigned size, uint64_t *val)
 {
     const struct io_region *r = io_bus_find_mmio(bus, gpa, size);
     if (!r)
         return -HV_ENOENT;
     if (!r->ops->read) {
-        *val = all_ones(size);
+        *val = io_all_ones(size);
         return 0;
     }
     return r->ops->read(r->dev, gpa - r->base, size, val);

@@ -8,6 +8,9 @@
 #define VMX_IO_BUS_H
 
 #include <hv/types.h>
+#include <hv/errno.h>
+
+#define IO_BUS_ENOENT HV_ENOENT
 
 enum io_space { IO_SPACE_PIO, IO_SPACE_MMIO };
 
@@ -52,12 +55,35 @@ static inline const struct io_region *io_bus_find_port(const struct io_bus *bus,
 /* The MMIO region holding [gpa, gpa+size), or NULL. */
 const struct io_region *io_bus_find_mmio(const struct io_bus *bus, uint64_t gpa, unsigned size);
 
+static inline uint64_t io_all_ones(unsigned size)
+{
+    return size >= 8 ? ~0ULL : (1ULL << (size * 8)) - 1;
+}
+
 /*
- * Port accesses. Unclaimed ports read as all ones and drop writes; both
- * then return -HV_ENOENT so the caller can log the port once.
+ * Port accesses (inline: they are on the exit path of every port access).
+ * Unclaimed ports read as all ones and drop writes; both then return
+ * -HV_ENOENT so the caller can log the port once.
  */
-int io_bus_port_read(const struct io_bus *bus, uint16_t port, unsigned size, uint64_t *val);
-int io_bus_port_write(const struct io_bus *bus, uint16_t port, unsigned size, uint64_t val);
+static inline int io_bus_port_read(const struct io_bus *bus, uint16_t port, unsigned size,
+                                   uint64_t *val)
+{
+    const struct io_region *r = io_bus_find_port(bus, port);
+    if (unlikely(!r || !r->ops->read)) {
+        *val = io_all_ones(size);
+        return -IO_BUS_ENOENT;
+    }
+    return r->ops->read(r->dev, port - r->base, size, val);
+}
+
+static inline int io_bus_port_write(const struct io_bus *bus, uint16_t port, unsigned size,
+                                    uint64_t val)
+{
+    const struct io_region *r = io_bus_find_port(bus, port);
+    if (unlikely(!r))
+        return -IO_BUS_ENOENT;
+    return r->ops->write ? r->ops->write(r->dev, port - r->base, size, val) : 0;
+}
 
 /* MMIO accesses: -HV_ENOENT when no device claims the range. */
 int io_bus_mmio_read(const struct io_bus *bus, uint64_t gpa, unsigned size, uint64_t *val);

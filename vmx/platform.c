@@ -1,15 +1,27 @@
 /*
- * The virtual PC (QEMU PC conventions, so kernels written for QEMU behave
- * the same):
- *   ports  0x3F8-0x3FF  COM1, 16550A UART          (IRQ 4)
- *          0xE9         debug console (Bochs/QEMU)
- *          0xF4         QEMU isa-debug-exit: stops the guest, status (v << 1) | 1
- *   MMIO   0xFEB00000   testdev (drivers/virt/testdev.h)
- * Unlisted ports read as all ones and drop writes (vmx/exit_io.c).
+ * The virtual PC every guest gets (QEMU PC conventions, so kernels written
+ * for QEMU behave the same). Ports:
+ *   0x20-0x21, 0xA0-0xA1  8259A PIC pair           0x4D0-0x4D1  ELCR
+ *   0x40-0x43             8254 PIT (IRQ 0)         0x61         port B (PIT gate 2, speaker)
+ *   0x70-0x71             MC146818 RTC (IRQ 8)     0x60, 0x64   i8042
+ *   0x92                  system control port A    0xCF9        reset control
+ *   0x80                  POST code                0x510-0x511  QEMU fw_cfg
+ *   0x600-0x60B           ACPI PM1 event/control, PM timer (SCI IRQ 9)
+ *   0x3F8-0x3FF           COM1, 16550A (IRQ 4)     0xE9         debug console
+ *   0xF4                  QEMU isa-debug-exit: stops the guest, status (v << 1) | 1
+ * MMIO: 0xFEE00000 local APIC, 0xFEC00000 IOAPIC, 0xFEB00000 testdev.
+ * ACPI tables (RSDP, RSDT/XSDT, FADT, FACS, MADT, DSDT with \_S5) at 0xE0000.
+ * ISA IRQs go to both the PIC pair and the IOAPIC (IRQ 0 on GSI 2, as the
+ * MADT's interrupt source override says). Unlisted ports read as all ones
+ * and drop writes (vmx/exit_io.c).
  */
 #include "vmx/platform.h"
 #include "vmx/interrupts.h"
+#include "vmx/vcpu.h"
 #include "drivers/hw/console.h"
+#include "drivers/hw/rtc.h"
+#include "guest/acpi_tables.h"
+#include "boot/msr.h"
 #include "boot/x86.h"
 #include <hv/format.h>
 #include <hv/string.h>
@@ -17,6 +29,155 @@
 #define PORT_COM1         0x3F8
 #define PORT_DEBUGCON     0xE9
 #define PORT_DEBUG_EXIT   0xF4
+#define PORT_PIC_MASTER   0x20
+#define PORT_PIC_SLAVE    0xA0
+#define PORT_ELCR         0x4D0
+#define PORT_PIT          0x40
+#define PORT_SYSCTL_B     0x61
+#define PORT_I8042_DATA   0x60
+#define PORT_I8042_CMD    0x64
+#define PORT_SYSCTL_A     0x92
+#define PORT_RESET_CTL    0xCF9
+#define PORT_POST         0x80
+#define COM1_IRQ          4
+#define ISA_IRQ0_GSI      2          /* MADT interrupt source override */
+
+/* ---- time ---- */
+static uint64_t vm_clock_now(void *ctx)
+{
+    const struct vm *vm = ctx;
+    return muldiv64(rdtsc() - vm->tsc_base, NS_PER_SEC, sched.tsc_hz);
+}
+
+uint64_t platform_now_ns(const struct vm *vm)
+{
+    return vm_clock_now((void *)vm);
+}
+
+static uint64_t ns_to_tsc(const struct vm *vm, uint64_t ns)
+{
+    if (ns == VCLOCK_NEVER)
+        return UINT64_MAX;
+    return vm->tsc_base + muldiv64(ns, sched.tsc_hz, NS_PER_SEC);
+}
+
+static uint64_t guest_tsc(void *ctx)
+{
+    (void)ctx;
+    return rdtsc();                       /* guests run with TSC offset 0 */
+}
+
+/* ---- interrupt wiring ---- */
+static void isa_irq_set(void *ctx, unsigned irq, bool level)
+{
+    struct vm *vm = ctx;
+    vpic8259_set_irq(&vm->pic, irq, level);
+    vioapic_set_irq(&vm->ioapic, irq == 0 ? ISA_IRQ0_GSI : irq, level);
+}
+
+static void pic_output(void *ctx, unsigned line, bool level)
+{
+    (void)line;
+    if (level)
+        vm_kick(ctx);
+}
+
+static bool ioapic_deliver(void *ctx, uint8_t vector, uint32_t dest, bool logical, bool level)
+{
+    struct vm *vm = ctx;
+    (void)dest;
+    (void)logical;                        /* one vCPU: every destination is it */
+    return vlapic_accept(&vm->lapic, vector, level);
+}
+
+static void lapic_kick(void *ctx) { vm_kick(ctx); }
+
+static void lapic_eoi(void *ctx, uint8_t vector)
+{
+    struct vm *vm = ctx;
+    vioapic_eoi(&vm->ioapic, vector);
+}
+
+int platform_pending_vector(struct vm *vm, bool ack)
+{
+    int v = vlapic_pending(&vm->lapic);
+    if (v >= 0) {
+        if (ack)
+            vlapic_ack(&vm->lapic, (uint8_t)v);
+        return v;
+    }
+    if (vlapic_accepts_pic(&vm->lapic) && vpic8259_has_interrupt(&vm->pic))
+        return ack ? vpic8259_ack(&vm->pic) : 0;   /* without ack: "something is pending" */
+    return -1;
+}
+
+/* ---- timers ---- */
+void platform_update_timers(struct vm *vm)
+{
+    vm->vcpu.work &= (uint8_t)~VCPU_WORK_TIMERS;
+    vpit8254_advance(&vm->pit);
+    vrtc_advance(&vm->rtc);
+    vlapic_advance(&vm->lapic);
+    uint64_t next = vpit8254_next_event(&vm->pit);
+    next = MIN(next, vrtc_next_event(&vm->rtc));
+    next = MIN(next, vlapic_next_event(&vm->lapic));
+    vm->next_event_tsc = ns_to_tsc(vm, next);
+}
+
+bool platform_can_wake(const struct vm *vm)
+{
+    return vm->next_event_tsc != UINT64_MAX || (vm->com1.ier & 0x01) ||
+           platform_pending_vector((struct vm *)vm, false) >= 0;
+}
+
+void platform_feed_input(struct vm *vm)
+{
+    while (vm->input_len && vuart16550_rx_space(&vm->com1)) {
+        vuart16550_receive(&vm->com1, vm->input[vm->input_head]);
+        vm->input_head = (vm->input_head + 1) % sizeof(vm->input);
+        vm->input_len--;
+    }
+}
+
+/* ---- local APIC through MSRs (x2APIC, TSC deadline, APIC base) ---- */
+int platform_rdmsr(struct vm *vm, uint32_t msr, uint64_t *val)
+{
+    if (msr == MSR_IA32_APIC_BASE) {
+        *val = vlapic_get_apic_base(&vm->lapic);
+        return 1;
+    }
+    if (msr == MSR_IA32_TSC_DEADLINE)
+        return vlapic_read_tsc_deadline(&vm->lapic, val) < 0 ? -1 : 1;
+    if (vlapic_is_x2apic_msr(msr))
+        return vlapic_msr_read(&vm->lapic, msr, val) < 0 ? -1 : 1;
+    return 0;
+}
+
+int platform_wrmsr(struct vm *vm, uint32_t msr, uint64_t val)
+{
+    int rc;
+    if (msr == MSR_IA32_APIC_BASE)
+        rc = vlapic_set_apic_base(&vm->lapic, val);
+    else if (msr == MSR_IA32_TSC_DEADLINE)
+        rc = vlapic_write_tsc_deadline(&vm->lapic, val);
+    else if (vlapic_is_x2apic_msr(msr))
+        rc = vlapic_msr_write(&vm->lapic, msr, val);
+    else
+        return 0;
+    vm_timers_changed(vm);
+    return rc < 0 ? -1 : 1;
+}
+
+void platform_set_cr8(struct vm *vm, uint64_t cr8)
+{
+    vlapic_set_cr8(&vm->lapic, cr8);
+    vm_kick(vm);                          /* a lower priority may unblock an interrupt */
+}
+
+uint64_t platform_get_cr8(struct vm *vm)
+{
+    return vlapic_get_cr8(&vm->lapic);
+}
 
 /* ---- console sink: "[name] line" as one write ---- */
 static void console_sink(void *ctx, const char *line, size_t len)
@@ -30,7 +191,7 @@ static void console_sink(void *ctx, const char *line, size_t len)
     console_write(buf, n);
 }
 
-/* ---- small port devices ---- */
+/* ---- small port devices of the platform itself ---- */
 static int debugcon_write(void *dev, uint64_t off, unsigned size, uint64_t val)
 {
     struct vm *vm = dev;
@@ -58,58 +219,145 @@ static int debug_exit_write(void *dev, uint64_t off, unsigned size, uint64_t val
     return 0;
 }
 
+static void guest_reset(void *ctx)
+{
+    vm_stop(ctx, VM_END_RESET, 0, "reset (the guest asked the platform to reset)");
+}
+
+static void guest_poweroff(void *ctx)
+{
+    vm_stop(ctx, VM_END_POWEROFF, 0, "powered off (ACPI S5)");
+}
+
+/* Timer chips: after the guest touches one, its next event is recomputed. */
+#define TIMED_WRITE(name, fn, field)                                              \
+    static int name(void *dev, uint64_t off, unsigned size, uint64_t val)         \
+    {                                                                             \
+        struct vm *vm = dev;                                                      \
+        int rc = fn(&vm->field, off, size, val);                                  \
+        vm_timers_changed(vm);                                                    \
+        return rc;                                                                \
+    }
+#define PLAIN_READ(name, fn, field)                                               \
+    static int name(void *dev, uint64_t off, unsigned size, uint64_t *val)        \
+    {                                                                             \
+        struct vm *vm = dev;                                                      \
+        return fn(&vm->field, off, size, val);                                    \
+    }
+TIMED_WRITE(pit_write, vpit8254_write, pit)
+TIMED_WRITE(port61_write, vpit8254_port61_write, pit)
+TIMED_WRITE(rtc_write, vrtc_write, rtc)
+TIMED_WRITE(lapic_write, vlapic_mmio_write, lapic)
+PLAIN_READ(pit_read, vpit8254_read, pit)
+PLAIN_READ(port61_read, vpit8254_port61_read, pit)
+PLAIN_READ(rtc_read, vrtc_read, rtc)
+PLAIN_READ(lapic_read, vlapic_mmio_read, lapic)
+
 static const struct io_ops uart_ops = { vuart16550_read, vuart16550_write };
 static const struct io_ops debugcon_ops = { debugcon_read, debugcon_write };
 static const struct io_ops debug_exit_ops = { NULL, debug_exit_write };
 static const struct io_ops testdev_ops = { testdev_read, testdev_write };
+static const struct io_ops pic_master_ops = { vpic8259_master_read, vpic8259_master_write };
+static const struct io_ops pic_slave_ops = { vpic8259_slave_read, vpic8259_slave_write };
+static const struct io_ops elcr_ops = { vpic8259_elcr_read, vpic8259_elcr_write };
+static const struct io_ops pit_ops = { pit_read, pit_write };
+static const struct io_ops port61_ops = { port61_read, port61_write };
+static const struct io_ops rtc_ops = { rtc_read, rtc_write };
+static const struct io_ops kbc_data_ops = { vi8042_data_read, vi8042_data_write };
+static const struct io_ops kbc_cmd_ops = { vi8042_cmd_read, vi8042_cmd_write };
+static const struct io_ops sysctl_a_ops = { vi8042_sysctl_a_read, vi8042_sysctl_a_write };
+static const struct io_ops reset_ctl_ops = { vi8042_rst_cnt_read, vi8042_rst_cnt_write };
+static const struct io_ops post_ops = { vi8042_post_read, vi8042_post_write };
+static const struct io_ops fwcfg_ops = { vfwcfg_read, vfwcfg_write };
+static const struct io_ops pm_ops = { vacpi_pm_read, vacpi_pm_write };
+static const struct io_ops lapic_ops = { lapic_read, lapic_write };
+static const struct io_ops ioapic_ops = { vioapic_mmio_read, vioapic_mmio_write };
+
+struct device_range {
+    enum io_space space;
+    uint64_t base, len;
+    const struct io_ops *ops;
+    size_t dev_offset;               /* offset of the model in struct vm; SIZE_MAX = the vm */
+    const char *name;
+};
+
+#define DEV(field) offsetof(struct vm, field)
+#define THE_VM     SIZE_MAX
+
+static const struct device_range devices[] = {
+    { IO_SPACE_PIO, PORT_PIC_MASTER, 2, &pic_master_ops, DEV(pic), "pic-master" },
+    { IO_SPACE_PIO, PORT_PIC_SLAVE, 2, &pic_slave_ops, DEV(pic), "pic-slave" },
+    { IO_SPACE_PIO, PORT_ELCR, 2, &elcr_ops, DEV(pic), "elcr" },
+    { IO_SPACE_PIO, PORT_PIT, 4, &pit_ops, THE_VM, "pit" },
+    { IO_SPACE_PIO, PORT_SYSCTL_B, 1, &port61_ops, THE_VM, "port61" },
+    { IO_SPACE_PIO, VRTC_PORT_BASE, VRTC_NUM_PORTS, &rtc_ops, THE_VM, "rtc" },
+    { IO_SPACE_PIO, PORT_I8042_DATA, 1, &kbc_data_ops, DEV(kbc), "i8042-data" },
+    { IO_SPACE_PIO, PORT_I8042_CMD, 1, &kbc_cmd_ops, DEV(kbc), "i8042-cmd" },
+    { IO_SPACE_PIO, PORT_SYSCTL_A, 1, &sysctl_a_ops, DEV(kbc), "port92" },
+    { IO_SPACE_PIO, PORT_RESET_CTL, 1, &reset_ctl_ops, DEV(kbc), "reset-control" },
+    { IO_SPACE_PIO, PORT_POST, 1, &post_ops, DEV(kbc), "post" },
+    { IO_SPACE_PIO, VFWCFG_PORT_BASE, VFWCFG_NUM_PORTS, &fwcfg_ops, DEV(fwcfg), "fw_cfg" },
+    { IO_SPACE_PIO, VACPI_PM_BASE, VACPI_PM_NUM_PORTS, &pm_ops, DEV(pm), "acpi-pm" },
+    { IO_SPACE_PIO, PORT_COM1, VUART_NUM_PORTS, &uart_ops, DEV(com1), "com1" },
+    { IO_SPACE_PIO, PORT_DEBUGCON, 1, &debugcon_ops, THE_VM, "debugcon" },
+    { IO_SPACE_PIO, PORT_DEBUG_EXIT, 4, &debug_exit_ops, THE_VM, "isa-debug-exit" },
+    { IO_SPACE_MMIO, ACPI_TABLES_LAPIC_ADDR, PAGE_SIZE, &lapic_ops, THE_VM, "lapic" },
+    { IO_SPACE_MMIO, VIOAPIC_MMIO_BASE, PAGE_SIZE, &ioapic_ops, DEV(ioapic), "ioapic" },
+    { IO_SPACE_MMIO, TESTDEV_MMIO_BASE, TESTDEV_MMIO_SIZE, &testdev_ops, DEV(testdev), "testdev" },
+};
+
+static int write_guest(void *ctx, uint64_t gpa, const void *data, size_t len)
+{
+    struct vm *vm = ctx;
+    return gmem_write(&vm->mem, gpa, data, len);
+}
 
 int platform_attach(struct vm *vm)
 {
+    static const struct vlapic_ops lapic_ops_cb = {
+        .eoi = lapic_eoi, .kick = lapic_kick, .tsc_now = guest_tsc,
+    };
+    static const struct vioapic_ops ioapic_ops_cb = { .deliver = ioapic_deliver };
+    const struct virq_line irq0 = { isa_irq_set, vm, 0 };
+    const struct virq_line irq4 = { isa_irq_set, vm, COM1_IRQ };
+    const struct virq_line irq8 = { isa_irq_set, vm, VRTC_IRQ };
+    const struct virq_line pic_int = { pic_output, vm, 0 };
+    struct vrtc_time now;
     int rc;
+
+    vm->tsc_base = rdtsc();
+    vm->clock = (struct vclock){ vm_clock_now, vm };
     vconsole_init(&vm->console, console_sink, vm);
     vconsole_init(&vm->debugcon, console_sink, vm);
     vuart16550_init(&vm->com1, &vm->console);
+    vuart16550_set_irq(&vm->com1, &irq4);
     testdev_init(&vm->testdev, &vm->console);
+    vpic8259_init(&vm->pic);
+    vpic8259_connect_output(&vm->pic, &pic_int);
+    vioapic_init(&vm->ioapic, 0, &ioapic_ops_cb, vm);
+    vlapic_init(&vm->lapic, vm->vcpu.id, true, &vm->clock, sched.tsc_hz, &lapic_ops_cb, vm);
+    vpit8254_init(&vm->pit, &vm->clock, &irq0);
+    rtc_read_time(&now);
+    vrtc_init(&vm->rtc, &vm->clock, &irq8, &now, vm->mem.size);
+    vi8042_init(&vm->kbc, guest_reset, vm);
+    vfwcfg_init(&vm->fwcfg, vm->mem.size, 1);
+    vacpi_pm_init(&vm->pm, &vm->clock, VACPI_SLP_TYP_S5, guest_poweroff, vm);
+
     io_bus_init(&vm->bus);
-    if ((rc = io_bus_register(&vm->bus, IO_SPACE_PIO, PORT_COM1, VUART_NUM_PORTS, &uart_ops,
-                              &vm->com1, "com1")) < 0 ||
-        (rc = io_bus_register(&vm->bus, IO_SPACE_PIO, PORT_DEBUGCON, 1, &debugcon_ops, vm,
-                              "debugcon")) < 0 ||
-        (rc = io_bus_register(&vm->bus, IO_SPACE_PIO, PORT_DEBUG_EXIT, 4, &debug_exit_ops, vm,
-                              "isa-debug-exit")) < 0 ||
-        (rc = io_bus_register(&vm->bus, IO_SPACE_MMIO, TESTDEV_MMIO_BASE, TESTDEV_MMIO_SIZE,
-                              &testdev_ops, &vm->testdev, "testdev")) < 0)
+    for (unsigned i = 0; i < ARRAY_SIZE(devices); i++) {
+        const struct device_range *d = &devices[i];
+        void *dev = d->dev_offset == THE_VM ? (void *)vm : (uint8_t *)vm + d->dev_offset;
+        rc = io_bus_register(&vm->bus, d->space, d->base, d->len, d->ops, dev, d->name);
+        if (rc < 0)
+            return rc;
+    }
+
+    struct acpi_tables_config acfg;
+    acpi_tables_default_config(&acfg, 1);
+    rc = acpi_tables_build(&acfg, write_guest, vm);
+    if (rc < 0)
         return rc;
+
     vm->next_event_tsc = UINT64_MAX;
-    return 0;
-}
-
-int platform_pending_vector(struct vm *vm, bool ack)
-{
-    (void)vm;
-    (void)ack;
-    return -1;
-}
-
-void platform_update_timers(struct vm *vm)
-{
-    vm->vcpu.work &= (uint8_t)~VCPU_WORK_TIMERS;
-    vm->next_event_tsc = UINT64_MAX;
-}
-
-bool platform_can_wake(const struct vm *vm)
-{
-    (void)vm;
-    return false;
-}
-
-void platform_feed_input(struct vm *vm)
-{
-    (void)vm;
-}
-
-uint64_t platform_now_ns(const struct vm *vm)
-{
-    (void)vm;
     return 0;
 }

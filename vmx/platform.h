@@ -25,7 +25,16 @@ bool platform_can_wake(const struct vm *vm);
 /* Move waiting console input into the guest's UART as it has room. */
 void platform_feed_input(struct vm *vm);
 
-/* Virtual time of vm in ns (shared host TSC time base). */
+/* Virtual time of vm in ns since it was created. */
 uint64_t platform_now_ns(const struct vm *vm);
+
+/* MSRs of the platform's devices (local APIC: IA32_APIC_BASE, x2APIC,
+ * TSC deadline). 1 = handled, 0 = not a platform MSR, -1 = #GP. */
+int platform_rdmsr(struct vm *vm, uint32_t msr, uint64_t *val);
+int platform_wrmsr(struct vm *vm, uint32_t msr, uint64_t val);
+
+/* CR8 is the local APIC's task-priority register (64-bit guests). */
+void platform_set_cr8(struct vm *vm, uint64_t cr8);
+uint64_t platform_get_cr8(struct vm *vm);
 
 #endif

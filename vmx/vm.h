@@ -13,6 +13,15 @@
 #include "drivers/virt/vconsole.h"
 #include "drivers/virt/vuart16550.h"
 #include "drivers/virt/testdev.h"
+#include "drivers/virt/vclock.h"
+#include "drivers/virt/vpic8259.h"
+#include "drivers/virt/vpit8254.h"
+#include "drivers/virt/vrtc.h"
+#include "drivers/virt/vlapic.h"
+#include "drivers/virt/vioapic.h"
+#include "drivers/virt/vi8042.h"
+#include "drivers/virt/vfwcfg.h"
+#include "drivers/virt/vacpi_pm.h"
 
 #define VM_NAME_MAX      24
 #define VM_MAX_GUESTS    16
@@ -90,7 +99,7 @@ struct vcpu {
     uint64_t xcr0;
     /* Guest MSRs that the VMCS does not hold; loaded on a vCPU switch. */
     uint64_t msr_kernel_gs_base, msr_star, msr_lstar, msr_cstar, msr_fmask, msr_tsc_aux;
-    uint64_t msr_apic_base, msr_pat, msr_misc_enable, msr_mtrr_def_type;
+    uint64_t msr_pat, msr_misc_enable;
     void *fpu_area;                  /* XSAVE / FXSAVE image, 4 KiB */
     /* Interrupt delivery state (vmx/interrupts.c). */
     uint8_t work;                    /* VCPU_WORK_*: checked once per exit */
@@ -123,6 +132,16 @@ struct vm {
     struct vconsole debugcon;        /* port 0xE9: its own line buffer */
     struct vuart16550 com1;
     struct testdev testdev;
+    struct vclock clock;             /* ns since the VM was created */
+    uint64_t tsc_base;               /* host TSC at creation */
+    struct vpic8259 pic;
+    struct vpit8254 pit;
+    struct vrtc rtc;
+    struct vlapic lapic;             /* of the one vCPU */
+    struct vioapic ioapic;
+    struct vi8042 kbc;               /* i8042, port 0x92, 0xCF9, port 0x80 */
+    struct vfwcfg fwcfg;
+    struct vacpi_pm pm;
     uint64_t next_event_tsc;         /* TSC of the next device timer event */
     enum vm_state paused_from;       /* state to return to on resume */
     uint8_t input[256];              /* console input waiting for the UART */

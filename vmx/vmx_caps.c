@@ -204,7 +204,8 @@ int vmx_compute_controls(const struct vmx_caps *c, struct vmx_controls *out,
         rc = compute_one(c->procbased,
                          PROC_CTL_HLT_EXITING | PROC_CTL_USE_IO_BITMAPS | PROC_CTL_USE_MSR_BITMAPS |
                          PROC_CTL_ACTIVATE_SECONDARY_CONTROLS,
-                         PROC_CTL_MWAIT_EXITING | PROC_CTL_MONITOR_EXITING | PROC_CTL_RDPMC_EXITING,
+                         PROC_CTL_MWAIT_EXITING | PROC_CTL_MONITOR_EXITING | PROC_CTL_RDPMC_EXITING |
+                         PROC_CTL_CR8_LOAD_EXITING | PROC_CTL_CR8_STORE_EXITING,
                          &out->proc, proc_names, missing);
     if (!rc)
         rc = compute_one(c->procbased2, PROC2_CTL_ENABLE_EPT | PROC2_CTL_UNRESTRICTED_GUEST,

@@ -136,9 +136,9 @@ struct vpic8259 {
  * all inputs low, INT output low and not connected. */
 void vpic8259_init(struct vpic8259 *p);
 
-/* Optional: report every change of the INT output (the level of
- * vpic8259_has_interrupt) on `out` (copied; its `line` is passed through).
- * The set callback runs inside the vpic8259_* call that changed it.
+/* Optional: report the INT output (the level of vpic8259_has_interrupt)
+ * on `out` (copied; its `line` is passed through): the current level right
+ * away, then every change, from inside the vpic8259_* call that made it.
  * Called with NULL, disconnects. */
 void vpic8259_connect_output(struct vpic8259 *p, const struct virq_line *out);
 

@@ -444,7 +444,7 @@ struct want_ctls {
 };
 
 #define SKY_PIN   0x7Fu
-#define SKY_PROC  0xB6006DF2u
+#define SKY_PROC  0xB6186DF2u   /* includes CR8 load/store exiting */
 #define SKY_PROC2 0x001010AAu
 #define SKY_EXIT  0x007FEFFBu
 #define SKY_ENTRY 0x0000D1FBu
@@ -487,7 +487,7 @@ static const struct {
         PROC2_CTL_ENABLE_VPID, SKY_EXIT, SKY_ENTRY, 1, 1, 1, 1, 0, 0, 0, 7 } },
     /* default (non-TRUE) MSRs: CR3 load/store exiting and debug controls forced on */
     { V_DEFAULT_CTLS, 0, NULL,
-      { SKY_PIN, 0xB601EDF2u, SKY_PROC2, 0x007FEFFFu, 0x0000D1FFu, 1, 1, 1, 1, 1, 1, 1, 7 } },
+      { SKY_PIN, 0xB619EDF2u, SKY_PROC2, 0x007FEFFFu, 0x0000D1FFu, 1, 1, 1, 1, 1, 1, 1, 7 } },
     /* IA-32e mode guest is set per guest even where the CPU reports it forced */
     { V_FORCED_IA32E, 0, NULL,
       { SKY_PIN, SKY_PROC, SKY_PROC2, SKY_EXIT, SKY_ENTRY, 1, 1, 1, 1, 1, 1, 1, 7 } },

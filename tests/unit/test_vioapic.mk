@@ -1,0 +1,2 @@
+UNIT_TESTS += test_vioapic
+test_vioapic_SRCS := drivers/virt/vioapic.c
