@@ -7,6 +7,7 @@
 #   make unit       host unit tests only
 #   make integration  integration tests only (T=name runs one)
 #   make bench      VM-exit round-trip benchmark under Bochs
+#   make linux      fetch and build the Linux guest (build/linux)
 
 BUILD   := build
 CC      := gcc
@@ -30,7 +31,7 @@ KERNEL_OBJS := $(patsubst %,$(BUILD)/kernel/%.o,$(KERNEL_C) $(KERNEL_S))
 KERNEL      := $(BUILD)/hypervisor.elf
 ISO         := $(BUILD)/hypervisor.iso
 
-.PHONY: all iso run test unit integration bench clean deps guests
+.PHONY: all iso run test unit integration bench clean deps guests linux
 all: $(KERNEL)
 
 $(BUILD)/kernel/%.c.o: %.c
@@ -99,8 +100,12 @@ unit: deps $(UNIT_BINS)
 
 # ---- integration tests (Bochs, QEMU) ----
 T ?=
-integration: deps $(KERNEL) guests
+integration: deps $(KERNEL) guests linux
 	$(PYTHON) tests/integration/run.py $(T)
+
+# The Linux guest, built from Debian's packages (cached in build/linux).
+linux: deps
+	@tests/linux/build.sh
 
 test: unit integration
 

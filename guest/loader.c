@@ -1,15 +1,16 @@
 /*
  * Guest image format detection and the checks every loader shares.
  *
- * guest_load() tries the multiboot1 loader first (a multiboot header wins
- * over the ELF headers, as in GRUB), then the plain ELF loader; anything else
- * is refused. The helpers below give every loader the same rules for where
+ * guest_load() tries the Linux bzImage loader first (its "HdrS" setup
+ * header is unambiguous), then multiboot1 (a multiboot header wins over the
+ * ELF headers, as in GRUB), then the plain ELF loader; anything else is
+ * refused. The helpers below give every loader the same rules for where
  * image data may go and the same style of error message.
  *
  * Reference: Multiboot Specification 0.6.96 section 3.1 (header search);
  * see guest/load_mb1.c and guest/load_elf.c for the formats themselves.
  *
- * Left out: Linux bzImage, multiboot2 and raw binaries.
+ * Left out: multiboot2 and raw binaries.
  */
 #include "guest/loader.h"
 #include <hv/errno.h>
@@ -77,6 +78,9 @@ int guest_load(struct guest_mem *mem, const struct guest_image *img,
         return loader_fail(err, errlen, -HV_EINVAL, "missing guest, image or state");
     memset(out, 0, sizeof(*out));
 
+    rc = load_bzimage(mem, img, out, err, errlen);
+    if (rc != -HV_ENOEXEC)
+        return rc;
     rc = load_mb1(mem, img, out, err, errlen);
     if (rc != -HV_ENOEXEC)
         return rc;
@@ -84,5 +88,5 @@ int guest_load(struct guest_mem *mem, const struct guest_image *img,
     if (rc != -HV_ENOEXEC)
         return rc;
     return loader_fail(err, errlen, -HV_ENOEXEC,
-                       "not a multiboot1 kernel or ELF executable");
+                       "not a Linux bzImage, multiboot1 kernel or ELF executable");
 }

@@ -56,6 +56,7 @@ struct guest_boot_state {
     uint64_t cr3;              /* GUEST_MODE_LONG64 only */
     uint64_t gdt_base;         /* GUEST_MODE_LONG64 only: GDT the loader built */
     uint16_t gdt_limit;
+    uint16_t cs_sel, ds_sel;   /* GUEST_MODE_LONG64: selectors in that GDT */
     const char *format;        /* "multiboot1", "elf32", "elf64", ... */
     uint64_t load_start;       /* lowest and highest+1 gpa the image occupies */
     uint64_t load_end;         /* (kernel incl. bss, and its modules; the boot
@@ -88,6 +89,8 @@ int load_mb1(struct guest_mem *mem, const struct guest_image *img,
              struct guest_boot_state *out, char *err, size_t errlen) __must_check;
 int load_elf(struct guest_mem *mem, const struct guest_image *img,
              struct guest_boot_state *out, char *err, size_t errlen) __must_check;
+int load_bzimage(struct guest_mem *mem, const struct guest_image *img,
+                 struct guest_boot_state *out, char *err, size_t errlen) __must_check;
 
 /* ---- Helpers shared by the loaders (guest/loader.c, guest/load_elf.c) ---- */
 

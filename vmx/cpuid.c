@@ -3,13 +3,15 @@
  * what is not virtualized hidden (VMX, SMX, thermal and performance
  * monitoring, machine checks, MTRRs; the local APIC, x2APIC and the
  * TSC-deadline timer are the virtual ones),
- * the hypervisor-present bit set, and leaf 0x40000000 naming this
+ * the hypervisor-present bit set, leaves 0x15/0x16 telling the TSC
+ * frequency the guest really sees, and leaf 0x40000000 naming this
  * hypervisor (the convention KVM, Xen and Hyper-V share). Leaves that do
  * not depend on the vCPU or a subleaf are computed once and served from a
  * table: CPUID is the most frequent exit of many kernels.
  */
 #include "vmx/cpuid.h"
 #include "vmx/vmcs.h"
+#include "vmx/vcpu.h"
 #include "boot/msr.h"
 #include <hv/string.h>
 #include <hv/version.h>
@@ -47,6 +49,18 @@
 #define CPUID7_EDX_HYBRID    BIT(15)
 #define CPUIDD1_EAX_XSAVES   BIT(3)
 #define CPUID80000001_EDX_RDTSCP BIT(27)
+/* IBRS/IBPB, STIBP, L1D_FLUSH, ARCH_CAPABILITIES, CORE_CAPABILITIES, SSBD:
+ * their MSRs are not offered. */
+#define CPUID7_EDX_SPEC_CTRL_MSRS (BIT(26) | BIT(27) | BIT(28) | BIT(29) | BIT(30) | BIT(31))
+/* AVX-512 state is not offered (XCR0 bits 5-7): the feature bits go too. */
+#define CPUID7_EBX_AVX512 (BIT(16) | BIT(17) | BIT(21) | BIT(26) | BIT(27) | BIT(28) | \
+                           BIT(30) | BIT(31))
+#define CPUID7_ECX_AVX512 (BIT(1) | BIT(6) | BIT(11) | BIT(12) | BIT(14))
+#define CPUID7_EDX_AVX512 (BIT(2) | BIT(3) | BIT(8) | BIT(23))
+#define XCR0_AVX                BIT(2)
+#define XSAVE_LEGACY_AND_HEADER 576     /* the legacy area and the XSAVE header */
+#define CPUID_LEAF_TSC       0x15
+#define CPUID_LEAF_FREQ      0x16
 
 #define CPUID_LEAF_HYPERVISOR      0x40000000u
 #define CPUID_LEAF_HYPERVISOR_MAX  0x40000001u
@@ -58,6 +72,19 @@ void cpuid_guest(const struct vcpu *v, uint32_t leaf, uint32_t sub, struct cpuid
     struct cpuid_regs r;
 
     switch (leaf) {
+    case 0:
+        r = cpuid(0, 0);
+        if (r.eax < CPUID_LEAF_FREQ)
+            r.eax = CPUID_LEAF_FREQ;           /* so the TSC leaves below are seen */
+        break;
+    case CPUID_LEAF_TSC:
+        /* TSC = crystal (ECX) * EBX / EAX: the TSC the guest really sees. */
+        r = (struct cpuid_regs){ 1, 1, (uint32_t)MIN(sched.tsc_hz, 0xFFFFFFFFULL), 0 };
+        break;
+    case CPUID_LEAF_FREQ:
+        r = (struct cpuid_regs){ (uint32_t)(sched.tsc_hz / 1000000),
+                                 (uint32_t)(sched.tsc_hz / 1000000), 100, 0 };
+        break;
     case 1:
         r = cpuid(1, 0);
         r.ecx &= ~(uint32_t)(CPUID1_ECX_MONITOR | CPUID1_ECX_DS_CPL | CPUID1_ECX_VMX |
@@ -89,17 +116,33 @@ void cpuid_guest(const struct vcpu *v, uint32_t leaf, uint32_t sub, struct cpuid
     case 7:
         r = cpuid(7, sub);
         if (sub == 0) {
-            r.ebx &= ~(uint32_t)(CPUID7_EBX_SGX | CPUID7_EBX_RDT_M | CPUID7_EBX_RDT_A | CPUID7_EBX_PT);
+            r.ebx &= ~(uint32_t)(CPUID7_EBX_SGX | CPUID7_EBX_RDT_M | CPUID7_EBX_RDT_A |
+                                 CPUID7_EBX_PT | CPUID7_EBX_AVX512);
+            r.ecx &= ~(uint32_t)CPUID7_ECX_AVX512;
+            r.edx &= ~(uint32_t)CPUID7_EDX_AVX512;
             if (!vmx_ctls.invpcid)
                 r.ebx &= ~(uint32_t)CPUID7_EBX_INVPCID;
             r.ecx &= ~(uint32_t)(CPUID7_ECX_WAITPKG | CPUID7_ECX_SGX_LC);
-            r.edx &= ~(uint32_t)CPUID7_EDX_HYBRID;
+            r.edx &= ~(uint32_t)(CPUID7_EDX_HYBRID | CPUID7_EDX_SPEC_CTRL_MSRS);
         }
         break;
     case 0xD:
+        /* XSAVE: only the x87, SSE and AVX state components. */
         r = cpuid(0xD, sub);
-        if (sub == 1 && !vmx_ctls.xsaves)
-            r.eax &= ~(uint32_t)CPUIDD1_EAX_XSAVES;
+        if (sub == 0) {
+            uint32_t offered = r.eax & (uint32_t)CPUID_GUEST_XCR0;
+            struct cpuid_regs avx = cpuid(0xD, 2);
+            r.eax = offered;
+            r.edx = 0;
+            r.ecx = XSAVE_LEGACY_AND_HEADER;
+            if (offered & XCR0_AVX)
+                r.ecx = MAX(r.ecx, avx.ebx + avx.eax);
+        } else if (sub == 1) {
+            r.eax &= ~(uint32_t)CPUIDD1_EAX_XSAVES;   /* no IA32_XSS for guests */
+            r.ebx = r.ecx = r.edx = 0;
+        } else if (sub >= 3) {
+            r = (struct cpuid_regs){ 0, 0, 0, 0 };
+        }
         break;
     case CPUID_LEAF_HYPERVISOR:
         r.eax = CPUID_LEAF_HYPERVISOR_MAX;

@@ -7,6 +7,9 @@
 #include "vmx/vm.h"
 #include "boot/x86.h"
 
+/* The XSAVE state components guests may enable in XCR0: x87, SSE, AVX. */
+#define CPUID_GUEST_XCR0  0x7ULL
+
 /* Compute the table of vCPU-independent leaves (after the controls are known). */
 void cpuid_init(void);
 struct cpuid_cache_entry {

@@ -74,13 +74,13 @@ enum exit_action exit_invd(struct vcpu *v)
 }
 
 /* XSETBV (SDM Vol. 2C, "XSETBV"): ECX must be 0, x87 state must stay on,
- * AVX needs SSE, and only components the host's XSAVE supports. */
+ * AVX needs SSE, and only components offered to guests (CPUID leaf 0xD). */
 enum exit_action exit_xsetbv(struct vcpu *v)
 {
     uint64_t *g = v->regs.gpr;
     uint64_t value = ((g[GPR_RDX] & 0xFFFFFFFF) << 32) | (g[GPR_RAX] & 0xFFFFFFFF);
     struct cpuid_regs d = cpuid(0xD, 0);
-    uint64_t supported = ((uint64_t)d.edx << 32) | d.eax;
+    uint64_t supported = (((uint64_t)d.edx << 32) | d.eax) & CPUID_GUEST_XCR0;
 
     if ((uint32_t)g[GPR_RCX] != 0 || !(value & BIT(0)) || (value & ~supported) ||
         ((value & BIT(2)) && !(value & BIT(1))) || !(read_cr4() & CR4_OSXSAVE)) {

@@ -213,7 +213,6 @@ int hypervisor_run(const struct vmx_caps *caps, const struct boot_info *bi)
         return -HV_ENODEV;
     }
     vmcs_global_init(&ctls, caps);
-    cpuid_init();
     vcpu_host_fpu_init();
     if (vmx_cpu_enable(caps) < 0)
         return -HV_EIO;
@@ -224,6 +223,7 @@ int hypervisor_run(const struct vmx_caps *caps, const struct boot_info *bi)
     if (ctls.invept_all)
         invept(INVEPT_ALL_CONTEXT, 0);
     setup_scheduler(bi->cmdline);
+    cpuid_init();                          /* needs the TSC frequency */
 
     create_vms(bi);
     unsigned nvms;

@@ -105,12 +105,13 @@ static void write_guest_state(struct vcpu *v, const struct guest_boot_state *bs)
     uint64_t cr4 = long_mode ? CR4_PAE : 0;
     uint64_t efer = long_mode ? (IA32_EFER_LME | IA32_EFER_LMA) : 0;
 
-    write_segment(VMCS_GUEST_CS_SELECTOR, 0x08, long_mode ? AR_CODE64 : AR_CODE32);
-    write_segment(VMCS_GUEST_DS_SELECTOR, 0x10, AR_DATA);
-    write_segment(VMCS_GUEST_ES_SELECTOR, 0x10, AR_DATA);
-    write_segment(VMCS_GUEST_SS_SELECTOR, 0x10, AR_DATA);
-    write_segment(VMCS_GUEST_FS_SELECTOR, 0x10, AR_DATA);
-    write_segment(VMCS_GUEST_GS_SELECTOR, 0x10, AR_DATA);
+    uint16_t cs = bs->cs_sel ? bs->cs_sel : 0x08, ds = bs->ds_sel ? bs->ds_sel : 0x10;
+    write_segment(VMCS_GUEST_CS_SELECTOR, cs, long_mode ? AR_CODE64 : AR_CODE32);
+    write_segment(VMCS_GUEST_DS_SELECTOR, ds, AR_DATA);
+    write_segment(VMCS_GUEST_ES_SELECTOR, ds, AR_DATA);
+    write_segment(VMCS_GUEST_SS_SELECTOR, ds, AR_DATA);
+    write_segment(VMCS_GUEST_FS_SELECTOR, ds, AR_DATA);
+    write_segment(VMCS_GUEST_GS_SELECTOR, ds, AR_DATA);
     vmwrite(VMCS_GUEST_LDTR_SELECTOR, 0);
     vmwrite(VMCS_GUEST_LDTR_LIMIT, 0);
     vmwrite(VMCS_GUEST_LDTR_ACCESS_RIGHTS, AR_UNUSABLE);

@@ -210,7 +210,7 @@ int vmx_compute_controls(const struct vmx_caps *c, struct vmx_controls *out,
     if (!rc)
         rc = compute_one(c->procbased2, PROC2_CTL_ENABLE_EPT | PROC2_CTL_UNRESTRICTED_GUEST,
                          PROC2_CTL_ENABLE_VPID | PROC2_CTL_ENABLE_RDTSCP |
-                         PROC2_CTL_ENABLE_INVPCID | PROC2_CTL_ENABLE_XSAVES_XRSTORS,
+                         PROC2_CTL_ENABLE_INVPCID,
                          &out->proc2, proc2_names, missing);
     if (!rc)
         rc = compute_one(c->exit,
@@ -256,7 +256,6 @@ int vmx_compute_controls(const struct vmx_caps *c, struct vmx_controls *out,
     }
     out->rdtscp = out->proc2 & PROC2_CTL_ENABLE_RDTSCP;
     out->invpcid = out->proc2 & PROC2_CTL_ENABLE_INVPCID;
-    out->xsaves = out->proc2 & PROC2_CTL_ENABLE_XSAVES_XRSTORS;
     out->preempt_rate = VMX_MISC_PREEMPT_RATE(c->misc);
     return 0;
 }

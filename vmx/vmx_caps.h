@@ -106,7 +106,7 @@ struct vmx_controls {
     bool vpid;
     bool invept_all, invvpid_all;   /* all-context flushes (else single-context) */
     bool load_pat;
-    bool rdtscp, invpcid, xsaves;
+    bool rdtscp, invpcid;
     unsigned preempt_rate;       /* the timer ticks once every 2^rate TSC cycles */
 };
 

@@ -1,5 +1,5 @@
 /*
- * Flat GDT and exception IDT (see desc.h).
+ * Flat GDT and the IDT: exceptions and interrupt vectors (see desc.h).
  */
 #include "desc.h"
 
@@ -23,10 +23,22 @@ struct __attribute__((packed)) idt_gate {
 
 #define GATE_INTERRUPT32  0x8Eu
 
-static struct idt_gate idt[NUM_EXCEPTIONS] __attribute__((aligned(8)));
+static struct idt_gate idt[NUM_VECTORS] __attribute__((aligned(8)));
 
 /* Entry points of the exception stubs, one per vector (isr.S). */
 extern const uint32_t isr_table[NUM_EXCEPTIONS];
+/* The interrupt stubs for vectors 32-255 (isr.S): IRQ_STUB_SIZE bytes each,
+ * in vector order. */
+extern const char irq_stubs[];
+
+static void set_gate(unsigned v, uint32_t handler)
+{
+    idt[v].offset_low = (uint16_t)handler;
+    idt[v].selector = SEL_CODE;
+    idt[v].zero = 0;
+    idt[v].type_attr = GATE_INTERRUPT32;
+    idt[v].offset_high = (uint16_t)(handler >> 16);
+}
 
 void gdt_init(void)
 {
@@ -49,13 +61,10 @@ void gdt_init(void)
 
 void idt_init(void)
 {
-    for (int v = 0; v < NUM_EXCEPTIONS; v++) {
-        idt[v].offset_low = (uint16_t)isr_table[v];
-        idt[v].selector = SEL_CODE;
-        idt[v].zero = 0;
-        idt[v].type_attr = GATE_INTERRUPT32;
-        idt[v].offset_high = (uint16_t)(isr_table[v] >> 16);
-    }
+    for (unsigned v = 0; v < NUM_EXCEPTIONS; v++)
+        set_gate(v, isr_table[v]);
+    for (unsigned v = NUM_EXCEPTIONS; v < NUM_VECTORS; v++)
+        set_gate(v, (uint32_t)(uintptr_t)irq_stubs + (v - NUM_EXCEPTIONS) * IRQ_STUB_SIZE);
     struct table_ptr p = { sizeof(idt) - 1, (uint32_t)(uintptr_t)idt };
     lidt(&p);
 }

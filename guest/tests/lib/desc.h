@@ -1,7 +1,9 @@
 /*
  * Descriptor tables for the test guests: a flat GDT (one 4 GiB code and one
- * 4 GiB data segment) and an IDT whose 32 exception vectors go to the stubs
- * in isr.S. crt0 sets both up before main runs.
+ * 4 GiB data segment) and a full 256-entry IDT: the 32 exception vectors go
+ * to the exception stubs in isr.S, vectors 32-255 to the interrupt stubs
+ * there, which call the handler irq_install gave (irq.h). All are interrupt
+ * gates (IF cleared on entry). crt0 sets both up before main runs.
  */
 #ifndef GUEST_LIB_DESC_H
 #define GUEST_LIB_DESC_H
@@ -12,6 +14,8 @@
 #define SEL_DATA  0x10u   /* GDT entry 2: 32-bit data, base 0, limit 4 GiB */
 
 #define NUM_EXCEPTIONS 32
+#define NUM_VECTORS    256
+#define IRQ_STUB_SIZE  16     /* bytes per interrupt stub in isr.S */
 
 /* The operand of LGDT/LIDT: limit, then linear base address. */
 struct __attribute__((packed)) table_ptr {

@@ -88,6 +88,34 @@ fault_resume:                   /* from isr_common, ESP = fault_recover_esp */
     popl %ebp
     ret
 
+/*
+ * Interrupt stubs for vectors 32-255, 16 bytes apart (IRQ_STUB_SIZE in
+ * desc.h) from irq_stubs, so idt_init can compute each address. Each pushes
+ * its vector and jumps to irq_common, which saves the general registers,
+ * calls irq_dispatch(vector) (irq.c) and returns with IRET.
+ */
+    .text
+    .balign 16
+    .globl irq_stubs
+irq_stubs:
+    .set vec, 32
+    .rept 224
+    .balign 16
+    pushl $vec
+    jmp irq_common
+    .set vec, vec + 1
+    .endr
+
+irq_common:
+    pushal
+    cld
+    pushl 32(%esp)              /* the vector, above the 8 saved registers */
+    call irq_dispatch
+    addl $4, %esp
+    popal
+    addl $4, %esp               /* drop the vector */
+    iret
+
 /* The stub addresses, in vector order, for idt_init (desc.c). */
     .section .rodata
     .align 4
