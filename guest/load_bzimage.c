@@ -140,6 +140,13 @@ int load_bzimage(struct guest_mem *mem, const struct guest_image *img,
     /* From 2.10 on, the header reaches init_size (0x264). */
     if (size < BP_INIT_SIZE + 4)
         return loader_fail(err, errlen, -HV_EINVAL, "bzImage: truncated setup header");
+    /* The jump at 0x200 skips the header: its end must cover every field
+     * read here (through init_size) and lie inside the file. */
+    size_t hdr_end = BP_HEADER + f[BP_JUMP + 1];
+    if (hdr_end < BP_INIT_SIZE + 4 || hdr_end > size)
+        return loader_fail(err, errlen, -HV_EINVAL, "bzImage: setup header length %zu (from the "
+                           "jump at 0x200) does not reach init_size at 0x%x",
+                           hdr_end - BP_HEADER, BP_INIT_SIZE);
 
     unsigned setup_sects = f[BP_SETUP_SECTS] ? f[BP_SETUP_SECTS] : SETUP_SECTS_DEFAULT;
     uint64_t kernel_off = (uint64_t)(setup_sects + 1) * SECTOR;
@@ -195,6 +202,8 @@ int load_bzimage(struct guest_mem *mem, const struct guest_image *img,
     if (img->nmods > 1)
         return loader_fail(err, errlen, -HV_EINVAL, "bzImage: %u modules given; a Linux "
                            "guest takes one (its initrd)", img->nmods);
+    if (img->nmods == 1 && !img->mods)
+        return loader_fail(err, errlen, -HV_EINVAL, "bzImage: module list missing");
     if (img->nmods == 1) {
         initrd_size = img->mods[0].size;
         uint64_t max = rd32(f + BP_INITRD_ADDR_MAX);
@@ -223,9 +232,6 @@ int load_bzimage(struct guest_mem *mem, const struct guest_image *img,
 
     uint8_t bp[PAGE_SIZE];
     memset(bp, 0, sizeof(bp));
-    size_t hdr_end = BP_HEADER + f[BP_JUMP + 1];      /* the jump's offset ends the header */
-    if (hdr_end > size || hdr_end > sizeof(bp))
-        return loader_fail(err, errlen, -HV_EINVAL, "bzImage: setup header length is wrong");
     memcpy(bp + BP_SETUP_SECTS, f + BP_SETUP_SECTS, hdr_end - BP_SETUP_SECTS);
     bp[BP_TYPE_OF_LOADER] = LOADER_TYPE_UNDEFINED;
     wr32(bp + BP_CODE32_START, (uint32_t)load);

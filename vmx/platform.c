@@ -244,14 +244,24 @@ static void guest_poweroff(void *ctx)
         struct vm *vm = dev;                                                      \
         return fn(&vm->field, off, size, val);                                    \
     }
+/* Reading RTC register C acknowledges the periodic interrupt, which moves
+ * the RTC's next event: a timed read. */
+#define TIMED_READ(name, fn, field)                                               \
+    static int name(void *dev, uint64_t off, unsigned size, uint64_t *val)        \
+    {                                                                             \
+        struct vm *vm = dev;                                                      \
+        int rc = fn(&vm->field, off, size, val);                                  \
+        vm_timers_changed(vm);                                                    \
+        return rc;                                                                \
+    }
 TIMED_WRITE(pit_write, vpit8254_write, pit)
 TIMED_WRITE(port61_write, vpit8254_port61_write, pit)
 TIMED_WRITE(rtc_write, vrtc_write, rtc)
 TIMED_WRITE(lapic_write, vlapic_mmio_write, lapic)
 PLAIN_READ(pit_read, vpit8254_read, pit)
 PLAIN_READ(port61_read, vpit8254_port61_read, pit)
-PLAIN_READ(rtc_read, vrtc_read, rtc)
 PLAIN_READ(lapic_read, vlapic_mmio_read, lapic)
+TIMED_READ(rtc_read, vrtc_read, rtc)
 
 static const struct io_ops uart_ops = { vuart16550_read, vuart16550_write };
 static const struct io_ops debugcon_ops = { debugcon_read, debugcon_write };

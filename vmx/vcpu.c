@@ -163,8 +163,14 @@ static __attribute__((noinline)) enum exit_action dispatch_sampled(struct vcpu *
 {
     uint64_t t0 = rdtsc();
     enum exit_action action = exit_dispatch(v, basic);
-    st->cycles += rdtsc() - t0;
+    uint64_t t1 = rdtsc();
+    st->cycles += t1 - t0;
     st->samples++;
+    /* The saved preemption timer does not run while the hypervisor handles
+     * exits, so an exit-heavy guest would stretch its slice: every sampled
+     * exit also compares the TSC with the deadline. */
+    if (t1 >= v->slice_deadline)
+        v->work |= VCPU_WORK_DEADLINE;
     return action;
 }
 

@@ -165,6 +165,14 @@ void vlapic_ack(struct vlapic *l, uint8_t vector)
     bit_set(l->isr, vector);
 }
 
+/* The processor priority fell (EOI, TPR write): an interrupt that waited
+ * in IRR behind it may be deliverable now, so wake the vCPU to look. */
+static void kick_if_pending(struct vlapic *l)
+{
+    if (l->ops && l->ops->kick && vlapic_pending(l) >= 0)
+        l->ops->kick(l->ctx);
+}
+
 static void do_eoi(struct vlapic *l)
 {
     int v = highest(l->isr);
@@ -174,6 +182,7 @@ static void do_eoi(struct vlapic *l)
     bit_clear(l->isr, (unsigned)v);
     if (bit_test(l->tmr, (unsigned)v) && l->ops && l->ops->eoi)
         l->ops->eoi(l->ctx, (uint8_t)v);
+    kick_if_pending(l);
 }
 
 void vlapic_set_cr8(struct vlapic *l, uint64_t cr8)
@@ -531,7 +540,7 @@ static void reg_write(struct vlapic *l, uint64_t off, uint32_t v)
         return;
     }
     switch (off) {
-    case LAPIC_REG_TPR:       l->tpr = v & 0xFF; break;
+    case LAPIC_REG_TPR:       l->tpr = v & 0xFF; kick_if_pending(l); break;
     case LAPIC_REG_EOI:       do_eoi(l); break;
     case LAPIC_REG_LDR:       l->ldr = v & 0xFF000000u; break;      /* xAPIC only */
     case LAPIC_REG_DFR:       l->dfr = v | ~LAPIC_DFR_MODEL_MASK; break;

@@ -9,7 +9,8 @@
  *   - while the counter runs: the read-back command (status byte: mode 2,
  *     LSB/MSB access, count loaded; count within 1..11932), and the counter
  *     latch command: a latched count stays frozen while time passes (read
- *     3 ms after latching, it matches the latch time, not the read time);
+ *     3 ms after latching, it matches the latch time, not the read time),
+ *     and the counter runs as fast as the PM timer says;
  *   - the PIC's ISR is empty after the handler's EOIs, and no interrupt
  *     came on any other vector.
  */
@@ -28,14 +29,13 @@
 
 static volatile uint32_t ticks;
 static volatile uint32_t tick_pm[TICKS + 2];   /* PM timer at each tick */
-static volatile uint64_t tick_tsc[TICKS + 2];
 
 static void irq0_handler(unsigned vector)
 {
     (void)vector;
     uint32_t t = ticks;
     if (t < TICKS + 2)
-        tick_pm[t] = pm_timer_read(), tick_tsc[t] = rdtsc();
+        tick_pm[t] = pm_timer_read();
     ticks = t + 1;
     pic_eoi(0);
 }
@@ -52,6 +52,32 @@ static uint16_t read_count_lsb_msb(void)
 static uint32_t counts_between(uint32_t first, uint32_t later)
 {
     return first >= later ? first - later : first + PIT_COUNT - later;
+}
+
+/* How far the counter's progress from `first` to `later` is from what the
+ * PM timer measured (pm_ticks; 3 PM ticks per PIT tick), modulo the period,
+ * in PIT ticks (-period/2 .. period/2). */
+static int32_t pit_vs_pm(uint32_t first, uint32_t later, uint32_t pm_ticks)
+{
+    uint32_t expected = (pm_ticks / 3) % PIT_COUNT;
+    int32_t d = (int32_t)counts_between(first, later) - (int32_t)expected;
+    if (d > (int32_t)PIT_COUNT / 2)
+        d -= PIT_COUNT;
+    if (d < -(int32_t)PIT_COUNT / 2)
+        d += PIT_COUNT;
+    return d;
+}
+
+/* Latch channel 0's count, with the PM timer just before in *pm. True when
+ * the latch followed that read closely (under 200 us: no other guest ran
+ * in between). */
+static bool latch_ch0(uint32_t *pm)
+{
+    uint32_t before = pm_timer_read();
+    outb(PIT_CMD, PIT_LATCH_CH0);
+    uint32_t after = pm_timer_read();
+    *pm = before;
+    return pm_ticks_to_us(pm_diff(before, after)) < 200;
 }
 
 int main(uint32_t magic, struct mb1_info *info)
@@ -98,14 +124,14 @@ int main(uint32_t magic, struct mb1_info *info)
         }
         note("periods between ticks: min %u us, max %u us (before tick %u, %u ms after the first)",
              min_us, max_us, max_at, pm_ticks_to_ms(pm_diff(tick_pm[0], tick_pm[max_at])));
-        check(min_us >= 2000 && max_us <= 30000,
-              "every period between 2 and 30 ms (min %u us, max %u us)", min_us, max_us);
+        /* A late tick is followed by one on schedule (the PIT keeps its
+         * phase), so only the longest gap is checked. */
+        check(max_us <= 30000, "no gap between ticks over 30 ms (longest %u us)", max_us);
     }
 
     /* Read-back of count and status while the counter runs (IRQ 0 masked
      * meanwhile, so nothing reads the PIT in between). */
     pic_mask(0);
-    note("DIAG tsc at post start %llu", rdtsc());
     outb(PIT_CMD, PIT_RB_CH0);
     uint8_t status = inb(PIT_CH0);
     uint16_t count = read_count_lsb_msb();
@@ -113,37 +139,47 @@ int main(uint32_t magic, struct mb1_info *info)
           "read-back status 0x%02x: mode 2, LSB/MSB, count loaded (low 7 bits 0x34)", status);
     check(count >= 1 && count <= PIT_COUNT, "read-back count %u within 1..%u", count, PIT_COUNT);
 
-    /* Latch, wait 3 ms, read: the value is the one at the latch. */
-    uint32_t pm0 = pm_timer_read();
-    outb(PIT_CMD, PIT_LATCH_CH0);
-    pm_delay_us(3000);
-    uint16_t latched = read_count_lsb_msb();
-    uint32_t pm1 = pm_timer_read();
-    outb(PIT_CMD, PIT_LATCH_CH0);
-    uint16_t now = read_count_lsb_msb();
-    uint32_t pit_delta = counts_between(latched, now);
-    /* PIT ticks = PM ticks / 3 (1193182 vs 3579545 Hz). */
-    uint32_t pm_delta = pm_diff(pm0, pm1) / 3;
-    int32_t err = (int32_t)pit_delta - (int32_t)pm_delta;
-    note("latched count %u, count %u PIT ticks later; the PM timer says %u PIT ticks passed",
-         latched, pit_delta, pm_delta);
+    /* Latch, wait 3 ms, read: the value is the one at the latch. The PIT
+     * is compared with the PM timer modulo the period; a measurement where
+     * the hypervisor switched to the other guest right at a latch (the PM
+     * reads around it are far apart) says nothing and is repeated. */
+    uint16_t latched = 0, now = 0;
+    uint32_t pm0 = 0, pm1 = 0;
+    for (int tries = 0; tries < 5; tries++) {
+        bool tight = latch_ch0(&pm0);
+        pm_delay_us(3000);
+        latched = read_count_lsb_msb();
+        tight &= latch_ch0(&pm1);
+        now = read_count_lsb_msb();
+        if (tight)
+            break;
+    }
+    int32_t err = pit_vs_pm(latched, now, pm_diff(pm0, pm1));
+    note("latched count %u, then %u; the PM timer says %u PIT ticks passed",
+         latched, now, pm_diff(pm0, pm1) / 3);
     check(latched >= 1 && latched <= PIT_COUNT && now >= 1 && now <= PIT_COUNT,
           "latched counts %u and %u within 1..%u", latched, now, PIT_COUNT);
     check(err >= -600 && err <= 600,
           "latched count frozen for 3 ms: %d PIT ticks off the PM timer (limit 600)", err);
 
-    /* Two latches 1 ms apart: the counter moves (down, modulo the period). */
-    outb(PIT_CMD, PIT_LATCH_CH0);
-    uint16_t a = read_count_lsb_msb();
-    pm_delay_us(1000);
-    outb(PIT_CMD, PIT_LATCH_CH0);
-    uint16_t b = read_count_lsb_msb();
-    uint32_t moved = counts_between(a, b);
-    check(moved >= 1000 && moved <= 3000,
-          "counter ran %u PIT ticks in 1 ms (%u -> %u; expected about 1193)", moved, a, b);
+    /* Two latches 1 ms apart: the counter moved as much as the PM timer. */
+    uint16_t a = 0, b = 0;
+    uint32_t pm2 = 0, pm3 = 0;
+    for (int tries = 0; tries < 5; tries++) {
+        bool tight = latch_ch0(&pm2);
+        a = read_count_lsb_msb();
+        pm_delay_us(1000);
+        tight &= latch_ch0(&pm3);
+        b = read_count_lsb_msb();
+        if (tight)
+            break;
+    }
+    err = pit_vs_pm(a, b, pm_diff(pm2, pm3));
+    check(a != b && err >= -600 && err <= 600,
+          "counter ran %u PIT ticks in %u us (%u -> %u): %d off the PM timer (limit 600)",
+          counts_between(a, b), (uint32_t)pm_ticks_to_us(pm_diff(pm2, pm3)), a, b, err);
 
     check_eq("PIC ISR after the handler's EOIs", pic_read_isr(), 0);
     check_eq("interrupts on unexpected vectors", irq_unexpected, 0);
-    note("DIAG tsc: tick0 %llu tick99 %llu tick100 %llu end %llu", tick_tsc[0], tick_tsc[99], tick_tsc[100], rdtsc());
     return test_end();
 }

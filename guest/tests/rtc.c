@@ -16,6 +16,8 @@
  *   - the update-ended interrupt (B UIE): one within 1.1 s, with UF in C,
  *     and the seconds register changed;
  *   - after PIE/UIE are cleared no more interrupts come.
+ * Every wait for interrupts is bounded by a local APIC TSC-deadline timer
+ * (vector 0x50), so a missing interrupt gives a FAIL line with the count.
  */
 #include "guest.h"
 
@@ -80,20 +82,23 @@ static void rtc_handler(unsigned vector)
     pic_eoi(RTC_IRQ);
 }
 
-/* Interrupts off in register B, then drain what is in flight (register C
- * read, a latched request taken with interrupts on), then the new rate and
- * enables with fresh counters. */
+/* Interrupts off in register B and the new rate in A, then drain what is
+ * in flight (a request the PIC latched is taken with interrupts on), then
+ * register C is read (PF is set by the divider chain whether or not PIE
+ * is, so a stale flag would interrupt at once when PIE goes on) and the
+ * enables are set with fresh counters. */
 static void rtc_program(uint8_t regb, uint8_t rate, uint8_t enables)
 {
     cli();
     cmos_write(RTC_B, (uint8_t)(regb & ~(B_PIE | B_AIE | B_UIE)));
+    cmos_write(RTC_A, (uint8_t)(A_DV_32KHZ | rate));
     (void)cmos_read(RTC_C);
     sti();
     pm_delay_ms(5);
     cli();
     rtc_irqs = 0;
     last_c = or_c = 0;
-    cmos_write(RTC_A, (uint8_t)(A_DV_32KHZ | rate));
+    (void)cmos_read(RTC_C);
     cmos_write(RTC_B, (uint8_t)((regb & ~(B_PIE | B_AIE | B_UIE)) | enables));
     sti();
 }
@@ -149,19 +154,58 @@ static unsigned secs_of_day(const struct rtc_time *t)
     return (t->hour * 60 + t->min) * 60 + t->sec;
 }
 
-/* HLTs until `want` interrupts, or until limit_ms of PM time went by. */
+/* ---- the guard: a local APIC TSC-deadline timer bounds every wait ---- */
+
+#define LAPIC_BASE        0xFEE00000u
+#define LAPIC_EOI         0x0B0u
+#define LAPIC_SVR         0x0F0u
+#define LAPIC_LVT_TIMER   0x320u
+#define LVT_TSC_DEADLINE  (2u << 17)
+#define MSR_TSC_DEADLINE  0x6E0u
+#define GUARD_VECTOR      0x50u
+
+static uint64_t tsc_per_ms;
+static volatile bool timed_out;
+
+static void lapic_write(uint32_t off, uint32_t v)
+{
+    __asm__ volatile("movl %1, %0" : "=m"(*(volatile uint32_t *)(uintptr_t)(LAPIC_BASE + off))
+                     : "r"(v) : "memory");
+}
+
+static void guard_handler(unsigned vector)
+{
+    (void)vector;
+    timed_out = true;
+    lapic_write(LAPIC_EOI, 0);
+}
+
+static void guard_init(void)
+{
+    uint32_t pm0 = pm_timer_read();
+    uint64_t t0 = rdtsc();
+    pm_delay_us(20000);
+    uint64_t t1 = rdtsc();
+    uint32_t us = (uint32_t)pm_ticks_to_us(pm_elapsed(pm0));
+    tsc_per_ms = udiv64((t1 - t0) * 1000u, us ? us : 1, 0);
+    irq_install(GUARD_VECTOR, guard_handler);
+    lapic_write(LAPIC_SVR, 0x1FF);
+    lapic_write(LAPIC_LVT_TIMER, LVT_TSC_DEADLINE | GUARD_VECTOR);
+}
+
+/* HLTs until `want` RTC interrupts arrived, or until the guard fires after
+ * limit_ms (a TSC-deadline interrupt: the wait cannot hang even if the RTC
+ * stops interrupting). Returns the count. */
 static uint32_t wait_irqs(uint32_t want, uint32_t limit_ms)
 {
-    uint32_t last = pm_timer_read();
-    uint64_t waited = 0, limit = pm_us_to_ticks((uint64_t)limit_ms * 1000u);
     cli();
-    while (rtc_irqs < want && waited < limit) {
+    timed_out = false;
+    wrmsr(MSR_TSC_DEADLINE, rdtsc() + tsc_per_ms * limit_ms);
+    while (rtc_irqs < want && !timed_out) {
         sti_hlt();
         cli();
-        uint32_t now = pm_timer_read();
-        waited += pm_diff(last, now);
-        last = now;
     }
+    wrmsr(MSR_TSC_DEADLINE, 0);
     sti();
     return rtc_irqs;
 }
@@ -196,6 +240,7 @@ int main(uint32_t magic, struct mb1_info *info)
     /* Periodic interrupt at 1024 Hz through the PIC. */
     pic_remap(PIC_MASTER_VECTOR, PIC_SLAVE_VECTOR);
     irq_install(RTC_VECTOR, rtc_handler);
+    guard_init();
     pic_unmask(RTC_IRQ);
     rtc_program(regb, 6, B_PIE);
     uint32_t n = wait_irqs(65, 1000);

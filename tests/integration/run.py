@@ -302,7 +302,10 @@ def main(argv):
     tests = [Test(os.path.join(TESTDIR, f)) for f in sorted(os.listdir(TESTDIR))
              if f.endswith(".test")]
     if names:
-        tests = [t for t in tests if t.name in names]
+        # A name may also be the path of a .test file outside tests/integration
+        # (handy for one-off debugging runs).
+        extra = [Test(n) for n in names if n.endswith(".test") and os.path.isfile(n)]
+        tests = [t for t in tests if t.name in names] + extra
     else:
         tests = [t for t in tests if t.bench == bench]
     if not tests:

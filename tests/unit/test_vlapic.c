@@ -448,6 +448,27 @@ static void test_kick(void **state)
     mw(f, LAPIC_REG_TPR, 0xF0);
     assert_true(vlapic_accept(&f->l, 0x41, false));    /* blocked by TPR: no wake-up */
     assert_int_equal(f->kicks, 1);
+    mw(f, LAPIC_REG_TPR, 0x00);                        /* lowering TPR unblocks: wake */
+    assert_int_equal(f->kicks, 2);
+}
+
+/* An interrupt accepted while a higher one is in service waits in IRR; the
+ * EOI that ends the higher one must wake the vCPU to deliver it. */
+static void test_kick_after_eoi(void **state)
+{
+    struct fake *f = *state;
+
+    assert_true(vlapic_accept(&f->l, 0x80, false));
+    take(f, 0x80);
+    f->kicks = 0;
+    assert_true(vlapic_accept(&f->l, 0x41, false));    /* below the ISR's class */
+    assert_int_equal(f->kicks, 0);
+    eoi(f);
+    assert_int_equal(f->kicks, 1);
+    assert_int_equal(vlapic_pending(&f->l), 0x41);
+    take(f, 0x41);
+    eoi(f);                                            /* nothing left: no wake-up */
+    assert_int_equal(f->kicks, 1);
 }
 
 /* ---- error status -------------------------------------------------------- */
@@ -1129,6 +1150,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_nested_eoi, setup, teardown),
         cmocka_unit_test_setup_teardown(test_level_eoi, setup, teardown),
         cmocka_unit_test_setup_teardown(test_kick, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_kick_after_eoi, setup, teardown),
         cmocka_unit_test_setup_teardown(test_esr, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sw_disable, setup, teardown),
         cmocka_unit_test(test_apic_base_transitions),
