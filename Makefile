@@ -8,6 +8,7 @@
 #   make integration  integration tests only (T=name runs one)
 #   make bench      VM-exit round-trip benchmark under Bochs
 #   make linux      fetch and build the Linux guest (build/linux)
+#   make run DEMO=linux   the demo with a Linux guest
 
 BUILD   := build
 CC      := gcc
@@ -62,12 +63,28 @@ GUEST_ELFS :=
 -include guest/tests/guests.mk
 guests: $(GUEST_ELFS)
 
+# ---- demos ----
+# DEMO=linux: the ISO also holds the Linux guest and boots grub.cfg's entry 1.
+DEMO ?=
+ifeq ($(DEMO),linux)
+ISO_CFG := $(BUILD)/grub-linux.cfg
+ISO_EXTRA := $(BUILD)/linux/vmlinuz $(BUILD)/linux/initrd.cpio.gz
+RUN_IPS := 10000000
+$(ISO_CFG): iso/grub.cfg
+	@mkdir -p $(BUILD)
+	sed 's/^set default=0/set default=1/' $< > $@
+$(ISO_EXTRA): linux
+else ifneq ($(DEMO),)
+$(error DEMO=$(DEMO): the demos are the default one and DEMO=linux)
+endif
+
 # ---- ISO ----
 # ISO_CFG names a grub.cfg to use; the default is the demo in iso/grub.cfg.
 ISO_CFG ?= iso/grub.cfg
 ISO_EXTRA ?=
 iso: $(ISO)
 $(ISO): $(KERNEL) $(GUEST_ELFS) $(ISO_CFG) $(ISO_EXTRA) FORCE
+	@rm -rf $(BUILD)/isoroot
 	@mkdir -p $(BUILD)/isoroot/boot/grub $(BUILD)/isoroot/guests
 	cp $(KERNEL) $(BUILD)/isoroot/boot/hypervisor.elf
 	cp $(ISO_CFG) $(BUILD)/isoroot/boot/grub/grub.cfg
@@ -77,9 +94,11 @@ $(ISO): $(KERNEL) $(GUEST_ELFS) $(ISO_CFG) $(ISO_EXTRA) FORCE
 FORCE:
 
 # ---- running ----
+# make run [EMU=bochs|qemu|kvm] [DEMO=linux]
 EMU ?=
+RUN_IPS ?= 50000000
 run: deps iso
-	tests/run_emu.sh $(if $(EMU),$(EMU),auto) $(ISO)
+	IPS=$(RUN_IPS) tests/run_emu.sh $(if $(EMU),$(EMU),auto) $(ISO)
 
 # ---- host unit tests (cmocka) ----
 UNIT_TESTS :=

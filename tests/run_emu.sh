@@ -28,7 +28,7 @@ kvm|qemu)
 bochs)
     log=$build/run-serial.log
     : > "$log"
-    sed -e "s|@MEGS@|1024|" -e "s|@IPS@|50000000|" -e "s|@ISO@|$iso|" \
+    sed -e "s|@MEGS@|1024|" -e "s|@IPS@|${IPS:-50000000}|" -e "s|@ISO@|$iso|" \
         -e "s|@COM1_MODE@|file|" -e "s|@COM1_DEV@|$log|" -e "s|@LOG@|$build/run-bochs.log|" \
         -e "s|@TIME0@|local|" tests/bochsrc.in > "$build/run.bochsrc"
     printf 'c\nquit\n' > "$build/run.bochs-rc"

@@ -57,6 +57,7 @@
                            BIT(30) | BIT(31))
 #define CPUID7_ECX_AVX512 (BIT(1) | BIT(6) | BIT(11) | BIT(12) | BIT(14))
 #define CPUID7_EDX_AVX512 (BIT(2) | BIT(3) | BIT(8) | BIT(23))
+#define XCR0_X87                BIT(0)
 #define XCR0_AVX                BIT(2)
 #define XSAVE_LEGACY_AND_HEADER 576     /* the legacy area and the XSAVE header */
 #define CPUID_LEAF_TSC       0x15
@@ -66,6 +67,35 @@
 #define CPUID_LEAF_HYPERVISOR_MAX  0x40000001u
 
 static inline uint32_t sig_word(const char *s) { uint32_t w; memcpy(&w, s, 4); return w; }
+
+/* The guest's XCR0 (x87 only before its first XSETBV). */
+static uint64_t guest_xcr0(const struct vcpu *v)
+{
+    return v ? v->xcr0 : XCR0_X87;
+}
+
+/*
+ * Bytes of an XSAVE area holding the offered components set in `xcr0`
+ * (SDM Vol. 1, 13.4 "XSAVE Area"). The standard format puts component i at
+ * its CPUID.(0xD,i).EBX offset; the compacted one (XSAVEC) packs them in
+ * order after the header, 64-byte aligned where CPUID.(0xD,i).ECX[1] says.
+ */
+static uint32_t xsave_size(uint64_t xcr0, bool compacted)
+{
+    uint32_t size = XSAVE_LEGACY_AND_HEADER;
+    uint64_t comps = xcr0 & CPUID_GUEST_XCR0;
+
+    for (unsigned i = 2; i < 64 && (comps >> i); i++) {
+        if (!(comps & BIT(i)))
+            continue;
+        struct cpuid_regs c = cpuid(0xD, i);
+        if (compacted)
+            size = (c.ecx & BIT(1) ? ALIGN_UP(size, 64) : size) + c.eax;
+        else
+            size = MAX(size, c.ebx + c.eax);
+    }
+    return size;
+}
 
 void cpuid_guest(const struct vcpu *v, uint32_t leaf, uint32_t sub, struct cpuid_regs *out)
 {
@@ -137,9 +167,12 @@ void cpuid_guest(const struct vcpu *v, uint32_t leaf, uint32_t sub, struct cpuid
             r.ecx = XSAVE_LEGACY_AND_HEADER;
             if (offered & XCR0_AVX)
                 r.ecx = MAX(r.ecx, avx.ebx + avx.eax);
+            r.ebx = xsave_size(guest_xcr0(v), false);
         } else if (sub == 1) {
             r.eax &= ~(uint32_t)CPUIDD1_EAX_XSAVES;   /* no IA32_XSS for guests */
-            r.ebx = r.ecx = r.edx = 0;
+            /* EBX: XSAVEC's area for XCR0 | IA32_XSS (XSS is 0 here). */
+            r.ebx = xsave_size(guest_xcr0(v), true);
+            r.ecx = r.edx = 0;
         } else if (sub >= 3) {
             r = (struct cpuid_regs){ 0, 0, 0, 0 };
         }

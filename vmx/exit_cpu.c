@@ -104,7 +104,7 @@ enum exit_action exit_vmx_instruction(struct vcpu *v)
 
 enum exit_action exit_triple_fault(struct vcpu *v)
 {
-    vm_stop(v->vm, VM_END_TRIPLE_FAULT, 0, "triple fault at RIP %#llx",
+    vm_stop(v->vm, VM_END_TRIPLE_FAULT, 0, "reset by a triple fault at RIP %#llx (a PC resets on one)",
             (unsigned long long)vmread(VMCS_GUEST_RIP));
     return EXIT_STOP_VM;
 }

@@ -187,7 +187,7 @@ const char *vm_end_name(enum vm_end end)
     static const char *const names[] = {
         [VM_END_NONE] = "running", [VM_END_EXIT_VMCALL] = "exited (hypercall)",
         [VM_END_EXIT_PORT] = "exited (debug-exit port)", [VM_END_HALTED] = "halted",
-        [VM_END_TRIPLE_FAULT] = "triple fault", [VM_END_BAD_ACCESS] = "bad memory access",
+        [VM_END_TRIPLE_FAULT] = "reset (triple fault)", [VM_END_BAD_ACCESS] = "bad memory access",
         [VM_END_UNHANDLED_EXIT] = "unhandled exit", [VM_END_ENTRY_FAILED] = "VM entry failed",
         [VM_END_EMULATION_FAILED] = "emulation failed", [VM_END_RESET] = "reset",
         [VM_END_POWEROFF] = "powered off", [VM_END_STOPPED_BY_USER] = "stopped by user",
