@@ -54,6 +54,8 @@ static inline void vcpu_inject_gp(struct vcpu *v) { vcpu_inject_exception(v, VEC
 /* Handlers (one per basic exit reason they serve). */
 enum exit_action exit_exception_nmi(struct vcpu *v);
 enum exit_action exit_external_interrupt(struct vcpu *v);
+/* Host handlers for the LAPIC slice timer and spurious vectors. */
+void exit_irq_host_init(void);
 enum exit_action exit_triple_fault(struct vcpu *v);
 enum exit_action exit_interrupt_window(struct vcpu *v);
 enum exit_action exit_cpuid(struct vcpu *v);

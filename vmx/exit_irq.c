@@ -5,15 +5,51 @@
  * Exiting", "Interrupt-Window Exiting", "VMX-Preemption Timer".
  */
 #include "vmx/exit.h"
+#include "vmx/vcpu.h"
+#include "drivers/hw/lapic.h"
 #include "boot/cpu.h"
+#include "boot/x86.h"
 #include <hv/log.h>
+
+/*
+ * The slice timer's interrupt taken by the host itself (after a failed VM
+ * entry, which leaves interrupts on, see vmx_entry.S): ask again a little
+ * later, so the slice still ends.
+ */
+static void host_slice_timer_irq(struct trap_frame *tf)
+{
+    (void)tf;
+    lapic_eoi();
+    lapic_timer_arm(rdtsc() + sched.tsc_hz / 100000);       /* 10 us */
+}
+
+static void host_spurious_irq(struct trap_frame *tf)
+{
+    (void)tf;                              /* no EOI for the spurious vector */
+}
+
+void exit_irq_host_init(void)
+{
+    cpu_set_irq_handler(HOST_VECTOR_SLICE_TIMER, host_slice_timer_irq);
+    cpu_set_irq_handler(LAPIC_SPURIOUS_VECTOR, host_spurious_irq);
+}
 
 enum exit_action exit_external_interrupt(struct vcpu *v)
 {
     /* With "acknowledge interrupt on exit" the vector is already taken from
-     * the interrupt controller; the host has no devices of its own that
-     * interrupt yet, so the interrupt only ends the time slice. */
-    (void)v;
+     * the local APIC (it is in the exit-interruption information), so the
+     * host owes the APIC an EOI. The host's only interrupt source is the
+     * LAPIC slice timer; one that fired early (armed for an earlier slice
+     * while the host ran) does not end this slice. */
+    if (!sched.lapic_slice_timer)
+        return EXIT_YIELD;
+    uint32_t info = (uint32_t)vmread(VMCS_VM_EXIT_INTERRUPTION_INFO);
+    lapic_eoi();
+    if ((info & INTR_INFO_VECTOR_MASK) == HOST_VECTOR_SLICE_TIMER &&
+        rdtsc() < v->slice_deadline) {
+        lapic_timer_arm(v->slice_deadline);
+        return EXIT_RESUME;
+    }
     return EXIT_YIELD;
 }
 

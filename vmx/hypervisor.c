@@ -18,6 +18,7 @@
 #include "boot/multiboot2.h"
 #include "boot/x86.h"
 #include "drivers/hw/console.h"
+#include "drivers/hw/lapic.h"
 #include "drivers/hw/pit8254.h"
 #include "mm/frames.h"
 #include <hv/cmdline.h>
@@ -185,13 +186,51 @@ static void print_summary(void)
     }
 }
 
-static void setup_scheduler(const char *cmdline)
+/*
+ * What ends a time slice: the VMX-preemption timer where the CPU has it,
+ * else the host LAPIC timer, else a TSC check at each VM exit (a guest
+ * that never exits then keeps the CPU). `preempt=lapic` or
+ * `preempt=lapic-oneshot` choose the LAPIC timer even where the
+ * preemption timer exists (to test that path). Runs before the VMCS
+ * controls are fixed, since it may drop the preemption timer from them.
+ */
+static const char *choose_slice_timer(const char *cmdline, struct vmx_controls *ctls)
+{
+    char v[16] = "auto";
+    cmdline_get(cmdline, "preempt", v, sizeof(v));
+    bool want_lapic = !strcmp(v, "lapic") || !strcmp(v, "lapic-oneshot");
+    if (!want_lapic && strcmp(v, "auto"))
+        pr_warn("preempt=%s: expected auto, lapic or lapic-oneshot; using auto\n", v);
+    if (ctls->preemption_timer && !want_lapic)
+        return "VMX-preemption timer";
+    if (want_lapic) {
+        ctls->pin &= ~(uint32_t)PIN_CTL_ACTIVATE_PREEMPTION_TIMER;
+        ctls->exit &= ~(uint32_t)EXIT_CTL_SAVE_PREEMPTION_TIMER;
+        ctls->preemption_timer = ctls->save_preemption_timer = false;
+    }
+    enum lapic_timer_mode m = lapic_timer_init(HOST_VECTOR_SLICE_TIMER,
+                                               strcmp(v, "lapic-oneshot") != 0, sched.tsc_hz);
+    sched.lapic_slice_timer = m != LAPIC_TIMER_OFF;
+    if (!sched.lapic_slice_timer) {
+        pr_warn("no VMX-preemption timer and no usable LAPIC timer: a guest that never "
+                "exits keeps the CPU\n");
+        return "checked at each VM exit";
+    }
+    return m == LAPIC_TIMER_TSC_DEADLINE ? "host LAPIC timer, TSC-deadline mode"
+                                         : "host LAPIC timer, one-shot mode";
+}
+
+static void measure_tsc(void)
 {
     sched.tsc_hz = pit8254_measure_tsc_hz();
     if (!sched.tsc_hz) {
         pr_warn("the PIT does not count; assuming a 1 GHz TSC\n");
         sched.tsc_hz = FALLBACK_TSC_HZ;
     }
+}
+
+static void setup_scheduler(const char *cmdline, const char *slice_timer)
+{
     uint64_t ms = DEFAULT_SLICE_MS;
     char v[16];
     if (cmdline_get(cmdline, "slice", v, sizeof(v)) && (cmdline_parse_u64(v, &ms) < 0 || !ms)) {
@@ -200,8 +239,7 @@ static void setup_scheduler(const char *cmdline)
     }
     sched.slice_cycles = sched.tsc_hz / 1000 * ms;
     pr_info("scheduler: TSC %llu kHz, time slice %llu ms (%s)\n",
-            (unsigned long long)(sched.tsc_hz / 1000), (unsigned long long)ms,
-            vmx_ctls.preemption_timer ? "VMX-preemption timer" : "checked at each VM exit");
+            (unsigned long long)(sched.tsc_hz / 1000), (unsigned long long)ms, slice_timer);
 }
 
 int hypervisor_run(const struct vmx_caps *caps, const struct boot_info *bi)
@@ -212,6 +250,9 @@ int hypervisor_run(const struct vmx_caps *caps, const struct boot_info *bi)
         pr_err("VT-x not available: required VMX control missing: %s\n", missing);
         return -HV_ENODEV;
     }
+    measure_tsc();
+    exit_irq_host_init();
+    const char *slice_timer = choose_slice_timer(bi->cmdline, &ctls);
     vmcs_global_init(&ctls, caps);
     vcpu_host_fpu_init();
     if (vmx_cpu_enable(caps) < 0)
@@ -222,7 +263,7 @@ int hypervisor_run(const struct vmx_caps *caps, const struct boot_info *bi)
         invvpid(INVVPID_ALL_CONTEXT, 0);
     if (ctls.invept_all)
         invept(INVEPT_ALL_CONTEXT, 0);
-    setup_scheduler(bi->cmdline);
+    setup_scheduler(bi->cmdline, slice_timer);
     cpuid_init();                          /* needs the TSC frequency */
 
     create_vms(bi);
@@ -235,6 +276,8 @@ int hypervisor_run(const struct vmx_caps *caps, const struct boot_info *bi)
     pr_info("running %u guest(s)\n", nvms);
     monitor_announce();
     sched_run();
+    if (sched.lapic_slice_timer)
+        lapic_timer_stop();
     print_summary();
     return 0;
 }

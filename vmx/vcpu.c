@@ -1,7 +1,7 @@
 /*
  * The run loop: enter the guest, dispatch its exits, count them, until the
- * slice ends (VMX-preemption timer, or the TSC check below for CPUs that do
- * not save the timer across exits). Guest state the VMCS does not switch is
+ * slice ends (VMX-preemption timer, the host LAPIC timer, or the TSC check
+ * below for CPUs that do not save the timer across exits). Guest state the VMCS does not switch is
  * switched here, only when a different vCPU runs than last time.
  * SDM Vol. 3C, "VM Entries", "VM Exits"; Vol. 1, "Managing State Using the
  * XSAVE Feature Set".
@@ -14,6 +14,7 @@
 #include "vmx/vmcs.h"
 #include "vmx/vmx_cpu.h"
 #include "vmx/vmx_entry.h"
+#include "drivers/hw/lapic.h"
 #include "boot/msr.h"
 #include "boot/x86.h"
 #include "mm/frames.h"
@@ -130,12 +131,17 @@ static void report_entry_failure(struct vcpu *v, int rc)
     }
 }
 
-/* Arm the VMX-preemption timer to fire at TSC time `deadline`. */
-static void arm_preemption_timer(uint64_t deadline)
+/* End the slice at TSC time `deadline`: the VMX-preemption timer, else the
+ * host LAPIC timer (its interrupt exits), else the TSC check at each exit. */
+static void arm_slice_timer(uint64_t deadline)
 {
-    uint64_t now = rdtsc();
-    uint64_t ticks = deadline > now ? (deadline - now) >> vmx_ctls.preempt_rate : 0;
-    vmwrite(VMCS_VMX_PREEMPTION_TIMER_VALUE, ticks > 0xFFFFFFFF ? 0xFFFFFFFF : ticks);
+    if (vmx_ctls.preemption_timer) {
+        uint64_t now = rdtsc();
+        uint64_t ticks = deadline > now ? (deadline - now) >> vmx_ctls.preempt_rate : 0;
+        vmwrite(VMCS_VMX_PREEMPTION_TIMER_VALUE, ticks > 0xFFFFFFFF ? 0xFFFFFFFF : ticks);
+    } else if (sched.lapic_slice_timer) {
+        lapic_timer_arm(deadline);
+    }
 }
 
 /* The rarer work after an exit: timers, the slice's end, interrupts. */
@@ -146,8 +152,7 @@ static __attribute__((noinline)) int exit_work(struct vcpu *v)
         platform_update_timers(vm);
         if (vm->next_event_tsc < v->slice_deadline) {
             v->slice_deadline = vm->next_event_tsc;
-            if (vmx_ctls.preemption_timer)
-                arm_preemption_timer(v->slice_deadline);
+            arm_slice_timer(v->slice_deadline);
         }
     }
     if ((v->work & VCPU_WORK_DEADLINE) && rdtsc() >= v->slice_deadline)
@@ -222,9 +227,10 @@ void vcpu_run_slice(struct vcpu *v)
      * guest, whichever comes first, so timers fire on time. */
     uint64_t slice_start = rdtsc();
     v->slice_deadline = MIN(slice_start + sched.slice_cycles, sched_next_event_tsc());
-    if (vmx_ctls.preemption_timer)
-        arm_preemption_timer(v->slice_deadline);
-    if (vmx_ctls.save_preemption_timer)
+    arm_slice_timer(v->slice_deadline);
+    /* Timers that count while the hypervisor runs need no check per exit
+     * (the sampled exits still check, see dispatch_sampled). */
+    if (vmx_ctls.save_preemption_timer || sched.lapic_slice_timer)
         v->work &= (uint8_t)~VCPU_WORK_DEADLINE;
     else
         v->work |= VCPU_WORK_DEADLINE;

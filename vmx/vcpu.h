@@ -12,7 +12,11 @@
 struct sched_params {
     uint64_t tsc_hz;             /* measured TSC frequency */
     uint64_t slice_cycles;       /* length of a time slice in TSC cycles */
+    bool lapic_slice_timer;      /* slices end by the host LAPIC timer */
 };
+
+/* The host vector of the LAPIC slice timer (when it is used). */
+#define HOST_VECTOR_SLICE_TIMER 0xF0
 extern struct sched_params sched;
 
 /* Prepare the FPU area and per-vCPU MSR values. 0 or -HV_ENOMEM. */

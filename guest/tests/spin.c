@@ -9,6 +9,18 @@
  * Prints "PASS spin: done, result <sum> <sum of squares>".
  */
 #include "guest.h"
+#include "irq.h"
+#include "str.h"
+
+/* Does the command line hold the word `w`? */
+static bool has_word(const char *s, const char *w)
+{
+    size_t n = strlen(w);
+    for (; *s; s++)
+        if (!strncmp(s, w, n) && (s[n] == ' ' || s[n] == '\0'))
+            return true;
+    return false;
+}
 
 #define SPIN_ITERATIONS  300000000u
 
@@ -33,9 +45,14 @@ static uint32_t sum_of_squares_below(uint32_t n)
 int main(uint32_t magic, struct mb1_info *info)
 {
     (void)magic;
-    (void)info;
     test_begin("spin");
-    note("computing %u iterations without a VM exit", SPIN_ITERATIONS);
+    /* "-- sti": compute with interrupts enabled (none are unmasked). */
+    bool with_sti = (info->flags & MB1_INFO_CMDLINE) &&
+                    has_word((const char *)(uintptr_t)info->cmdline, "sti");
+    if (with_sti)
+        sti();
+    note("computing %u iterations without a VM exit%s", SPIN_ITERATIONS,
+         with_sti ? " (interrupts enabled)" : "");
 
     uint32_t sum = 0, squares = 0;
     for (uint32_t i = 0; i < SPIN_ITERATIONS; i++) {
