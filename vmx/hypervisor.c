@@ -216,8 +216,9 @@ static const char *choose_slice_timer(const char *cmdline, struct vmx_controls *
                 "exits keeps the CPU\n");
         return "checked at each VM exit";
     }
-    return m == LAPIC_TIMER_TSC_DEADLINE ? "host LAPIC timer, TSC-deadline mode"
-                                         : "host LAPIC timer, one-shot mode";
+    static char what[40];
+    fmt_snprintf(what, sizeof(what), "host LAPIC timer, %s mode", lapic_timer_mode_name(m));
+    return what;
 }
 
 static void measure_tsc(void)

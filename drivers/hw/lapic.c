@@ -1,23 +1,12 @@
 /* Host local APIC timer (see drivers/hw/lapic.h). */
 #include "drivers/hw/lapic.h"
+#include <hv/apic_regs.h>
 #include "drivers/virt/vclock.h"
 #include "boot/msr.h"
 #include "boot/x86.h"
 #include "mm/paging.h"
 
-#define APIC_BASE_ENABLE     BIT(11)
-#define APIC_BASE_X2APIC     BIT(10)
-#define REG_EOI              0x0B0
-#define REG_SVR              0x0F0
-#define REG_LVT_TIMER        0x320
-#define REG_TIMER_ICR        0x380
-#define REG_TIMER_CCR        0x390
-#define REG_TIMER_DCR        0x3E0
-#define SVR_ENABLE           BIT(8)
-#define LVT_MASKED           BIT(16)
-#define LVT_ONESHOT          (0u << 17)
-#define LVT_TSC_DEADLINE     (2u << 17)
-#define DCR_DIVIDE_BY_1      0xB
+#define DCR_DIVIDE_BY_1      0xB        /* LAPIC_REG_TIMER_DCR encoding of 1 */
 #define CPUID1_ECX_TSC_DEADLINE BIT(24)
 #define CPUID1_EDX_APIC      BIT(9)
 
@@ -29,14 +18,14 @@ static uint64_t lapic_hz, lapic_tsc_hz;    /* one-shot rate: lapic_hz counts per
 static uint32_t reg_read(uint32_t off)
 {
     if (x2apic)
-        return (uint32_t)rdmsr(MSR_IA32_X2APIC_BASE_FIRST + (off >> 4));
+        return (uint32_t)rdmsr(X2APIC_MSR(off));
     return *(volatile uint32_t *)(uintptr_t)(LAPIC_MMIO_BASE + off);
 }
 
 static void reg_write(uint32_t off, uint32_t val)
 {
     if (x2apic)
-        wrmsr(MSR_IA32_X2APIC_BASE_FIRST + (off >> 4), val);
+        wrmsr(X2APIC_MSR(off), val);
     else
         *(volatile uint32_t *)(uintptr_t)(LAPIC_MMIO_BASE + off) = val;
 }
@@ -52,13 +41,13 @@ uint32_t lapic_count_for(uint64_t tsc_delta, uint64_t hz, uint64_t tsc_hz)
 /* Count the timer at divide-by-1 for about 10 ms of TSC. */
 static void calibrate(uint64_t tsc_hz)
 {
-    reg_write(REG_TIMER_DCR, DCR_DIVIDE_BY_1);
-    reg_write(REG_TIMER_ICR, 0xFFFFFFFFu);
+    reg_write(LAPIC_REG_TIMER_DCR, DCR_DIVIDE_BY_1);
+    reg_write(LAPIC_REG_TIMER_ICR, 0xFFFFFFFFu);
     uint64_t t0 = rdtsc(), t1;
     while ((t1 = rdtsc()) - t0 < tsc_hz / 100)
         pause();
-    uint32_t left = reg_read(REG_TIMER_CCR);
-    reg_write(REG_TIMER_ICR, 0);
+    uint32_t left = reg_read(LAPIC_REG_TIMER_CCR);
+    reg_write(LAPIC_REG_TIMER_ICR, 0);
     lapic_hz = 0xFFFFFFFFu - left;
     lapic_tsc_hz = t1 - t0;
 }
@@ -69,21 +58,21 @@ enum lapic_timer_mode lapic_timer_init(uint8_t vector, bool allow_deadline, uint
     if (!(r.edx & CPUID1_EDX_APIC))
         return mode = LAPIC_TIMER_OFF;
     uint64_t base = rdmsr(MSR_IA32_APIC_BASE);
-    if (!(base & APIC_BASE_ENABLE))
-        wrmsr(MSR_IA32_APIC_BASE, base |= APIC_BASE_ENABLE);
-    x2apic = base & APIC_BASE_X2APIC;
-    reg_write(REG_SVR, SVR_ENABLE | LAPIC_SPURIOUS_VECTOR);
+    if (!(base & APIC_BASE_EN))
+        wrmsr(MSR_IA32_APIC_BASE, base |= APIC_BASE_EN);
+    x2apic = base & APIC_BASE_EXTD;
+    reg_write(LAPIC_REG_SVR, LAPIC_SVR_ENABLE | LAPIC_SPURIOUS_VECTOR);
 
     if (allow_deadline && (r.ecx & CPUID1_ECX_TSC_DEADLINE)) {
-        reg_write(REG_LVT_TIMER, LVT_TSC_DEADLINE | vector);
+        reg_write(LAPIC_LVT_TIMER, LAPIC_LVT_TIMER_TSC_DEADLINE | vector);
         wrmsr(MSR_IA32_TSC_DEADLINE, 0);
         return mode = LAPIC_TIMER_TSC_DEADLINE;
     }
-    reg_write(REG_LVT_TIMER, LVT_MASKED | LVT_ONESHOT | vector);
+    reg_write(LAPIC_LVT_TIMER, LAPIC_LVT_MASKED | LAPIC_LVT_TIMER_ONESHOT | vector);
     calibrate(tsc_hz);
     if (!lapic_hz)
         return mode = LAPIC_TIMER_OFF;       /* the timer does not count */
-    reg_write(REG_LVT_TIMER, LVT_ONESHOT | vector);
+    reg_write(LAPIC_LVT_TIMER, LAPIC_LVT_TIMER_ONESHOT | vector);
     return mode = LAPIC_TIMER_ONESHOT;
 }
 
@@ -103,7 +92,7 @@ void lapic_timer_arm(uint64_t deadline)
         wrmsr(MSR_IA32_TSC_DEADLINE, deadline ? deadline : 1);
     } else if (mode == LAPIC_TIMER_ONESHOT) {
         uint64_t now = rdtsc();
-        reg_write(REG_TIMER_ICR,
+        reg_write(LAPIC_REG_TIMER_ICR,
                   lapic_count_for(deadline > now ? deadline - now : 0, lapic_hz, lapic_tsc_hz));
     }
 }
@@ -113,10 +102,10 @@ void lapic_timer_stop(void)
     if (mode == LAPIC_TIMER_TSC_DEADLINE)
         wrmsr(MSR_IA32_TSC_DEADLINE, 0);
     else if (mode == LAPIC_TIMER_ONESHOT)
-        reg_write(REG_TIMER_ICR, 0);
+        reg_write(LAPIC_REG_TIMER_ICR, 0);
 }
 
 void lapic_eoi(void)
 {
-    reg_write(REG_EOI, 0);
+    reg_write(LAPIC_REG_EOI, 0);
 }

@@ -111,6 +111,15 @@ int vlapic_pending(const struct vlapic *l)
 
 static bool accept_irq(struct vlapic *l, uint8_t vector, bool level);
 
+/* Wake the vCPU when an interrupt is deliverable: after one was accepted,
+ * or when the processor priority fell (EOI, TPR write) below one that
+ * waited in IRR. */
+static void kick_if_pending(struct vlapic *l)
+{
+    if (l->ops && l->ops->kick && vlapic_pending(l) >= 0)
+        l->ops->kick(l->ctx);
+}
+
 /* Log an error in ESR and signal it through LVT error. An error already
  * logged since the last ESR write does not signal again (this also ends the
  * recursion when the error vector itself is illegal). */
@@ -146,8 +155,7 @@ static bool accept_irq(struct vlapic *l, uint8_t vector, bool level)
         bit_clear(l->tmr, vector);
     if (!was_set) {
         l->stats.accepted++;
-        if (l->ops && l->ops->kick && vlapic_pending(l) >= 0)
-            l->ops->kick(l->ctx);
+        kick_if_pending(l);
     }
     return true;
 }
@@ -163,14 +171,6 @@ void vlapic_ack(struct vlapic *l, uint8_t vector)
         return;
     bit_clear(l->irr, vector);
     bit_set(l->isr, vector);
-}
-
-/* The processor priority fell (EOI, TPR write): an interrupt that waited
- * in IRR behind it may be deliverable now, so wake the vCPU to look. */
-static void kick_if_pending(struct vlapic *l)
-{
-    if (l->ops && l->ops->kick && vlapic_pending(l) >= 0)
-        l->ops->kick(l->ctx);
 }
 
 static void do_eoi(struct vlapic *l)

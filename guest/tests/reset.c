@@ -10,22 +10,6 @@
  */
 #include "guest.h"
 
-/* True if `word` is one of the space-separated words of s. */
-static bool has_word(const char *s, const char *word)
-{
-    size_t n = strlen(word);
-    while (*s) {
-        while (*s == ' ')
-            s++;
-        const char *start = s;
-        while (*s && *s != ' ')
-            s++;
-        if ((size_t)(s - start) == n && strncmp(start, word, n) == 0)
-            return true;
-    }
-    return false;
-}
-
 int main(uint32_t magic, struct mb1_info *info)
 {
     const char *cmdline = "";

@@ -9,18 +9,6 @@
  * Prints "PASS spin: done, result <sum> <sum of squares>".
  */
 #include "guest.h"
-#include "irq.h"
-#include "str.h"
-
-/* Does the command line hold the word `w`? */
-static bool has_word(const char *s, const char *w)
-{
-    size_t n = strlen(w);
-    for (; *s; s++)
-        if (!strncmp(s, w, n) && (s[n] == ' ' || s[n] == '\0'))
-            return true;
-    return false;
-}
 
 #define SPIN_ITERATIONS  300000000u
 

@@ -28,6 +28,8 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "tests/unit/rng.h"
+
 #include <hv/errno.h>
 #include "guest/loader.h"
 #include "guest/e820.h"
@@ -944,15 +946,6 @@ static void test_truncated_prefixes(void **state)
     }
     mem_free(m);
     free(file);
-}
-
-static uint64_t rng_next(uint64_t *s)
-{
-    /* xorshift64 */
-    *s ^= *s << 13;
-    *s ^= *s >> 7;
-    *s ^= *s << 17;
-    return *s;
 }
 
 /* Random setup-header corruption: no crash, no out-of-bounds access, a known

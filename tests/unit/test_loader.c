@@ -18,6 +18,8 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "tests/unit/rng.h"
+
 #include <hv/errno.h>
 #include "guest/loader.h"
 #include "guest/multiboot1.h"
@@ -799,15 +801,6 @@ static void test_truncated_prefixes(void **state)
         free(file);
     }
     mem_free(m);
-}
-
-static uint64_t rng_next(uint64_t *s)
-{
-    /* xorshift64 */
-    *s ^= *s << 13;
-    *s ^= *s >> 7;
-    *s ^= *s << 17;
-    return *s;
 }
 
 /* Random header corruption: never a crash, never an out-of-bounds access,

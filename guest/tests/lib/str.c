@@ -48,3 +48,18 @@ int strncmp(const char *a, const char *b, size_t n)
     }
     return 0;
 }
+
+bool has_word(const char *s, const char *word)
+{
+    size_t n = strlen(word);
+    while (*s) {
+        while (*s == ' ')
+            s++;
+        const char *start = s;
+        while (*s && *s != ' ')
+            s++;
+        if ((size_t)(s - start) == n && strncmp(start, word, n) == 0)
+            return true;
+    }
+    return false;
+}

@@ -5,6 +5,7 @@
 #ifndef GUEST_LIB_STR_H
 #define GUEST_LIB_STR_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 void *memset(void *dst, int c, size_t n);
@@ -12,5 +13,8 @@ void *memcpy(void *dst, const void *src, size_t n);
 int memcmp(const void *a, const void *b, size_t n);
 size_t strlen(const char *s);
 int strncmp(const char *a, const char *b, size_t n);
+/* True if `word` is one of the space-separated words of s (a guest's
+ * command line, for options after `--`). */
+bool has_word(const char *s, const char *word);
 
 #endif
