@@ -163,6 +163,7 @@ static void print_summary(void)
 {
     unsigned nvms;
     struct vm *const *vms = sched_vms(&nvms);
+    console_set_input(NULL, 0);           /* no more input: drop the prompt */
     pr_info("summary: %u guest(s)\n", nvms);
     for (unsigned i = 0; i < nvms; i++) {
         struct vm *vm = vms[i];

@@ -9,13 +9,27 @@
 
 #define KEY_CTRL_A   0x01
 #define KEY_BS       0x08
+#define KEY_CTRL_U   0x15
 #define KEY_DEL      0x7F
 #define MON_LINE_MAX 80
+#define PROMPT       "monitor> "
 
 static unsigned focus;            /* 0 = monitor, i = guest i (1-based) */
 static bool escape;
 static char line[MON_LINE_MAX];
 static size_t line_len;
+
+/* Show the prompt and the typed text as the console's input line (the
+ * terminal has no local echo: QEMU's -serial stdio and the Bochs bridge put
+ * it in raw mode). */
+static void show_line(void)
+{
+    char buf[sizeof(PROMPT) + MON_LINE_MAX];
+    size_t n = sizeof(PROMPT) - 1;
+    memcpy(buf, PROMPT, n);
+    memcpy(buf + n, line, line_len);
+    console_set_input(buf, n + line_len);
+}
 
 static struct vm *guest(unsigned i)
 {
@@ -42,11 +56,14 @@ static void set_focus(unsigned f)
         return;
     }
     focus = f;
-    if (vm)
+    if (vm) {
+        console_set_input(NULL, 0);
         kprintf("[monitor] console input goes to guest %s (Ctrl-A 0: monitor, Ctrl-A n: next)\n",
                 vm->name);
-    else
+    } else {
         kprintf("[monitor] console input goes to the monitor; type help\n");
+        show_line();
+    }
 }
 
 static const char *state_name(enum vm_state s)
@@ -111,6 +128,7 @@ static void run_command(char *cmd)
     if (!strcmp(cmd, "help")) {
         kprintf("[monitor] commands: list | stats NAME | pause NAME | resume NAME | stop NAME | help\n");
         kprintf("[monitor] keys: Ctrl-A n next guest, Ctrl-A 0 monitor, Ctrl-A 1-9 guest N\n");
+        kprintf("[monitor] editing: Backspace, Ctrl-U erases the line\n");
     } else if (!strcmp(cmd, "list")) {
         cmd_list();
     } else if (!strcmp(cmd, "stats")) {
@@ -143,13 +161,21 @@ static void monitor_key(char c)
     if (c == '\r' || c == '\n') {
         line[line_len] = '\0';
         line_len = 0;
+        console_commit_input();      /* the command stays on screen */
         run_command(line);
     } else if (c == KEY_BS || c == KEY_DEL) {
         if (line_len)
             line_len--;
-    } else if ((unsigned char)c >= 0x20 && line_len + 1 < sizeof(line)) {
+    } else if (c == KEY_CTRL_U) {
+        line_len = 0;
+    } else if ((unsigned char)c >= 0x20 && (unsigned char)c < 0x7F &&
+               line_len + 1 < sizeof(line)) {
         line[line_len++] = c;
+    } else {
+        return;
     }
+    if (!focus)                       /* still here (stop may not move it) */
+        show_line();
 }
 
 static void to_guest(struct vm *vm, uint8_t c)
@@ -202,6 +228,8 @@ void monitor_announce(void)
     unsigned n;
     sched_vms(&n);
     focus = n ? 1 : 0;
+    escape = false;
+    line_len = 0;
     pr_info("console: Ctrl-A n switches input between guests and the monitor "
             "(Ctrl-A 0: monitor, Ctrl-A 1-9: guest N)\n");
 }

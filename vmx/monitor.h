@@ -7,6 +7,8 @@
  *   Ctrl-A 1..9      input to guest 1..9 (in module order)
  *   Ctrl-A Ctrl-A    send one Ctrl-A to the focused guest
  * Monitor commands: list, stats NAME, pause NAME, resume NAME, stop NAME, help.
+ * The monitor echoes what is typed after a "monitor> " prompt, which stays on
+ * the last line while guest output scrolls above (Backspace, Ctrl-U edit).
  */
 #ifndef VMX_MONITOR_H
 #define VMX_MONITOR_H
@@ -15,7 +17,8 @@
 
 /* Handle the bytes typed since the last call. Returns true if any arrived. */
 bool monitor_poll(void);
-/* Print the one-line hint about the keys (at start). */
+/* At start: input to guest 1 (the monitor if there is none), and print the
+ * one-line hint about the keys. */
 void monitor_announce(void);
 
 #endif

@@ -1,6 +1,11 @@
 /*
  * Console output and leveled logging. Each log line is formatted into one
  * buffer and written whole: "[hv:LEVEL] message".
+ *
+ * The input line (the monitor's prompt and what has been typed so far) lives
+ * on the terminal's last line, on COM1 only: other output first erases it
+ * (CR, then VT100 "erase to end of line", ESC [ K) and draws it again once a
+ * whole line has been written, as line editors do.
  */
 #include "drivers/hw/console.h"
 #include "drivers/hw/uart16550.h"
@@ -14,6 +19,13 @@
 static bool com1_present;
 static enum console_sink sink = CONSOLE_E9;
 static enum log_level max_level = LOG_INFO;
+
+#define INPUT_MAX 96
+
+static char input[INPUT_MAX];
+static size_t input_len;
+static bool input_shown;          /* drawn on the terminal right now */
+static bool at_line_start = true; /* the last output ended its line */
 
 static const char *const level_name[] = {
     [LOG_ERR] = "error", [LOG_WARN] = "warn", [LOG_INFO] = "info", [LOG_DEBUG] = "debug",
@@ -58,17 +70,79 @@ void console_configure(const char *cmdline)
     }
 }
 
-void console_write(const char *s, size_t len)
+static void com1_write(const char *s, size_t len)
 {
     for (size_t i = 0; i < len; i++) {
-        if (sink & CONSOLE_COM1) {
-            if (s[i] == '\n')
-                uart16550_putc(COM1_PORT, '\r');
-            uart16550_putc(COM1_PORT, s[i]);
-        }
-        if (sink & CONSOLE_E9)
-            outb(E9_PORT, (uint8_t)s[i]);
+        if (s[i] == '\n')
+            uart16550_putc(COM1_PORT, '\r');
+        uart16550_putc(COM1_PORT, s[i]);
     }
+}
+
+static bool input_visible(void)
+{
+    return (sink & CONSOLE_COM1) != 0;
+}
+
+static void erase_input(void)
+{
+    if (input_shown) {
+        com1_write("\r\033[K", 4);
+        input_shown = false;
+    }
+}
+
+static void draw_input(void)
+{
+    if (!input_shown && input_len && at_line_start && input_visible()) {
+        com1_write(input, input_len);
+        input_shown = true;
+    }
+}
+
+void console_write(const char *s, size_t len)
+{
+    if (!len)
+        return;
+    erase_input();
+    if (sink & CONSOLE_COM1)
+        com1_write(s, len);
+    if (sink & CONSOLE_E9)
+        for (size_t i = 0; i < len; i++)
+            outb(E9_PORT, (uint8_t)s[i]);
+    at_line_start = s[len - 1] == '\n';
+    draw_input();
+}
+
+void console_set_input(const char *s, size_t len)
+{
+    if (len > INPUT_MAX)
+        len = INPUT_MAX;
+    /* Typing one more character: write just that, not the whole line. */
+    if (input_shown && len >= input_len && !memcmp(s, input, input_len)) {
+        com1_write(s + input_len, len - input_len);
+        memcpy(input + input_len, s + input_len, len - input_len);
+        input_len = len;
+        return;
+    }
+    erase_input();
+    if (len)
+        memcpy(input, s, len);
+    input_len = len;
+    draw_input();
+}
+
+void console_commit_input(void)
+{
+    if (!input_len)
+        return;
+    if (!input_shown && input_visible())
+        com1_write(input, input_len);
+    if (input_visible())
+        com1_write("\n", 1);
+    input_shown = false;
+    input_len = 0;
+    at_line_start = true;
 }
 
 void console_puts(const char *s)

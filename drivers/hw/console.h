@@ -26,6 +26,15 @@ void kprintf(const char *fmt, ...) __printf(1, 2);
 
 enum log_level console_log_level(void);
 
+/*
+ * The input line: a prompt and the text typed so far, kept as the last line
+ * on COM1 while other output scrolls above it. console_set_input replaces it
+ * (len 0 removes it); console_commit_input leaves it on screen as a finished
+ * line (Enter was pressed) and starts with none.
+ */
+void console_set_input(const char *s, size_t len);
+void console_commit_input(void);
+
 /* A byte typed on COM1, or -1 when none is waiting (or there is no UART). */
 int console_getc(void);
 

@@ -228,6 +228,19 @@ def wait(p, timeout):
         return None, True
 
 
+CSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+
+
+def screen_lines(text):
+    """COM1 output as a terminal would leave it: VT100 sequences dropped, and
+    of a line redrawn after CR (the monitor's prompt line) only the last text."""
+    out = []
+    for line in CSI.sub("", text).split("\n"):
+        parts = [p for p in line.split("\r") if p]
+        out.append(parts[-1] if parts else "")
+    return "\n".join(out)
+
+
 def check(t, log, status, timed_out, e9=""):
     lines = log.splitlines()
     errors = []
@@ -276,8 +289,8 @@ def run_one(t):
         return t, [f"could not run: {e}"], "", 0.0
     log = ""
     if os.path.exists(serial):
-        with open(serial, errors="replace") as f:
-            log = f.read().replace("\r", "")
+        with open(serial, errors="replace", newline="") as f:
+            log = screen_lines(f.read())
     e9 = ""
     out = os.path.join(workdir, "bochs.out")
     if t.emu == "bochs" and os.path.exists(out):

@@ -1,0 +1,2 @@
+UNIT_TESTS += test_monitor
+test_monitor_SRCS := vmx/monitor.c drivers/hw/console.c lib/format.c lib/cmdline.c
