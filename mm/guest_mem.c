@@ -107,6 +107,12 @@ int gmem_read(const struct guest_mem *m, gpa_t gpa, void *dst, size_t len)
 {
     if (!dst && len)
         return -HV_EFAULT;
+    /* The common case (page-table entries, instruction bytes): one chunk. */
+    const uint8_t *host = len ? gmem_ptr(m, gpa, len) : NULL;
+    if (host) {
+        memcpy(dst, host, len);
+        return 0;
+    }
     return walk(m, gpa, NULL, dst, len);
 }
 

@@ -13,6 +13,8 @@
 #define EPT_QUAL_READ   BIT(0)
 #define EPT_QUAL_WRITE  BIT(1)
 #define EPT_QUAL_FETCH  BIT(2)
+#define EPT_QUAL_GLA_VALID  BIT(7)   /* the guest-linear address field is valid */
+#define EPT_QUAL_GLA_XLATE  BIT(8)   /* ... and it was translated, not a paging entry */
 
 enum exit_action exit_ept_violation(struct vcpu *v)
 {
@@ -25,6 +27,14 @@ enum exit_action exit_ept_violation(struct vcpu *v)
         struct emul_regs regs;
         char err[160];
         guest_emul_ctx(v, &ctx, &regs);
+        /* The CPU translated the data address already (SDM Vol. 3C, "Exit
+         * Qualification for EPT Violations"): the emulator need not walk. */
+        if ((q & (EPT_QUAL_GLA_VALID | EPT_QUAL_GLA_XLATE)) ==
+            (EPT_QUAL_GLA_VALID | EPT_QUAL_GLA_XLATE)) {
+            ctx.hint_valid = true;
+            ctx.hint_gva = vmread(VMCS_GUEST_LINEAR_ADDRESS);
+            ctx.hint_gpa = gpa;
+        }
         if (emul_insn(&ctx, err, sizeof(err)) < 0) {
             vm_stop(vm, VM_END_EMULATION_FAILED, 0, "MMIO at %#llx, RIP %#llx: %s",
                     (unsigned long long)gpa, (unsigned long long)regs.rip, err);

@@ -63,6 +63,7 @@ void guest_emul_ctx(struct vcpu *v, struct emul_ctx *ctx, struct emul_regs *regs
     ctx->cr4 = vmread(VMCS_GUEST_CR4);
     ctx->efer = vmread(VMCS_GUEST_IA32_EFER);
     ctx->ops = &guest_ops;
+    ctx->hint_valid = false;
     ctx->opaque = v->vm;
 }
 

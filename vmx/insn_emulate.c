@@ -616,14 +616,19 @@ static int data_gpa(const struct emul_ctx *ctx, gva_t gva, unsigned size, gpa_t 
                     char *err, size_t errlen)
 {
     gpa_t last;
+    bool one_page = PAGE_OFFSET(gva) + size <= PAGE_SIZE;
 
+    if (one_page && ctx->hint_valid && (gva >> PAGE_SHIFT) == (ctx->hint_gva >> PAGE_SHIFT)) {
+        *gpa = (ctx->hint_gpa & ~(gpa_t)(PAGE_SIZE - 1)) | PAGE_OFFSET(gva);
+        return 0;
+    }
     if (emul_gva_to_gpa(ctx, gva, gpa) ||
-        emul_gva_to_gpa(ctx, gva + size - 1, &last)) {
+        (!one_page && emul_gva_to_gpa(ctx, gva + size - 1, &last))) {
         fmt_snprintf(err, errlen, "page walk failed for data gva 0x%llx (cr3 0x%llx)",
                      (unsigned long long)gva, (unsigned long long)ctx->cr3);
         return -HV_EFAULT;
     }
-    if (last != *gpa + size - 1) {
+    if (!one_page && last != *gpa + size - 1) {
         fmt_snprintf(err, errlen, "cannot emulate: %u-byte access at gva 0x%llx "
                      "spans non-adjacent pages", size, (unsigned long long)gva);
         return -HV_ENOSYS;

@@ -61,6 +61,12 @@ struct emul_ctx {
     uint64_t cr0, cr3, cr4, efer;
     const struct emul_ops *ops;
     void *opaque;
+    /* Optional: one translation the caller already knows (the CPU reported
+     * it with the exit), linear page hint_gva -> guest-physical page
+     * hint_gpa; data accesses inside that page skip the page walk. */
+    bool hint_valid;
+    gva_t hint_gva;
+    gpa_t hint_gpa;
 };
 
 /* What a decoded instruction does; "mem" is its ModRM/moffs memory operand. */

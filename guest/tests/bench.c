@@ -4,16 +4,26 @@
  * port 0x3FD (the emulated COM1 line status register), each both handled
  * by the hypervisor, it times `rdtsc; <op>; rdtsc` ROUNDS times and keeps
  * the minimum and the average; the empty `rdtsc; rdtsc` baseline is
- * measured the same way and subtracted. Prints
+ * measured the same way and subtracted. MMIO round trips (an EPT violation,
+ * the instruction fetched and emulated) are timed the same way: a 32-bit
+ * read of the test device's ID register, a read of the local APIC's version
+ * register and a write of its TPR through the xAPIC page. Prints
  *     bench baseline: N
  *     bench cpuid: min N avg M
  *     bench inb 0x3fd: min N avg M
+ *     bench mmio testdev read: min N avg M
+ *     bench mmio lapic read: min N avg M
+ *     bench mmio lapic write: min N avg M
  */
 #include "guest.h"
 
 #define ROUNDS 1000u
 
-enum op { OP_NONE, OP_CPUID, OP_INB };
+enum op { OP_NONE, OP_CPUID, OP_INB, OP_TESTDEV_READ, OP_LAPIC_READ, OP_LAPIC_WRITE };
+
+#define TESTDEV_ID_REG  0xFEB00100u
+#define LAPIC_VER_REG   0xFEE00030u
+#define LAPIC_TPR_REG   0xFEE00080u
 
 /* One timed round: TSC ticks from the first RDTSC to the second. Only the
  * low 32 bits are used; a round takes far fewer than 2^32 ticks. */
@@ -36,6 +46,23 @@ static uint32_t time_once(enum op op)
                          "inb %%dx, %%al\n\t"
                          "rdtsc"
                          : "=&r"(start), "=a"(end) : : "edx");
+        break;
+    case OP_TESTDEV_READ:
+    case OP_LAPIC_READ: {
+        uint32_t addr = op == OP_TESTDEV_READ ? TESTDEV_ID_REG : LAPIC_VER_REG, v;
+        __asm__ volatile("rdtsc\n\t"
+                         "movl %%eax, %0\n\t"
+                         "movl (%3), %1\n\t"
+                         "rdtsc"
+                         : "=&r"(start), "=&r"(v), "=&a"(end) : "r"(addr) : "edx", "memory");
+        break;
+    }
+    case OP_LAPIC_WRITE:
+        __asm__ volatile("rdtsc\n\t"
+                         "movl %%eax, %0\n\t"
+                         "movl $0, (%2)\n\t"
+                         "rdtsc"
+                         : "=&r"(start), "=&a"(end) : "r"(LAPIC_TPR_REG) : "edx", "memory");
         break;
     default:
         __asm__ volatile("rdtsc\n\t"
@@ -79,10 +106,19 @@ int main(uint32_t magic, struct mb1_info *info)
     struct timing base = measure(OP_NONE);
     struct timing cpu = measure(OP_CPUID);
     struct timing io = measure(OP_INB);
+    struct timing td = measure(OP_TESTDEV_READ);
+    struct timing lr = measure(OP_LAPIC_READ);
+    struct timing lw = measure(OP_LAPIC_WRITE);
 
     printf("bench baseline: %u\n", base.min);
     printf("bench cpuid: min %u avg %u\n", minus(cpu.min, base.min), minus(cpu.avg, base.avg));
     printf("bench inb 0x3fd: min %u avg %u\n", minus(io.min, base.min), minus(io.avg, base.avg));
-    check(cpu.min > 0 && io.min > 0, "%u rounds each (baseline avg %u)", ROUNDS, base.avg);
+    printf("bench mmio testdev read: min %u avg %u\n", minus(td.min, base.min),
+           minus(td.avg, base.avg));
+    printf("bench mmio lapic read: min %u avg %u\n", minus(lr.min, base.min),
+           minus(lr.avg, base.avg));
+    printf("bench mmio lapic write: min %u avg %u\n", minus(lw.min, base.min),
+           minus(lw.avg, base.avg));
+    check(cpu.min > 0 && io.min > 0 && td.min > 0 && lr.min > 0 && lw.min > 0, "%u rounds each (baseline avg %u)", ROUNDS, base.avg);
     return test_end();
 }
