@@ -115,6 +115,7 @@ $(BUILD)/unit/%: tests/unit/%.c FORCE
 unit: deps $(UNIT_BINS)
 	@fail=0; for t in $(UNIT_BINS); do \
 	    echo "== $$t"; $$t || fail=1; done; \
+	echo "== tests/tools (Python)"; PYTHONDONTWRITEBYTECODE=1 $(PYTHON) -m unittest discover -s tests/tools -p 'test_*.py' || fail=1; \
 	if [ $$fail = 0 ]; then echo "unit tests: all passed"; else echo "unit tests: FAILED"; exit 1; fi
 
 # ---- integration tests (Bochs, QEMU) ----

@@ -1,8 +1,13 @@
 #!/usr/bin/env bash
-# Boot an ISO headless with COM1 on this terminal (used by `make run`).
+# Boot an ISO headless with COM1 on this terminal, both ways (used by `make run`).
 #   tests/run_emu.sh auto|bochs|qemu|kvm ISO
 # auto: QEMU/KVM with -cpu host when /dev/kvm exists on an Intel CPU with
 # nested VMX enabled, else Bochs (whose emulated CPU has VMX).
+# Bochs: COM1 is a loopback socket (mode=socket-server) that tests/serial_bridge.py
+# connects to this terminal in raw mode: keys, Ctrl-C included, go to the
+# machine; Ctrl-] quits (Bochs is then stopped). COM1 output is also kept in
+# BUILD/run-serial.log, Bochs' own output in BUILD/run-bochs.out and its log in
+# BUILD/run-bochs.log.
 set -u
 emu=${1:-auto}
 iso=${2:-build/hypervisor.iso}
@@ -16,7 +21,9 @@ nested_vmx() {
 if [ "$emu" = auto ]; then
     if nested_vmx; then emu=kvm; else emu=bochs; fi
 fi
-echo "booting $iso under $emu (COM1 follows; the machine stops by itself)"
+quit=
+[ "$emu" = bochs ] && [ -t 0 ] && quit="; Ctrl-] quits"
+echo "booting $iso under $emu (COM1 follows; the machine stops by itself$quit)"
 
 case "$emu" in
 kvm|qemu)
@@ -26,20 +33,55 @@ kvm|qemu)
         -serial stdio -device isa-debug-exit,iobase=0xf4,iosize=0x04 -cdrom "$iso"
     ;;
 bochs)
+    here=$(dirname "$0")
+    python=${PYTHON:-python3}
     log=$build/run-serial.log
     : > "$log"
+    # A free loopback port for COM1 (Bochs listens there and waits for the bridge).
+    port=$("$python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
     sed -e "s|@MEGS@|1024|" -e "s|@IPS@|${IPS:-50000000}|" -e "s|@ISO@|$iso|" \
-        -e "s|@COM1_MODE@|file|" -e "s|@COM1_DEV@|$log|" -e "s|@LOG@|$build/run-bochs.log|" \
-        -e "s|@TIME0@|local|" tests/bochsrc.in > "$build/run.bochsrc"
+        -e "s|@COM1_MODE@|socket-server|" -e "s|@COM1_DEV@|localhost:$port|" \
+        -e "s|@LOG@|$build/run-bochs.log|" \
+        -e "s|@TIME0@|local|" "$here/bochsrc.in" > "$build/run.bochsrc"
     printf 'c\nquit\n' > "$build/run.bochs-rc"
-    tail -n +1 -f "$log" &
-    tailpid=$!
     TERM=dumb bochs -q -f "$build/run.bochsrc" -rc "$build/run.bochs-rc" \
-        < /dev/null > "$build/run-bochs.out" 2>&1
-    sleep 0.5
-    kill "$tailpid" 2>/dev/null
-    wait "$tailpid" 2>/dev/null
+        < /dev/null > "$build/run-bochs.out" 2>&1 &
+    bochs_pid=$!
+    # After Ctrl-], or if this script is interrupted. SIGHUP, not SIGTERM: the
+    # term display library quits on SIGHUP ("quit simulation"), but SIGTERM
+    # does not stop the simulation.
+    stop_bochs() {
+        if kill -0 "$bochs_pid" 2>/dev/null; then
+            kill -HUP "$bochs_pid" 2>/dev/null
+            for _ in $(seq 50); do
+                kill -0 "$bochs_pid" 2>/dev/null || break
+                sleep 0.1
+            done
+            kill -9 "$bochs_pid" 2>/dev/null
+        fi
+        wait "$bochs_pid" 2>/dev/null
+    }
+    # On a signal: stop Bochs, which closes COM1 and so ends the bridge (it
+    # restores the terminal), then leave.
+    interrupted() {
+        stop_bochs
+        [ -n "${bridge_pid:-}" ] && wait "$bridge_pid" 2>/dev/null
+        exit "$1"
+    }
+    trap 'interrupted 129' HUP
+    trap 'interrupted 130' INT
+    trap 'interrupted 143' TERM
+    # The bridge relays COM1 both ways until Bochs stops or Ctrl-] is typed. It
+    # runs in the background (with this script's stdin: <&0) so that `wait`,
+    # unlike a foreground command, lets the traps above run at once.
+    "$python" "$here/serial_bridge.py" --port "$port" --pid "$bochs_pid" --log "$log" <&0 &
+    bridge_pid=$!
+    wait "$bridge_pid"
+    status=$?
+    stop_bochs
+    trap - HUP INT TERM
     echo "(Bochs has stopped; its log is $build/run-bochs.log)"
+    exit "$status"
     ;;
 *)
     echo "unknown EMU=$emu (bochs|qemu|kvm)"; exit 2 ;;
