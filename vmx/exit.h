@@ -74,6 +74,13 @@ enum exit_action exit_ept_violation(struct vcpu *v);
 enum exit_action exit_ept_misconfig(struct vcpu *v);
 enum exit_action exit_preemption_timer(struct vcpu *v);
 enum exit_action exit_xsetbv(struct vcpu *v);
+enum exit_action exit_apic_access(struct vcpu *v);
+enum exit_action exit_apic_write(struct vcpu *v);
+enum exit_action exit_tpr_below_threshold(struct vcpu *v);
+
+/* Emulate the instruction that touched device memory at gpa (vmx/exit_ept.c).
+ * gla: its linear address, when the CPU reported it, saves a page walk. */
+enum exit_action exit_emulate_mmio(struct vcpu *v, gpa_t gpa, bool gla_valid, gva_t gla);
 
 /* Read guest memory at a guest-physical address (for hypercalls). */
 int vcpu_read_guest(struct vcpu *v, gpa_t gpa, void *buf, size_t len);

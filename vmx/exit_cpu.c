@@ -7,6 +7,7 @@
 #include "vmx/hypercall.h"
 #include "vmx/cpuid.h"
 #include "vmx/platform.h"
+#include "vmx/apicv.h"
 #include "vmx/vmcs.h"
 #include "boot/msr.h"
 #include "boot/x86.h"
@@ -55,6 +56,7 @@ enum exit_action exit_hlt(struct vcpu *v)
                 (unsigned long long)vmread(VMCS_GUEST_RIP));
         return EXIT_STOP_VM;
     }
+    apicv_pull_tpr(v);
     if (platform_pending_vector(v->vm, false) >= 0) {
         v->work |= VCPU_WORK_IRQ;          /* an interrupt is already waiting: no sleep */
         return EXIT_RESUME;

@@ -16,6 +16,28 @@
 #define EPT_QUAL_GLA_VALID  BIT(7)   /* the guest-linear address field is valid */
 #define EPT_QUAL_GLA_XLATE  BIT(8)   /* ... and it was translated, not a paging entry */
 
+enum exit_action exit_emulate_mmio(struct vcpu *v, gpa_t gpa, bool gla_valid, gva_t gla)
+{
+    struct vm *vm = v->vm;
+    struct emul_ctx ctx;
+    struct emul_regs regs;
+    char err[160];
+
+    guest_emul_ctx(v, &ctx, &regs);
+    if (gla_valid) {
+        ctx.hint_valid = true;
+        ctx.hint_gva = gla;
+        ctx.hint_gpa = gpa;
+    }
+    if (emul_insn(&ctx, err, sizeof(err)) < 0) {
+        vm_stop(vm, VM_END_EMULATION_FAILED, 0, "MMIO at %#llx, RIP %#llx: %s",
+                (unsigned long long)gpa, (unsigned long long)regs.rip, err);
+        return EXIT_STOP_VM;
+    }
+    guest_regs_store(v, &regs);
+    return EXIT_RESUME;
+}
+
 enum exit_action exit_ept_violation(struct vcpu *v)
 {
     struct vm *vm = v->vm;
@@ -23,25 +45,11 @@ enum exit_action exit_ept_violation(struct vcpu *v)
     gpa_t gpa = vmread(VMCS_GUEST_PHYSICAL_ADDRESS);
 
     if (!(q & EPT_QUAL_FETCH) && io_bus_find_mmio(&vm->bus, gpa, 1)) {
-        struct emul_ctx ctx;
-        struct emul_regs regs;
-        char err[160];
-        guest_emul_ctx(v, &ctx, &regs);
         /* The CPU translated the data address already (SDM Vol. 3C, "Exit
          * Qualification for EPT Violations"): the emulator need not walk. */
-        if ((q & (EPT_QUAL_GLA_VALID | EPT_QUAL_GLA_XLATE)) ==
-            (EPT_QUAL_GLA_VALID | EPT_QUAL_GLA_XLATE)) {
-            ctx.hint_valid = true;
-            ctx.hint_gva = vmread(VMCS_GUEST_LINEAR_ADDRESS);
-            ctx.hint_gpa = gpa;
-        }
-        if (emul_insn(&ctx, err, sizeof(err)) < 0) {
-            vm_stop(vm, VM_END_EMULATION_FAILED, 0, "MMIO at %#llx, RIP %#llx: %s",
-                    (unsigned long long)gpa, (unsigned long long)regs.rip, err);
-            return EXIT_STOP_VM;
-        }
-        guest_regs_store(v, &regs);
-        return EXIT_RESUME;
+        bool gla = (q & (EPT_QUAL_GLA_VALID | EPT_QUAL_GLA_XLATE)) ==
+                   (EPT_QUAL_GLA_VALID | EPT_QUAL_GLA_XLATE);
+        return exit_emulate_mmio(v, gpa, gla, gla ? vmread(VMCS_GUEST_LINEAR_ADDRESS) : 0);
     }
     vm_stop(vm, VM_END_BAD_ACCESS, 0,
             "%s of unbacked guest-physical address %#llx at RIP %#llx",

@@ -7,6 +7,7 @@
  *                module2 FILE for=NAME [-- STRING]     (a module of guest NAME)
  */
 #include "vmx/hypervisor.h"
+#include "vmx/apicv.h"
 #include "vmx/exit.h"
 #include "vmx/cpuid.h"
 #include "vmx/vcpu.h"
@@ -267,6 +268,11 @@ int hypervisor_run(const struct vmx_caps *caps, const struct boot_info *bi)
         invept(INVEPT_ALL_CONTEXT, 0);
     setup_scheduler(bi->cmdline, slice_timer);
     cpuid_init();                          /* needs the TSC frequency */
+    apicv_configure(bi->cmdline);
+    pr_info("local APIC: %s\n", apicv_enabled()
+            ? "APIC-register virtualization (reads without exits, writes trap)"
+            : vmx_ctls.apicv ? "xAPIC page trapped through EPT (apicv=off)"
+                             : "xAPIC page trapped through EPT (no APIC virtualization)");
 
     create_vms(bi);
     unsigned nvms;

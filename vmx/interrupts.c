@@ -2,6 +2,7 @@
 #include "vmx/interrupts.h"
 #include "vmx/exit.h"
 #include "vmx/platform.h"
+#include "vmx/apicv.h"
 #include "boot/msr.h"
 
 void vcpu_reinject_vectoring(struct vcpu *v, uint32_t info)
@@ -31,6 +32,7 @@ static void set_window_exiting(struct vcpu *v, bool on)
 void vcpu_deliver_interrupts(struct vcpu *v)
 {
     struct vm *vm = v->vm;
+    apicv_pull_tpr(v);                    /* the TPR decides what is pending */
     if (platform_pending_vector(vm, false) < 0) {
         v->work &= (uint8_t)~VCPU_WORK_IRQ;
         set_window_exiting(v, false);

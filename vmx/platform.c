@@ -168,6 +168,14 @@ int platform_wrmsr(struct vm *vm, uint32_t msr, uint64_t val)
     return rc < 0 ? -1 : 1;
 }
 
+void platform_lapic_write(struct vm *vm, unsigned offset, uint32_t val)
+{
+    vlapic_mmio_write(&vm->lapic, offset, 4, val);
+    if (offset == LAPIC_LVT_TIMER || offset == LAPIC_REG_TIMER_ICR ||
+        offset == LAPIC_REG_TIMER_DCR || offset == LAPIC_REG_SVR)
+        vm_timers_changed(vm);
+}
+
 void platform_set_cr8(struct vm *vm, uint64_t cr8)
 {
     vlapic_set_cr8(&vm->lapic, cr8);

@@ -33,6 +33,9 @@ uint64_t platform_now_ns(const struct vm *vm);
 int platform_rdmsr(struct vm *vm, uint32_t msr, uint64_t *val);
 int platform_wrmsr(struct vm *vm, uint32_t msr, uint64_t val);
 
+/* A 32-bit write of the xAPIC register at `offset` that arrived without
+ * MMIO emulation (APIC-write exits; the TPR taken from the virtual-APIC page). */
+void platform_lapic_write(struct vm *vm, unsigned offset, uint32_t val);
 /* CR8 is the local APIC's task-priority register (64-bit guests). */
 void platform_set_cr8(struct vm *vm, uint64_t cr8);
 uint64_t platform_get_cr8(struct vm *vm);

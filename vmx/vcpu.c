@@ -7,6 +7,7 @@
  * XSAVE Feature Set".
  */
 #include "vmx/vcpu.h"
+#include "vmx/apicv.h"
 #include "vmx/exit.h"
 #include "vmx/interrupts.h"
 #include "vmx/platform.h"
@@ -159,6 +160,8 @@ static __attribute__((noinline)) int exit_work(struct vcpu *v)
         return 1;
     if (v->work & VCPU_WORK_IRQ)
         vcpu_deliver_interrupts(v);
+    if (v->vapic)
+        apicv_update(v);
     return 0;
 }
 
@@ -236,6 +239,8 @@ void vcpu_run_slice(struct vcpu *v)
         v->work |= VCPU_WORK_DEADLINE;
     if (v->work & VCPU_WORK_IRQ)
         vcpu_deliver_interrupts(v);
+    if (v->vapic)
+        apicv_update(v);
 
     int rc = vmx_run(&v->regs, v->launched);
     if (unlikely(rc >= VMX_RUN_FAIL_INVALID))

@@ -7,6 +7,7 @@
  */
 #include "vmx/vm_create.h"
 #include "vmx/vcpu.h"
+#include "vmx/apicv.h"
 #include "vmx/vmcs.h"
 #include "vmx/platform.h"
 #include "boot/msr.h"
@@ -133,6 +134,7 @@ static void free_vm(struct vm *vm, uint64_t pages)
         frame_free(virt_to_phys(vm->vcpu.fpu_area), 1);
     if (vm->vcpu.vmcs_pa)
         frame_free(vm->vcpu.vmcs_pa, 1);
+    apicv_vcpu_free(&vm->vcpu);
     frame_free(virt_to_phys(vm), pages);
 }
 
@@ -169,6 +171,10 @@ struct vm *vm_create(const struct vm_config *cfg, unsigned index, char *err, siz
     }
     if (vmcs_create(&vm->vcpu, &bs) < 0) {
         fmt_snprintf(err, errlen, "could not create its VMCS");
+        goto fail;
+    }
+    if (apicv_vcpu_init(&vm->vcpu) < 0) {
+        fmt_snprintf(err, errlen, "not enough host memory for its virtual-APIC page");
         goto fail;
     }
     pr_info("guest %s: %s image %s, %llu MiB RAM, entry %#llx%s\n", vm->name, bs.format,

@@ -107,6 +107,11 @@ struct vcpu {
     bool window_exiting;             /* interrupt-window exiting is on */
     uint64_t cr2;                    /* saved while another vCPU runs */
     uint64_t slice_deadline;         /* TSC time at which this slice ends */
+    /* APIC virtualization (vmx/apicv.c); vapic NULL when it is off. */
+    uint32_t *vapic;                 /* the virtual-APIC page */
+    bool apicv_active;               /* the xAPIC page is virtualized now */
+    uint8_t tpr_threshold;           /* as written to the VMCS */
+    uint32_t vtpr_seen;              /* the page's TPR as last filled or taken */
 };
 
 struct vm {

@@ -256,6 +256,15 @@ int vmx_compute_controls(const struct vmx_caps *c, struct vmx_controls *out,
     }
     out->rdtscp = out->proc2 & PROC2_CTL_ENABLE_RDTSCP;
     out->invpcid = out->proc2 & PROC2_CTL_ENABLE_INVPCID;
+    /* APIC virtualization: added per vCPU (vmx/apicv.c) and switched off
+     * again when the guest leaves xAPIC mode, so each bit must be free to
+     * be 1 and to be 0. */
+    out->apicv_proc = PROC_CTL_USE_TPR_SHADOW;
+    out->apicv_proc2 = PROC2_CTL_VIRTUALIZE_APIC_ACCESSES | PROC2_CTL_APIC_REGISTER_VIRTUALIZATION;
+    out->apicv = vmx_ctl_may_set(c->procbased, out->apicv_proc) &&
+                 !((uint32_t)c->procbased & out->apicv_proc) &&
+                 vmx_ctl_may_set(c->procbased2, out->apicv_proc2) &&
+                 !((uint32_t)c->procbased2 & out->apicv_proc2);
     out->preempt_rate = VMX_MISC_PREEMPT_RATE(c->misc);
     return 0;
 }

@@ -108,6 +108,10 @@ struct vmx_controls {
     bool load_pat;
     bool rdtscp, invpcid;
     unsigned preempt_rate;       /* the timer ticks once every 2^rate TSC cycles */
+    /* APIC virtualization (TPR shadow, virtualized APIC accesses, APIC-
+     * register virtualization): usable, and the bits a vCPU adds for it. */
+    bool apicv;
+    uint32_t apicv_proc, apicv_proc2;
 };
 
 /*

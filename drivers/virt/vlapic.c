@@ -149,6 +149,7 @@ static bool accept_irq(struct vlapic *l, uint8_t vector, bool level)
     }
     was_set = bit_test(l->irr, vector);
     bit_set(l->irr, vector);
+    l->dirty |= VLAPIC_DIRTY_PRIORITY;
     if (level)
         bit_set(l->tmr, vector);
     else
@@ -171,6 +172,7 @@ void vlapic_ack(struct vlapic *l, uint8_t vector)
         return;
     bit_clear(l->irr, vector);
     bit_set(l->isr, vector);
+    l->dirty |= VLAPIC_DIRTY_PRIORITY;
 }
 
 static void do_eoi(struct vlapic *l)
@@ -180,6 +182,7 @@ static void do_eoi(struct vlapic *l)
     if (v < 0)
         return;
     bit_clear(l->isr, (unsigned)v);
+    l->dirty |= VLAPIC_DIRTY_PRIORITY;
     if (bit_test(l->tmr, (unsigned)v) && l->ops && l->ops->eoi)
         l->ops->eoi(l->ctx, (uint8_t)v);
     kick_if_pending(l);
@@ -188,6 +191,7 @@ static void do_eoi(struct vlapic *l)
 void vlapic_set_cr8(struct vlapic *l, uint64_t cr8)
 {
     l->tpr = (uint32_t)(cr8 & 0xF) << 4;
+    l->dirty |= VLAPIC_DIRTY_PRIORITY;
 }
 
 uint64_t vlapic_get_cr8(const struct vlapic *l)
@@ -535,6 +539,12 @@ static void reg_write(struct vlapic *l, uint64_t off, uint32_t v)
 {
     int lvt = lvt_index(off);
 
+    /* TPR and EOI (do_eoi) change only the priority registers; anything
+     * else may change any register (ESR, LVT masks, the timer, self IPIs). */
+    if (off == LAPIC_REG_TPR)
+        l->dirty |= VLAPIC_DIRTY_PRIORITY;
+    else if (off != LAPIC_REG_EOI)
+        l->dirty |= VLAPIC_DIRTY_ALL;
     if (lvt >= 0) {
         write_lvt(l, lvt, v);
         return;
@@ -642,6 +652,7 @@ int vlapic_msr_write(struct vlapic *l, uint32_t msr, uint64_t val)
         /* No delivery status bit in x2APIC mode: bit 12 is dropped. */
         l->icr_lo = (uint32_t)val & LAPIC_ICR_LO_WRITABLE;
         l->icr_hi = (uint32_t)(val >> 32);
+        l->dirty |= VLAPIC_DIRTY_ALL;
         send_ipi(l, l->icr_lo, l->icr_hi);
         return 0;
     }
@@ -651,6 +662,48 @@ int vlapic_msr_write(struct vlapic *l, uint32_t msr, uint64_t val)
         return -HV_EINVAL;
     reg_write(l, off, (uint32_t)val);
     return 0;
+}
+
+/* ---- the virtual-APIC page ----------------------------------------------------- */
+
+static void fill_priority(const struct vlapic *l, uint32_t *page)
+{
+    for (unsigned i = 0; i < 8; i++) {
+        page[(LAPIC_REG_ISR >> 2) + 4 * i] = l->isr[i];
+        page[(LAPIC_REG_TMR >> 2) + 4 * i] = l->tmr[i];
+        page[(LAPIC_REG_IRR >> 2) + 4 * i] = l->irr[i];
+    }
+    page[LAPIC_REG_TPR >> 2] = l->tpr;
+    page[LAPIC_REG_PPR >> 2] = vlapic_ppr(l);
+    page[LAPIC_REG_EOI >> 2] = 0;
+}
+
+void vlapic_fill_page(struct vlapic *l, uint32_t *page)
+{
+    if (l->dirty & VLAPIC_DIRTY_ALL) {
+        for (uint64_t off = 0; off <= LAPIC_REG_SELF_IPI; off += 16) {
+            /* The current count changes by itself: reading it always exits
+             * (as do reads past the last register, left alone). */
+            page[off >> 2] = off == LAPIC_REG_TIMER_CCR || off == LAPIC_REG_SELF_IPI
+                             ? 0 : reg_read(l, off);
+        }
+    } else if (l->dirty & VLAPIC_DIRTY_PRIORITY) {
+        fill_priority(l, page);
+    }
+    l->dirty = 0;
+}
+
+unsigned vlapic_tpr_threshold(const struct vlapic *l)
+{
+    int irrv = highest(l->irr), isrv = highest(l->isr);
+    unsigned irr_class = irrv < 0 ? 0 : (unsigned)irrv >> 4;
+    unsigned isr_class = isrv < 0 ? 0 : (unsigned)isrv >> 4;
+
+    /* Nothing waits, it is deliverable already, or the ISR holds it (an
+     * EOI, which exits, will release it): no TPR value is of interest. */
+    if (irrv < 0 || irr_class > (l->tpr >> 4) || irr_class <= isr_class)
+        return 0;
+    return irr_class;
 }
 
 /* ---- IA32_APIC_BASE and init ----------------------------------------------- */
@@ -683,6 +736,7 @@ int vlapic_set_apic_base(struct vlapic *l, uint64_t value)
 
     if ((value & APIC_BASE_ADDR_MASK) != (l->apic_base & APIC_BASE_ADDR_MASK))
         rc |= VLAPIC_BASE_MOVED;
+    l->dirty |= VLAPIC_DIRTY_ALL;
     l->apic_base = (value & ~APIC_BASE_BSP) | (l->apic_base & APIC_BASE_BSP);
     if (new != old) {
         rc |= VLAPIC_BASE_MODE_CHANGED;
@@ -709,6 +763,7 @@ void vlapic_init(struct vlapic *l, uint32_t apic_id, bool bsp, const struct vclo
     l->ctx = ctx;
     l->tsc_hz = tsc_hz;
     l->apic_base = LAPIC_DEFAULT_BASE | APIC_BASE_EN | (bsp ? APIC_BASE_BSP : 0);
+    l->dirty = VLAPIC_DIRTY_ALL;
     reset_regs(l);
     if (bsp) {
         /* Virtual-wire mode as firmware leaves it (MP spec): PIC through

@@ -135,8 +135,14 @@ struct vlapic {
     uint64_t timer_deadline_ns; /* next expiry while armed */
     uint64_t tsc_deadline;      /* IA32_TSC_DEADLINE (0: disarmed) */
 
+    /* What changed since the last vlapic_fill_page (VLAPIC_DIRTY_*). */
+    uint8_t dirty;
+
     struct vlapic_stats stats;
 };
+
+#define VLAPIC_DIRTY_PRIORITY  1    /* IRR, ISR, TMR, TPR, PPR */
+#define VLAPIC_DIRTY_ALL       2
 
 /*
  * Initialise `l` for the APIC with ID `apic_id`. The state is what firmware
@@ -242,6 +248,27 @@ uint32_t vlapic_ppr(const struct vlapic *l);
  * delivery (virtual-wire mode).
  */
 bool vlapic_accepts_pic(const struct vlapic *l);
+
+/*
+ * APIC virtualization (SDM Vol. 3C, "APIC Virtualization and Virtual
+ * Interrupts"): with APIC-register virtualization the CPU answers most
+ * xAPIC reads from a 4 KiB virtual-APIC page without an exit. This keeps
+ * that page equal to what vlapic_mmio_read returns at every 16-byte
+ * register (the current count excepted: its reads still exit), rewriting
+ * only what changed since the last call (the dirty marks), so the VM layer
+ * calls it whenever l->dirty is set before entering the guest. Guest
+ * writes arrive as APIC-write exits and go through vlapic_mmio_write; TPR
+ * writes land in the page without an exit, so the VM layer hands them to
+ * vlapic_mmio_write before it relies on the TPR (or refills the page).
+ */
+void vlapic_fill_page(struct vlapic *l, uint32_t *page);
+
+/*
+ * TPR threshold for the VMCS (bits 3:0): the priority class of the highest
+ * IRR vector when only the TPR holds it back, so that a guest lowering its
+ * TPR below it exits and gets the interrupt; else 0.
+ */
+unsigned vlapic_tpr_threshold(const struct vlapic *l);
 
 /* Fire due timers (sets IRR of the timer vector unless masked). A periodic
  * timer that missed several periods fires once and stays on its grid. */

@@ -18,7 +18,12 @@
  *   - TSC deadline: IA32_TSC_DEADLINE (MSR 0x6E0) = now + 20 ms of TSC
  *     (the TSC rate measured against the PM timer): one interrupt at ~20 ms,
  *     the MSR reads 0 once it fired; a deadline already in the past fires
- *     at once; writing 0 disarms.
+ *     at once; writing 0 disarms;
+ *   - task priority: with TPR 0xF0 a one-shot interrupt stays in IRR (PPR
+ *     reads 0xF0) for 5 ms with interrupts on; lowering the TPR to 0x30
+ *     delivers it before the next instruction, and its ISR bit is clear
+ *     after the EOI. (With APIC virtualization the xAPIC TPR write causes
+ *     no exit, the lowering a TPR-below-threshold exit.)
  * Every interrupt is EOIed in the handler: MMIO write of 0 to offset 0xB0,
  * or WRMSR 0x80B = 0. Also checked: CPUID.1 reports x2APIC (ECX bit 21) and
  * TSC-deadline (bit 24); IA32_APIC_BASE is 0xFEE00900 (BSP, enabled);
@@ -29,8 +34,12 @@
 #define LAPIC_BASE        0xFEE00000u
 #define REG_ID            0x020
 #define REG_VERSION       0x030
+#define REG_TPR           0x080
+#define REG_PPR           0x0A0
 #define REG_EOI           0x0B0
 #define REG_SVR           0x0F0
+#define REG_ISR           0x100
+#define REG_IRR           0x200
 #define REG_LVT_TIMER     0x320
 #define REG_TIMER_ICR     0x380
 #define REG_TIMER_CCR     0x390
@@ -240,6 +249,29 @@ static void test_deadline(const char *mode, uint64_t tsc_per_ms)
     apic_write(REG_LVT_TIMER, LVT_MASKED | TIMER_VECTOR);
 }
 
+static void test_priority(const char *mode, uint32_t per_ms)
+{
+    timer_irqs = 0;
+    apic_write(REG_TPR, 0xF0);
+    check_eq("TPR reads back", apic_read(REG_TPR), 0xF0);
+    apic_write(REG_LVT_TIMER, LVT_ONESHOT | TIMER_VECTOR);
+    apic_write(REG_TIMER_ICR, per_ms);            /* 1 ms */
+    idle_ms(5);
+    check(timer_irqs == 0, "%s: TPR 0xF0 holds the timer interrupt back (%u taken)", mode,
+          timer_irqs);
+    uint32_t irr = apic_read(REG_IRR + 0x20);     /* vectors 0x40-0x5F */
+    check(irr == 1, "%s: vector 0x40 waits in IRR (IRR 0x40-0x5F = 0x%x)", mode, irr);
+    uint32_t ppr = apic_read(REG_PPR);
+    check(ppr == 0xF0, "%s: PPR with TPR 0xF0 = 0x%x", mode, ppr);
+    apic_write(REG_TPR, 0x30);
+    uint32_t n = timer_irqs;
+    check(n == 1, "%s: TPR 0x30 lets it in before the next instruction (%u)", mode, n);
+    uint32_t isr = apic_read(REG_ISR + 0x20), irr2 = apic_read(REG_IRR + 0x20);
+    check(isr == 0 && irr2 == 0, "%s: ISR and IRR clear after the EOI (0x%x, 0x%x)", mode, isr,
+          irr2);
+    apic_write(REG_TPR, 0);
+}
+
 static void run_modes(const char *mode, uint64_t tsc_per_ms)
 {
     apic_write(REG_SVR, SVR_ENABLE | SPURIOUS_VECTOR);
@@ -251,6 +283,7 @@ static void run_modes(const char *mode, uint64_t tsc_per_ms)
     test_oneshot(mode, per_ms);
     test_periodic(mode, per_ms);
     test_deadline(mode, tsc_per_ms);
+    test_priority(mode, per_ms);
 }
 
 static void rd_x2apic_id(void)

@@ -14,6 +14,7 @@
 
 #include "drivers/virt/vlapic.h"
 #include <hv/errno.h>
+#include "rng.h"
 
 #define TSC_HZ     2500000000ULL
 #define TSC_BASE   1000000ULL
@@ -1139,6 +1140,151 @@ static void test_accepts_pic(void **state)
     }
 }
 
+
+/* ---- the virtual-APIC page (APIC-register virtualization) ------------------ */
+
+/* Every register slot of the page holds what an MMIO read returns (the
+ * current count, which always exits, holds 0). */
+static void check_page(struct fake *f, const uint32_t *page, const char *when)
+{
+    for (uint64_t off = 0; off <= LAPIC_REG_SELF_IPI; off += 16) {
+        uint32_t want = off == LAPIC_REG_TIMER_CCR || off == LAPIC_REG_SELF_IPI ? 0 : mr(f, off);
+        if (page[off / 4] != want)
+            fail_msg("%s: page offset %#llx holds %#x, MMIO reads %#x", when,
+                     (unsigned long long)off, page[off / 4], want);
+    }
+}
+
+static void test_page_matches_registers(void **state)
+{
+    struct fake *f = *state;
+    uint32_t *page = calloc(1024, sizeof(uint32_t));
+    assert_non_null(page);
+
+    assert_int_equal(f->l.dirty & VLAPIC_DIRTY_ALL, VLAPIC_DIRTY_ALL);   /* after init */
+    vlapic_fill_page(&f->l, page);
+    assert_int_equal(f->l.dirty, 0);
+    check_page(f, page, "after init");
+    assert_int_equal(page[LAPIC_REG_VERSION / 4], LAPIC_VERSION_VALUE);
+    assert_int_equal(page[LAPIC_REG_ID / 4], APIC_ID << 24);
+
+    /* An interrupt accepted, taken and ended: only the priority group. */
+    vlapic_accept(&f->l, 0x51, true);
+    assert_int_equal(f->l.dirty, VLAPIC_DIRTY_PRIORITY);
+    vlapic_fill_page(&f->l, page);
+    assert_int_equal(page[(LAPIC_REG_IRR + 0x20) / 4], 1u << 17);
+    assert_int_equal(page[(LAPIC_REG_TMR + 0x20) / 4], 1u << 17);
+    check_page(f, page, "after accept");
+    vlapic_ack(&f->l, 0x51);
+    vlapic_fill_page(&f->l, page);
+    assert_int_equal(page[(LAPIC_REG_ISR + 0x20) / 4], 1u << 17);
+    assert_int_equal(page[LAPIC_REG_PPR / 4], 0x50);
+    check_page(f, page, "after ack");
+    page[LAPIC_REG_EOI / 4] = 0x1234;           /* what the guest wrote lands here */
+    mw(f, LAPIC_REG_EOI, 0);
+    assert_int_equal(f->l.dirty, VLAPIC_DIRTY_PRIORITY);
+    vlapic_fill_page(&f->l, page);
+    check_page(f, page, "after EOI");
+    assert_int_equal(page[LAPIC_REG_EOI / 4], 0);
+    assert_int_equal(f->neoi, 1);
+    mw(f, LAPIC_REG_EOI, 0);                    /* nothing in service: nothing changes */
+    assert_int_equal(f->l.dirty, 0);
+
+    /* Other registers refill the whole page. */
+    mw(f, LAPIC_LVT_TIMER, 0x20030);
+    mw(f, LAPIC_REG_TIMER_DCR, 0xB);
+    mw(f, LAPIC_REG_ICR_HI, 0x0A000000);
+    assert_int_equal(f->l.dirty & VLAPIC_DIRTY_ALL, VLAPIC_DIRTY_ALL);
+    vlapic_fill_page(&f->l, page);
+    check_page(f, page, "after LVT/DCR/ICR writes");
+    free(page);
+}
+
+/* Random operations; after each, an incremental fill must equal a fill from
+ * scratch (so no change is left out of the dirty marks). */
+static void test_page_incremental_random(void **state)
+{
+    struct fake *f = *state;
+    uint32_t *page = calloc(1024, sizeof(uint32_t)), *fresh = calloc(1024, sizeof(uint32_t));
+    uint64_t seed = 0x5EED0A91Cull;
+    static const uint64_t offs[] = {
+        LAPIC_REG_TPR, LAPIC_REG_EOI, LAPIC_REG_LDR, LAPIC_REG_DFR, LAPIC_REG_SVR,
+        LAPIC_REG_ESR, LAPIC_REG_ICR_HI, LAPIC_REG_ICR_LO, LAPIC_LVT_TIMER, LAPIC_LVT_LINT0,
+        LAPIC_LVT_ERROR, LAPIC_REG_TIMER_ICR, LAPIC_REG_TIMER_DCR,
+    };
+    assert_non_null(page);
+    assert_non_null(fresh);
+    vlapic_fill_page(&f->l, page);
+    for (unsigned i = 0; i < 5000; i++) {
+        uint64_t r = rng_next(&seed);
+        f->neoi = 0;                                 /* level EOIs: not checked here */
+        switch (r % 6) {
+        case 0:
+        case 1:
+            vlapic_accept(&f->l, (uint8_t)(r >> 8), (r >> 16) & 1);
+            break;
+        case 2: {
+            int v = vlapic_pending(&f->l);
+            if (v >= 0)
+                vlapic_ack(&f->l, (uint8_t)v);
+            break;
+        }
+        case 3:
+            mw(f, LAPIC_REG_EOI, 0);
+            break;
+        case 4: {
+            uint64_t off = offs[(r >> 8) % ARRAY_SIZE(offs)];
+            uint32_t val = (uint32_t)(r >> 20);
+            if (off == LAPIC_REG_SVR)
+                val |= LAPIC_SVR_ENABLE;             /* mostly keep it enabled */
+            if (off == LAPIC_REG_ICR_LO)
+                val = LAPIC_ICR_SH_SELF | ((uint32_t)(r >> 20) & 0xFF);   /* self IPI */
+            mw(f, off, val);
+            break;
+        }
+        default:
+            vlapic_set_cr8(&f->l, (r >> 8) & 0xF);
+            f->now += (r >> 12) % 50000;
+            vlapic_advance(&f->l);
+            break;
+        }
+        vlapic_fill_page(&f->l, page);
+        struct vlapic copy = f->l;
+        copy.dirty = VLAPIC_DIRTY_ALL;
+        vlapic_fill_page(&copy, fresh);
+        for (unsigned w = 0; w < 256; w++)
+            if (page[w] != fresh[w])
+                fail_msg("step %u: word %u (offset %#x) is %#x, a full fill gives %#x",
+                         i, w, w * 4, page[w], fresh[w]);
+    }
+    check_page(f, page, "after the random run");
+    free(page);
+    free(fresh);
+}
+
+static void test_tpr_threshold(void **state)
+{
+    struct fake *f = *state;
+
+    assert_int_equal(vlapic_tpr_threshold(&f->l), 0);       /* nothing waits */
+    vlapic_accept(&f->l, 0x65, false);
+    assert_int_equal(vlapic_tpr_threshold(&f->l), 0);       /* deliverable now */
+    mw(f, LAPIC_REG_TPR, 0x70);
+    assert_int_equal(vlapic_pending(&f->l), -1);
+    assert_int_equal(vlapic_tpr_threshold(&f->l), 6);       /* TPR < 0x60 releases it */
+    mw(f, LAPIC_REG_TPR, 0x60);
+    assert_int_equal(vlapic_tpr_threshold(&f->l), 6);       /* class 6 <= TPR class 6 */
+    mw(f, LAPIC_REG_TPR, 0x5F);
+    assert_int_equal(vlapic_tpr_threshold(&f->l), 0);
+    assert_int_equal(vlapic_pending(&f->l), 0x65);
+
+    /* Held by the ISR instead: the EOI (an exit) releases it, not the TPR. */
+    vlapic_ack(&f->l, 0x65);
+    vlapic_accept(&f->l, 0x61, false);
+    mw(f, LAPIC_REG_TPR, 0x70);
+    assert_int_equal(vlapic_tpr_threshold(&f->l), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1167,6 +1313,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_timer_tsc_deadline, setup, teardown),
         cmocka_unit_test(test_timer_no_tsc_deadline),
         cmocka_unit_test(test_accepts_pic),
+        cmocka_unit_test_setup_teardown(test_page_matches_registers, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_page_incremental_random, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_tpr_threshold, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

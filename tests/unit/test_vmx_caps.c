@@ -513,6 +513,43 @@ static const struct {
     { V_BROKEN_PIN, -HV_ENODEV, "a control the CPU reports inconsistently", {0} },
 };
 
+/* APIC virtualization needs TPR shadow, virtualized APIC accesses and
+ * APIC-register virtualization, each free to be set and cleared; it is not
+ * in the VMCS-wide words (vCPUs add it). */
+static void test_compute_controls_apicv(void **state)
+{
+    (void)state;
+    struct vmx_caps c = variant(V_SKYLAKE);
+    struct vmx_controls o;
+    const char *missing;
+    assert_int_equal(vmx_compute_controls(&c, &o, &missing), 0);
+    assert_true(o.apicv);
+    assert_int_equal(o.apicv_proc, PROC_CTL_USE_TPR_SHADOW);
+    assert_int_equal(o.apicv_proc2,
+                     PROC2_CTL_VIRTUALIZE_APIC_ACCESSES | PROC2_CTL_APIC_REGISTER_VIRTUALIZATION);
+    assert_int_equal(o.proc & PROC_CTL_USE_TPR_SHADOW, 0);
+    assert_int_equal(o.proc2 & o.apicv_proc2, 0);
+
+    static const struct { size_t cap; uint32_t bit; bool forced; } off[] = {
+        { offsetof(struct vmx_caps, procbased), PROC_CTL_USE_TPR_SHADOW, false },
+        { offsetof(struct vmx_caps, procbased2), PROC2_CTL_VIRTUALIZE_APIC_ACCESSES, false },
+        { offsetof(struct vmx_caps, procbased2), PROC2_CTL_APIC_REGISTER_VIRTUALIZATION, false },
+        { offsetof(struct vmx_caps, procbased2), PROC2_CTL_APIC_REGISTER_VIRTUALIZATION, true },
+    };
+    for (size_t i = 0; i < ARRAY_SIZE(off); i++) {
+        c = variant(V_SKYLAKE);
+        uint64_t *cap = (uint64_t *)((char *)&c + off[i].cap);
+        if (off[i].forced)
+            *cap |= off[i].bit;                   /* allowed-0 clear: must be 1 */
+        else
+            *cap &= ~((uint64_t)off[i].bit << 32);
+        assert_int_equal(vmx_compute_controls(&c, &o, &missing), 0);
+        if (o.apicv)
+            fail_msg("case %zu: APIC virtualization offered without a free control %#x", i,
+                     off[i].bit);
+    }
+}
+
 static void test_compute_controls_table(void **state)
 {
     (void)state;
@@ -577,6 +614,7 @@ int main(void)
         cmocka_unit_test(test_describe_table),
         cmocka_unit_test(test_describe_truncated),
         cmocka_unit_test(test_compute_controls_table),
+        cmocka_unit_test(test_compute_controls_apicv),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
