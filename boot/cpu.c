@@ -123,6 +123,7 @@ void trap_dispatch(struct trap_frame *tf)
         return;
     }
 
+    console_async(false);                 /* what was queued, then the report, unbuffered */
     kprintf("\n[hv:error] FATAL: CPU exception %llu (%s) in the hypervisor\n",
             (unsigned long long)tf->vector, exception_name((unsigned)tf->vector));
     kprintf("  error code 0x%llx  RIP 0x%016llx  CS %#llx  RFLAGS %#llx\n",

@@ -77,6 +77,7 @@ void machine_stop(enum stop_status status)
 {
     static const char *const how[] = { "acpi", "bochs", "qemu", "halt" };
     cli();
+    console_async(false);
     kprintf("[hv:info] stopping the machine (%s, exit=%s)\n",
             status == STOP_SUCCESS ? "success" : "failure", how[method]);
 

@@ -283,7 +283,9 @@ int hypervisor_run(const struct vmx_caps *caps, const struct boot_info *bi)
     }
     pr_info("running %u guest(s)\n", nvms);
     monitor_announce();
+    console_async(true);                  /* guests must not wait for the UART */
     sched_run();
+    console_async(false);
     if (sched.lapic_slice_timer)
         lapic_timer_stop();
     print_summary();

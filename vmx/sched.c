@@ -4,6 +4,7 @@
 #include "vmx/platform.h"
 #include "vmx/monitor.h"
 #include "boot/x86.h"
+#include "drivers/hw/console.h"
 #include <hv/log.h>
 
 static struct vm *vms[VM_MAX_GUESTS];
@@ -74,8 +75,10 @@ static bool idle(void)
         return false;
     if (waiting) {
         uint64_t until = sched_next_event_tsc();
-        while (rdtsc() < until && !monitor_poll())
+        while (rdtsc() < until && !monitor_poll()) {
+            console_drain();
             pause();
+        }
     }
     return true;
 }
@@ -84,6 +87,7 @@ void sched_run(void)
 {
     unsigned cursor = nvms - 1;
     for (;;) {
+        console_drain();
         monitor_poll();
         run_due_timers();
         struct vm *vm = pick_next(&cursor);

@@ -2,6 +2,12 @@
  * Console output and leveled logging. Each log line is formatted into one
  * buffer and written whole: "[hv:LEVEL] message".
  *
+ * While guests run (console_async), COM1 output goes through a ring that is
+ * drained as fast as the UART takes it without waiting: a line at 115200
+ * baud takes milliseconds to send, and waiting for it would stop every
+ * guest meanwhile. Elsewhere (boot, the summary, fatal errors) it is
+ * written through, so nothing is left unsent when the machine stops.
+ *
  * The input line (the monitor's prompt and what has been typed so far) lives
  * on the terminal's last line, on COM1 only: other output first erases it
  * (CR, then VT100 "erase to end of line", ESC [ K) and draws it again once a
@@ -21,6 +27,12 @@ static enum console_sink sink = CONSOLE_E9;
 static enum log_level max_level = LOG_INFO;
 
 #define INPUT_MAX 96
+#define TX_RING_SIZE 16384          /* a power of two */
+#define TX_STALL_LIMIT 100000       /* drain attempts without progress: the UART is dead */
+
+static char tx_ring[TX_RING_SIZE];
+static size_t tx_head, tx_tail;     /* free-running; head - tail bytes queued */
+static bool tx_async;
 
 static char input[INPUT_MAX];
 static size_t input_len;
@@ -70,13 +82,64 @@ void console_configure(const char *cmdline)
     }
 }
 
+void console_drain(void)
+{
+    while (tx_head != tx_tail) {
+        size_t at = tx_tail % TX_RING_SIZE;
+        size_t n = MIN(tx_head - tx_tail, TX_RING_SIZE - at);
+        size_t sent = uart16550_write_nowait(COM1_PORT, &tx_ring[at], n);
+        if (!sent)
+            return;
+        tx_tail += sent;
+    }
+}
+
+/* Drain until at most `keep` bytes are queued. */
+static void drain_to(size_t keep)
+{
+    unsigned stalled = 0;
+    while (tx_head - tx_tail > keep) {
+        size_t before = tx_tail;
+        console_drain();
+        stalled = tx_tail == before ? stalled + 1 : 0;
+        if (stalled == TX_STALL_LIMIT) {       /* nobody listens: drop the backlog */
+            tx_tail = tx_head;
+            return;
+        }
+    }
+}
+
+void console_flush(void)
+{
+    drain_to(0);
+    uart16550_wait_sent(COM1_PORT);
+}
+
+void console_async(bool on)
+{
+    if (!on)
+        console_flush();
+    tx_async = on;
+}
+
+static void com1_put(char c)
+{
+    if (tx_head - tx_tail == TX_RING_SIZE)
+        drain_to(TX_RING_SIZE - 1);
+    tx_ring[tx_head++ % TX_RING_SIZE] = c;
+}
+
 static void com1_write(const char *s, size_t len)
 {
     for (size_t i = 0; i < len; i++) {
         if (s[i] == '\n')
-            uart16550_putc(COM1_PORT, '\r');
-        uart16550_putc(COM1_PORT, s[i]);
+            com1_put('\r');
+        com1_put(s[i]);
     }
+    if (tx_async)
+        console_drain();
+    else
+        console_flush();
 }
 
 static bool input_visible(void)

@@ -20,6 +20,16 @@ void console_configure(const char *cmdline);
 bool console_has_com1(void);
 
 void console_write(const char *s, size_t len);
+/*
+ * COM1 output mode. Written through (the default): each write returns once
+ * the UART has taken it. Asynchronous (while guests run): writes are queued
+ * and sent as fast as the UART takes them without waiting; console_drain
+ * sends what it can now, and the scheduler calls it whenever it runs.
+ * Switching back flushes the queue.
+ */
+void console_async(bool on);
+void console_drain(void);
+void console_flush(void);
 void console_puts(const char *s);
 /* printf to the console without a level prefix. */
 void kprintf(const char *fmt, ...) __printf(1, 2);

@@ -75,8 +75,12 @@ void uart16550_putc(uint16_t port, char c)
     } else if (c == '\r') {
         col = 0;
     } else if (c == '\n') {
-        assert_true(row + 1 < SCREEN_LINES);
-        row++;
+        if (row + 1 == SCREEN_LINES) {             /* scroll */
+            memmove(screen[0], screen[1], sizeof(screen[0]) * (SCREEN_LINES - 1));
+            memset(screen[row], 0, sizeof(screen[row]));
+        } else {
+            row++;
+        }
     } else {
         assert_true(c >= 0x20 && c < 0x7F);  /* no raw control bytes reach the terminal */
         assert_true(col < SCREEN_COLS);
@@ -86,6 +90,24 @@ void uart16550_putc(uint16_t port, char c)
             screen[row][i] = ' ';
         screen[row][col++] = c;
     }
+}
+
+/* Bytes the fake transmitter takes per call: SIZE_MAX = all, 0 = busy. */
+static size_t uart_room = SIZE_MAX;
+static unsigned nowait_calls;
+
+size_t uart16550_write_nowait(uint16_t port, const char *buf, size_t len)
+{
+    nowait_calls++;
+    size_t n = len < uart_room ? len : uart_room;
+    for (size_t i = 0; i < n; i++)
+        uart16550_putc(port, buf[i]);
+    return n;
+}
+
+void uart16550_wait_sent(uint16_t port)
+{
+    assert_int_equal(port, COM1_PORT);
 }
 
 int uart16550_getc(uint16_t port)
@@ -183,6 +205,8 @@ static int setup(void **state)
     nvms = 2;
     feeds = 0;
     stopped_vm = NULL;
+    uart_room = SIZE_MAX;
+    console_async(false);
     console_init();
     console_set_input(NULL, 0);
     monitor_announce();
@@ -373,6 +397,70 @@ static void test_clearing_the_input_line(void **state)
     assert_string_equal(line_at(-1), "");
 }
 
+
+/* ---- asynchronous output ----------------------------------------------------------------- */
+
+static void test_async_output_is_queued_and_drained(void **state)
+{
+    (void)state;
+    console_async(true);
+    uart_room = 0;                                /* the transmitter is busy */
+    console_write("[a] one\n", 8);
+    kprintf("[b] %s\n", "two");
+    assert_int_equal(raw_len, 0);                 /* queued, the writer did not wait */
+    uart_room = 4;                                /* a small FIFO: 4 bytes per call */
+    console_drain();
+    assert_int_equal(raw_len, 4 + 5 + 4 + 5);    /* CR LF added; drained until busy */
+    assert_string_equal(line_at(0), "[a] one");
+    assert_string_equal(line_at(1), "[b] two");
+    /* Order is kept across partial drains; leaving async mode flushes. */
+    uart_room = 0;
+    console_write("[c] three\n", 10);
+    console_write("[d] four\n", 9);
+    uart_room = 3;
+    console_drain();
+    console_async(false);
+    assert_string_equal(line_at(2), "[c] three");
+    assert_string_equal(line_at(3), "[d] four");
+    assert_string_equal(line_at(4), "");
+}
+
+static void test_async_full_ring_waits_not_drops(void **state)
+{
+    (void)state;
+    console_async(true);
+    uart_room = 1;                                /* one byte per call: always behind */
+    static char line[80];
+    size_t total = 0, before = raw_bytes;
+    for (unsigned i = 0; i < 600; i++) {          /* ~39 KiB: more than the ring holds */
+        int n = snprintf(line, sizeof(line), "[g] line %04u %s\n", i,
+                         "abcdefghijklmnopqrstuvwxyz0123456789abcdefghij");
+        console_write(line, (size_t)n);
+        total += (size_t)n + 1;                   /* + CR */
+    }
+    console_async(false);
+    /* Every byte arrived, in order: the count, and the last lines. */
+    assert_int_equal(raw_bytes - before, total);
+    assert_string_equal(line_at(-1), "");
+    assert_string_equal(line_at(-3), "[g] line 0598 abcdefghijklmnopqrstuvwxyz0123456789abcdefghij");
+    assert_string_equal(line_at(-2), "[g] line 0599 abcdefghijklmnopqrstuvwxyz0123456789abcdefghij");
+}
+
+static void test_dead_uart_does_not_hang(void **state)
+{
+    (void)state;
+    console_async(true);
+    uart_room = 0;                                /* never takes a byte */
+    console_write("[x] lost\n", 9);
+    nowait_calls = 0;
+    console_flush();                              /* gives up, drops the backlog */
+    assert_true(nowait_calls >= 100000);
+    uart_room = SIZE_MAX;
+    console_write("[y] later\n", 10);
+    console_async(false);
+    assert_string_equal(line_at(0), "[y] later");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -390,6 +478,9 @@ int main(void)
         cmocka_unit_test_setup(test_output_erases_and_redraws_the_prompt, setup),
         cmocka_unit_test_setup(test_partial_output_line_waits_for_its_end, setup),
         cmocka_unit_test_setup(test_clearing_the_input_line, setup),
+        cmocka_unit_test_setup(test_async_output_is_queued_and_drained, setup),
+        cmocka_unit_test_setup(test_async_full_ring_waits_not_drops, setup),
+        cmocka_unit_test_setup(test_dead_uart_does_not_hang, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
