@@ -9,7 +9,7 @@
 #include <hv/log.h>
 #include <hv/string.h>
 
-static bool enabled = true;
+static enum apicv_mode mode = APICV_VID;
 /* One APIC-access page serves every guest: the CPU never reads or writes
  * it, only compares addresses with it (SDM "Virtualizing Memory-Mapped APIC
  * Accesses"). */
@@ -20,16 +20,35 @@ void apicv_configure(const char *cmdline)
     char v[8];
     if (cmdline_get(cmdline, "apicv", v, sizeof(v))) {
         if (!strcmp(v, "off"))
-            enabled = false;
+            mode = APICV_OFF;
+        else if (!strcmp(v, "regs"))
+            mode = APICV_REGS;
         else if (strcmp(v, "on"))
-            pr_warn("apicv=%s: expected on or off; keeping it on\n", v);
+            pr_warn("apicv=%s: expected on, regs or off; using on\n", v);
     }
-    enabled = enabled && vmx_ctls.apicv;
+    if (!vmx_ctls.apicv)
+        mode = APICV_OFF;
+    else if (mode == APICV_VID && !vmx_ctls.apicv_vid)
+        mode = APICV_REGS;
 }
 
-bool apicv_enabled(void)
+enum apicv_mode apicv_mode(void)
 {
-    return enabled;
+    return mode;
+}
+
+const char *apicv_describe(void)
+{
+    switch (mode) {
+    case APICV_VID:
+        return "APIC virtualization with virtual-interrupt delivery "
+               "(reads, EOIs and TPR writes without exits)";
+    case APICV_REGS:
+        return "APIC-register virtualization (reads without exits, writes trap)";
+    default:
+        return vmx_ctls.apicv ? "xAPIC page trapped through EPT (apicv=off)"
+                              : "xAPIC page trapped through EPT (no APIC virtualization)";
+    }
 }
 
 static void invept_vm(struct vm *vm)
@@ -37,10 +56,23 @@ static void invept_vm(struct vm *vm)
     invept(vmx_ctls.invept_all ? INVEPT_ALL_CONTEXT : INVEPT_SINGLE_CONTEXT, vm->eptp);
 }
 
+static void write_eoi_exit_bitmap(struct vcpu *v, const uint32_t *tmr, bool all)
+{
+    for (unsigned i = 0; i < 4; i++) {
+        if (!all && tmr[2 * i] == v->eoi_exit[2 * i] && tmr[2 * i + 1] == v->eoi_exit[2 * i + 1])
+            continue;
+        v->eoi_exit[2 * i] = tmr[2 * i];
+        v->eoi_exit[2 * i + 1] = tmr[2 * i + 1];
+        vmwrite(VMCS_EOI_EXIT_BITMAP_0 + 2 * i, (uint64_t)tmr[2 * i + 1] << 32 | tmr[2 * i]);
+    }
+}
+
 /* Map or unmap the xAPIC page and switch the controls that use it. */
 static void set_active(struct vcpu *v, bool on)
 {
     struct vm *vm = v->vm;
+    uint32_t ctls = vmx_ctls.apicv_proc2 |
+                    (mode == APICV_VID ? PROC2_CTL_VIRTUAL_INTERRUPT_DELIVERY : 0);
     uint64_t proc2 = vmread(VMCS_SECONDARY_PROC_BASED_VM_EXEC_CONTROL);
     int rc = on ? ept_map(&vm->ept, LAPIC_DEFAULT_BASE, access_page, PAGE_SIZE,
                           EPT_READ | EPT_WRITE)
@@ -52,20 +84,24 @@ static void set_active(struct vcpu *v, bool on)
         return;
     }
     invept_vm(vm);
-    proc2 = on ? proc2 | vmx_ctls.apicv_proc2 : proc2 & ~(uint64_t)vmx_ctls.apicv_proc2;
+    proc2 = on ? proc2 | ctls : proc2 & ~(uint64_t)ctls;
     vmwrite(VMCS_SECONDARY_PROC_BASED_VM_EXEC_CONTROL, proc2);
     /* Without virtualized APIC accesses the threshold must not exceed
-     * VTPR[7:4] (SDM "Checks on VMX Controls"): 0 is always fine. */
+     * VTPR[7:4] (SDM "Checks on VMX Controls"): 0 is always fine. With
+     * virtual-interrupt delivery it is not used. */
     vmwrite(VMCS_TPR_THRESHOLD, 0);
     v->tpr_threshold = 0;
     v->apicv_active = on;
+    v->vid = on && mode == APICV_VID;
+    if (v->vid)
+        write_eoi_exit_bitmap(v, vm->lapic.tmr, true);
     if (on)
-        vm->lapic.dirty |= VLAPIC_DIRTY_ALL;
+        vm->lapic.dirty |= VLAPIC_DIRTY_ALL;   /* the whole page, RVI and SVI */
 }
 
 int apicv_vcpu_init(struct vcpu *v)
 {
-    if (!enabled)
+    if (mode == APICV_OFF)
         return 0;
     if (!access_page && !(access_page = frame_alloc()))
         return -HV_ENOMEM;
@@ -78,7 +114,7 @@ int apicv_vcpu_init(struct vcpu *v)
     vmwrite(VMCS_APIC_ACCESS_ADDR, access_page);
     vmwrite(VMCS_PRIMARY_PROC_BASED_VM_EXEC_CONTROL,
             vmread(VMCS_PRIMARY_PROC_BASED_VM_EXEC_CONTROL) | vmx_ctls.apicv_proc);
-    v->apicv_active = false;
+    v->apicv_active = v->vid = v->vid_stale = false;
     apicv_update(v);
     return 0;
 }
@@ -88,6 +124,15 @@ void apicv_vcpu_free(struct vcpu *v)
     if (v->vapic)
         frame_free(virt_to_phys(v->vapic), 1);
     v->vapic = NULL;
+    v->apicv_active = v->vid = v->vid_stale = false;
+}
+
+void apicv_take_page(struct vcpu *v)
+{
+    vlapic_take_page(&v->vm->lapic, v->vapic);
+    v->vtpr_seen = v->vapic[LAPIC_REG_TPR / 4];
+    v->vid_stale = false;
+    v->work |= VCPU_WORK_APICV;       /* apicv_update before the guest runs again */
 }
 
 void apicv_take_tpr(struct vcpu *v)
@@ -99,16 +144,27 @@ void apicv_take_tpr(struct vcpu *v)
 void apicv_update(struct vcpu *v)
 {
     struct vlapic *l = &v->vm->lapic;
+    apicv_sync(v);
+    v->work &= (uint8_t)~VCPU_WORK_APICV;
     bool want = vlapic_mode(l) == VLAPIC_MODE_XAPIC &&
                 (vlapic_get_apic_base(l) & APIC_BASE_ADDR_MASK) == LAPIC_DEFAULT_BASE;
     if (want != v->apicv_active)
         set_active(v, want);
     if (!v->apicv_active)
         return;
-    apicv_pull_tpr(v);
     if (l->dirty) {
         vlapic_fill_page(l, v->vapic);
         v->vtpr_seen = v->vapic[LAPIC_REG_TPR / 4];
+        if (v->vid) {
+            /* The CPU keeps RVI/SVI in step with the page while the guest
+             * runs; the model changed the page, so they are set anew. */
+            vmwrite(VMCS_GUEST_INTERRUPT_STATUS, vlapic_intr_status(l));
+            write_eoi_exit_bitmap(v, l->tmr, false);
+        }
+    }
+    if (v->vid) {
+        v->vid_stale = true;          /* the guest may change the page from now */
+        return;
     }
     unsigned thr = vlapic_tpr_threshold(l);
     if (thr != v->tpr_threshold) {

@@ -2,44 +2,69 @@
  * APIC virtualization (SDM Vol. 3C, "APIC Virtualization and Virtual
  * Interrupts"), used where the CPU offers TPR shadow, virtualized APIC
  * accesses and APIC-register virtualization (vmx_ctls.apicv) and the boot
- * option apicv=off does not turn it off.
+ * option apicv= does not turn it off.
  *
  * The guest-physical xAPIC page maps (EPT) to the APIC-access page, so the
  * CPU serves guest reads of most LAPIC registers from the vCPU's virtual-
  * APIC page, which the vLAPIC model keeps current (vlapic_fill_page): no VM
  * exit. Writes complete into that page and then exit (APIC-write, trap-
- * like), and go to the model; TPR writes only exit when they drop below
- * the TPR threshold (a waiting interrupt became deliverable). Reads of the
- * timer's current count and odd accesses exit as APIC accesses and are
- * emulated like other MMIO. Interrupts are still injected by the hypervisor
- * (no virtual-interrupt delivery). While the guest's APIC is not in xAPIC
- * mode at its default base, the page is unmapped and the controls are off:
- * the EPT-trapped path of before answers.
+ * like) and go to the model. Reads of the timer's current count and odd
+ * accesses exit as APIC accesses and are emulated like other MMIO.
+ *
+ * With virtual-interrupt delivery as well (vmx_ctls.apicv_vid; apicv=on),
+ * the LAPIC's interrupts are not injected: the hypervisor puts them in the
+ * page's IRR and in RVI (guest interrupt status), and the CPU delivers them
+ * when the guest can take them, ends them on EOI and follows TPR writes,
+ * all without exits. Only EOIs of level-triggered vectors exit (EOI-exit
+ * bitmap = the model's TMR), for the IOAPIC. While the guest runs the page
+ * is then the truth for IRR, ISR and TPR: every use of the model first
+ * takes them back (apicv_sync, called by the platform for each access).
+ *
+ * With apicv=regs (or a CPU without virtual-interrupt delivery) the
+ * hypervisor injects every interrupt, EOIs exit as APIC writes, and TPR
+ * writes exit only when they drop below the TPR threshold (a waiting
+ * interrupt became deliverable).
+ *
+ * While the guest's APIC is not in xAPIC mode at its default base, the page
+ * is unmapped and the controls are off: the EPT-trapped path answers.
  */
 #ifndef VMX_APICV_H
 #define VMX_APICV_H
 
 #include "vmx/vm.h"
 
-/* Boot option apicv=on|off (default on where the CPU offers it). */
+enum apicv_mode {
+    APICV_OFF,          /* every xAPIC access an EPT violation */
+    APICV_REGS,         /* APIC-register virtualization, interrupts injected */
+    APICV_VID,          /* and virtual-interrupt delivery */
+};
+
+/* Boot option apicv=on|regs|off (default on: the most the CPU offers). */
 void apicv_configure(const char *cmdline);
-bool apicv_enabled(void);
+enum apicv_mode apicv_mode(void);
+/* What the mode means, for the boot log. */
+const char *apicv_describe(void);
 
 /* Set up v's virtual-APIC page and controls (its VMCS current). Returns 0,
  * also when APIC virtualization is off, or -HV_ENOMEM. */
 int apicv_vcpu_init(struct vcpu *v);
 void apicv_vcpu_free(struct vcpu *v);
 
-/* Before VM entry: follow the guest's APIC mode, refresh the page where the
- * model changed, and set the TPR threshold. */
+/* Before VM entry (v's VMCS current): follow the guest's APIC mode, give
+ * the model's changes to the page (and RVI/SVI, the EOI-exit bitmap), set
+ * the TPR threshold. */
 void apicv_update(struct vcpu *v);
 
-/* Before the model's TPR is relied on or changed (CR8): take a TPR the
- * guest wrote into the virtual-APIC page (no exit) into the model. */
+/* Before the model is used: take what the guest changed in the page
+ * without an exit (IRR, ISR and TPR with virtual-interrupt delivery; the
+ * TPR without). Needs no current VMCS. */
+void apicv_take_page(struct vcpu *v);
 void apicv_take_tpr(struct vcpu *v);
-static inline void apicv_pull_tpr(struct vcpu *v)
+static inline void apicv_sync(struct vcpu *v)
 {
-    if (v->apicv_active && v->vapic[LAPIC_REG_TPR / 4] != v->vtpr_seen)
+    if (v->vid_stale)
+        apicv_take_page(v);
+    else if (v->apicv_active && !v->vid && v->vapic[LAPIC_REG_TPR / 4] != v->vtpr_seen)
         apicv_take_tpr(v);
 }
 

@@ -48,6 +48,7 @@ const exit_handler_fn exit_handlers[EXIT_REASON_MAX] = {
     [EXIT_REASON_TPR_BELOW_THRESHOLD] = exit_tpr_below_threshold,
     [EXIT_REASON_APIC_ACCESS]         = exit_apic_access,
     [EXIT_REASON_APIC_WRITE]          = exit_apic_write,
+    [EXIT_REASON_VIRTUALIZED_EOI]     = exit_virtualized_eoi,
     [EXIT_REASON_EPT_VIOLATION]       = exit_ept_violation,
     [EXIT_REASON_EPT_MISCONFIG]       = exit_ept_misconfig,
     [EXIT_REASON_INVEPT]              = exit_vmx_instruction,

@@ -48,6 +48,15 @@ enum exit_action exit_apic_write(struct vcpu *v)
     return EXIT_RESUME;
 }
 
+/* With virtual-interrupt delivery: the CPU has ended a vector whose EOI-
+ * exit bitmap bit is set, i.e. a level-triggered one (trap-like; the
+ * qualification is the vector; SDM "EOI Virtualization"). */
+enum exit_action exit_virtualized_eoi(struct vcpu *v)
+{
+    platform_lapic_eoi_done(v->vm, (uint8_t)vmread(VMCS_EXIT_QUALIFICATION));
+    return EXIT_RESUME;
+}
+
 /* The guest lowered its TPR below the class of a waiting interrupt. */
 enum exit_action exit_tpr_below_threshold(struct vcpu *v)
 {

@@ -56,8 +56,7 @@ enum exit_action exit_hlt(struct vcpu *v)
                 (unsigned long long)vmread(VMCS_GUEST_RIP));
         return EXIT_STOP_VM;
     }
-    apicv_pull_tpr(v);
-    if (platform_pending_vector(v->vm, false) >= 0) {
+    if (platform_interrupt_pending(v->vm)) {
         v->work |= VCPU_WORK_IRQ;          /* an interrupt is already waiting: no sleep */
         return EXIT_RESUME;
     }

@@ -168,7 +168,6 @@ enum exit_action exit_cr_access(struct vcpu *v)
                 vcpu_inject_gp(v);
                 return EXIT_RESUME;
             }
-            apicv_pull_tpr(v);               /* an xAPIC TPR write came first */
             platform_set_cr8(v->vm, val);
             vcpu_skip_instruction();
             return EXIT_RESUME;
@@ -177,7 +176,6 @@ enum exit_action exit_cr_access(struct vcpu *v)
     }
     case CR_TYPE_MOV_FROM:
         if (cr == 3 || cr == 8) {        /* CR3 only when the CPU forces CR3-store exiting */
-            apicv_pull_tpr(v);
             write_gpr(v, gpr, cr == 3 ? vmread(VMCS_GUEST_CR3) : platform_get_cr8(v->vm));
             vcpu_skip_instruction();
             return EXIT_RESUME;

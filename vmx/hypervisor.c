@@ -269,10 +269,7 @@ int hypervisor_run(const struct vmx_caps *caps, const struct boot_info *bi)
     setup_scheduler(bi->cmdline, slice_timer);
     cpuid_init();                          /* needs the TSC frequency */
     apicv_configure(bi->cmdline);
-    pr_info("local APIC: %s\n", apicv_enabled()
-            ? "APIC-register virtualization (reads without exits, writes trap)"
-            : vmx_ctls.apicv ? "xAPIC page trapped through EPT (apicv=off)"
-                             : "xAPIC page trapped through EPT (no APIC virtualization)");
+    pr_info("local APIC: %s\n", apicv_describe());
 
     create_vms(bi);
     unsigned nvms;

@@ -32,7 +32,6 @@ static void set_window_exiting(struct vcpu *v, bool on)
 void vcpu_deliver_interrupts(struct vcpu *v)
 {
     struct vm *vm = v->vm;
-    apicv_pull_tpr(v);                    /* the TPR decides what is pending */
     if (platform_pending_vector(vm, false) < 0) {
         v->work &= (uint8_t)~VCPU_WORK_IRQ;
         set_window_exiting(v, false);

@@ -18,6 +18,7 @@
 #include "vmx/platform.h"
 #include "vmx/interrupts.h"
 #include "vmx/vcpu.h"
+#include "vmx/apicv.h"
 #include "drivers/hw/console.h"
 #include "drivers/hw/rtc.h"
 #include "guest/acpi_tables.h"
@@ -68,6 +69,16 @@ static uint64_t guest_tsc(void *ctx)
 }
 
 /* ---- interrupt wiring ---- */
+
+/* Every use of the vLAPIC goes through here: with virtual-interrupt
+ * delivery the guest changes IRR, ISR and TPR in the virtual-APIC page
+ * without exits, and the model takes them first (vmx/apicv.h). */
+static struct vlapic *lapic(struct vm *vm)
+{
+    apicv_sync(&vm->vcpu);
+    return &vm->lapic;
+}
+
 static void isa_irq_set(void *ctx, unsigned irq, bool level)
 {
     struct vm *vm = ctx;
@@ -87,7 +98,7 @@ static bool ioapic_deliver(void *ctx, uint8_t vector, uint32_t dest, bool logica
     struct vm *vm = ctx;
     (void)dest;
     (void)logical;                        /* one vCPU: every destination is it */
-    return vlapic_accept(&vm->lapic, vector, level);
+    return vlapic_accept(lapic(vm), vector, level);
 }
 
 static void lapic_kick(void *ctx) { vm_kick(ctx); }
@@ -100,15 +111,28 @@ static void lapic_eoi(void *ctx, uint8_t vector)
 
 int platform_pending_vector(struct vm *vm, bool ack)
 {
-    int v = vlapic_pending(&vm->lapic);
+    struct vlapic *l = lapic(vm);
+    /* With virtual-interrupt delivery the CPU delivers the LAPIC's. */
+    int v = vm->vcpu.vid ? -1 : vlapic_pending(l);
     if (v >= 0) {
         if (ack)
-            vlapic_ack(&vm->lapic, (uint8_t)v);
+            vlapic_ack(l, (uint8_t)v);
         return v;
     }
-    if (vlapic_accepts_pic(&vm->lapic) && vpic8259_has_interrupt(&vm->pic))
+    if (vlapic_accepts_pic(l) && vpic8259_has_interrupt(&vm->pic))
         return ack ? vpic8259_ack(&vm->pic) : 0;   /* without ack: "something is pending" */
     return -1;
+}
+
+bool platform_interrupt_pending(struct vm *vm)
+{
+    return platform_pending_vector(vm, false) >= 0 ||
+           (vm->vcpu.vid && vlapic_pending(lapic(vm)) >= 0);
+}
+
+void platform_lapic_eoi_done(struct vm *vm, uint8_t vector)
+{
+    vlapic_eoi_done(lapic(vm), vector);
 }
 
 /* ---- timers ---- */
@@ -117,17 +141,17 @@ void platform_update_timers(struct vm *vm)
     vm->vcpu.work &= (uint8_t)~VCPU_WORK_TIMERS;
     vpit8254_advance(&vm->pit);
     vrtc_advance(&vm->rtc);
-    vlapic_advance(&vm->lapic);
+    vlapic_advance(lapic(vm));
     uint64_t next = vpit8254_next_event(&vm->pit);
     next = MIN(next, vrtc_next_event(&vm->rtc));
     next = MIN(next, vlapic_next_event(&vm->lapic));
     vm->next_event_tsc = ns_to_tsc(vm, next);
 }
 
-bool platform_can_wake(const struct vm *vm)
+bool platform_can_wake(struct vm *vm)
 {
     return vm->next_event_tsc != UINT64_MAX || (vm->com1.ier & 0x01) ||
-           platform_pending_vector((struct vm *)vm, false) >= 0;
+           platform_interrupt_pending(vm);
 }
 
 void platform_feed_input(struct vm *vm)
@@ -149,7 +173,7 @@ int platform_rdmsr(struct vm *vm, uint32_t msr, uint64_t *val)
     if (msr == MSR_IA32_TSC_DEADLINE)
         return vlapic_read_tsc_deadline(&vm->lapic, val) < 0 ? -1 : 1;
     if (vlapic_is_x2apic_msr(msr))
-        return vlapic_msr_read(&vm->lapic, msr, val) < 0 ? -1 : 1;
+        return vlapic_msr_read(lapic(vm), msr, val) < 0 ? -1 : 1;
     return 0;
 }
 
@@ -157,11 +181,11 @@ int platform_wrmsr(struct vm *vm, uint32_t msr, uint64_t val)
 {
     int rc;
     if (msr == MSR_IA32_APIC_BASE)
-        rc = vlapic_set_apic_base(&vm->lapic, val);
+        rc = vlapic_set_apic_base(lapic(vm), val);
     else if (msr == MSR_IA32_TSC_DEADLINE)
-        rc = vlapic_write_tsc_deadline(&vm->lapic, val);
+        rc = vlapic_write_tsc_deadline(lapic(vm), val);
     else if (vlapic_is_x2apic_msr(msr))
-        rc = vlapic_msr_write(&vm->lapic, msr, val);
+        rc = vlapic_msr_write(lapic(vm), msr, val);
     else
         return 0;
     vm_timers_changed(vm);
@@ -170,7 +194,7 @@ int platform_wrmsr(struct vm *vm, uint32_t msr, uint64_t val)
 
 void platform_lapic_write(struct vm *vm, unsigned offset, uint32_t val)
 {
-    vlapic_mmio_write(&vm->lapic, offset, 4, val);
+    vlapic_mmio_write(lapic(vm), offset, 4, val);
     if (offset == LAPIC_LVT_TIMER || offset == LAPIC_REG_TIMER_ICR ||
         offset == LAPIC_REG_TIMER_DCR || offset == LAPIC_REG_SVR)
         vm_timers_changed(vm);
@@ -178,13 +202,13 @@ void platform_lapic_write(struct vm *vm, unsigned offset, uint32_t val)
 
 void platform_set_cr8(struct vm *vm, uint64_t cr8)
 {
-    vlapic_set_cr8(&vm->lapic, cr8);
+    vlapic_set_cr8(lapic(vm), cr8);
     vm_kick(vm);                          /* a lower priority may unblock an interrupt */
 }
 
 uint64_t platform_get_cr8(struct vm *vm)
 {
-    return vlapic_get_cr8(&vm->lapic);
+    return vlapic_get_cr8(lapic(vm));
 }
 
 /* ---- console sink: "[name] line" as one write ---- */
@@ -265,11 +289,22 @@ static void guest_poweroff(void *ctx)
 TIMED_WRITE(pit_write, vpit8254_write, pit)
 TIMED_WRITE(port61_write, vpit8254_port61_write, pit)
 TIMED_WRITE(rtc_write, vrtc_write, rtc)
-TIMED_WRITE(lapic_write, vlapic_mmio_write, lapic)
 PLAIN_READ(pit_read, vpit8254_read, pit)
 PLAIN_READ(port61_read, vpit8254_port61_read, pit)
-PLAIN_READ(lapic_read, vlapic_mmio_read, lapic)
 TIMED_READ(rtc_read, vrtc_read, rtc)
+
+static int lapic_write(void *dev, uint64_t off, unsigned size, uint64_t val)
+{
+    struct vm *vm = dev;
+    int rc = vlapic_mmio_write(lapic(vm), off, size, val);
+    vm_timers_changed(vm);
+    return rc;
+}
+
+static int lapic_read(void *dev, uint64_t off, unsigned size, uint64_t *val)
+{
+    return vlapic_mmio_read(lapic(dev), off, size, val);
+}
 
 static const struct io_ops uart_ops = { vuart16550_read, vuart16550_write };
 static const struct io_ops debugcon_ops = { debugcon_read, debugcon_write };

@@ -11,16 +11,23 @@
 /* Create the devices of vm and register them on its bus. 0 or negative. */
 int platform_attach(struct vm *vm) __must_check;
 
-/* The vector the vCPU should take now (local APIC first, then the PIC
- * through LINT0), or -1. With ack, performs the acknowledge cycle. */
+/* The vector the hypervisor should inject now (local APIC first, then the
+ * PIC through LINT0), or -1. With ack, performs the acknowledge cycle. With
+ * virtual-interrupt delivery the CPU delivers the local APIC's itself:
+ * then only the PIC's are injected. */
 int platform_pending_vector(struct vm *vm, bool ack);
+/* Whether any interrupt waits for the vCPU, injected or delivered by the
+ * CPU (a HLT does not sleep then). */
+bool platform_interrupt_pending(struct vm *vm);
+/* The CPU did the EOI of a level-triggered vector (an EOI-induced exit). */
+void platform_lapic_eoi_done(struct vm *vm, uint8_t vector);
 
 /* Run device timers that are due, then set vm->next_event_tsc. */
 void platform_update_timers(struct vm *vm);
 
 /* Could anything wake this halted guest (an armed timer, enabled receive
  * interrupts)? */
-bool platform_can_wake(const struct vm *vm);
+bool platform_can_wake(struct vm *vm);
 
 /* Move waiting console input into the guest's UART as it has room. */
 void platform_feed_input(struct vm *vm);

@@ -86,6 +86,8 @@ struct vm;
 #define VCPU_WORK_TIMERS    BIT(1)   /* a device timer was reprogrammed */
 #define VCPU_WORK_DEADLINE  BIT(2)   /* check the slice's end at each exit (no saved
                                         preemption timer on this CPU) */
+#define VCPU_WORK_APICV     BIT(3)   /* the vLAPIC took the virtual-APIC page: give
+                                        it back before entry (vmx/apicv.c) */
 
 struct vcpu {
     struct vcpu_regs regs;           /* first: vmx_entry.S gets its address */
@@ -112,6 +114,9 @@ struct vcpu {
     bool apicv_active;               /* the xAPIC page is virtualized now */
     uint8_t tpr_threshold;           /* as written to the VMCS */
     uint32_t vtpr_seen;              /* the page's TPR as last filled or taken */
+    bool vid;                        /* virtual-interrupt delivery on now */
+    bool vid_stale;                  /* the guest ran since the vLAPIC took the page */
+    uint32_t eoi_exit[8];            /* EOI-exit bitmap as written to the VMCS */
 };
 
 struct vm {

@@ -43,6 +43,7 @@ enum vmcs_field {
     VMCS_VIRTUAL_APIC_PAGE_ADDR        = 0x2012,
     VMCS_APIC_ACCESS_ADDR              = 0x2014,
     VMCS_EPT_POINTER                   = 0x201A,
+    VMCS_EOI_EXIT_BITMAP_0             = 0x201C,   /* vectors 0-63; 1-3 follow, 2 apart */
     /* 64-bit read-only data field */
     VMCS_GUEST_PHYSICAL_ADDRESS        = 0x2400,
     /* 64-bit guest-state fields */

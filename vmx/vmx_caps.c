@@ -265,6 +265,9 @@ int vmx_compute_controls(const struct vmx_caps *c, struct vmx_controls *out,
                  !((uint32_t)c->procbased & out->apicv_proc) &&
                  vmx_ctl_may_set(c->procbased2, out->apicv_proc2) &&
                  !((uint32_t)c->procbased2 & out->apicv_proc2);
+    out->apicv_vid = out->apicv && (out->pin & PIN_CTL_EXTERNAL_INTERRUPT_EXITING) &&
+                     vmx_ctl_may_set(c->procbased2, PROC2_CTL_VIRTUAL_INTERRUPT_DELIVERY) &&
+                     !((uint32_t)c->procbased2 & PROC2_CTL_VIRTUAL_INTERRUPT_DELIVERY);
     out->preempt_rate = VMX_MISC_PREEMPT_RATE(c->misc);
     return 0;
 }

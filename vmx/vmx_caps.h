@@ -112,6 +112,9 @@ struct vmx_controls {
      * register virtualization): usable, and the bits a vCPU adds for it. */
     bool apicv;
     uint32_t apicv_proc, apicv_proc2;
+    /* Virtual-interrupt delivery on top (PROC2_CTL_VIRTUAL_INTERRUPT_DELIVERY,
+     * free both ways; it needs external-interrupt exiting, which pin has). */
+    bool apicv_vid;
 };
 
 /*

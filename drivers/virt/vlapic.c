@@ -693,6 +693,28 @@ void vlapic_fill_page(struct vlapic *l, uint32_t *page)
     l->dirty = 0;
 }
 
+void vlapic_take_page(struct vlapic *l, const uint32_t *page)
+{
+    for (unsigned i = 0; i < 8; i++) {
+        l->isr[i] = page[(LAPIC_REG_ISR >> 2) + 4 * i];
+        l->irr[i] = page[(LAPIC_REG_IRR >> 2) + 4 * i];
+    }
+    l->tpr = page[LAPIC_REG_TPR >> 2] & 0xFF;
+}
+
+void vlapic_eoi_done(struct vlapic *l, uint8_t vector)
+{
+    if (bit_test(l->tmr, vector) && l->ops && l->ops->eoi)
+        l->ops->eoi(l->ctx, vector);
+    kick_if_pending(l);
+}
+
+uint16_t vlapic_intr_status(const struct vlapic *l)
+{
+    int rvi = highest(l->irr), svi = highest(l->isr);
+    return (uint16_t)((svi < 0 ? 0 : (unsigned)svi << 8) | (rvi < 0 ? 0 : (unsigned)rvi));
+}
+
 unsigned vlapic_tpr_threshold(const struct vlapic *l)
 {
     int irrv = highest(l->irr), isrv = highest(l->isr);

@@ -270,6 +270,26 @@ void vlapic_fill_page(struct vlapic *l, uint32_t *page);
  */
 unsigned vlapic_tpr_threshold(const struct vlapic *l);
 
+/*
+ * Virtual-interrupt delivery (SDM Vol. 3C, "Virtual-Interrupt Delivery",
+ * "EOI Virtualization"): the CPU itself moves a vector from the page's IRR
+ * to its ISR when it delivers it, clears the ISR bit on an EOI and stores
+ * TPR writes, all without an exit. While the guest runs, the page is then
+ * the truth for IRR, ISR and TPR: vlapic_take_page copies them into the
+ * model, and the VM layer calls it before any other vlapic_* call once the
+ * guest has run. (TMR and PPR follow: TMR only changes at acceptance, PPR
+ * is computed.)
+ */
+void vlapic_take_page(struct vlapic *l, const uint32_t *page);
+/* The CPU has done the EOI of `vector` (its ISR bit is clear, taken with
+ * vlapic_take_page): the rest of an EOI, i.e. ops->eoi for a level-
+ * triggered vector (the VM layer sets EOI-exit bitmap bits from the TMR so
+ * that those EOIs exit), and ops->kick when another interrupt is pending. */
+void vlapic_eoi_done(struct vlapic *l, uint8_t vector);
+/* The VMCS guest interrupt status: SVI (highest ISR vector) in bits 15:8,
+ * RVI (highest IRR vector) in bits 7:0, 0 for none. */
+uint16_t vlapic_intr_status(const struct vlapic *l);
+
 /* Fire due timers (sets IRR of the timer vector unless masked). A periodic
  * timer that missed several periods fires once and stays on its grid. */
 void vlapic_advance(struct vlapic *l);

@@ -24,6 +24,14 @@
  *     delivers it before the next instruction, and its ISR bit is clear
  *     after the EOI. (With APIC virtualization the xAPIC TPR write causes
  *     no exit, the lowering a TPR-below-threshold exit.)
+ *   - a level-triggered interrupt: IOAPIC pin 8 (the RTC, whose line stays
+ *     high until register C is read) as a level-triggered entry for vector
+ *     0x50; the RTC's periodic interrupt raises it. The first handler
+ *     leaves the line high and EOIs: the IOAPIC (remote IRR set until then,
+ *     and the vector's TMR bit set) must deliver it again, once; the second
+ *     handler turns the interrupt off and reads register C, so no third
+ *     comes, and remote IRR is clear at the end. (With virtual-interrupt
+ *     delivery this EOI is the one kind that exits.)
  * Every interrupt is EOIed in the handler: MMIO write of 0 to offset 0xB0,
  * or WRMSR 0x80B = 0. Also checked: CPUID.1 reports x2APIC (ECX bit 21) and
  * TSC-deadline (bit 24); IA32_APIC_BASE is 0xFEE00900 (BSP, enabled);
@@ -39,6 +47,7 @@
 #define REG_EOI           0x0B0
 #define REG_SVR           0x0F0
 #define REG_ISR           0x100
+#define REG_TMR           0x180
 #define REG_IRR           0x200
 #define REG_LVT_TIMER     0x320
 #define REG_TIMER_ICR     0x380
@@ -66,24 +75,50 @@
 
 #define PERIODIC_COUNT    10u
 
+#define IOAPIC_BASE       0xFEC00000u
+#define IOAPIC_REDIR_LO(pin) (0x10u + 2u * (pin))
+#define IOAPIC_REDIR_HI(pin) (0x11u + 2u * (pin))
+#define RTE_LEVEL         (1u << 15)
+#define RTE_REMOTE_IRR    (1u << 14)
+#define RTE_MASKED        (1u << 16)
+#define RTC_GSI           8u
+#define LEVEL_VECTOR      0x50u
+#define CMOS_INDEX        0x70
+#define CMOS_DATA         0x71
+#define RTC_A             0x0A
+#define RTC_B             0x0B
+#define RTC_C             0x0C
+#define RTC_A_1024HZ      0x26u           /* 32.768 kHz base, rate 6 */
+#define RTC_B_PIE         0x40u
+
 static bool x2apic;                       /* which interface the accessors use */
 static volatile uint32_t timer_irqs, spurious_irqs;
 static volatile uint32_t irq_pm[PERIODIC_COUNT + 4];   /* PM timer at each interrupt */
+static volatile uint32_t level_irqs, level_remote_irr, level_tmr;
 
 /* ---- register access: one MOV to the MMIO page, or RDMSR/WRMSR ---- */
 
-static inline uint32_t mmio_read(uint32_t off)
+static inline uint32_t mmio_read_at(uint32_t addr)
 {
     uint32_t v;
-    __asm__ volatile("movl %1, %0" : "=r"(v)
-                     : "m"(*(volatile uint32_t *)(uintptr_t)(LAPIC_BASE + off)));
+    __asm__ volatile("movl %1, %0" : "=r"(v) : "m"(*(volatile uint32_t *)(uintptr_t)addr));
     return v;
+}
+
+static inline void mmio_write_at(uint32_t addr, uint32_t v)
+{
+    __asm__ volatile("movl %1, %0" : "=m"(*(volatile uint32_t *)(uintptr_t)addr)
+                     : "r"(v) : "memory");
+}
+
+static inline uint32_t mmio_read(uint32_t off)
+{
+    return mmio_read_at(LAPIC_BASE + off);
 }
 
 static inline void mmio_write(uint32_t off, uint32_t v)
 {
-    __asm__ volatile("movl %1, %0" : "=m"(*(volatile uint32_t *)(uintptr_t)(LAPIC_BASE + off))
-                     : "r"(v) : "memory");
+    mmio_write_at(LAPIC_BASE + off, v);
 }
 
 static uint32_t apic_read(uint32_t off)
@@ -106,6 +141,45 @@ static void timer_handler(unsigned vector)
     if (n < PERIODIC_COUNT + 4)
         irq_pm[n] = pm_timer_read();
     timer_irqs = n + 1;
+    apic_write(REG_EOI, 0);
+}
+
+static uint32_t ioapic_read(uint32_t reg)
+{
+    mmio_write_at(IOAPIC_BASE, reg);
+    return mmio_read_at(IOAPIC_BASE + 0x10);
+}
+
+static void ioapic_write(uint32_t reg, uint32_t v)
+{
+    mmio_write_at(IOAPIC_BASE, reg);
+    mmio_write_at(IOAPIC_BASE + 0x10, v);
+}
+
+static uint8_t cmos_read(uint8_t reg)
+{
+    outb(CMOS_INDEX, reg);
+    return inb(CMOS_DATA);
+}
+
+static void cmos_write(uint8_t reg, uint8_t v)
+{
+    outb(CMOS_INDEX, reg);
+    outb(CMOS_DATA, v);
+}
+
+/* Vector 0x50 from the RTC's level-triggered IOAPIC pin: see test_level. */
+static void level_handler(unsigned vector)
+{
+    (void)vector;
+    uint32_t n = ++level_irqs;
+    if (n == 1) {
+        level_remote_irr = ioapic_read(IOAPIC_REDIR_LO(RTC_GSI)) & RTE_REMOTE_IRR;
+        level_tmr = apic_read(REG_TMR + 0x20);   /* vectors 0x40-0x5F */
+    } else {
+        cmos_write(RTC_B, cmos_read(RTC_B) & ~RTC_B_PIE);
+        (void)cmos_read(RTC_C);                  /* the line goes low */
+    }
     apic_write(REG_EOI, 0);
 }
 
@@ -272,6 +346,28 @@ static void test_priority(const char *mode, uint32_t per_ms)
     apic_write(REG_TPR, 0);
 }
 
+static void test_level(const char *mode)
+{
+    level_irqs = level_remote_irr = level_tmr = 0;
+    cli();
+    ioapic_write(IOAPIC_REDIR_HI(RTC_GSI), 0);                    /* APIC ID 0 */
+    ioapic_write(IOAPIC_REDIR_LO(RTC_GSI), RTE_LEVEL | LEVEL_VECTOR);   /* fixed, active high */
+    cmos_write(RTC_A, RTC_A_1024HZ);
+    (void)cmos_read(RTC_C);
+    cmos_write(RTC_B, cmos_read(RTC_B) | RTC_B_PIE);
+    idle_ms(10);                                                  /* sti: it arrives */
+    cli();
+    check(level_irqs == 2, "%s: level-triggered interrupt delivered again after an EOI with "
+          "its line high, then not once the line is low (%u interrupts)", mode, level_irqs);
+    check(level_remote_irr, "%s: IOAPIC remote IRR set while the interrupt is in service", mode);
+    check(level_tmr == 1u << 16, "%s: TMR bit of vector 0x50 set (TMR 0x40-0x5F = 0x%x)", mode,
+          level_tmr);
+    uint32_t lo = ioapic_read(IOAPIC_REDIR_LO(RTC_GSI));
+    check(!(lo & RTE_REMOTE_IRR), "%s: remote IRR clear after the last EOI (entry 0x%x)", mode, lo);
+    ioapic_write(IOAPIC_REDIR_LO(RTC_GSI), RTE_MASKED);
+    sti();
+}
+
 static void run_modes(const char *mode, uint64_t tsc_per_ms)
 {
     apic_write(REG_SVR, SVR_ENABLE | SPURIOUS_VECTOR);
@@ -284,6 +380,7 @@ static void run_modes(const char *mode, uint64_t tsc_per_ms)
     test_periodic(mode, per_ms);
     test_deadline(mode, tsc_per_ms);
     test_priority(mode, per_ms);
+    test_level(mode);
 }
 
 static void rd_x2apic_id(void)
@@ -300,6 +397,7 @@ int main(uint32_t magic, struct mb1_info *info)
     pic_remap(PIC_MASTER_VECTOR, PIC_SLAVE_VECTOR);      /* and all masked */
     irq_install(TIMER_VECTOR, timer_handler);
     irq_install(SPURIOUS_VECTOR, spurious_handler);
+    irq_install(LEVEL_VECTOR, level_handler);
 
     struct cpuid_regs r = cpuid(1, 0);
     check(r.ecx & CPUID1_ECX_X2APIC, "CPUID.1:ECX bit 21 (x2APIC) set (ECX 0x%08x)", r.ecx);

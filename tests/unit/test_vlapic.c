@@ -1285,6 +1285,197 @@ static void test_tpr_threshold(void **state)
     assert_int_equal(vlapic_tpr_threshold(&f->l), 0);
 }
 
+/* ---- virtual-interrupt delivery ------------------------------------------
+ * A model of what the CPU does to the virtual-APIC page and the guest
+ * interrupt status (SDM Vol. 3C, "PPR Virtualization", "Evaluation and
+ * Delivery of Pending Virtual Interrupts", "EOI Virtualization"), run
+ * against the vLAPIC as the VM layer drives it: fill the page, set RVI/SVI
+ * and the EOI-exit bitmap from the model, let the "guest" take interrupts,
+ * EOI them and write its TPR, then take the page back. */
+struct vid_cpu {
+    uint32_t *page;
+    uint16_t status;                  /* SVI << 8 | RVI */
+    uint32_t eoi_exit[8];             /* EOI-exit bitmap */
+};
+
+static int page_highest(const uint32_t *page, unsigned reg)
+{
+    for (int i = 7; i >= 0; i--) {
+        uint32_t w = page[(reg >> 2) + 4 * (unsigned)i];
+        if (w)
+            return i * 32 + 31 - __builtin_clz(w);
+    }
+    return -1;
+}
+
+static void page_bit(uint32_t *page, unsigned reg, unsigned v, bool on)
+{
+    uint32_t *w = &page[(reg >> 2) + 4 * (v >> 5)];
+    *w = on ? *w | 1u << (v & 31) : *w & ~(1u << (v & 31));
+}
+
+static void vid_ppr(struct vid_cpu *c)
+{
+    uint32_t tpr = c->page[LAPIC_REG_TPR / 4] & 0xFF, svi = c->status >> 8;
+    c->page[LAPIC_REG_PPR / 4] = (tpr >> 4) >= (svi >> 4) ? tpr : svi & 0xF0;
+}
+
+/* Evaluate and deliver one pending virtual interrupt; its vector or -1. */
+static int vid_deliver(struct vid_cpu *c)
+{
+    unsigned rvi = c->status & 0xFF;
+    if ((rvi >> 4) <= ((c->page[LAPIC_REG_PPR / 4] & 0xFF) >> 4))
+        return -1;
+    page_bit(c->page, LAPIC_REG_IRR, rvi, false);
+    page_bit(c->page, LAPIC_REG_ISR, rvi, true);
+    int next = page_highest(c->page, LAPIC_REG_IRR);
+    c->status = (uint16_t)(rvi << 8 | (next < 0 ? 0 : (unsigned)next));
+    c->page[LAPIC_REG_PPR / 4] = rvi & 0xF0;
+    return (int)rvi;
+}
+
+/* EOI virtualization; the vector when its EOI exits, else -1. */
+static int vid_eoi(struct vid_cpu *c)
+{
+    unsigned v = c->status >> 8;
+    page_bit(c->page, LAPIC_REG_ISR, v, false);
+    int next = page_highest(c->page, LAPIC_REG_ISR);
+    c->status = (uint16_t)((next < 0 ? 0 : (unsigned)next) << 8 | (c->status & 0xFF));
+    vid_ppr(c);
+    return c->eoi_exit[v >> 5] & (1u << (v & 31)) ? (int)v : -1;
+}
+
+/* What the VM layer does before VM entry (vmx/apicv.c). */
+static void vid_enter(struct fake *f, struct vid_cpu *c)
+{
+    if (f->l.dirty) {
+        vlapic_fill_page(&f->l, c->page);
+        c->status = vlapic_intr_status(&f->l);
+        memcpy(c->eoi_exit, f->l.tmr, sizeof(c->eoi_exit));
+    }
+    vid_ppr(c);                       /* VM entry virtualizes PPR */
+}
+
+static void test_virtual_interrupt_delivery(void **state)
+{
+    struct fake *f = *state;
+    struct vid_cpu c = { .page = calloc(1024, sizeof(uint32_t)) };
+    unsigned level_in_service[256] = { 0 }, delivered = 0, level_eois = 0;
+    uint64_t seed = 0x7D1D0E01ull;
+    assert_non_null(c.page);
+
+    for (unsigned round = 0; round < 3000; round++) {
+        uint64_t r = rng_next(&seed);
+        /* The hypervisor: devices raise interrupts (a few vectors, some
+         * level-triggered, so that they coalesce and share classes). */
+        for (unsigned k = 0; k < (r & 3); k++) {
+            uint8_t vec = (uint8_t)(0x30 + ((r >> (8 + 4 * k)) % 0xB0));
+            bool level = vec >= 0xA0 && vec < 0xB0;
+            vlapic_accept(&f->l, vec, level);
+        }
+        vid_enter(f, &c);
+        /* The guest runs: takes interrupts, ends them, moves its TPR. */
+        for (unsigned step = 0; step < ((r >> 40) & 7); step++) {
+            uint64_t g = rng_next(&seed);
+            int exit_vector = -1;
+            if (g % 4 == 2) {
+                if (c.status >> 8)
+                    exit_vector = vid_eoi(&c);
+            } else {
+                if (g % 4 == 3) {             /* a TPR write, then evaluation */
+                    c.page[LAPIC_REG_TPR / 4] = (uint32_t)(g >> 8) & 0x7F;
+                    vid_ppr(&c);
+                }
+                int vec = vid_deliver(&c);
+                if (vec >= 0) {
+                    delivered++;
+                    if (f->l.tmr[vec >> 5] & (1u << (vec & 31)))
+                        level_in_service[vec]++;
+                }
+            }
+            if (exit_vector >= 0) {   /* EOI-induced exit: the model ends it */
+                vlapic_take_page(&f->l, c.page);
+                f->neoi = 0;
+                vlapic_eoi_done(&f->l, (uint8_t)exit_vector);
+                assert_int_equal(f->neoi, 1);
+                assert_int_equal(f->eoi[0], exit_vector);
+                assert_true(level_in_service[exit_vector] > 0);
+                level_in_service[exit_vector]--;
+                level_eois++;
+                vid_enter(f, &c);
+            }
+        }
+        /* Any exit: the model takes the page and must agree with the CPU. */
+        vlapic_take_page(&f->l, c.page);
+        struct vlapic copy = f->l;
+        uint32_t *fresh = calloc(1024, sizeof(uint32_t));
+        assert_non_null(fresh);
+        copy.dirty = VLAPIC_DIRTY_ALL;
+        vlapic_fill_page(&copy, fresh);
+        for (unsigned i = 0; i < 8; i++) {
+            assert_int_equal(fresh[(LAPIC_REG_IRR >> 2) + 4 * i], c.page[(LAPIC_REG_IRR >> 2) + 4 * i]);
+            assert_int_equal(fresh[(LAPIC_REG_ISR >> 2) + 4 * i], c.page[(LAPIC_REG_ISR >> 2) + 4 * i]);
+        }
+        assert_int_equal(fresh[LAPIC_REG_TPR / 4], c.page[LAPIC_REG_TPR / 4]);
+        assert_int_equal(fresh[LAPIC_REG_PPR / 4], c.page[LAPIC_REG_PPR / 4]);
+        assert_int_equal(vlapic_intr_status(&f->l), c.status);
+        /* Pending for the model exactly when the CPU would deliver. */
+        bool cpu_would = ((unsigned)c.status & 0xFF) >> 4 > (c.page[LAPIC_REG_PPR / 4] & 0xFF) >> 4;
+        assert_int_equal(vlapic_pending(&f->l) >= 0, cpu_would);
+        free(fresh);
+    }
+    assert_true(delivered > 1000);
+    assert_true(level_eois > 50);
+    free(c.page);
+}
+
+static void test_eoi_done(void **state)
+{
+    struct fake *f = *state;
+    uint32_t *page = calloc(1024, sizeof(uint32_t));
+    assert_non_null(page);
+
+    vlapic_accept(&f->l, 0x41, true);
+    vlapic_accept(&f->l, 0x61, false);
+    assert_int_equal(vlapic_intr_status(&f->l), 0x61);      /* RVI 0x61, SVI 0 */
+    vlapic_ack(&f->l, 0x61);
+    vlapic_ack(&f->l, 0x41);                                /* as if nested */
+    assert_int_equal(vlapic_intr_status(&f->l), 0x6100);
+    vlapic_fill_page(&f->l, page);
+
+    /* The CPU ended 0x61 (edge: no exit) and 0x41 (level: exit). */
+    page[(LAPIC_REG_ISR + 0x30) / 4] = 0;
+    page[(LAPIC_REG_ISR + 0x20) / 4] = 0;
+    vlapic_take_page(&f->l, page);
+    assert_int_equal(vlapic_intr_status(&f->l), 0);
+    assert_int_equal(vlapic_ppr(&f->l), 0);
+    f->neoi = 0;
+    vlapic_eoi_done(&f->l, 0x41);
+    assert_int_equal(f->neoi, 1);
+    assert_int_equal(f->eoi[0], 0x41);
+    vlapic_eoi_done(&f->l, 0x61);                           /* edge: nothing to tell */
+    assert_int_equal(f->neoi, 1);
+
+    /* A TPR the guest stored in the page is taken, and with it the PPR. */
+    page[LAPIC_REG_TPR / 4] = 0x35;
+    vlapic_take_page(&f->l, page);
+    assert_int_equal(mr(f, LAPIC_REG_TPR), 0x35);
+    assert_int_equal(mr(f, LAPIC_REG_PPR), 0x35);
+
+    /* An interrupt waiting behind the ISR is reported by the kick. */
+    vlapic_accept(&f->l, 0x52, false);
+    vlapic_ack(&f->l, 0x52);
+    vlapic_accept(&f->l, 0x51, false);
+    vlapic_fill_page(&f->l, page);
+    page[(LAPIC_REG_ISR + 0x20) / 4] = 0;                   /* the CPU's EOI of 0x52 */
+    vlapic_take_page(&f->l, page);
+    unsigned kicks = f->kicks;
+    vlapic_eoi_done(&f->l, 0x52);
+    assert_int_equal(f->kicks, kicks + 1);
+    assert_int_equal(vlapic_pending(&f->l), 0x51);
+    free(page);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1316,6 +1507,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_page_matches_registers, setup, teardown),
         cmocka_unit_test_setup_teardown(test_page_incremental_random, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tpr_threshold, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_eoi_done, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_virtual_interrupt_delivery, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -529,6 +529,18 @@ static void test_compute_controls_apicv(void **state)
                      PROC2_CTL_VIRTUALIZE_APIC_ACCESSES | PROC2_CTL_APIC_REGISTER_VIRTUALIZATION);
     assert_int_equal(o.proc & PROC_CTL_USE_TPR_SHADOW, 0);
     assert_int_equal(o.proc2 & o.apicv_proc2, 0);
+    assert_true(o.apicv_vid);
+    assert_int_equal(o.proc2 & PROC2_CTL_VIRTUAL_INTERRUPT_DELIVERY, 0);
+
+    /* Without virtual-interrupt delivery the rest stays usable. */
+    c.procbased2 &= ~((uint64_t)PROC2_CTL_VIRTUAL_INTERRUPT_DELIVERY << 32);
+    assert_int_equal(vmx_compute_controls(&c, &o, &missing), 0);
+    assert_true(o.apicv);
+    assert_false(o.apicv_vid);
+    c = variant(V_SKYLAKE);
+    c.procbased2 |= PROC2_CTL_VIRTUAL_INTERRUPT_DELIVERY;     /* forced on: cannot be left off */
+    assert_int_equal(vmx_compute_controls(&c, &o, &missing), 0);
+    assert_false(o.apicv_vid);
 
     static const struct { size_t cap; uint32_t bit; bool forced; } off[] = {
         { offsetof(struct vmx_caps, procbased), PROC_CTL_USE_TPR_SHADOW, false },
@@ -544,7 +556,7 @@ static void test_compute_controls_apicv(void **state)
         else
             *cap &= ~((uint64_t)off[i].bit << 32);
         assert_int_equal(vmx_compute_controls(&c, &o, &missing), 0);
-        if (o.apicv)
+        if (o.apicv || o.apicv_vid)
             fail_msg("case %zu: APIC virtualization offered without a free control %#x", i,
                      off[i].bit);
     }
