@@ -75,16 +75,11 @@
 
 #define PERIODIC_COUNT    10u
 
-#define IOAPIC_BASE       0xFEC00000u
-#define IOAPIC_REDIR_LO(pin) (0x10u + 2u * (pin))
-#define IOAPIC_REDIR_HI(pin) (0x11u + 2u * (pin))
 #define RTE_LEVEL         (1u << 15)
 #define RTE_REMOTE_IRR    (1u << 14)
 #define RTE_MASKED        (1u << 16)
 #define RTC_GSI           8u
 #define LEVEL_VECTOR      0x50u
-#define CMOS_INDEX        0x70
-#define CMOS_DATA         0x71
 #define RTC_A             0x0A
 #define RTC_B             0x0B
 #define RTC_C             0x0C
@@ -98,27 +93,14 @@ static volatile uint32_t level_irqs, level_remote_irr, level_tmr;
 
 /* ---- register access: one MOV to the MMIO page, or RDMSR/WRMSR ---- */
 
-static inline uint32_t mmio_read_at(uint32_t addr)
-{
-    uint32_t v;
-    __asm__ volatile("movl %1, %0" : "=r"(v) : "m"(*(volatile uint32_t *)(uintptr_t)addr));
-    return v;
-}
-
-static inline void mmio_write_at(uint32_t addr, uint32_t v)
-{
-    __asm__ volatile("movl %1, %0" : "=m"(*(volatile uint32_t *)(uintptr_t)addr)
-                     : "r"(v) : "memory");
-}
-
 static inline uint32_t mmio_read(uint32_t off)
 {
-    return mmio_read_at(LAPIC_BASE + off);
+    return mmio_read32(LAPIC_BASE + off);
 }
 
 static inline void mmio_write(uint32_t off, uint32_t v)
 {
-    mmio_write_at(LAPIC_BASE + off, v);
+    mmio_write32(LAPIC_BASE + off, v);
 }
 
 static uint32_t apic_read(uint32_t off)
@@ -142,30 +124,6 @@ static void timer_handler(unsigned vector)
         irq_pm[n] = pm_timer_read();
     timer_irqs = n + 1;
     apic_write(REG_EOI, 0);
-}
-
-static uint32_t ioapic_read(uint32_t reg)
-{
-    mmio_write_at(IOAPIC_BASE, reg);
-    return mmio_read_at(IOAPIC_BASE + 0x10);
-}
-
-static void ioapic_write(uint32_t reg, uint32_t v)
-{
-    mmio_write_at(IOAPIC_BASE, reg);
-    mmio_write_at(IOAPIC_BASE + 0x10, v);
-}
-
-static uint8_t cmos_read(uint8_t reg)
-{
-    outb(CMOS_INDEX, reg);
-    return inb(CMOS_DATA);
-}
-
-static void cmos_write(uint8_t reg, uint8_t v)
-{
-    outb(CMOS_INDEX, reg);
-    outb(CMOS_DATA, v);
 }
 
 /* Vector 0x50 from the RTC's level-triggered IOAPIC pin: see test_level. */

@@ -130,16 +130,6 @@ static int find_s5(const struct sdt_header *dsdt)
     return -1;
 }
 
-static uint32_t ioapic_read(uint32_t reg)
-{
-    volatile uint32_t *sel = (volatile uint32_t *)(uintptr_t)0xFEC00000u;
-    volatile uint32_t *win = (volatile uint32_t *)(uintptr_t)0xFEC00010u;
-    uint32_t v;
-    __asm__ volatile("movl %1, %0" : "=m"(*sel) : "r"(reg) : "memory");
-    __asm__ volatile("movl %1, %0" : "=r"(v) : "m"(*win));
-    return v;
-}
-
 int main(uint32_t magic, struct mb1_info *info)
 {
     (void)magic;
@@ -229,7 +219,7 @@ int main(uint32_t magic, struct mb1_info *info)
           ioapics, ioapic_addr, ioapic_gsi);
     check(irq0_override && irq0_gsi == 2, "override ISA IRQ 0 -> GSI %u (%u overrides)",
           irq0_gsi, overrides);
-    uint32_t ver = ioapic_read(1);
+    uint32_t ver = ioapic_read(IOAPIC_REG_VERSION);
     note("IOAPIC version register 0x%08x: version 0x%x, %u redirection entries", ver,
          ver & 0xFF, ((ver >> 16) & 0xFF) + 1);
     check((ver & 0xFF) == 0x20 && ((ver >> 16) & 0xFF) == 23,

@@ -21,8 +21,6 @@
  */
 #include "guest.h"
 
-#define RTC_INDEX    0x70
-#define RTC_DATA     0x71
 #define RTC_SEC      0x00
 #define RTC_MIN      0x02
 #define RTC_HOUR     0x04
@@ -56,18 +54,6 @@ struct rtc_time {
 static volatile uint32_t rtc_irqs;
 static volatile uint8_t last_c, or_c;
 static volatile uint32_t irq_pm[70];
-
-static uint8_t cmos_read(uint8_t reg)
-{
-    outb(RTC_INDEX, reg);
-    return inb(RTC_DATA);
-}
-
-static void cmos_write(uint8_t reg, uint8_t v)
-{
-    outb(RTC_INDEX, reg);
-    outb(RTC_DATA, v);
-}
 
 static void rtc_handler(unsigned vector)
 {

@@ -16,6 +16,7 @@
 #include "fault.h"
 #include "irq.h"
 #include "multiboot.h"
+#include "pc.h"
 #include "pmtimer.h"
 #include "str.h"
 #include "test.h"

@@ -1,5 +1,5 @@
 /*
- * x86 helpers for the test guests: port I/O, CPUID, MSRs, the TSC, control
+ * x86 helpers for the test guests: port I/O, MMIO, CPUID, MSRs, the TSC, control
  * registers and the VMCALL hypercall. Each is a one-instruction inline asm
  * wrapper, so a test knows exactly which instruction it executes.
  */
@@ -44,6 +44,21 @@ static inline uint32_t inl(uint16_t port)
     uint32_t v;
     __asm__ volatile("inl %1, %0" : "=a"(v) : "Nd"(port));
     return v;
+}
+
+/* ---- memory-mapped I/O: one 32-bit MOV ---- */
+
+static inline uint32_t mmio_read32(uint32_t addr)
+{
+    uint32_t v;
+    __asm__ volatile("movl %1, %0" : "=r"(v) : "m"(*(volatile uint32_t *)(uintptr_t)addr));
+    return v;
+}
+
+static inline void mmio_write32(uint32_t addr, uint32_t v)
+{
+    __asm__ volatile("movl %1, %0" : "=m"(*(volatile uint32_t *)(uintptr_t)addr)
+                     : "r"(v) : "memory");
 }
 
 /* ---- CPUID ---- */

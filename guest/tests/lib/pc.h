@@ -1,0 +1,47 @@
+/*
+ * PC devices several test guests program: the CMOS/RTC registers behind
+ * the index/data ports 0x70/0x71, and the IOAPIC's registers behind its
+ * select/window pair at 0xFEC00000 (82093AA datasheet). Each access is a
+ * plain OUT/IN or 32-bit MOV, as the tests expect.
+ */
+#ifndef GUEST_LIB_PC_H
+#define GUEST_LIB_PC_H
+
+#include <stdint.h>
+#include "x86.h"
+
+#define CMOS_INDEX        0x70
+#define CMOS_DATA         0x71
+
+static inline uint8_t cmos_read(uint8_t reg)
+{
+    outb(CMOS_INDEX, reg);
+    return inb(CMOS_DATA);
+}
+
+static inline void cmos_write(uint8_t reg, uint8_t v)
+{
+    outb(CMOS_INDEX, reg);
+    outb(CMOS_DATA, v);
+}
+
+#define IOAPIC_BASE          0xFEC00000u
+#define IOAPIC_REGSEL        0x00u
+#define IOAPIC_WINDOW        0x10u
+#define IOAPIC_REG_VERSION   0x01u
+#define IOAPIC_REDIR_LO(pin) (0x10u + 2u * (pin))
+#define IOAPIC_REDIR_HI(pin) (0x11u + 2u * (pin))
+
+static inline uint32_t ioapic_read(uint32_t reg)
+{
+    mmio_write32(IOAPIC_BASE + IOAPIC_REGSEL, reg);
+    return mmio_read32(IOAPIC_BASE + IOAPIC_WINDOW);
+}
+
+static inline void ioapic_write(uint32_t reg, uint32_t v)
+{
+    mmio_write32(IOAPIC_BASE + IOAPIC_REGSEL, reg);
+    mmio_write32(IOAPIC_BASE + IOAPIC_WINDOW, v);
+}
+
+#endif
