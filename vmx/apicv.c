@@ -3,6 +3,7 @@
 #include "vmx/vmcs.h"
 #include "vmx/vmx_insn.h"
 #include "vmx/platform.h"
+#include "vmx/interrupts.h"
 #include "mm/frames.h"
 #include <hv/cmdline.h>
 #include <hv/errno.h>
@@ -114,7 +115,7 @@ int apicv_vcpu_init(struct vcpu *v)
     vmwrite(VMCS_APIC_ACCESS_ADDR, access_page);
     vmwrite(VMCS_PRIMARY_PROC_BASED_VM_EXEC_CONTROL,
             vmread(VMCS_PRIMARY_PROC_BASED_VM_EXEC_CONTROL) | vmx_ctls.apicv_proc);
-    v->apicv_active = v->vid = v->vid_stale = false;
+    v->apicv_active = v->vid = v->page_stale = false;
     apicv_update(v);
     return 0;
 }
@@ -124,21 +125,14 @@ void apicv_vcpu_free(struct vcpu *v)
     if (v->vapic)
         frame_free(virt_to_phys(v->vapic), 1);
     v->vapic = NULL;
-    v->apicv_active = v->vid = v->vid_stale = false;
+    v->apicv_active = v->vid = v->page_stale = false;
 }
 
 void apicv_take_page(struct vcpu *v)
 {
-    vlapic_take_page(&v->vm->lapic, v->vapic);
-    v->vtpr_seen = v->vapic[LAPIC_REG_TPR / 4];
-    v->vid_stale = false;
+    v->page_stale = false;
+    vlapic_take_page(&v->vm->lapic, v->vapic, v->vid);
     v->work |= VCPU_WORK_APICV;       /* apicv_update before the guest runs again */
-}
-
-void apicv_take_tpr(struct vcpu *v)
-{
-    v->vtpr_seen = v->vapic[LAPIC_REG_TPR / 4];
-    platform_lapic_write(v->vm, LAPIC_REG_TPR, v->vtpr_seen & 0xFF);
 }
 
 void apicv_update(struct vcpu *v)
@@ -148,13 +142,20 @@ void apicv_update(struct vcpu *v)
     v->work &= (uint8_t)~VCPU_WORK_APICV;
     bool want = vlapic_mode(l) == VLAPIC_MODE_XAPIC &&
                 (vlapic_get_apic_base(l) & APIC_BASE_ADDR_MASK) == LAPIC_DEFAULT_BASE;
-    if (want != v->apicv_active)
+    if (want != v->apicv_active) {
+        bool had_vid = v->vid;
         set_active(v, want);
+        if (had_vid && !v->vid) {
+            /* What waited in the page's IRR for the CPU to deliver is now
+             * the hypervisor's to inject. */
+            v->work |= VCPU_WORK_IRQ;
+            vcpu_deliver_interrupts(v);
+        }
+    }
     if (!v->apicv_active)
         return;
     if (l->dirty) {
         vlapic_fill_page(l, v->vapic);
-        v->vtpr_seen = v->vapic[LAPIC_REG_TPR / 4];
         if (v->vid) {
             /* The CPU keeps RVI/SVI in step with the page while the guest
              * runs; the model changed the page, so they are set anew. */
@@ -162,13 +163,12 @@ void apicv_update(struct vcpu *v)
             write_eoi_exit_bitmap(v, l->tmr, false);
         }
     }
-    if (v->vid) {
-        v->vid_stale = true;          /* the guest may change the page from now */
-        return;
+    if (!v->vid) {
+        unsigned thr = vlapic_tpr_threshold(l);
+        if (thr != v->tpr_threshold) {
+            vmwrite(VMCS_TPR_THRESHOLD, thr);
+            v->tpr_threshold = (uint8_t)thr;
+        }
     }
-    unsigned thr = vlapic_tpr_threshold(l);
-    if (thr != v->tpr_threshold) {
-        vmwrite(VMCS_TPR_THRESHOLD, thr);
-        v->tpr_threshold = (uint8_t)thr;
-    }
+    v->page_stale = true;             /* the guest may change the page from now */
 }

@@ -11,19 +11,24 @@
  * like) and go to the model. Reads of the timer's current count and odd
  * accesses exit as APIC accesses and are emulated like other MMIO.
  *
+ * TPR and ICR_HI writes land in the page without exits.
+ *
  * With virtual-interrupt delivery as well (vmx_ctls.apicv_vid; apicv=on),
  * the LAPIC's interrupts are not injected: the hypervisor puts them in the
  * page's IRR and in RVI (guest interrupt status), and the CPU delivers them
- * when the guest can take them, ends them on EOI and follows TPR writes,
- * all without exits. Only EOIs of level-triggered vectors exit (EOI-exit
- * bitmap = the model's TMR), for the IOAPIC. While the guest runs the page
- * is then the truth for IRR, ISR and TPR: every use of the model first
- * takes them back (apicv_sync, called by the platform for each access).
+ * when the guest can take them, ends them on EOI, follows TPR writes and
+ * takes self-IPIs, all without exits. Only EOIs of level-triggered vectors
+ * exit (EOI-exit bitmap = the model's TMR), for the IOAPIC.
  *
  * With apicv=regs (or a CPU without virtual-interrupt delivery) the
  * hypervisor injects every interrupt, EOIs exit as APIC writes, and TPR
  * writes exit only when they drop below the TPR threshold (a waiting
  * interrupt became deliverable).
+ *
+ * Either way, once the guest has run, the page holds what it wrote without
+ * exits: every use of the model first takes that back (apicv_sync, called
+ * by the platform for each access), and apicv_update gives the model's
+ * changes to the page before the next entry.
  *
  * While the guest's APIC is not in xAPIC mode at its default base, the page
  * is unmapped and the controls are off: the EPT-trapped path answers.
@@ -56,16 +61,12 @@ void apicv_vcpu_free(struct vcpu *v);
 void apicv_update(struct vcpu *v);
 
 /* Before the model is used: take what the guest changed in the page
- * without an exit (IRR, ISR and TPR with virtual-interrupt delivery; the
- * TPR without). Needs no current VMCS. */
+ * without exits (vlapic_take_page). Needs no current VMCS. */
 void apicv_take_page(struct vcpu *v);
-void apicv_take_tpr(struct vcpu *v);
 static inline void apicv_sync(struct vcpu *v)
 {
-    if (v->vid_stale)
+    if (v->page_stale)
         apicv_take_page(v);
-    else if (v->apicv_active && !v->vid && v->vapic[LAPIC_REG_TPR / 4] != v->vtpr_seen)
-        apicv_take_tpr(v);
 }
 
 #endif

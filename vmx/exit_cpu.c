@@ -7,7 +7,6 @@
 #include "vmx/hypercall.h"
 #include "vmx/cpuid.h"
 #include "vmx/platform.h"
-#include "vmx/apicv.h"
 #include "vmx/vmcs.h"
 #include "boot/msr.h"
 #include "boot/x86.h"

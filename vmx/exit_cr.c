@@ -7,7 +7,6 @@
  * one is counted and its value remembered. CR8 (64-bit guests) is the
  * virtual local APIC's task priority.
  */
-#include "vmx/apicv.h"
 #include "vmx/exit.h"
 #include "vmx/vmcs.h"
 #include "vmx/platform.h"

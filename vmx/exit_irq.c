@@ -66,9 +66,10 @@ enum exit_action exit_exception_nmi(struct vcpu *v)
 
 enum exit_action exit_interrupt_window(struct vcpu *v)
 {
-    (void)v;
     vmwrite(VMCS_PRIMARY_PROC_BASED_VM_EXEC_CONTROL,
             vmread(VMCS_PRIMARY_PROC_BASED_VM_EXEC_CONTROL) & ~(uint64_t)PROC_CTL_INTERRUPT_WINDOW_EXITING);
+    v->window_exiting = false;        /* so that the injection can turn it on again */
+    v->work |= VCPU_WORK_IRQ;
     return EXIT_RESUME;
 }
 

@@ -2,7 +2,6 @@
 #include "vmx/interrupts.h"
 #include "vmx/exit.h"
 #include "vmx/platform.h"
-#include "vmx/apicv.h"
 #include "boot/msr.h"
 
 void vcpu_reinject_vectoring(struct vcpu *v, uint32_t info)

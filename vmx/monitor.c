@@ -97,8 +97,9 @@ static void cmd_list(void)
 
 static void cmd_stats(struct vm *vm)
 {
-    kprintf("[monitor] %s: %llu VM exits, %llu interrupts injected\n", vm->name,
-            (unsigned long long)total_exits(vm), (unsigned long long)vm->irqs_injected);
+    kprintf("[monitor] %s: %llu VM exits, %llu interrupts injected, %llu accepted by the "
+            "local APIC\n", vm->name, (unsigned long long)total_exits(vm),
+            (unsigned long long)vm->irqs_injected, (unsigned long long)vm->lapic.stats.accepted);
     for (unsigned r = 0; r < EXIT_STATS_MAX; r++) {
         const struct exit_stat *st = &vm->exits[r];
         if (st->count)

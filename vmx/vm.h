@@ -113,9 +113,8 @@ struct vcpu {
     uint32_t *vapic;                 /* the virtual-APIC page */
     bool apicv_active;               /* the xAPIC page is virtualized now */
     uint8_t tpr_threshold;           /* as written to the VMCS */
-    uint32_t vtpr_seen;              /* the page's TPR as last filled or taken */
     bool vid;                        /* virtual-interrupt delivery on now */
-    bool vid_stale;                  /* the guest ran since the vLAPIC took the page */
+    bool page_stale;                 /* the guest ran since the vLAPIC took the page */
     uint32_t eoi_exit[8];            /* EOI-exit bitmap as written to the VMCS */
 };
 

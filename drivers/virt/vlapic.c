@@ -27,6 +27,14 @@ static inline void bit_clear(uint32_t *r, unsigned v)
     r[v >> 5] &= ~(1u << (v & 31));
 }
 
+static unsigned bit_count(uint32_t x)
+{
+    unsigned n = 0;
+    for (; x; x &= x - 1)
+        n++;
+    return n;
+}
+
 /* Highest set bit of a 256-bit register, or -1. */
 static int highest(const uint32_t *r)
 {
@@ -693,13 +701,34 @@ void vlapic_fill_page(struct vlapic *l, uint32_t *page)
     l->dirty = 0;
 }
 
-void vlapic_take_page(struct vlapic *l, const uint32_t *page)
+void vlapic_take_page(struct vlapic *l, const uint32_t *page, bool vid)
 {
-    for (unsigned i = 0; i < 8; i++) {
-        l->isr[i] = page[(LAPIC_REG_ISR >> 2) + 4 * i];
-        l->irr[i] = page[(LAPIC_REG_IRR >> 2) + 4 * i];
+    uint32_t tpr = page[LAPIC_REG_TPR >> 2] & 0xFF;
+    if (tpr != l->tpr) {
+        l->tpr = tpr;
+        l->dirty |= VLAPIC_DIRTY_PRIORITY;          /* PPR follows it */
     }
-    l->tpr = page[LAPIC_REG_TPR >> 2] & 0xFF;
+    l->icr_hi = page[LAPIC_REG_ICR_HI >> 2] & 0xFF000000u;
+    if (page[LAPIC_REG_ICR_HI >> 2] != l->icr_hi)
+        l->dirty |= VLAPIC_DIRTY_ALL;               /* reserved bits read 0 */
+    if (vid) {
+        for (unsigned i = 0; i < 8; i++) {
+            uint32_t irr = page[(LAPIC_REG_IRR >> 2) + 4 * i];
+            /* The CPU only sets IRR bits for virtualized self-IPIs, which
+             * are edge-triggered. */
+            uint32_t self = irr & ~l->irr[i];
+            l->stats.ipi_self += bit_count(self);
+            l->stats.accepted += bit_count(self);
+            if (l->tmr[i] & self) {
+                l->tmr[i] &= ~self;
+                l->dirty |= VLAPIC_DIRTY_PRIORITY;
+            }
+            l->irr[i] = irr;
+            l->isr[i] = page[(LAPIC_REG_ISR >> 2) + 4 * i];
+        }
+        l->icr_lo = page[LAPIC_REG_ICR_LO >> 2] & LAPIC_ICR_LO_WRITABLE;
+    }
+    kick_if_pending(l);                             /* a lower TPR may release one */
 }
 
 void vlapic_eoi_done(struct vlapic *l, uint8_t vector)

@@ -271,16 +271,18 @@ void vlapic_fill_page(struct vlapic *l, uint32_t *page);
 unsigned vlapic_tpr_threshold(const struct vlapic *l);
 
 /*
- * Virtual-interrupt delivery (SDM Vol. 3C, "Virtual-Interrupt Delivery",
- * "EOI Virtualization"): the CPU itself moves a vector from the page's IRR
- * to its ISR when it delivers it, clears the ISR bit on an EOI and stores
- * TPR writes, all without an exit. While the guest runs, the page is then
- * the truth for IRR, ISR and TPR: vlapic_take_page copies them into the
- * model, and the VM layer calls it before any other vlapic_* call once the
- * guest has run. (TMR and PPR follow: TMR only changes at acceptance, PPR
- * is computed.)
+ * What the guest changed in the virtual-APIC page without exits, taken into
+ * the model; the VM layer calls it before any other vlapic_* call once the
+ * guest has run (SDM Vol. 3C, "Virtualizing Writes to the APIC-Access
+ * Page"). With APIC-register virtualization the CPU stores TPR and ICR_HI
+ * writes in the page and exits for neither (a TPR write below the TPR
+ * threshold does exit, after the store). With virtual-interrupt delivery
+ * (vid) it also moves a vector from IRR to ISR when it delivers it, clears
+ * the ISR bit on an EOI, and sets IRR bits for self-IPIs written to ICR_LO
+ * (edge-triggered: their TMR bits are cleared). Calls ops->kick when an
+ * interrupt is pending afterwards (a TPR lowered below it).
  */
-void vlapic_take_page(struct vlapic *l, const uint32_t *page);
+void vlapic_take_page(struct vlapic *l, const uint32_t *page, bool vid);
 /* The CPU has done the EOI of `vector` (its ISR bit is clear, taken with
  * vlapic_take_page): the rest of an EOI, i.e. ops->eoi for a level-
  * triggered vector (the VM layer sets EOI-exit bitmap bits from the TMR so

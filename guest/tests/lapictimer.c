@@ -32,6 +32,13 @@
  *     handler turns the interrupt off and reads register C, so no third
  *     comes, and remote IRR is clear at the end. (With virtual-interrupt
  *     delivery this EOI is the one kind that exits.)
+ *   - IPIs: a self-IPI (shorthand self) arrives once and the ICR reads back
+ *     with delivery status idle; an IPI to APIC ID 1 (none) does not come
+ *     back; in xAPIC mode ICR_HI keeps its value across other writes.
+ * Between the modes, a timer interrupt left pending with interrupts off
+ * while the APIC switches to x2APIC mode must arrive after STI without a
+ * HLT (with virtual-interrupt delivery it waited in the virtual-APIC page,
+ * which goes away with the switch).
  * Every interrupt is EOIed in the handler: MMIO write of 0 to offset 0xB0,
  * or WRMSR 0x80B = 0. Also checked: CPUID.1 reports x2APIC (ECX bit 21) and
  * TSC-deadline (bit 24); IA32_APIC_BASE is 0xFEE00900 (BSP, enabled);
@@ -49,7 +56,10 @@
 #define REG_ISR           0x100
 #define REG_TMR           0x180
 #define REG_IRR           0x200
+#define REG_ICR_LO        0x300
+#define REG_ICR_HI        0x310
 #define REG_LVT_TIMER     0x320
+#define REG_LVT_ERROR     0x370
 #define REG_TIMER_ICR     0x380
 #define REG_TIMER_CCR     0x390
 #define REG_TIMER_DCR     0x3E0
@@ -80,6 +90,9 @@
 #define RTE_MASKED        (1u << 16)
 #define RTC_GSI           8u
 #define LEVEL_VECTOR      0x50u
+#define IPI_VECTOR        0x60u
+#define ICR_SELF          (1u << 18)      /* destination shorthand: self */
+#define MSR_X2APIC_ICR    0x830u
 #define RTC_A             0x0A
 #define RTC_B             0x0B
 #define RTC_C             0x0C
@@ -90,6 +103,7 @@ static bool x2apic;                       /* which interface the accessors use *
 static volatile uint32_t timer_irqs, spurious_irqs;
 static volatile uint32_t irq_pm[PERIODIC_COUNT + 4];   /* PM timer at each interrupt */
 static volatile uint32_t level_irqs, level_remote_irr, level_tmr;
+static volatile uint32_t ipi_irqs;
 
 /* ---- register access: one MOV to the MMIO page, or RDMSR/WRMSR ---- */
 
@@ -138,6 +152,13 @@ static void level_handler(unsigned vector)
         cmos_write(RTC_B, cmos_read(RTC_B) & ~RTC_B_PIE);
         (void)cmos_read(RTC_C);                  /* the line goes low */
     }
+    apic_write(REG_EOI, 0);
+}
+
+static void ipi_handler(unsigned vector)
+{
+    (void)vector;
+    ipi_irqs++;
     apic_write(REG_EOI, 0);
 }
 
@@ -326,19 +347,74 @@ static void test_level(const char *mode)
     sti();
 }
 
-static void run_modes(const char *mode, uint64_t tsc_per_ms)
+/* Send a fixed IPI: ICR_HI then ICR_LO (xAPIC) or the 64-bit ICR MSR. */
+static void send_ipi(uint32_t lo, uint32_t dest)
+{
+    if (x2apic) {
+        wrmsr(MSR_X2APIC_ICR, (uint64_t)dest << 32 | lo);
+    } else {
+        mmio_write(REG_ICR_HI, dest << 24);
+        mmio_write(REG_ICR_LO, lo);
+    }
+}
+
+/* A self-IPI arrives once; an IPI to an APIC that does not exist (ID 1)
+ * does not come back to this one; the ICR reads back what was written. */
+static void test_ipi(const char *mode)
+{
+    ipi_irqs = 0;
+    send_ipi(ICR_SELF | IPI_VECTOR, 0);
+    idle_ms(2);
+    check(ipi_irqs == 1, "%s: self-IPI (shorthand self) arrived once (%u)", mode, ipi_irqs);
+    uint32_t lo = x2apic ? (uint32_t)rdmsr(MSR_X2APIC_ICR) : mmio_read(REG_ICR_LO);
+    check(lo == (ICR_SELF | IPI_VECTOR), "%s: ICR low reads back 0x%x (delivery status idle)",
+          mode, lo);
+    send_ipi(IPI_VECTOR, 1);
+    idle_ms(2);
+    check(ipi_irqs == 1, "%s: IPI to APIC ID 1 not taken by APIC 0 (%u)", mode, ipi_irqs);
+    if (!x2apic) {
+        /* The ICR_HI write is stored without a VM exit under APIC
+         * virtualization; another register's write must not lose it. */
+        mmio_write(REG_LVT_ERROR, LVT_MASKED | 0xFE);
+        uint32_t hi = mmio_read(REG_ICR_HI);
+        check(hi == 1u << 24, "%s: ICR high reads back 0x%x after other writes", mode, hi);
+    }
+}
+
+/* An interrupt that waits (IF=0) while the guest switches its APIC to
+ * x2APIC mode arrives once interrupts are on again, without a HLT. */
+static void test_pending_across_x2apic_switch(uint32_t per_ms, uint64_t base)
+{
+    timer_irqs = 0;
+    cli();
+    apic_write(REG_LVT_TIMER, LVT_ONESHOT | TIMER_VECTOR);
+    apic_write(REG_TIMER_ICR, per_ms);            /* 1 ms */
+    pm_delay_ms(3);
+    uint32_t irr = apic_read(REG_IRR + 0x20);
+    wrmsr(MSR_IA32_APIC_BASE, base | APIC_BASE_EXTD);
+    x2apic = true;
+    sti();
+    pm_delay_ms(20);                              /* busy, interrupts on */
+    check(irr == 1 && timer_irqs == 1, "xAPIC -> x2APIC: an interrupt pending across the switch "
+          "arrives after STI without a HLT (IRR 0x%x before, %u taken)", irr, timer_irqs);
+}
+
+/* All tests in the current APIC mode; the timer's ticks per ms (0: none). */
+static uint32_t run_modes(const char *mode, uint64_t tsc_per_ms)
 {
     apic_write(REG_SVR, SVR_ENABLE | SPURIOUS_VECTOR);
     uint32_t svr = apic_read(REG_SVR);
     check((svr & 0x1FF) == (SVR_ENABLE | SPURIOUS_VECTOR), "%s: SVR reads back 0x%x", mode, svr);
     uint32_t per_ms = calibrate(mode);
     if (per_ms == 0)
-        return;
+        return 0;
     test_oneshot(mode, per_ms);
     test_periodic(mode, per_ms);
     test_deadline(mode, tsc_per_ms);
     test_priority(mode, per_ms);
     test_level(mode);
+    test_ipi(mode);
+    return per_ms;
 }
 
 static void rd_x2apic_id(void)
@@ -356,6 +432,7 @@ int main(uint32_t magic, struct mb1_info *info)
     irq_install(TIMER_VECTOR, timer_handler);
     irq_install(SPURIOUS_VECTOR, spurious_handler);
     irq_install(LEVEL_VECTOR, level_handler);
+    irq_install(IPI_VECTOR, ipi_handler);
 
     struct cpuid_regs r = cpuid(1, 0);
     check(r.ecx & CPUID1_ECX_X2APIC, "CPUID.1:ECX bit 21 (x2APIC) set (ECX 0x%08x)", r.ecx);
@@ -377,10 +454,14 @@ int main(uint32_t magic, struct mb1_info *info)
     note("TSC: %llu per ms", tsc_per_ms);
 
     x2apic = false;
-    run_modes("xAPIC", tsc_per_ms);
+    uint32_t per_ms = run_modes("xAPIC", tsc_per_ms);
 
-    wrmsr(MSR_IA32_APIC_BASE, base | APIC_BASE_EXTD);
-    x2apic = true;
+    if (per_ms) {
+        test_pending_across_x2apic_switch(per_ms, base);
+    } else {
+        wrmsr(MSR_IA32_APIC_BASE, base | APIC_BASE_EXTD);
+        x2apic = true;
+    }
     check_eq64("IA32_APIC_BASE in x2APIC mode", rdmsr(MSR_IA32_APIC_BASE),
                base | APIC_BASE_EXTD);
     check_eq64("x2APIC ID (MSR 0x802)", rdmsr(MSR_X2APIC(REG_ID)), 0);

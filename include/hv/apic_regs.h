@@ -134,7 +134,7 @@
 #define LAPIC_ICR_SH_SELF           (1u << 18)
 #define LAPIC_ICR_SH_ALL_INCL_SELF  (2u << 18)
 #define LAPIC_ICR_SH_ALL_EXCL_SELF  (3u << 18)
-#define LAPIC_ICR_LO_WRITABLE       0x000CDFFFu  /* xAPIC: all but bit 12 */
+#define LAPIC_ICR_LO_WRITABLE       0x000CCFFFu  /* xAPIC: not 12 (delivery status), 13, 16-17 */
 #define LAPIC_ICR_HI_DEST_SHIFT     24           /* xAPIC destination: ICR_HI[31:24] */
 #define X2APIC_ICR_RESERVED         0x00000000FFF32000ULL /* bits 13, 16-17, 20-31 */
 
