@@ -77,7 +77,9 @@ enum vlapic_lvt {
 /*
  * Callbacks into the VM layer; every member may be NULL. They are called
  * synchronously from inside vlapic_* functions and must not call back into
- * the same vlapic.
+ * the same vlapic, except that eoi may call vlapic_accept (an IOAPIC
+ * delivering again a level-triggered line that is still asserted): it is
+ * called once the EOI is complete.
  */
 struct vlapic_ops {
     /* EOI of a vector whose TMR bit was set (level-triggered): the VM layer
