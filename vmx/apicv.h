@@ -8,10 +8,11 @@
  * CPU serves guest reads of most LAPIC registers from the vCPU's virtual-
  * APIC page, which the vLAPIC model keeps current (vlapic_fill_page): no VM
  * exit. Writes complete into that page and then exit (APIC-write, trap-
- * like) and go to the model. Reads of the timer's current count and odd
- * accesses exit as APIC accesses and are emulated like other MMIO.
- *
- * TPR and ICR_HI writes land in the page without exits.
+ * like) and go to the model; TPR and ICR_HI writes land in the page without
+ * exits. Reads the CPU does not virtualize (the timer's current count, PPR,
+ * APR, RRD, the CMCI LVT, reserved offsets) and odd accesses exit as APIC
+ * accesses and are emulated like other MMIO (SDM "Virtualizing Reads from
+ * the APIC-Access Page", "APIC-Write Emulation").
  *
  * With virtual-interrupt delivery as well (vmx_ctls.apicv_vid; apicv=on),
  * the LAPIC's interrupts are not injected: the hypervisor puts them in the
@@ -28,7 +29,10 @@
  * Either way, once the guest has run, the page holds what it wrote without
  * exits: every use of the model first takes that back (apicv_sync, called
  * by the platform for each access), and apicv_update gives the model's
- * changes to the page before the next entry.
+ * changes to the page before the next entry. A self-IPI is recognised as
+ * an IRR bit the model did not set; one on a vector already requested, or
+ * taken and ended between two looks, goes unseen (it only matters for a
+ * vector shared with a level-triggered IOAPIC line).
  *
  * While the guest's APIC is not in xAPIC mode at its default base, the page
  * is unmapped and the controls are off: the EPT-trapped path answers.

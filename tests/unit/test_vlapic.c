@@ -1551,13 +1551,16 @@ static void test_take_page(void **state)
     vlapic_fill_page(&f->l, page);
     uint64_t self_before = f->l.stats.ipi_self;
     page[(LAPIC_REG_IRR + 0x40) / 4] |= 1u << (0x95 & 31);
-    page[LAPIC_REG_ICR_LO / 4] = 0x00041095;          /* self, fixed, vector 0x95; bit 12 too */
+    page[LAPIC_REG_ICR_LO / 4] = 0x00040095;          /* self, fixed, edge, vector 0x95 */
     vlapic_take_page(&f->l, page, true);
     assert_int_equal(vlapic_pending(&f->l), 0x95);
     assert_false(f->l.tmr[0x95 >> 5] & (1u << (0x95 & 31)));
     assert_true(f->l.dirty & VLAPIC_DIRTY_PRIORITY);  /* the page's TMR must follow */
     assert_int_equal(f->l.stats.ipi_self, self_before + 1);
-    assert_int_equal(mr(f, LAPIC_REG_ICR_LO), 0x00040095);   /* delivery status not kept */
+    assert_int_equal(mr(f, LAPIC_REG_ICR_LO), 0x00040095);
+    mw(f, LAPIC_REG_ICR_HI, 0);
+    mw(f, LAPIC_REG_ICR_LO, 0x00001050);                /* to APIC 0, not this one */
+    assert_int_equal(mr(f, LAPIC_REG_ICR_LO), 0x00000050);   /* delivery status read-only */
     vlapic_fill_page(&f->l, page);
     assert_int_equal(page[(LAPIC_REG_TMR + 0x40) / 4], 0);
     free(page);
