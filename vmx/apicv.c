@@ -138,7 +138,10 @@ void apicv_take_page(struct vcpu *v)
 void apicv_update(struct vcpu *v)
 {
     struct vlapic *l = &v->vm->lapic;
-    apicv_sync(v);
+    /* Stale: nobody used the model since the page was last given, so the
+     * model has nothing new (every use takes the page first). */
+    if (v->page_stale)
+        return;
     v->work &= (uint8_t)~VCPU_WORK_APICV;
     bool want = vlapic_mode(l) == VLAPIC_MODE_XAPIC &&
                 (vlapic_get_apic_base(l) & APIC_BASE_ADDR_MASK) == LAPIC_DEFAULT_BASE;

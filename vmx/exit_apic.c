@@ -60,6 +60,6 @@ enum exit_action exit_virtualized_eoi(struct vcpu *v)
 /* The guest lowered its TPR below the class of a waiting interrupt. */
 enum exit_action exit_tpr_below_threshold(struct vcpu *v)
 {
-    apicv_update(v);                  /* takes the TPR: the model kicks the vCPU */
+    apicv_sync(v);                    /* takes the TPR: the model kicks the vCPU */
     return EXIT_RESUME;
 }

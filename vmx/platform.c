@@ -141,7 +141,10 @@ void platform_update_timers(struct vm *vm)
     vm->vcpu.work &= (uint8_t)~VCPU_WORK_TIMERS;
     vpit8254_advance(&vm->pit);
     vrtc_advance(&vm->rtc);
-    vlapic_advance(lapic(vm));
+    /* Only a due timer changes the LAPIC (and needs the page taken). */
+    uint64_t lapic_due = vlapic_next_event(&vm->lapic);
+    if (lapic_due != VCLOCK_NEVER && lapic_due <= platform_now_ns(vm))
+        vlapic_advance(lapic(vm));
     uint64_t next = vpit8254_next_event(&vm->pit);
     next = MIN(next, vrtc_next_event(&vm->rtc));
     next = MIN(next, vlapic_next_event(&vm->lapic));
