@@ -16,8 +16,6 @@
  */
 #include "guest.h"
 
-#define PIT_CH0         0x40
-#define PIT_CMD         0x43
 #define PIT_MODE0_CH0   0x30     /* channel 0, LSB then MSB, mode 0, binary */
 #define PIT_10MS        11932u
 

@@ -48,7 +48,6 @@
 #define IIR_RX_TIMEOUT 0x0C
 
 #define COM1_IRQ     4
-#define PIT_HZ       1193182u
 #define TICK_HZ      20u
 #define IDLE_DEFAULT_S 30u
 #define LINE_MAX     70
@@ -101,13 +100,10 @@ static void pit_handler(unsigned vector)
 /* idle=S among the command line's words; `fallback` if absent or bad. */
 static uint32_t idle_option(const char *s, uint32_t fallback)
 {
-    while (*s) {
-        while (*s == ' ')
-            s++;
-        const char *word = s;
-        while (*s && *s != ' ')
-            s++;
-        if (s - word > 5 && strncmp(word, "idle=", 5) == 0) {
+    const char *word;
+    size_t len;
+    while ((word = next_word(&s, &len)) != NULL) {
+        if (len > 5 && strncmp(word, "idle=", 5) == 0) {
             uint32_t v = 0;
             const char *p;
             for (p = word + 5; p < s && *p >= '0' && *p <= '9' && v < 100000; p++)
@@ -138,10 +134,7 @@ int main(uint32_t magic, struct mb1_info *info)
     irq_install(PIC_MASTER_VECTOR + 0, pit_handler);
 
     /* The clock: PIT channel 0, mode 2, 20 Hz. */
-    uint32_t count = PIT_HZ / TICK_HZ;
-    outb(0x43, 0x34);
-    outb(0x40, count & 0xFF);
-    outb(0x40, count >> 8);
+    pit_start_periodic(TICK_HZ);
     pic_unmask(0);
 
     outb(UART_LCR, LCR_8N1);

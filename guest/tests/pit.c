@@ -16,9 +16,6 @@
  */
 #include "guest.h"
 
-#define PIT_CH0        0x40
-#define PIT_CMD        0x43
-#define PIT_HZ         1193182u
 #define TICK_HZ        100u
 #define PIT_COUNT      ((PIT_HZ + TICK_HZ / 2) / TICK_HZ)      /* 11932 */
 #define PIT_MODE2_CH0  0x34     /* channel 0, LSB then MSB, mode 2, binary */

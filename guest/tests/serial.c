@@ -31,7 +31,6 @@
 #define LCR_8N1      0x03
 
 #define COM1_IRQ     4
-#define PIT_HZ       1193182u
 #define TICK_HZ      20u
 #define WAIT_S       60u
 #define LINE_MAX     64
@@ -109,10 +108,7 @@ int main(uint32_t magic, struct mb1_info *info)
     irq_install(PIC_MASTER_VECTOR + 0, pit_handler);
 
     /* The guard timer: PIT channel 0, mode 2, 20 Hz. */
-    uint32_t count = PIT_HZ / TICK_HZ;
-    outb(0x43, 0x34);
-    outb(0x40, count & 0xFF);
-    outb(0x40, count >> 8);
+    pit_start_periodic(TICK_HZ);
     pic_unmask(0);
 
     outb(UART_LCR, LCR_8N1);

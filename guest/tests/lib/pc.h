@@ -1,6 +1,6 @@
 /*
  * PC devices several test guests program: the CMOS/RTC registers behind
- * the index/data ports 0x70/0x71, and the IOAPIC's registers behind its
+ * the index/data ports 0x70/0x71, the PIT as a periodic clock, and the IOAPIC's registers behind its
  * select/window pair at 0xFEC00000 (82093AA datasheet). Each access is a
  * plain OUT/IN or 32-bit MOV, as the tests expect.
  */
@@ -23,6 +23,19 @@ static inline void cmos_write(uint8_t reg, uint8_t v)
 {
     outb(CMOS_INDEX, reg);
     outb(CMOS_DATA, v);
+}
+
+#define PIT_HZ            1193182u        /* the 8254's input clock */
+#define PIT_CH0           0x40
+#define PIT_CMD           0x43
+
+/* PIT channel 0 as a rate generator (mode 2, LSB then MSB) at about hz. */
+static inline void pit_start_periodic(uint32_t hz)
+{
+    uint32_t count = PIT_HZ / hz;
+    outb(PIT_CMD, 0x34);
+    outb(PIT_CH0, count & 0xFF);
+    outb(PIT_CH0, (count >> 8) & 0xFF);
 }
 
 #define IOAPIC_BASE          0xFEC00000u

@@ -49,17 +49,25 @@ int strncmp(const char *a, const char *b, size_t n)
     return 0;
 }
 
+const char *next_word(const char **s, size_t *len)
+{
+    const char *p = *s;
+    while (*p == ' ')
+        p++;
+    const char *start = p;
+    while (*p && *p != ' ')
+        p++;
+    *s = p;
+    *len = (size_t)(p - start);
+    return *len ? start : NULL;
+}
+
 bool has_word(const char *s, const char *word)
 {
-    size_t n = strlen(word);
-    while (*s) {
-        while (*s == ' ')
-            s++;
-        const char *start = s;
-        while (*s && *s != ' ')
-            s++;
-        if ((size_t)(s - start) == n && strncmp(start, word, n) == 0)
+    size_t n = strlen(word), len;
+    const char *w;
+    while ((w = next_word(&s, &len)) != NULL)
+        if (len == n && strncmp(w, word, n) == 0)
             return true;
-    }
     return false;
 }
