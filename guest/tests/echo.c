@@ -29,25 +29,12 @@
  */
 #include "guest.h"
 
-#define COM1         0x3F8
-#define UART_RBR     (COM1 + 0)
-#define UART_IER     (COM1 + 1)
-#define UART_IIR     (COM1 + 2)
-#define UART_FCR     (COM1 + 2)
-#define UART_LCR     (COM1 + 3)
-#define UART_MCR     (COM1 + 4)
-#define UART_LSR     (COM1 + 5)
-#define IER_ERBFI    0x01
-#define MCR_DTR_RTS_OUT2 0x0B
-#define LSR_DR       0x01
 #define LSR_ERRORS   0x1E        /* OE, PE, FE, BI */
 #define FCR_FIFO_TRIG1 0x07      /* enable, clear both FIFOs, trigger level 1 */
-#define LCR_8N1      0x03
 #define IIR_NONE     0x01
 #define IIR_RX_DATA  0x04
 #define IIR_RX_TIMEOUT 0x0C
 
-#define COM1_IRQ     4
 #define TICK_HZ      20u
 #define IDLE_DEFAULT_S 30u
 #define LINE_MAX     70

@@ -16,21 +16,8 @@
  */
 #include "guest.h"
 
-#define COM1         0x3F8
-#define UART_RBR     (COM1 + 0)
-#define UART_IER     (COM1 + 1)
-#define UART_IIR     (COM1 + 2)
-#define UART_FCR     (COM1 + 2)
-#define UART_LCR     (COM1 + 3)
-#define UART_MCR     (COM1 + 4)
-#define UART_LSR     (COM1 + 5)
-#define IER_ERBFI    0x01
-#define MCR_DTR_RTS_OUT2 0x0B
-#define LSR_DR       0x01
 #define FCR_FIFO_TRIG4 0x47      /* enable, clear both FIFOs, trigger level 4 */
-#define LCR_8N1      0x03
 
-#define COM1_IRQ     4
 #define TICK_HZ      20u
 #define WAIT_S       60u
 #define LINE_MAX     64

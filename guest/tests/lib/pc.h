@@ -1,6 +1,7 @@
 /*
  * PC devices several test guests program: the CMOS/RTC registers behind
- * the index/data ports 0x70/0x71, the PIT as a periodic clock, and the IOAPIC's registers behind its
+ * the index/data ports 0x70/0x71, COM1's registers, the PIT as a periodic
+ * clock, and the IOAPIC's registers behind its
  * select/window pair at 0xFEC00000 (82093AA datasheet). Each access is a
  * plain OUT/IN or 32-bit MOV, as the tests expect.
  */
@@ -9,6 +10,7 @@
 
 #include <stdint.h>
 #include "x86.h"
+#include "console.h"
 
 #define CMOS_INDEX        0x70
 #define CMOS_DATA         0x71
@@ -24,6 +26,20 @@ static inline void cmos_write(uint8_t reg, uint8_t v)
     outb(CMOS_INDEX, reg);
     outb(CMOS_DATA, v);
 }
+
+/* COM1, a 16550A (PC16550D datasheet), on IRQ 4. */
+#define COM1_IRQ          4
+#define UART_RBR          (COM1_BASE + 0)
+#define UART_IER          (COM1_BASE + 1)
+#define UART_IIR          (COM1_BASE + 2)
+#define UART_FCR          (COM1_BASE + 2)
+#define UART_LCR          (COM1_BASE + 3)
+#define UART_MCR          (COM1_BASE + 4)
+#define UART_LSR          (COM1_BASE + 5)
+#define IER_ERBFI         0x01            /* receive-data interrupt */
+#define LCR_8N1           0x03
+#define MCR_DTR_RTS_OUT2  0x0B            /* OUT2 gates the IRQ line */
+#define LSR_DR            0x01
 
 #define PIT_HZ            1193182u        /* the 8254's input clock */
 #define PIT_CH0           0x40
