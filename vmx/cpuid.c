@@ -12,7 +12,9 @@
 #include "vmx/cpuid.h"
 #include "vmx/vmcs.h"
 #include "vmx/vcpu.h"
+#include "vmx/xsavec_check.h"
 #include "boot/msr.h"
+#include <hv/log.h>
 #include <hv/string.h>
 #include <hv/version.h>
 
@@ -47,6 +49,7 @@
 #define CPUID7_ECX_WAITPKG   BIT(5)
 #define CPUID7_ECX_SGX_LC    BIT(30)
 #define CPUID7_EDX_HYBRID    BIT(15)
+#define CPUIDD1_EAX_XSAVEC   BIT(1)
 #define CPUIDD1_EAX_XSAVES   BIT(3)
 #define CPUID80000001_EDX_RDTSCP BIT(27)
 /* IBRS/IBPB, STIBP, L1D_FLUSH, ARCH_CAPABILITIES, CORE_CAPABILITIES, SSBD:
@@ -65,6 +68,8 @@
 
 #define CPUID_LEAF_HYPERVISOR      0x40000000u
 #define CPUID_LEAF_HYPERVISOR_MAX  0x40000001u
+
+static bool xsavec_ok = true;        /* cpuid_init: the CPU's XSAVEC layout is right */
 
 static inline uint32_t sig_word(const char *s) { uint32_t w; memcpy(&w, s, 4); return w; }
 
@@ -170,6 +175,8 @@ void cpuid_guest(const struct vcpu *v, uint32_t leaf, uint32_t sub, struct cpuid
             r.ebx = xsave_size(guest_xcr0(v), false);
         } else if (sub == 1) {
             r.eax &= ~(uint32_t)CPUIDD1_EAX_XSAVES;   /* no IA32_XSS for guests */
+            if (!xsavec_ok)                           /* see vmx/xsavec_check.h */
+                r.eax &= ~(uint32_t)CPUIDD1_EAX_XSAVEC;
             /* EBX: XSAVEC's area for XCR0 | IA32_XSS (XSS is 0 here). */
             r.ebx = xsave_size(guest_xcr0(v), true);
             r.ecx = r.edx = 0;
@@ -232,6 +239,11 @@ static void fill(struct cpuid_cache_entry *tab, unsigned n, uint32_t base)
 
 void cpuid_init(void)
 {
+    int offset;
+    xsavec_ok = xsavec_layout_ok(&offset);
+    if (!xsavec_ok)
+        pr_warn("CPU: XSAVEC stores the AVX state at offset %d, not %u (SDM \"XSAVEC\"): "
+                "not offered to guests\n", offset, XSAVEC_FIRST_EXTENDED);
     fill(cpuid_cache_basic, CPUID_CACHE_BASIC, 0);
     fill(cpuid_cache_hv, CPUID_CACHE_HV, CPUID_CACHE_HV_BASE);
     fill(cpuid_cache_ext, CPUID_CACHE_EXT, CPUID_CACHE_EXT_BASE);

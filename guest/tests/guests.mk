@@ -10,7 +10,7 @@ GUEST_OUT     := $(BUILD)/guests
 GUEST_OBJ     := $(GUEST_OUT)/obj
 
 GUEST_NAMES := cpuid portio crshadow cr3 msr vmcall debugexit memtest triple \
-               vmxon mmio spin ticker bench hello primes \
+               vmxon mmio spin ticker bench hello primes fpustress \
                pit lapictimer rtc serial clisti poweroff reset echo
 
 GUEST_CFLAGS := -m32 -march=i686 -std=gnu11 -O2 -ffreestanding -fno-builtin \

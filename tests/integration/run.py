@@ -9,6 +9,9 @@ Each tests/integration/*.test file describes one boot:
     boot: OPTIONS             hypervisor command line (default: exit=bochs
                               under Bochs, exit=qemu under QEMU)
     module: FILE ARGS...      a module2 line: build/guests/FILE as /guests/FILE
+    native: FILE ARGS...      boot the multiboot1 kernel build/guests/FILE
+                              directly with GRUB, without the hypervisor (to
+                              compare a test guest with the bare CPU)
     timeout: SECONDS          wall-clock bound (default 180)
     megs: N                   emulated RAM (default 512)
     ips: N                    Bochs instructions per emulated second
@@ -47,6 +50,7 @@ class Test:
         self.emu = "bochs"
         self.boot = None
         self.modules = []
+        self.native = None
         self.timeout = 180
         self.megs = 512
         self.ips = 50000000
@@ -71,6 +75,8 @@ class Test:
                     self.boot = val
                 elif key == "module":
                     self.modules.append(val)
+                elif key == "native":
+                    self.native = val
                 elif key == "file":
                     self.extra_files.append(val)
                 elif key == "timeout":
@@ -113,8 +119,13 @@ def make_iso(t, workdir):
         "terminal_output serial",
         "set timeout=0",
         f'menuentry "{t.name}" {{',
-        f"    multiboot2 /boot/hypervisor.elf {t.boot}",
     ]
+    if t.native:
+        fname, _, args = t.native.partition(" ")
+        shutil.copy(os.path.join(BUILD, "guests", fname), os.path.join(root, "guests"))
+        lines.append(f"    multiboot /guests/{fname} /guests/{fname} {args}".rstrip())
+    else:
+        lines.append(f"    multiboot2 /boot/hypervisor.elf {t.boot}")
     for m in t.modules:
         fname, _, args = m.partition(" ")
         src = os.path.join(BUILD, "guests", fname)
