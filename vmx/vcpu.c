@@ -103,6 +103,9 @@ void vcpu_host_fpu_init(void)
             fpu.pages = (uint32_t)(ALIGN_UP(ebx, PAGE_SIZE) / PAGE_SIZE);
         }
     }
+    pr_info("FPU: guests' %s state saved by %s, %u bytes per vCPU\n",
+            fpu.xcr0 & XCR0_AVX ? "x87/SSE/AVX" : "x87/SSE", host_xsave ? "XSAVE" : "FXSAVE",
+            fpu.size);
 }
 
 uint64_t vcpu_guest_xcr0_supported(void)
