@@ -48,8 +48,11 @@
 #define CPUID7_ECX_PKU       BIT(3)
 #define CPUID7_ECX_OSPKE     BIT(4)
 #define CPUID7_ECX_WAITPKG   BIT(5)
+#define CPUID7_ECX_CET_SS    BIT(7)
+#define CPUID7_ECX_RDPID     BIT(22)
 #define CPUID7_ECX_SGX_LC    BIT(30)
 #define CPUID7_EDX_HYBRID    BIT(15)
+#define CPUID7_EDX_CET_IBT   BIT(20)
 #define CPUIDD1_EAX_XSAVES   BIT(3)
 #define CPUID80000001_EDX_RDTSCP BIT(27)
 /* IBRS/IBPB, STIBP, L1D_FLUSH, ARCH_CAPABILITIES, CORE_CAPABILITIES, SSBD:
@@ -143,8 +146,13 @@ void cpuid_guest(const struct vcpu *v, uint32_t leaf, uint32_t sub, struct cpuid
             r.edx &= ~(uint32_t)CPUID7_EDX_AVX512;
             if (!vmx_ctls.invpcid)
                 r.ebx &= ~(uint32_t)CPUID7_EBX_INVPCID;
-            r.ecx &= ~(uint32_t)(CPUID7_ECX_WAITPKG | CPUID7_ECX_SGX_LC);
-            r.edx &= ~(uint32_t)(CPUID7_EDX_HYBRID | CPUID7_EDX_SPEC_CTRL_MSRS);
+            /* RDPID reads TSC_AUX: it works in a guest only with RDTSCP. */
+            if (!vmx_ctls.rdtscp)
+                r.ecx &= ~(uint32_t)CPUID7_ECX_RDPID;
+            /* CET: its MSRs and XSAVES state are not offered. */
+            r.ecx &= ~(uint32_t)(CPUID7_ECX_WAITPKG | CPUID7_ECX_SGX_LC | CPUID7_ECX_CET_SS);
+            r.edx &= ~(uint32_t)(CPUID7_EDX_HYBRID | CPUID7_EDX_SPEC_CTRL_MSRS |
+                                 CPUID7_EDX_CET_IBT);
         }
         break;
     case 0xD:

@@ -34,8 +34,9 @@
  * Not switched, because no guest can change it:
  * - Any other MSR: it exits, and exit_msr.c raises #GP. That covers
  *   IA32_SPEC_CTRL and PRED_CMD (CPUID hides them), IA32_DEBUGCTL (its VMCS
- *   field stays 0), IA32_XSS (XSAVES hidden), the PMU's MSRs, BNDCFGS, CET,
- *   XFD and UMWAIT_CONTROL.
+ *   field stays 0), IA32_XSS (XSAVES hidden), the PMU's MSRs, BNDCFGS (MPX
+ *   hidden), the CET MSRs (CET hidden; CR4.CET alone enables nothing), XFD
+ *   and UMWAIT_CONTROL.
  * - XSAVE components outside CPUID_GUEST_XCR0 (MPX, AVX-512, PKRU, AMX):
  *   XSETBV refuses them, so no guest can reach their registers. PKRU is
  *   also reachable by WRPKRU when CR4.PKE = 1: CPUID hides PKU and the

@@ -6,7 +6,8 @@
  * for every invalid value (x87 clear, AVX without SSE, components not
  * offered: AVX-512 whole or in part, MPX, PKRU, AMX, reserved bits) and
  * at CPL 3, with XCR0 unchanged; valid values are taken and
- * CPUID.(0xD,0).EBX follows.
+ * CPUID.(0xD,0).EBX follows. Protection keys are not offered: CPUID hides
+ * PKU and setting CR4.PKE raises #GP.
  *
  * Then each copy plants its own values (derived from its id) in DR0-DR3,
  * DR6, DR7, CR2, XCR0 (id 1: x87|SSE, id 2: x87|SSE|AVX where offered), the
@@ -213,6 +214,26 @@ static void xsetbv_checks(void)
     }
 }
 
+/* Protection keys are not offered (PKRU is not switched between guests):
+ * CPUID hides PKU and CR4.PKE cannot be set. */
+#define CPUID7_ECX_PKU_OSPKE  (3u << 3)
+#define CR4_PKE               (1u << 22)
+
+static void set_pke(void)
+{
+    write_cr4(read_cr4() | CR4_PKE);
+}
+
+static void pkeys_checks(void)
+{
+    uint32_t ecx = cpuid(0, 0).eax >= 7 ? cpuid(7, 0).ecx : 0;
+    check(!(ecx & CPUID7_ECX_PKU_OSPKE), "CPUID.7:ECX.PKU and OSPKE clear: ECX 0x%x", ecx);
+    int vec = catch_fault(set_pke);
+    uint32_t cr4 = read_cr4();
+    check(vec == VEC_GP && !(cr4 & CR4_PKE),
+          "setting CR4.PKE raises #GP: vector %d, CR4 0x%x", vec, cr4);
+}
+
 /* ---- planting and reading back ------------------------------------------------------- */
 
 static void markers(unsigned id, struct state *s)
@@ -391,6 +412,7 @@ int main(uint32_t magic, struct mb1_info *info)
     note("guest id %u", id);
 
     xsetbv_checks();
+    pkeys_checks();
     has_rdtscp = cpuid(0x80000000, 0).eax >= 0x80000001 &&
                  (cpuid(0x80000001, 0).edx & CPUID_EXT1_EDX_RDTSCP);
 
