@@ -46,23 +46,28 @@
 #define CPUID7_EBX_RDT_M     BIT(12)
 #define CPUID7_EBX_RDT_A     BIT(15)
 #define CPUID7_EBX_PT        BIT(25)
+#define CPUID7_EBX_MPX       BIT(14)
+#define CPUID7_ECX_PKU       BIT(3)
+#define CPUID7_ECX_OSPKE     BIT(4)
 #define CPUID7_ECX_WAITPKG   BIT(5)
+#define CPUID7_ECX_CET_SS    BIT(7)
+#define CPUID7_ECX_RDPID     BIT(22)
 #define CPUID7_ECX_SGX_LC    BIT(30)
 #define CPUID7_EDX_HYBRID    BIT(15)
 #define CPUIDD1_EAX_XSAVEC   BIT(1)
+#define CPUID7_EDX_CET_IBT   BIT(20)
 #define CPUIDD1_EAX_XSAVES   BIT(3)
 #define CPUID80000001_EDX_RDTSCP BIT(27)
 /* IBRS/IBPB, STIBP, L1D_FLUSH, ARCH_CAPABILITIES, CORE_CAPABILITIES, SSBD:
  * their MSRs are not offered. */
 #define CPUID7_EDX_SPEC_CTRL_MSRS (BIT(26) | BIT(27) | BIT(28) | BIT(29) | BIT(30) | BIT(31))
-/* AVX-512 state is not offered (XCR0 bits 5-7): the feature bits go too. */
+/* AVX-512 state is not offered (XCR0 bits 5-7): the feature bits go too;
+ * so do MPX (XCR0 bits 3-4) and protection keys (PKRU, XCR0 bit 9, and
+ * CR4.PKE: see the audit in vmx/vcpu.c). */
 #define CPUID7_EBX_AVX512 (BIT(16) | BIT(17) | BIT(21) | BIT(26) | BIT(27) | BIT(28) | \
                            BIT(30) | BIT(31))
 #define CPUID7_ECX_AVX512 (BIT(1) | BIT(6) | BIT(11) | BIT(12) | BIT(14))
 #define CPUID7_EDX_AVX512 (BIT(2) | BIT(3) | BIT(8) | BIT(23))
-#define XCR0_X87                BIT(0)
-#define XCR0_AVX                BIT(2)
-#define XSAVE_LEGACY_AND_HEADER 576     /* the legacy area and the XSAVE header */
 #define CPUID_LEAF_TSC       0x15
 #define CPUID_LEAF_FREQ      0x16
 
@@ -79,27 +84,16 @@ static uint64_t guest_xcr0(const struct vcpu *v)
     return v ? v->xcr0 : XCR0_X87;
 }
 
-/*
- * Bytes of an XSAVE area holding the offered components set in `xcr0`
- * (SDM Vol. 1, 13.4 "XSAVE Area"). The standard format puts component i at
- * its CPUID.(0xD,i).EBX offset; the compacted one (XSAVEC) packs them in
- * order after the header, 64-byte aligned where CPUID.(0xD,i).ECX[1] says.
- */
+struct xsave_leaf cpuid_leaf_d(uint32_t sub)
+{
+    struct cpuid_regs r = cpuid(0xD, sub);
+    return (struct xsave_leaf){ r.eax, r.ebx, r.ecx, r.edx };
+}
+
+/* Bytes of an XSAVE area holding the offered components set in `xcr0`. */
 static uint32_t xsave_size(uint64_t xcr0, bool compacted)
 {
-    uint32_t size = XSAVE_LEGACY_AND_HEADER;
-    uint64_t comps = xcr0 & CPUID_GUEST_XCR0;
-
-    for (unsigned i = 2; i < 64 && (comps >> i); i++) {
-        if (!(comps & BIT(i)))
-            continue;
-        struct cpuid_regs c = cpuid(0xD, i);
-        if (compacted)
-            size = (c.ecx & BIT(1) ? ALIGN_UP(size, 64) : size) + c.eax;
-        else
-            size = MAX(size, c.ebx + c.eax);
-    }
-    return size;
+    return xsave_area_size(xcr0 & CPUID_GUEST_XCR0, compacted, cpuid_leaf_d);
 }
 
 void cpuid_guest(const struct vcpu *v, uint32_t leaf, uint32_t sub, struct cpuid_regs *out)
@@ -152,13 +146,18 @@ void cpuid_guest(const struct vcpu *v, uint32_t leaf, uint32_t sub, struct cpuid
         r = cpuid(7, sub);
         if (sub == 0) {
             r.ebx &= ~(uint32_t)(CPUID7_EBX_SGX | CPUID7_EBX_RDT_M | CPUID7_EBX_RDT_A |
-                                 CPUID7_EBX_PT | CPUID7_EBX_AVX512);
-            r.ecx &= ~(uint32_t)CPUID7_ECX_AVX512;
+                                 CPUID7_EBX_PT | CPUID7_EBX_AVX512 | CPUID7_EBX_MPX);
+            r.ecx &= ~(uint32_t)(CPUID7_ECX_AVX512 | CPUID7_ECX_PKU | CPUID7_ECX_OSPKE);
             r.edx &= ~(uint32_t)CPUID7_EDX_AVX512;
             if (!vmx_ctls.invpcid)
                 r.ebx &= ~(uint32_t)CPUID7_EBX_INVPCID;
-            r.ecx &= ~(uint32_t)(CPUID7_ECX_WAITPKG | CPUID7_ECX_SGX_LC);
-            r.edx &= ~(uint32_t)(CPUID7_EDX_HYBRID | CPUID7_EDX_SPEC_CTRL_MSRS);
+            /* RDPID reads TSC_AUX: it works in a guest only with RDTSCP. */
+            if (!vmx_ctls.rdtscp)
+                r.ecx &= ~(uint32_t)CPUID7_ECX_RDPID;
+            /* CET: its MSRs and XSAVES state are not offered. */
+            r.ecx &= ~(uint32_t)(CPUID7_ECX_WAITPKG | CPUID7_ECX_SGX_LC | CPUID7_ECX_CET_SS);
+            r.edx &= ~(uint32_t)(CPUID7_EDX_HYBRID | CPUID7_EDX_SPEC_CTRL_MSRS |
+                                 CPUID7_EDX_CET_IBT);
         }
         break;
     case 0xD:
@@ -166,12 +165,9 @@ void cpuid_guest(const struct vcpu *v, uint32_t leaf, uint32_t sub, struct cpuid
         r = cpuid(0xD, sub);
         if (sub == 0) {
             uint32_t offered = r.eax & (uint32_t)CPUID_GUEST_XCR0;
-            struct cpuid_regs avx = cpuid(0xD, 2);
             r.eax = offered;
             r.edx = 0;
-            r.ecx = XSAVE_LEGACY_AND_HEADER;
-            if (offered & XCR0_AVX)
-                r.ecx = MAX(r.ecx, avx.ebx + avx.eax);
+            r.ecx = xsave_size(offered, false);
             r.ebx = xsave_size(guest_xcr0(v), false);
         } else if (sub == 1) {
             r.eax &= ~(uint32_t)CPUIDD1_EAX_XSAVES;   /* no IA32_XSS for guests */

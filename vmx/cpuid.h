@@ -6,9 +6,13 @@
 
 #include "vmx/vm.h"
 #include "boot/x86.h"
+#include "vmx/xsave.h"
 
 /* The XSAVE state components guests may enable in XCR0: x87, SSE, AVX. */
 #define CPUID_GUEST_XCR0  0x7ULL
+
+/* The host's CPUID leaf 0xD, sub-leaf `sub`, for vmx/xsave.c. */
+struct xsave_leaf cpuid_leaf_d(uint32_t sub);
 
 /* Compute the table of vCPU-independent leaves (after the controls are known). */
 void cpuid_init(void);

@@ -8,6 +8,8 @@
 #include "vmx/cpuid.h"
 #include "vmx/platform.h"
 #include "vmx/vmcs.h"
+#include "vmx/vcpu.h"
+#include "vmx/xsave.h"
 #include "boot/msr.h"
 #include "boot/x86.h"
 #include <hv/string.h>
@@ -73,17 +75,25 @@ enum exit_action exit_invd(struct vcpu *v)
     return EXIT_RESUME;
 }
 
-/* XSETBV (SDM Vol. 2C, "XSETBV"): ECX must be 0, x87 state must stay on,
- * AVX needs SSE, and only components offered to guests (CPUID leaf 0xD). */
+/*
+ * XSETBV (SDM Vol. 2C, "XSETBV"; it exits unconditionally: Vol. 3C,
+ * "Instructions That Cause VM Exits Unconditionally"). The #UD for CR4.OSXSAVE
+ * = 0 comes before the exit ("Relative Priority of Faults and VM Exits":
+ * invalid-opcode and privilege-level faults first), and OSXSAVE is the
+ * guest's own bit (not in the CR4 guest/host mask), so the CPU has checked
+ * it. The #GP(0) at CPL > 0 should come first too, but Bochs exits before
+ * that check, so it is repeated here (CPL is SS.DPL). Then the value: ECX
+ * must be 0 and the value valid for the components offered (xcr0_valid).
+ */
+#define AR_DPL(ar)  (((ar) >> 5) & 3)
+
 enum exit_action exit_xsetbv(struct vcpu *v)
 {
     uint64_t *g = v->regs.gpr;
     uint64_t value = ((g[GPR_RDX] & 0xFFFFFFFF) << 32) | (g[GPR_RAX] & 0xFFFFFFFF);
-    struct cpuid_regs d = cpuid(0xD, 0);
-    uint64_t supported = (((uint64_t)d.edx << 32) | d.eax) & CPUID_GUEST_XCR0;
 
-    if ((uint32_t)g[GPR_RCX] != 0 || !(value & BIT(0)) || (value & ~supported) ||
-        ((value & BIT(2)) && !(value & BIT(1))) || !(read_cr4() & CR4_OSXSAVE)) {
+    if (AR_DPL(vmread(VMCS_GUEST_SS_ACCESS_RIGHTS)) != 0 || (uint32_t)g[GPR_RCX] != 0 ||
+        !xcr0_valid(value, vcpu_guest_xcr0_supported())) {
         vcpu_inject_gp(v);
         return EXIT_RESUME;
     }

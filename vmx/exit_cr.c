@@ -101,10 +101,11 @@ static enum exit_action set_cr0(struct vcpu *v, uint64_t val)
 static enum exit_action set_cr4(struct vcpu *v, uint64_t val)
 {
     uint64_t efer = vmread(VMCS_GUEST_IA32_EFER);
-    /* Bits the CPU cannot hold (beyond CR4_FIXED1, except VMXE which the
-     * guest may not set because CPUID hides VMX) raise #GP, as they would
-     * on hardware without those features; so does clearing PAE in long mode. */
-    uint64_t allowed = vmcs_cr4_for_guest(~0ULL) & ~CR4_VMXE;
+    /* Bits the CPU cannot hold (beyond CR4_FIXED1, except VMXE and PKE,
+     * which the guest may not set because CPUID hides VMX and PKU) raise
+     * #GP, as they would on hardware without those features; so does
+     * clearing PAE in long mode. */
+    uint64_t allowed = vmcs_cr4_for_guest(~0ULL) & ~(CR4_VMXE | CR4_PKE);
     if ((val & ~allowed) || ((efer & IA32_EFER_LMA) && !(val & CR4_PAE))) {
         vcpu_inject_gp(v);
         return EXIT_RESUME;

@@ -5,9 +5,48 @@
  * switched here, only when a different vCPU runs than last time.
  * SDM Vol. 3C, "VM Entries", "VM Exits"; Vol. 1, "Managing State Using the
  * XSAVE Feature Set".
+ *
+ * Where each piece of a guest's CPU state lives (SDM Vol. 3C, "Guest-State
+ * Area", "Loading Guest State", "Saving Guest State", "Loading Host State"):
+ *
+ * - The VMCS, at every entry and exit: RIP, RSP, RFLAGS; CR0, CR3, CR4;
+ *   every segment register with its base (FS/GS base included), GDTR, IDTR,
+ *   LDTR, TR; SYSENTER_CS/ESP/EIP; EFER ("load/save IA32_EFER"); PAT
+ *   ("load/save IA32_PAT" where offered, else its MSR exits and is kept in
+ *   the vCPU); DR7 and IA32_DEBUGCTL ("load/save debug controls", required
+ *   by vmx_compute_controls: without them every exit left DR7 at 400H);
+ *   interruptibility, activity state, pending debug exceptions.
+ * - vmx_entry.S, at every entry and exit: the general registers.
+ * - Software, below, when another vCPU runs than last time (the hypervisor
+ *   itself never changes them: it takes no page faults, uses no FPU/SSE
+ *   register (-mgeneral-regs-only), no breakpoint, no SYSCALL/SWAPGS/RDTSCP):
+ *   CR2; DR0-DR3 and DR6 (MOV DR does not exit; the host runs with DR7 =
+ *   400H, so guest breakpoints never fire in it); the x87/SSE/AVX registers
+ *   and XCR0 (XSAVE/XRSTOR of the components in `fpu`: those of
+ *   CPUID_GUEST_XCR0 the CPU has; FXSAVE without XSAVE); and the MSRs the
+ *   MSR bitmap (vmx/vm.c) passes through with no VMCS field: KERNEL_GS_BASE,
+ *   STAR, LSTAR, CSTAR, FMASK, and TSC_AUX when RDTSCP is offered.
+ * - Models (every access exits): the local APIC with CR8/TPR (the
+ *   virtual-APIC page under a TPR shadow, else CR8 exits), MISC_ENABLE, the
+ *   TSC (offset 0; writes ignored; IA32_TIME_STAMP_COUNTER passes through
+ *   for reads only).
+ *
+ * Not switched, because no guest can change it:
+ * - Any other MSR: it exits, and exit_msr.c raises #GP. That covers
+ *   IA32_SPEC_CTRL and PRED_CMD (CPUID hides them), IA32_DEBUGCTL (its VMCS
+ *   field stays 0), IA32_XSS (XSAVES hidden), the PMU's MSRs, BNDCFGS (MPX
+ *   hidden), the CET MSRs (CET hidden; CR4.CET alone enables nothing), XFD
+ *   and UMWAIT_CONTROL.
+ * - XSAVE components outside CPUID_GUEST_XCR0 (MPX, AVX-512, PKRU, AMX):
+ *   XSETBV refuses them, so no guest can reach their registers. PKRU is
+ *   also reachable by WRPKRU when CR4.PKE = 1: CPUID hides PKU and the
+ *   hypervisor owns CR4.PKE (vmcs.c, exit_cr.c), so a guest cannot set it.
+ * - Cached translations are tagged, not switched: a VPID per vCPU and an
+ *   EPTP per VM.
  */
 #include "vmx/vcpu.h"
 #include "vmx/apicv.h"
+#include "vmx/cpuid.h"
 #include "vmx/exit.h"
 #include "vmx/interrupts.h"
 #include "vmx/platform.h"
@@ -15,6 +54,7 @@
 #include "vmx/vmcs.h"
 #include "vmx/vmx_cpu.h"
 #include "vmx/vmx_entry.h"
+#include "vmx/xsave.h"
 #include "drivers/hw/lapic.h"
 #include "boot/msr.h"
 #include "boot/x86.h"
@@ -24,17 +64,18 @@
 #include <hv/string.h>
 
 #define CPUID1_ECX_XSAVE   BIT(26)
-#define XCR0_X87           BIT(0)
-#define XCR0_SSE           BIT(1)
 #define FXSAVE_FCW_OFFSET      0
 #define FXSAVE_MXCSR_OFFSET    24
 #define FCW_DEFAULT            0x037F
 #define MXCSR_DEFAULT          0x1F80
+#define DR6_INIT               0xFFFF0FF0ULL    /* DR6 after reset */
 
 struct sched_params sched;
 
 static bool host_xsave;
-static uint64_t host_xcr0_full;      /* every component XSAVE can manage here */
+/* What XSAVE saves for every guest: the components guests may enable, and
+ * the area's size. Without XSAVE, FXSAVE's 512 bytes. */
+static struct xsave_layout fpu = { XCR0_X87 | XCR0_SSE, FXSAVE_AREA_SIZE, 1 };
 static struct vcpu *last_vcpu;       /* whose MSRs / FPU state the CPU holds */
 
 static inline void xsetbv(uint64_t v)
@@ -52,30 +93,50 @@ void vcpu_host_fpu_init(void)
     }
     write_cr4(cr4);
     if (host_xsave) {
-        struct cpuid_regs d = cpuid(0xD, 0);
-        host_xcr0_full = ((uint64_t)d.edx << 32) | d.eax;
-        /* The XSAVE area must fit the 4 KiB page each vCPU gets. */
-        if (d.ebx > PAGE_SIZE) {
-            host_xcr0_full &= XCR0_X87 | XCR0_SSE;
+        /* Only the components guests may enable are saved, in an area
+         * sized for them: CPUID.(0xD,0).EBX follows XCR0, so it is read
+         * after XCR0 holds exactly that set. */
+        xsave_guest_layout(CPUID_GUEST_XCR0, cpuid_leaf_d, &fpu);
+        xsetbv(fpu.xcr0);
+        uint32_t ebx = cpuid(0xD, 0).ebx;
+        if (ebx > fpu.size) {
+            fpu.size = ebx;
+            fpu.pages = (uint32_t)(ALIGN_UP(ebx, PAGE_SIZE) / PAGE_SIZE);
         }
-        xsetbv(host_xcr0_full);
     }
+    pr_info("FPU: guests' %s state saved by %s, %u bytes per vCPU\n",
+            fpu.xcr0 & XCR0_AVX ? "x87/SSE/AVX" : "x87/SSE", host_xsave ? "XSAVE" : "FXSAVE",
+            fpu.size);
+}
+
+uint64_t vcpu_guest_xcr0_supported(void)
+{
+    return fpu.xcr0;
 }
 
 void vcpu_msrs_init(struct vcpu *v);
 
 int vcpu_init_state(struct vcpu *v)
 {
-    hpa_t pa = frame_alloc();
+    hpa_t pa = frame_alloc_run(fpu.pages, PAGE_SIZE);
     if (!pa)
         return -HV_ENOMEM;
     v->fpu_area = phys_to_virt(pa);
     uint8_t *a = v->fpu_area;
+    memset(a, 0, fpu.pages * PAGE_SIZE);        /* XSAVE header included */
     *(uint16_t *)(a + FXSAVE_FCW_OFFSET) = FCW_DEFAULT;
     *(uint32_t *)(a + FXSAVE_MXCSR_OFFSET) = MXCSR_DEFAULT;
     v->xcr0 = XCR0_X87;
+    v->dr6 = DR6_INIT;
     vcpu_msrs_init(v);
     return 0;
+}
+
+void vcpu_free_state(struct vcpu *v)
+{
+    if (v->fpu_area)
+        frame_free(virt_to_phys(v->fpu_area), fpu.pages);
+    v->fpu_area = NULL;
 }
 
 static void save_guest_context(struct vcpu *v)
@@ -88,8 +149,13 @@ static void save_guest_context(struct vcpu *v)
     v->msr_fmask = rdmsr(MSR_IA32_FMASK);
     if (vmx_ctls.rdtscp)
         v->msr_tsc_aux = rdmsr(MSR_IA32_TSC_AUX);
+    v->dr[0] = read_dr0();
+    v->dr[1] = read_dr1();
+    v->dr[2] = read_dr2();
+    v->dr[3] = read_dr3();
+    v->dr6 = read_dr6();
     if (host_xsave) {
-        xsetbv(host_xcr0_full);
+        xsetbv(fpu.xcr0);
         __asm__ volatile("xsave64 %0" : "+m"(*(uint8_t (*)[PAGE_SIZE])v->fpu_area)
                          : "a"(~0u), "d"(~0u) : "memory");
     } else {
@@ -107,8 +173,13 @@ static void load_guest_context(struct vcpu *v)
     wrmsr(MSR_IA32_FMASK, v->msr_fmask);
     if (vmx_ctls.rdtscp)
         wrmsr(MSR_IA32_TSC_AUX, v->msr_tsc_aux);
+    write_dr0(v->dr[0]);
+    write_dr1(v->dr[1]);
+    write_dr2(v->dr[2]);
+    write_dr3(v->dr[3]);
+    write_dr6(v->dr6);
     if (host_xsave) {
-        xsetbv(host_xcr0_full);
+        xsetbv(fpu.xcr0);
         __asm__ volatile("xrstor64 %0" :: "m"(*(uint8_t (*)[PAGE_SIZE])v->fpu_area),
                          "a"(~0u), "d"(~0u) : "memory");
         xsetbv(v->xcr0);

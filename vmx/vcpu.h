@@ -22,10 +22,15 @@ extern struct sched_params sched;
 /* Prepare the FPU area and per-vCPU MSR values. 0 or -HV_ENOMEM. */
 int vcpu_init_state(struct vcpu *v) __must_check;
 void vcpu_msrs_init(struct vcpu *v);
+/* Free what vcpu_init_state allocated. */
+void vcpu_free_state(struct vcpu *v);
 
 /* Enable the FPU/SSE (and XSAVE where present) for the host, so guests'
  * state can be saved and restored. */
 void vcpu_host_fpu_init(void);
+
+/* The XSAVE components saved for guests (XCR0 bits a guest may set). */
+uint64_t vcpu_guest_xcr0_supported(void);
 
 /* Run v until its slice ends, it halts, or it stops. */
 void vcpu_run_slice(struct vcpu *v);

@@ -130,8 +130,7 @@ static void free_vm(struct vm *vm, uint64_t pages)
         frame_free(vm->io_bitmap_pa, 2);
     if (vm->msr_bitmap_pa)
         frame_free(vm->msr_bitmap_pa, 1);
-    if (vm->vcpu.fpu_area)
-        frame_free(virt_to_phys(vm->vcpu.fpu_area), 1);
+    vcpu_free_state(&vm->vcpu);
     if (vm->vcpu.vmcs_pa)
         frame_free(vm->vcpu.vmcs_pa, 1);
     apicv_vcpu_free(&vm->vcpu);

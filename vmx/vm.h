@@ -102,7 +102,8 @@ struct vcpu {
     /* Guest MSRs that the VMCS does not hold; loaded on a vCPU switch. */
     uint64_t msr_kernel_gs_base, msr_star, msr_lstar, msr_cstar, msr_fmask, msr_tsc_aux;
     uint64_t msr_pat, msr_misc_enable;
-    void *fpu_area;                  /* XSAVE / FXSAVE image, 4 KiB */
+    uint64_t dr[4], dr6;             /* debug registers the VMCS does not hold */
+    void *fpu_area;                  /* XSAVE / FXSAVE image (vcpu.c sizes it) */
     /* Interrupt delivery state (vmx/interrupts.c). */
     uint8_t work;                    /* VCPU_WORK_*: checked once per exit */
     uint32_t sample_countdown;       /* exits until the next timed one */

@@ -41,10 +41,11 @@ void vmcs_global_init(const struct vmx_controls *ctls, const struct vmx_caps *ca
     cr4_fixed0 = caps->cr4_fixed0;
     cr4_fixed1 = caps->cr4_fixed1;
     /* The hypervisor owns every bit it forces either way, plus PG (switching
-     * long mode on and off needs EFER.LMA and the entry control updated) and
-     * PAE (PAE paging needs the PDPTEs in the VMCS). */
+     * long mode on and off needs EFER.LMA and the entry control updated),
+     * PAE (PAE paging needs the PDPTEs in the VMCS) and PKE (protection keys
+     * are not offered: PKRU is not switched between guests). */
     cr0_mask = ((cr0_fixed0 | ~cr0_fixed1) & 0xFFFFFFFFULL) | CR0_PG;
-    cr4_mask = ((cr4_fixed0 | ~cr4_fixed1) & 0xFFFFFFFFULL) | CR4_PAE;
+    cr4_mask = ((cr4_fixed0 | ~cr4_fixed1) & 0xFFFFFFFFULL) | CR4_PAE | CR4_PKE;
 }
 
 uint64_t vmcs_cr0_for_guest(uint64_t v) { return vmx_fixed_bits(v, cr0_fixed0, cr0_fixed1); }

@@ -190,9 +190,11 @@ int vmx_compute_controls(const struct vmx_caps *c, struct vmx_controls *out,
         { EXIT_CTL_ACK_INTERRUPT_ON_EXIT, "VM-exit: acknowledge interrupt on exit" },
         { EXIT_CTL_SAVE_IA32_EFER, "VM-exit: save IA32_EFER" },
         { EXIT_CTL_LOAD_IA32_EFER, "VM-exit: load IA32_EFER" },
+        { EXIT_CTL_SAVE_DEBUG_CONTROLS, "VM-exit: save debug controls" },
         { 0, NULL } };
     static const struct ctl_bit_name entry_names[] = {
         { ENTRY_CTL_LOAD_IA32_EFER, "VM-entry: load IA32_EFER" },
+        { ENTRY_CTL_LOAD_DEBUG_CONTROLS, "VM-entry: load debug controls" },
         { 0, NULL } };
 
     int rc;
@@ -212,15 +214,19 @@ int vmx_compute_controls(const struct vmx_caps *c, struct vmx_controls *out,
                          PROC2_CTL_ENABLE_VPID | PROC2_CTL_ENABLE_RDTSCP |
                          PROC2_CTL_ENABLE_INVPCID,
                          &out->proc2, proc2_names, missing);
+    /* DR7 and IA32_DEBUGCTL are switched by the debug controls (the CPU
+     * sets DR7 to 400H on every exit); TRUE controls may leave them 0. */
     if (!rc)
         rc = compute_one(c->exit,
                          EXIT_CTL_HOST_ADDRESS_SPACE_SIZE | EXIT_CTL_ACK_INTERRUPT_ON_EXIT |
-                         EXIT_CTL_SAVE_IA32_EFER | EXIT_CTL_LOAD_IA32_EFER,
+                         EXIT_CTL_SAVE_IA32_EFER | EXIT_CTL_LOAD_IA32_EFER |
+                         EXIT_CTL_SAVE_DEBUG_CONTROLS,
                          EXIT_CTL_SAVE_PREEMPTION_TIMER | EXIT_CTL_SAVE_IA32_PAT |
                          EXIT_CTL_LOAD_IA32_PAT,
                          &out->exit, exit_names, missing);
     if (!rc)
-        rc = compute_one(c->entry, ENTRY_CTL_LOAD_IA32_EFER, ENTRY_CTL_LOAD_IA32_PAT,
+        rc = compute_one(c->entry, ENTRY_CTL_LOAD_IA32_EFER | ENTRY_CTL_LOAD_DEBUG_CONTROLS,
+                         ENTRY_CTL_LOAD_IA32_PAT,
                          &out->entry, entry_names, missing);
     if (rc)
         return rc;

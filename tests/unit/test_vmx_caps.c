@@ -169,7 +169,7 @@ enum variant {
     V_NO_MSR_BITMAPS, V_NO_HOST64, V_NO_ACK_INT, V_NO_SAVE_EFER, V_NO_LOAD_EFER_EXIT,
     V_NO_LOAD_EFER_ENTRY, V_VMCS_8K, V_VMCS_0, V_VMCS_UC, V_VMCS_MT1, V_BROKEN_PIN,
     V_FORCED_IA32E, V_POSTED, V_NO_TPR_SHADOW, V_NO_VID, V_NO_RDTSCP_INVPCID_XSAVES,
-    V_RATE_0, V_COUNT
+    V_RATE_0, V_NO_SAVE_DEBUG, V_NO_LOAD_DEBUG, V_COUNT
 };
 
 static struct vmx_caps variant(enum variant v)
@@ -209,6 +209,8 @@ static struct vmx_caps variant(enum variant v)
     case V_NO_SAVE_EFER: c.exit = NO1(c.exit, EXIT_CTL_SAVE_IA32_EFER); break;
     case V_NO_LOAD_EFER_EXIT: c.exit = NO1(c.exit, EXIT_CTL_LOAD_IA32_EFER); break;
     case V_NO_LOAD_EFER_ENTRY: c.entry = NO1(c.entry, ENTRY_CTL_LOAD_IA32_EFER); break;
+    case V_NO_SAVE_DEBUG: c.exit = NO1(c.exit, EXIT_CTL_SAVE_DEBUG_CONTROLS); break;
+    case V_NO_LOAD_DEBUG: c.entry = NO1(c.entry, ENTRY_CTL_LOAD_DEBUG_CONTROLS); break;
     case V_VMCS_8K:      c.basic = (c.basic & ~(0x1FFFULL << 32)) | (0x2000ULL << 32); break;
     case V_VMCS_0:       c.basic &= ~(0x1FFFULL << 32); break;
     case V_VMCS_UC:      c.basic &= ~(0xFULL << 50); break;
@@ -446,8 +448,8 @@ struct want_ctls {
 #define SKY_PIN   0x7Fu
 #define SKY_PROC  0xB6186DF2u   /* includes CR8 load/store exiting */
 #define SKY_PROC2 0x000010AAu   /* EPT, RDTSCP, VPID, UG, INVPCID (XSAVES not requested) */
-#define SKY_EXIT  0x007FEFFBu
-#define SKY_ENTRY 0x0000D1FBu
+#define SKY_EXIT  0x007FEFFFu   /* includes save debug controls */
+#define SKY_ENTRY 0x0000D1FFu   /* includes load debug controls */
 
 static const struct {
     enum variant v;
@@ -485,7 +487,7 @@ static const struct {
     { V_NO_RDTSCP_INVPCID_XSAVES, 0, NULL,
       { SKY_PIN, SKY_PROC, PROC2_CTL_ENABLE_EPT | PROC2_CTL_UNRESTRICTED_GUEST |
         PROC2_CTL_ENABLE_VPID, SKY_EXIT, SKY_ENTRY, 1, 1, 1, 1, 0, 0, 7 } },
-    /* default (non-TRUE) MSRs: CR3 load/store exiting and debug controls forced on */
+    /* default (non-TRUE) MSRs: CR3 load/store exiting forced on */
     { V_DEFAULT_CTLS, 0, NULL,
       { SKY_PIN, 0xB619EDF2u, SKY_PROC2, 0x007FEFFFu, 0x0000D1FFu, 1, 1, 1, 1, 1, 1, 7 } },
     /* IA-32e mode guest is set per guest even where the CPU reports it forced */
@@ -510,6 +512,8 @@ static const struct {
     { V_NO_SAVE_EFER, -HV_ENODEV, "VM-exit: save IA32_EFER", {0} },
     { V_NO_LOAD_EFER_EXIT, -HV_ENODEV, "VM-exit: load IA32_EFER", {0} },
     { V_NO_LOAD_EFER_ENTRY, -HV_ENODEV, "VM-entry: load IA32_EFER", {0} },
+    { V_NO_SAVE_DEBUG, -HV_ENODEV, "VM-exit: save debug controls", {0} },
+    { V_NO_LOAD_DEBUG, -HV_ENODEV, "VM-entry: load debug controls", {0} },
     { V_BROKEN_PIN, -HV_ENODEV, "a control the CPU reports inconsistently", {0} },
 };
 

@@ -1,6 +1,6 @@
 /*
  * x86 helpers for the test guests: port I/O, MMIO, CPUID, MSRs, the TSC, control
- * registers and the VMCALL hypercall. Each is a one-instruction inline asm
+ * and debug registers, XCR0 and the VMCALL hypercall. Each is a one-instruction inline asm
  * wrapper, so a test knows exactly which instruction it executes.
  */
 #ifndef GUEST_LIB_X86_H
@@ -81,7 +81,15 @@ static inline struct cpuid_regs cpuid(uint32_t leaf, uint32_t subleaf)
 #define MSR_IA32_TSC          0x00000010u
 #define MSR_IA32_APIC_BASE    0x0000001Bu
 #define MSR_IA32_SYSENTER_CS  0x00000174u
+#define MSR_IA32_SYSENTER_ESP 0x00000175u
+#define MSR_IA32_SYSENTER_EIP 0x00000176u
 #define MSR_IA32_EFER         0xC0000080u
+#define MSR_IA32_STAR         0xC0000081u
+#define MSR_IA32_LSTAR        0xC0000082u
+#define MSR_IA32_CSTAR        0xC0000083u
+#define MSR_IA32_FMASK        0xC0000084u
+#define MSR_IA32_KERNEL_GS_BASE 0xC0000102u
+#define MSR_IA32_TSC_AUX      0xC0000103u
 
 static inline uint64_t rdmsr(uint32_t msr)
 {
@@ -102,6 +110,14 @@ static inline uint64_t rdtsc(void)
     return (uint64_t)hi << 32 | lo;
 }
 
+/* RDTSCP: the TSC, and IA32_TSC_AUX in *aux. */
+static inline uint64_t rdtscp(uint32_t *aux)
+{
+    uint32_t lo, hi;
+    __asm__ volatile("rdtscp" : "=a"(lo), "=d"(hi), "=c"(*aux));
+    return (uint64_t)hi << 32 | lo;
+}
+
 /* ---- control registers ---- */
 
 #define CR0_PE   (1u << 0)     /* protected mode */
@@ -110,7 +126,10 @@ static inline uint64_t rdtsc(void)
 #define CR0_PG   (1u << 31)    /* paging */
 
 #define CR4_PSE  (1u << 4)     /* 4 MiB pages in 32-bit paging */
+#define CR4_OSFXSR     (1u << 9)    /* FXSAVE/FXRSTOR and SSE enabled */
+#define CR4_OSXMMEXCPT (1u << 10)   /* unmasked SIMD exceptions as #XM */
 #define CR4_VMXE (1u << 13)    /* VMX enable */
+#define CR4_OSXSAVE    (1u << 18)   /* XSAVE, XGETBV/XSETBV enabled */
 
 static inline uint32_t read_cr0(void)
 {
@@ -146,6 +165,54 @@ static inline uint32_t read_cr4(void)
 static inline void write_cr4(uint32_t v)
 {
     __asm__ volatile("mov %0, %%cr4" : : "r"(v) : "memory");
+}
+
+static inline uint32_t read_cr2(void)
+{
+    uint32_t v;
+    __asm__ volatile("mov %%cr2, %0" : "=r"(v));
+    return v;
+}
+
+static inline void write_cr2(uint32_t v)
+{
+    __asm__ volatile("mov %0, %%cr2" : : "r"(v));
+}
+
+/* ---- debug registers: read_dr0() ... write_dr7(v) ---- */
+
+#define DEFINE_DR(n)                                                        \
+    static inline uint32_t read_dr##n(void)                                 \
+    {                                                                       \
+        uint32_t v;                                                         \
+        __asm__ volatile("mov %%db" #n ", %0" : "=r"(v));                   \
+        return v;                                                           \
+    }                                                                       \
+    static inline void write_dr##n(uint32_t v)                              \
+    {                                                                       \
+        __asm__ volatile("mov %0, %%db" #n : : "r"(v));                     \
+    }
+DEFINE_DR(0)
+DEFINE_DR(1)
+DEFINE_DR(2)
+DEFINE_DR(3)
+DEFINE_DR(6)
+DEFINE_DR(7)
+#undef DEFINE_DR
+
+/* ---- XCR0 (needs CR4.OSXSAVE) ---- */
+
+static inline uint64_t xgetbv(uint32_t xcr)
+{
+    uint32_t lo, hi;
+    __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(xcr));
+    return (uint64_t)hi << 32 | lo;
+}
+
+static inline void xsetbv(uint32_t xcr, uint64_t v)
+{
+    __asm__ volatile("xsetbv" : : "c"(xcr), "a"((uint32_t)v), "d"((uint32_t)(v >> 32))
+                     : "memory");
 }
 
 /* ---- EFLAGS ---- */
