@@ -181,6 +181,9 @@ static void print_summary(void)
                         exit_reason_name(r), (unsigned long long)st->count,
                         (unsigned long long)exit_stat_avg_cycles(st));
         }
+        if (vm->hypercalls_refused)
+            pr_info("    hypercalls refused (CPL > 0): %llu\n",
+                    (unsigned long long)vm->hypercalls_refused);
         if (vm->cr3_exiting)
             pr_info("    CR3 writes %llu, distinct values %u%s\n",
                     (unsigned long long)vm->cr3_writes, vm->cr3_distinct,

@@ -165,6 +165,7 @@ struct vm {
     bool cr3_distinct_overflow;
     uint64_t tsc_used;               /* TSC cycles this guest ran, in total */
     uint64_t irqs_injected;
+    uint64_t hypercalls_refused;     /* VMCALLs from CPL > 0 (HC_EPERM) */
     uint8_t unknown_port_logged[65536 / 8];
 };
 
