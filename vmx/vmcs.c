@@ -127,8 +127,8 @@ static void write_guest_state(struct vcpu *v, const struct guest_boot_state *bs)
     vmwrite(VMCS_GUEST_TR_LIMIT, 0x67);
     vmwrite(VMCS_GUEST_TR_ACCESS_RIGHTS, AR_TSS_BUSY);
     vmwrite(VMCS_GUEST_TR_BASE, 0);
-    vmwrite(VMCS_GUEST_GDTR_BASE, long_mode ? bs->gdt_base : 0);
-    vmwrite(VMCS_GUEST_GDTR_LIMIT, long_mode ? bs->gdt_limit : 0);
+    vmwrite(VMCS_GUEST_GDTR_BASE, bs->gdt_limit ? bs->gdt_base : 0);
+    vmwrite(VMCS_GUEST_GDTR_LIMIT, bs->gdt_limit);
     vmwrite(VMCS_GUEST_IDTR_BASE, 0);
     vmwrite(VMCS_GUEST_IDTR_LIMIT, 0);
 
