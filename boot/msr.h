@@ -99,6 +99,8 @@
 #define CR4_SMEP       (1ULL << 20)
 #define CR4_SMAP       (1ULL << 21)
 #define CR4_PKE        (1ULL << 22)
+#define CR4_CET        (1ULL << 23)
+#define CR4_LAM_SUP    (1ULL << 28)
 
 #define RFLAGS_CF  (1ULL << 0)
 #define RFLAGS_FIXED (1ULL << 1)

@@ -22,6 +22,12 @@
  * The kernel sits at its own addresses (>= 1 MiB); module i starts at the
  * first page boundary after the kernel's end (bss included) or module i-1.
  *
+ * The specification lets GDTR be invalid at entry, but GRUB and QEMU's
+ * -kernel leave a flat GDT loaded and real kernels take interrupts with it
+ * before loading their own: so does this loader. Its GDT (null, 0x08 flat
+ * 32-bit code, 0x10 flat data, as QEMU's) is at GUEST_MB1_GDT, inside the
+ * range the memory map reports reserved, below any kernel (>= 1 MiB).
+ *
  * Left out: the video mode request (flag 2: no display is emulated, the
  * request is ignored as the specification allows), a.out symbols and ELF
  * section headers (flags 4/5), boot device, drives, APM, VBE, framebuffer.
@@ -41,6 +47,19 @@
 #define MB1_STRINGS_END      GUEST_BOOTINFO_END
 
 #define MB1_LOADER_NAME      "minivisor"
+
+#define MB1_GDT_CS           0x08
+#define MB1_GDT_DS           0x10
+/* Base 0, limit 4 GiB (G=1, D=1), present, ring 0; code execute/read and
+ * data read/write, accessed set as the VMCS access rights have it. */
+static const uint64_t mb1_gdt[] = {
+    0,
+    0x00CF9B000000FFFFULL,          /* 0x08: code */
+    0x00CF93000000FFFFULL,          /* 0x10: data */
+};
+_Static_assert(GUEST_MB1_GDT >= GUEST_LOW_RAM_END &&
+               GUEST_MB1_GDT + sizeof(mb1_gdt) <= GUEST_LEGACY_START,
+               "the multiboot1 GDT is outside the reserved range below the VGA area");
 
 /* Flags we honour in the header's required half (bits 0-15). Video (bit 2)
  * may be ignored: the specification lets the loader choose another mode. */
@@ -411,6 +430,8 @@ int load_mb1(struct guest_mem *mem, const struct guest_image *img,
     rc = write_images(mem, img, &k, mod_start);
     if (!rc)
         rc = write_boot_info(mem, img, mod_start);
+    if (!rc)
+        rc = gmem_write(mem, GUEST_MB1_GDT, mb1_gdt, sizeof(mb1_gdt));
     if (rc)
         return loader_fail(err, errlen, rc, "writing the guest image failed");
 
@@ -419,6 +440,10 @@ int load_mb1(struct guest_mem *mem, const struct guest_image *img,
     out->rax = MB1_BOOTLOADER_MAGIC;
     out->rbx = MB1_INFO_GPA;
     out->format = "multiboot1";
+    out->gdt_base = GUEST_MB1_GDT;
+    out->gdt_limit = sizeof(mb1_gdt) - 1;
+    out->cs_sel = MB1_GDT_CS;
+    out->ds_sel = MB1_GDT_DS;
     out->load_start = k.load_start;
     out->load_end = k.load_end;
     if (img->nmods)

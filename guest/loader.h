@@ -23,6 +23,7 @@
 #define GUEST_LOW_RAM_END    0x9FC00ULL  /* conventional memory reported to the guest */
 #define GUEST_LEGACY_START   0xA0000ULL  /* VGA + BIOS area: reserved in the map, backed by RAM */
 #define GUEST_LEGACY_END     0x100000ULL
+#define GUEST_MB1_GDT        0x9FC00ULL  /* multiboot1: the loader's flat GDT (reserved range) */
 
 #define GUEST_MAX_MODULES    8
 #define GUEST_CMDLINE_MAX    512
@@ -54,9 +55,9 @@ struct guest_boot_state {
     uint64_t rip;
     uint64_t rax, rbx, rsi, rsp;
     uint64_t cr3;              /* GUEST_MODE_LONG64 only */
-    uint64_t gdt_base;         /* GUEST_MODE_LONG64 only: GDT the loader built */
+    uint64_t gdt_base;         /* GDT the loader built (limit 0: none, GDTR 0/0) */
     uint16_t gdt_limit;
-    uint16_t cs_sel, ds_sel;   /* GUEST_MODE_LONG64: selectors in that GDT */
+    uint16_t cs_sel, ds_sel;   /* selectors in that GDT (0: 0x08 and 0x10) */
     const char *format;        /* "multiboot1", "elf32", "elf64", ... */
     uint64_t load_start;       /* lowest and highest+1 gpa the image occupies */
     uint64_t load_end;         /* (kernel incl. bss, and its modules; the boot

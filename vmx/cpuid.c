@@ -205,6 +205,61 @@ void cpuid_guest(const struct vcpu *v, uint32_t leaf, uint32_t sub, struct cpuid
     *out = r;
 }
 
+/* A CR4 bit and the CPUID feature that makes it defined (SDM Vol. 3A,
+ * "Control Registers", and Vol. 2A "CPUID", feature flags). */
+struct cr4_feature {
+    uint64_t cr4;
+    uint8_t leaf7;             /* 0: CPUID.1, 1: CPUID.(7,0), 2: CPUID.(7,1) */
+    uint8_t reg;               /* 0 EAX, 1 EBX, 2 ECX, 3 EDX */
+    uint8_t bit;
+};
+
+static const struct cr4_feature cr4_features[] = {
+    { CR4_VME, 0, 3, 1 },   { CR4_PVI, 0, 3, 1 },   { CR4_TSD, 0, 3, 4 },
+    { CR4_DE, 0, 3, 2 },    { CR4_PSE, 0, 3, 3 },   { CR4_PAE, 0, 3, 6 },
+    { CR4_MCE, 0, 3, 7 },   { CR4_PGE, 0, 3, 13 },  { CR4_OSFXSR, 0, 3, 24 },
+    { CR4_OSXMMEXCPT, 0, 3, 25 },                   { CR4_VMXE, 0, 2, 5 },
+    { CR4_SMXE, 0, 2, 6 },  { CR4_PCIDE, 0, 2, 17 }, { CR4_OSXSAVE, 0, 2, 26 },
+    { CR4_FSGSBASE, 1, 1, 0 }, { CR4_SMEP, 1, 1, 7 }, { CR4_SMAP, 1, 1, 20 },
+    { CR4_UMIP, 1, 2, 2 },  { CR4_LA57, 1, 2, 16 }, { CR4_PKE, 1, 2, 3 },
+    { CR4_CET, 1, 2, 7 },   { CR4_CET, 1, 3, 20 },  { CR4_LAM_SUP, 2, 0, 26 },
+};
+
+static uint32_t cpuid_reg(const struct cpuid_regs *r, unsigned reg)
+{
+    return reg == 0 ? r->eax : reg == 1 ? r->ebx : reg == 2 ? r->ecx : r->edx;
+}
+
+uint64_t cpuid_guest_cr4_bits(void)
+{
+    struct cpuid_regs l[3], zero = { 0, 0, 0, 0 };
+    uint32_t max = cpuid(0, 0).eax;
+    cpuid_guest(NULL, 1, 0, &l[0]);
+    l[1] = l[2] = zero;
+    if (max >= 7) {
+        cpuid_guest(NULL, 7, 0, &l[1]);
+        if (l[1].eax >= 1)
+            cpuid_guest(NULL, 7, 1, &l[2]);
+    }
+    uint64_t bits = CR4_PCE;                  /* RDPMC at CPL > 0: no CPUID flag */
+    for (size_t i = 0; i < ARRAY_SIZE(cr4_features); i++) {
+        const struct cr4_feature *f = &cr4_features[i];
+        if (cpuid_reg(&l[f->leaf7], f->reg) & BIT(f->bit))
+            bits |= f->cr4;
+    }
+    return bits;
+}
+
+unsigned cpuid_guest_maxphyaddr(void)
+{
+    static unsigned width;
+    if (!width) {
+        width = 36;                           /* without leaf 0x80000008 (SDM Vol. 3A) */
+        if (cpuid(0x80000000, 0).eax >= 0x80000008)
+            width = cpuid(0x80000008, 0).eax & 0xFF;
+    }
+    return width;
+}
 
 /* Leaves with subleaves, or whose values depend on the vCPU: never cached. */
 static bool leaf_is_dynamic(uint32_t leaf)

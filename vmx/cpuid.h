@@ -44,6 +44,11 @@ static inline const struct cpuid_regs *cpuid_cached(uint32_t leaf)
         return NULL;
     return e->valid ? &e->regs : NULL;
 }
+/* The CR4 bits whose features CPUID offers guests (all others are
+ * reserved for them: writing one raises #GP). */
+uint64_t cpuid_guest_cr4_bits(void);
+/* The guest's physical-address width (CPUID 0x80000008 EAX[7:0]). */
+unsigned cpuid_guest_maxphyaddr(void);
 /* Compute leaf/subleaf for vCPU v (v may be NULL for vCPU-independent leaves). */
 void cpuid_guest(const struct vcpu *v, uint32_t leaf, uint32_t sub, struct cpuid_regs *out);
 

@@ -119,11 +119,24 @@ enum exit_action exit_triple_fault(struct vcpu *v)
     return EXIT_STOP_VM;
 }
 
+/* The CPL is SS.DPL (SDM Vol. 3C, "Checks on Guest Segment Registers"),
+ * bits 6:5 of the access rights. */
+#define AR_DPL(ar)  (((ar) >> 5) & 3)
+
 enum exit_action exit_vmcall(struct vcpu *v)
 {
     uint64_t *g = v->regs.gpr;
     struct vm *vm = v->vm;
     int64_t ret;
+
+    /* VMCALL exits at any CPL; hypercalls are for the guest's kernel, so a
+     * user program gets HC_EPERM and nothing happens (as KVM does). */
+    if (unlikely(AR_DPL(vmread(VMCS_GUEST_SS_ACCESS_RIGHTS)) != 0)) {
+        vm->hypercalls_refused++;
+        g[GPR_RAX] = (uint64_t)(int64_t)HC_EPERM;
+        vcpu_skip_instruction();
+        return EXIT_RESUME;
+    }
 
     switch (g[GPR_RAX]) {
     case HC_CONSOLE_WRITE: {

@@ -10,6 +10,7 @@
 #include "vmx/exit.h"
 #include "vmx/vmcs.h"
 #include "vmx/platform.h"
+#include "vmx/cpuid.h"
 #include "boot/msr.h"
 #include <hv/log.h>
 
@@ -23,7 +24,16 @@
 #define CR_TYPE_LMSW        3
 
 #define CR0_RESERVED_HIGH   0xFFFFFFFF00000000ULL
+/* CR0 bits with a meaning; writes to the others are ignored (SDM Vol. 3A,
+ * "CR0": "reserved bits ... should always be set to the values previously
+ * read"; KVM drops them the same way). */
+#define CR0_DEFINED         (CR0_PE | CR0_MP | CR0_EM | CR0_TS | CR0_ET | CR0_NE | CR0_WP | \
+                             CR0_AM | CR0_NW | CR0_CD | CR0_PG)
+#define CR3_PCID_MASK       0xFFFULL
+#define CR3_NOFLUSH         BIT(63)           /* MOV to CR3 with CR4.PCIDE = 1 */
 #define PDPTE_PRESENT       BIT(0)
+#define PDPTE_RESERVED_LOW  0x1E6ULL          /* bits 2:1 and 8:5 */
+#define AR_L                BIT(13)           /* CS.L: 64-bit code */
 
 static uint64_t read_gpr(struct vcpu *v, unsigned r)
 {
@@ -38,14 +48,26 @@ static void write_gpr(struct vcpu *v, unsigned r, uint64_t val)
         v->regs.gpr[r] = val;
 }
 
+/* Bits at and above the guest's physical-address width. */
+static uint64_t above_maxphyaddr(void)
+{
+    return ~0ULL << cpuid_guest_maxphyaddr();
+}
+
 /* PAE paging outside long mode: with EPT, VM entry loads the four PDPTEs
  * from the VMCS, so they are read from guest memory here (SDM Vol. 3C,
- * "Loading Guest PDPTEs"). Returns false if they cannot be read. */
+ * "Loading Guest PDPTEs"). A present one with a reserved bit set makes the
+ * MOV raise #GP (SDM Vol. 2B, "MOV—Move to/from Control Registers"; VM
+ * entry would refuse it too). Returns false for #GP. */
 static bool load_pdptes(struct vcpu *v, uint64_t cr3)
 {
     uint64_t pdpte[4];
     if (gmem_read(&v->vm->mem, cr3 & 0xFFFFFFE0ULL, pdpte, sizeof(pdpte)) < 0)
         return false;
+    for (int i = 0; i < 4; i++)
+        if ((pdpte[i] & PDPTE_PRESENT) &&
+            (pdpte[i] & (PDPTE_RESERVED_LOW | above_maxphyaddr())))
+            return false;
     for (int i = 0; i < 4; i++)
         vmwrite(VMCS_GUEST_PDPTE0 + 2 * i, pdpte[i]);
     return true;
@@ -56,28 +78,43 @@ static bool pae_paging(uint64_t cr0, uint64_t cr4, uint64_t efer)
     return (cr0 & CR0_PG) && (cr4 & CR4_PAE) && !(efer & IA32_EFER_LMA);
 }
 
+static bool in_64bit_mode(uint64_t efer)
+{
+    return (efer & IA32_EFER_LMA) && (vmread(VMCS_GUEST_CS_ACCESS_RIGHTS) & AR_L);
+}
+
+static enum exit_action gp(struct vcpu *v)
+{
+    vcpu_inject_gp(v);
+    return EXIT_RESUME;
+}
+
+/* MOV to CR0, CLTS, LMSW. #GP(0) cases: SDM Vol. 2B, "MOV—Move to/from
+ * Control Registers", and Vol. 3A, "CR0", "Initializing IA-32e Mode". */
 static enum exit_action set_cr0(struct vcpu *v, uint64_t val)
 {
     uint64_t old = v->cr0_shadow;
     uint64_t efer = vmread(VMCS_GUEST_IA32_EFER);
     uint64_t cr4 = v->cr4_shadow;
 
-    /* SDM Vol. 3A, "CR0": #GP for reserved bits, PG without PE, NW without CD. */
     if ((val & CR0_RESERVED_HIGH) || ((val & CR0_PG) && !(val & CR0_PE)) ||
-        ((val & CR0_NW) && !(val & CR0_CD))) {
-        vcpu_inject_gp(v);
-        return EXIT_RESUME;
-    }
-    val |= CR0_ET;                                  /* hardwired to 1 */
+        ((val & CR0_NW) && !(val & CR0_CD)))
+        return gp(v);
+    val = (val & CR0_DEFINED) | CR0_ET;             /* ET is hardwired to 1 */
 
     bool paging_on = (val & CR0_PG) && !(old & CR0_PG);
     bool paging_off = !(val & CR0_PG) && (old & CR0_PG);
+    /* Paging cannot go off in 64-bit mode nor while PCIDs are on; CET
+     * needs write protection (SDM Vol. 3A, "Process-Context Identifiers",
+     * "CET" in "Control Registers"). */
+    if (paging_off && (in_64bit_mode(efer) || (cr4 & CR4_PCIDE)))
+        return gp(v);
+    if (!(val & CR0_WP) && (cr4 & CR4_CET))
+        return gp(v);
     if (paging_on && (efer & IA32_EFER_LME)) {
-        /* Enabling IA-32e mode: needs PAE (SDM Vol. 3A, "Initializing IA-32e Mode"). */
-        if (!(cr4 & CR4_PAE)) {
-            vcpu_inject_gp(v);
-            return EXIT_RESUME;
-        }
+        /* Enabling IA-32e mode needs PAE (SDM Vol. 3A, "Initializing IA-32e Mode"). */
+        if (!(cr4 & CR4_PAE))
+            return gp(v);
         efer |= IA32_EFER_LMA;
         vmwrite(VMCS_GUEST_IA32_EFER, efer);
         vmwrite(VMCS_VM_ENTRY_CONTROLS, vmread(VMCS_VM_ENTRY_CONTROLS) | ENTRY_CTL_IA32E_MODE_GUEST);
@@ -86,11 +123,8 @@ static enum exit_action set_cr0(struct vcpu *v, uint64_t val)
         vmwrite(VMCS_GUEST_IA32_EFER, efer);
         vmwrite(VMCS_VM_ENTRY_CONTROLS, vmread(VMCS_VM_ENTRY_CONTROLS) & ~(uint64_t)ENTRY_CTL_IA32E_MODE_GUEST);
     }
-    if (pae_paging(val, cr4, efer) && (paging_on || !(old & CR0_PG)) &&
-        !load_pdptes(v, vmread(VMCS_GUEST_CR3))) {
-        vcpu_inject_gp(v);
-        return EXIT_RESUME;
-    }
+    if (pae_paging(val, cr4, efer) && paging_on && !load_pdptes(v, vmread(VMCS_GUEST_CR3)))
+        return gp(v);
     v->cr0_shadow = val;
     vmwrite(VMCS_CR0_READ_SHADOW, val);
     vmwrite(VMCS_GUEST_CR0, vmcs_cr0_for_guest(val));
@@ -98,23 +132,28 @@ static enum exit_action set_cr0(struct vcpu *v, uint64_t val)
     return EXIT_RESUME;
 }
 
+/* MOV to CR4: bits the CPU cannot hold or CPUID does not offer (VMXE
+ * included) are reserved; the SDM's other #GP(0) cases follow (Vol. 2B,
+ * "MOV—Move to/from Control Registers"; Vol. 3A, "Control Registers",
+ * "Process-Context Identifiers", "IA-32e Mode Operation"). */
 static enum exit_action set_cr4(struct vcpu *v, uint64_t val)
 {
     uint64_t efer = vmread(VMCS_GUEST_IA32_EFER);
-    /* Bits the CPU cannot hold (beyond CR4_FIXED1, except VMXE and PKE,
-     * which the guest may not set because CPUID hides VMX and PKU) raise
-     * #GP, as they would on hardware without those features; so does
-     * clearing PAE in long mode. */
-    uint64_t allowed = vmcs_cr4_for_guest(~0ULL) & ~(CR4_VMXE | CR4_PKE);
-    if ((val & ~allowed) || ((efer & IA32_EFER_LMA) && !(val & CR4_PAE))) {
-        vcpu_inject_gp(v);
-        return EXIT_RESUME;
-    }
-    if (pae_paging(v->cr0_shadow, val, efer) && !(v->cr4_shadow & CR4_PAE) &&
-        !load_pdptes(v, vmread(VMCS_GUEST_CR3))) {
-        vcpu_inject_gp(v);
-        return EXIT_RESUME;
-    }
+    uint64_t old = v->cr4_shadow;
+    bool lma = efer & IA32_EFER_LMA;
+
+    if (val & ~vmcs_cr4_allowed())
+        return gp(v);
+    if (lma && (!(val & CR4_PAE) || ((val ^ old) & CR4_LA57)))
+        return gp(v);
+    if ((val & CR4_PCIDE) && !(old & CR4_PCIDE) &&
+        (!lma || (vmread(VMCS_GUEST_CR3) & CR3_PCID_MASK)))
+        return gp(v);
+    if ((val & CR4_CET) && !(v->cr0_shadow & CR0_WP))
+        return gp(v);
+    if (pae_paging(v->cr0_shadow, val, efer) && !(old & CR4_PAE) &&
+        !load_pdptes(v, vmread(VMCS_GUEST_CR3)))
+        return gp(v);
     v->cr4_shadow = val;
     vmwrite(VMCS_CR4_READ_SHADOW, val);
     vmwrite(VMCS_GUEST_CR4, vmcs_cr4_for_guest(val));
@@ -134,14 +173,19 @@ static void note_cr3(struct vm *vm, uint64_t cr3)
         vm->cr3_distinct_overflow = true;
 }
 
+/* MOV to CR3 (cr3exit=1 guests): in IA-32e mode bits above MAXPHYADDR
+ * are reserved, and with PCIDs bit 63 only asks not to flush (SDM Vol. 3A,
+ * "Process-Context Identifiers"); it is not stored. */
 static enum exit_action set_cr3(struct vcpu *v, uint64_t val)
 {
+    uint64_t efer = vmread(VMCS_GUEST_IA32_EFER);
+    if ((efer & IA32_EFER_LMA) && (v->cr4_shadow & CR4_PCIDE))
+        val &= ~CR3_NOFLUSH;
+    if ((efer & IA32_EFER_LMA) && (val & above_maxphyaddr()))
+        return gp(v);
     note_cr3(v->vm, val);
-    if (pae_paging(v->cr0_shadow, v->cr4_shadow, vmread(VMCS_GUEST_IA32_EFER)) &&
-        !load_pdptes(v, val)) {
-        vcpu_inject_gp(v);
-        return EXIT_RESUME;
-    }
+    if (pae_paging(v->cr0_shadow, v->cr4_shadow, efer) && !load_pdptes(v, val))
+        return gp(v);
     vmwrite(VMCS_GUEST_CR3, val);
     vcpu_skip_instruction();
     return EXIT_RESUME;

@@ -3,12 +3,16 @@
  * Violations"). Guest RAM is fully mapped, so a violation means the guest
  * touched an address with no RAM behind it: either a device register (the
  * instruction is decoded and emulated against the device, vmx/insn_emulate.c)
- * or nothing, which stops the guest with the address.
+ * or nothing. A data access to nothing is emulated too: reads give all
+ * ones and writes are dropped, as on a PC (OSes probe memory that way),
+ * logged once per guest and page; with unbacked=stop, or for an
+ * instruction fetch (there is no code to run), the guest stops instead.
  */
 #include "vmx/exit.h"
 #include "vmx/guest_access.h"
 #include "vmx/vmcs.h"
 #include <hv/log.h>
+#include "mm/guest_mem.h"
 
 #define EPT_QUAL_READ   BIT(0)
 #define EPT_QUAL_WRITE  BIT(1)
@@ -38,13 +42,42 @@ enum exit_action exit_emulate_mmio(struct vcpu *v, gpa_t gpa, bool gla_valid, gv
     return EXIT_RESUME;
 }
 
+/* Log an access to unbacked page `gpa` once per guest and page, for the
+ * first VM_UNBACKED_LOG_MAX pages (then one line says the rest are not). */
+static void note_unbacked(struct vm *vm, gpa_t gpa, bool write)
+{
+    uint64_t page = gpa & ~(uint64_t)(PAGE_SIZE - 1);
+    vm->unbacked_accesses++;
+    for (unsigned i = 0; i < vm->unbacked_logged; i++)
+        if (vm->unbacked_pages[i] == page)
+            return;
+    if (vm->unbacked_logged == VM_UNBACKED_LOG_MAX) {
+        if (!vm->unbacked_log_full) {
+            vm->unbacked_log_full = true;
+            pr_info("guest %s: %u unbacked pages logged; accesses to other unbacked pages "
+                    "are not\n", vm->name, VM_UNBACKED_LOG_MAX);
+        }
+        return;
+    }
+    vm->unbacked_pages[vm->unbacked_logged++] = page;
+    pr_info("guest %s: %s of unbacked guest-physical address %#llx at RIP %#llx (reads all "
+            "ones, writes dropped; not logged again for this page)\n", vm->name,
+            write ? "write" : "read", (unsigned long long)gpa,
+            (unsigned long long)vmread(VMCS_GUEST_RIP));
+}
+
 enum exit_action exit_ept_violation(struct vcpu *v)
 {
     struct vm *vm = v->vm;
     uint64_t q = vmread(VMCS_EXIT_QUALIFICATION);
     gpa_t gpa = vmread(VMCS_GUEST_PHYSICAL_ADDRESS);
+    bool device = !(q & EPT_QUAL_FETCH) && io_bus_find_mmio(&vm->bus, gpa, 1);
 
-    if (!(q & EPT_QUAL_FETCH) && io_bus_find_mmio(&vm->bus, gpa, 1)) {
+    if (!device && !(q & EPT_QUAL_FETCH) && !guest_unbacked_stop) {
+        note_unbacked(vm, gpa, q & EPT_QUAL_WRITE);
+        device = true;                   /* the emulator reads ones, drops writes */
+    }
+    if (device) {
         /* The CPU translated the data address already (SDM Vol. 3C, "Exit
          * Qualification for EPT Violations"): the emulator need not walk. */
         bool gla = (q & (EPT_QUAL_GLA_VALID | EPT_QUAL_GLA_XLATE)) ==

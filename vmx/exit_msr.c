@@ -11,9 +11,40 @@
 #include "boot/msr.h"
 #include "boot/x86.h"
 #include "vmx/platform.h"
+#include "vmx/cpuid.h"
 
 #define MISC_ENABLE_FAST_STRINGS BIT(0)
-#define EFER_GUEST_BITS   (IA32_EFER_SCE | IA32_EFER_LME | IA32_EFER_NXE)
+/* IA32_MISC_ENABLE (SDM Vol. 4, "Architectural MSRs"): fast strings (0),
+ * automatic thermal control (3), Enhanced SpeedStep (16), MONITOR FSM
+ * (18), limit CPUID maxval (22), xTPR message disable (23), XD bit
+ * disable (34) are read/write; performance monitoring available (7), BTS
+ * and PEBS unavailable (11, 12) are read-only (writes ignored); the other
+ * bits are reserved: setting one raises #GP. */
+#define MISC_ENABLE_RW    (BIT(0) | BIT(3) | BIT(16) | BIT(18) | BIT(22) | BIT(23) | BIT(34))
+#define MISC_ENABLE_RO    (BIT(7) | BIT(11) | BIT(12))
+#define CPUID80000001_EDX_SYSCALL BIT(11)
+#define CPUID80000001_EDX_NX      BIT(20)
+#define CPUID80000001_EDX_LM      BIT(29)
+
+/* EFER bits the guest may set: SCE, LME and NXE where CPUID offers
+ * SYSCALL, long mode and NX (SDM Vol. 4, "IA32_EFER"; others reserved). */
+static uint64_t efer_guest_bits(void)
+{
+    static uint64_t bits = ~0ULL;
+    if (bits == ~0ULL) {
+        struct cpuid_regs r = { 0, 0, 0, 0 };
+        if (cpuid(0x80000000, 0).eax >= 0x80000001)
+            cpuid_guest(NULL, 0x80000001, 0, &r);
+        bits = 0;
+        if (r.edx & CPUID80000001_EDX_SYSCALL)
+            bits |= IA32_EFER_SCE;
+        if (r.edx & CPUID80000001_EDX_LM)
+            bits |= IA32_EFER_LME;
+        if (r.edx & CPUID80000001_EDX_NX)
+            bits |= IA32_EFER_NXE;
+    }
+    return bits;
+}
 
 /* Returns false for an MSR this hypervisor does not offer. */
 static bool msr_read(struct vcpu *v, uint32_t msr, uint64_t *val)
@@ -41,14 +72,14 @@ static bool msr_write(struct vcpu *v, uint32_t msr, uint64_t val)
 {
     switch (msr) {
     case MSR_IA32_EFER: {
-        uint64_t efer = vmread(VMCS_GUEST_IA32_EFER);
-        if (val & ~(EFER_GUEST_BITS | IA32_EFER_LMA))
+        uint64_t efer = vmread(VMCS_GUEST_IA32_EFER), guest_bits = efer_guest_bits();
+        if (val & ~(guest_bits | IA32_EFER_LMA))
             return false;
         /* LME may not change while paging is on (SDM Vol. 3A, "IA32_EFER"). */
         if ((v->cr0_shadow & CR0_PG) && ((val ^ efer) & IA32_EFER_LME))
             return false;
         /* LMA is read-only: keep the current value. */
-        vmwrite(VMCS_GUEST_IA32_EFER, (val & EFER_GUEST_BITS) | (efer & IA32_EFER_LMA));
+        vmwrite(VMCS_GUEST_IA32_EFER, (val & guest_bits) | (efer & IA32_EFER_LMA));
         return true;
     }
     case MSR_IA32_PAT:
@@ -62,7 +93,9 @@ static bool msr_write(struct vcpu *v, uint32_t msr, uint64_t val)
         v->msr_pat = val;
         return true;
     case MSR_IA32_MISC_ENABLE:
-        v->msr_misc_enable = val;
+        if (val & ~(MISC_ENABLE_RW | MISC_ENABLE_RO))
+            return false;
+        v->msr_misc_enable = (val & MISC_ENABLE_RW) | (v->msr_misc_enable & MISC_ENABLE_RO);
         return true;
     case MSR_IA32_BIOS_SIGN_ID:                   /* writes precede a CPUID microcode query */
     case MSR_IA32_MCG_STATUS:

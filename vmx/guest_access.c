@@ -3,9 +3,25 @@
 #include "vmx/vmx_insn.h"
 #include "boot/msr.h"
 #include <hv/errno.h>
+#include <hv/cmdline.h>
+#include <hv/log.h>
+#include <hv/string.h>
 
 #define AR_L   BIT(13)     /* 64-bit code segment */
 #define AR_DB  BIT(14)     /* default operation size 32 */
+
+bool guest_unbacked_stop;
+
+void guest_unbacked_configure(const char *cmdline)
+{
+    char v[8];
+    if (cmdline_get(cmdline, "unbacked", v, sizeof(v))) {
+        if (!strcmp(v, "stop"))
+            guest_unbacked_stop = true;
+        else if (strcmp(v, "ones"))
+            pr_warn("unbacked=%s: expected ones or stop; using ones\n", v);
+    }
+}
 
 static int read_ram(void *opaque, gpa_t gpa, void *buf, size_t len)
 {
@@ -21,7 +37,12 @@ static int read_mem(void *opaque, gpa_t gpa, unsigned size, uint64_t *val)
         *val = 0;
         return gmem_read(&vm->mem, gpa, val, size) < 0 ? -HV_EFAULT : 0;
     }
-    return io_bus_mmio_read(&vm->bus, gpa, size, val) < 0 ? -HV_EFAULT : 0;
+    int rc = io_bus_mmio_read(&vm->bus, gpa, size, val);
+    if (rc == -HV_ENOENT && !guest_unbacked_stop) {
+        *val = io_all_ones(size);               /* nothing there: the bus floats */
+        return 0;
+    }
+    return rc < 0 ? -HV_EFAULT : 0;
 }
 
 static int write_mem(void *opaque, gpa_t gpa, unsigned size, uint64_t val)
@@ -29,7 +50,10 @@ static int write_mem(void *opaque, gpa_t gpa, unsigned size, uint64_t val)
     struct vm *vm = opaque;
     if (gmem_contains(&vm->mem, gpa, size))
         return gmem_write(&vm->mem, gpa, &val, size) < 0 ? -HV_EFAULT : 0;
-    return io_bus_mmio_write(&vm->bus, gpa, size, val) < 0 ? -HV_EFAULT : 0;
+    int rc = io_bus_mmio_write(&vm->bus, gpa, size, val);
+    if (rc == -HV_ENOENT && !guest_unbacked_stop)
+        return 0;                               /* dropped */
+    return rc < 0 ? -HV_EFAULT : 0;
 }
 
 static const struct emul_ops guest_ops = { read_ram, read_mem, write_mem };

@@ -14,6 +14,12 @@
  * and RFLAGS (copy them back with guest_regs_store after emulation). */
 void guest_emul_ctx(struct vcpu *v, struct emul_ctx *ctx, struct emul_regs *regs);
 void guest_regs_store(struct vcpu *v, const struct emul_regs *regs);
+/* What a data access to a guest-physical address with neither RAM nor a
+ * device does (boot option unbacked=ones|stop): false (the default), it
+ * reads all ones and writes are dropped, as on a PC; true, the guest stops. */
+extern bool guest_unbacked_stop;
+void guest_unbacked_configure(const char *cmdline);
+
 /* 16, 32 or 64 from CS and EFER.LMA. */
 unsigned guest_cpu_mode(void);
 

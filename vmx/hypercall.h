@@ -10,6 +10,8 @@
  *   HC_EXIT (2):          RBX = exit status; stops the guest. Does not return.
  *
  * Unknown functions return HC_ENOSYS; a bad buffer returns HC_EFAULT.
+ * Only the guest's kernel (CPL 0) may call: from CPL > 0 every function
+ * returns HC_EPERM without acting (the guest's statistics count them).
  */
 #ifndef VMX_HYPERCALL_H
 #define VMX_HYPERCALL_H
@@ -19,6 +21,7 @@
 
 #define HC_CONSOLE_MAX    4096
 
+#define HC_EPERM   (-1)
 #define HC_EFAULT  (-14)
 #define HC_EINVAL  (-22)
 #define HC_ENOSYS  (-38)

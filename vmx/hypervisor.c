@@ -8,6 +8,7 @@
  */
 #include "vmx/hypervisor.h"
 #include "vmx/apicv.h"
+#include "vmx/guest_access.h"
 #include "vmx/exit.h"
 #include "vmx/cpuid.h"
 #include "vmx/vcpu.h"
@@ -181,6 +182,12 @@ static void print_summary(void)
                         exit_reason_name(r), (unsigned long long)st->count,
                         (unsigned long long)exit_stat_avg_cycles(st));
         }
+        if (vm->unbacked_accesses)
+            pr_info("    unbacked accesses (all ones / dropped): %llu\n",
+                    (unsigned long long)vm->unbacked_accesses);
+        if (vm->hypercalls_refused)
+            pr_info("    hypercalls refused (CPL > 0): %llu\n",
+                    (unsigned long long)vm->hypercalls_refused);
         if (vm->cr3_exiting)
             pr_info("    CR3 writes %llu, distinct values %u%s\n",
                     (unsigned long long)vm->cr3_writes, vm->cr3_distinct,
@@ -269,6 +276,7 @@ int hypervisor_run(const struct vmx_caps *caps, const struct boot_info *bi)
     setup_scheduler(bi->cmdline, slice_timer);
     cpuid_init();                          /* needs the TSC frequency */
     apicv_configure(bi->cmdline);
+    guest_unbacked_configure(bi->cmdline);
     pr_info("local APIC: %s\n", apicv_describe());
 
     create_vms(bi);

@@ -100,6 +100,9 @@ static void cmd_stats(struct vm *vm)
     kprintf("[monitor] %s: %llu VM exits, %llu interrupts injected, %llu accepted by the "
             "local APIC\n", vm->name, (unsigned long long)total_exits(vm),
             (unsigned long long)vm->irqs_injected, (unsigned long long)vm->lapic.stats.accepted);
+    if (vm->hypercalls_refused)
+        kprintf("[monitor]   hypercalls refused (CPL > 0): %llu\n",
+                (unsigned long long)vm->hypercalls_refused);
     for (unsigned r = 0; r < EXIT_STATS_MAX; r++) {
         const struct exit_stat *st = &vm->exits[r];
         if (st->count)

@@ -26,6 +26,7 @@
 #define VM_NAME_MAX      24
 #define VM_MAX_GUESTS    16
 #define VM_CR3_DISTINCT  64      /* distinct CR3 values remembered per guest */
+#define VM_UNBACKED_LOG_MAX 16   /* unbacked pages logged per guest */
 #define EXIT_STATS_MAX   66      /* one slot per basic exit reason + 1 */
 
 /* GPRs in x86 encoding order (the same order as the instruction emulator). */
@@ -166,7 +167,12 @@ struct vm {
     bool cr3_distinct_overflow;
     uint64_t tsc_used;               /* TSC cycles this guest ran, in total */
     uint64_t irqs_injected;
+    uint64_t hypercalls_refused;     /* VMCALLs from CPL > 0 (HC_EPERM) */
     uint8_t unknown_port_logged[65536 / 8];
+    uint64_t unbacked_accesses;      /* data accesses to unbacked addresses */
+    uint64_t unbacked_pages[VM_UNBACKED_LOG_MAX];   /* pages logged so far */
+    unsigned unbacked_logged;
+    bool unbacked_log_full;          /* the cap was hit (said once) */
 };
 
 /* A device timer of vm was reprogrammed: recompute its next event. */

@@ -7,6 +7,7 @@
 #include "vmx/vmcs.h"
 #include "vmx/vmx_cpu.h"
 #include "vmx/vmx_entry.h"
+#include "vmx/cpuid.h"
 #include "boot/cpu.h"
 #include "boot/msr.h"
 #include "boot/x86.h"
@@ -16,7 +17,7 @@
 
 struct vmx_controls vmx_ctls;
 static uint64_t cr0_fixed0, cr0_fixed1, cr4_fixed0, cr4_fixed1;
-static uint64_t cr0_mask, cr4_mask;
+static uint64_t cr0_mask, cr4_mask, cr4_allowed;
 static uint32_t vmcs_revision;
 static struct vcpu *current_vcpu;
 
@@ -42,14 +43,20 @@ void vmcs_global_init(const struct vmx_controls *ctls, const struct vmx_caps *ca
     cr4_fixed1 = caps->cr4_fixed1;
     /* The hypervisor owns every bit it forces either way, plus PG (switching
      * long mode on and off needs EFER.LMA and the entry control updated),
-     * PAE (PAE paging needs the PDPTEs in the VMCS) and PKE (protection keys
-     * are not offered: PKRU is not switched between guests). */
+     * PAE (PAE paging needs the PDPTEs in the VMCS). */
     cr0_mask = ((cr0_fixed0 | ~cr0_fixed1) & 0xFFFFFFFFULL) | CR0_PG;
-    cr4_mask = ((cr4_fixed0 | ~cr4_fixed1) & 0xFFFFFFFFULL) | CR4_PAE | CR4_PKE;
+    cr4_mask = ((cr4_fixed0 | ~cr4_fixed1) & 0xFFFFFFFFULL) | CR4_PAE;
+    /* CR4 bits of features CPUID hides (VMXE among them) are reserved for
+     * the guest: it owns none of them, so a write that sets one exits and
+     * gets #GP (vmx/exit_cr.c). PKE is one: PKU is hidden because PKRU is
+     * not switched between guests (the audit heading vmx/vcpu.c). */
+    cr4_allowed = (cr4_fixed0 | cr4_fixed1) & cpuid_guest_cr4_bits();
+    cr4_mask |= ~cr4_allowed;
 }
 
 uint64_t vmcs_cr0_for_guest(uint64_t v) { return vmx_fixed_bits(v, cr0_fixed0, cr0_fixed1); }
 uint64_t vmcs_cr4_for_guest(uint64_t v) { return vmx_fixed_bits(v, cr4_fixed0, cr4_fixed1); }
+uint64_t vmcs_cr4_allowed(void) { return cr4_allowed; }
 uint64_t vmcs_cr0_mask(void) { return cr0_mask; }
 uint64_t vmcs_cr4_mask(void) { return cr4_mask; }
 
@@ -121,8 +128,8 @@ static void write_guest_state(struct vcpu *v, const struct guest_boot_state *bs)
     vmwrite(VMCS_GUEST_TR_LIMIT, 0x67);
     vmwrite(VMCS_GUEST_TR_ACCESS_RIGHTS, AR_TSS_BUSY);
     vmwrite(VMCS_GUEST_TR_BASE, 0);
-    vmwrite(VMCS_GUEST_GDTR_BASE, long_mode ? bs->gdt_base : 0);
-    vmwrite(VMCS_GUEST_GDTR_LIMIT, long_mode ? bs->gdt_limit : 0);
+    vmwrite(VMCS_GUEST_GDTR_BASE, bs->gdt_limit ? bs->gdt_base : 0);
+    vmwrite(VMCS_GUEST_GDTR_LIMIT, bs->gdt_limit);
     vmwrite(VMCS_GUEST_IDTR_BASE, 0);
     vmwrite(VMCS_GUEST_IDTR_LIMIT, 0);
 

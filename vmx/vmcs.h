@@ -25,6 +25,8 @@ void vmcs_load(struct vcpu *v);
 /* Guest CR0/CR4 as the hardware must hold them for a value the guest wrote. */
 uint64_t vmcs_cr0_for_guest(uint64_t guest_value);
 uint64_t vmcs_cr4_for_guest(uint64_t guest_value);
+/* The CR4 bits a guest may set: the CPU allows them and CPUID offers them. */
+uint64_t vmcs_cr4_allowed(void);
 /* Bits of CR0/CR4 owned by the hypervisor (guest/host masks). */
 uint64_t vmcs_cr0_mask(void);
 uint64_t vmcs_cr4_mask(void);

@@ -24,8 +24,10 @@ struct vconsole {
 
 void vconsole_init(struct vconsole *c, vconsole_sink_fn sink, void *ctx);
 /* One byte of output: '\n' ends a line, '\r' is dropped, other control
- * characters except tab are shown as '?'. */
+ * characters except tab (C0, DEL and C1 0x80-0x9F) are shown as '?'. */
 void vconsole_putc(struct vconsole *c, char ch);
+/* True if byte ch is printed as it is (see vconsole.c for the rule). */
+bool vconsole_shown_as_is(unsigned char ch);
 void vconsole_write(struct vconsole *c, const char *s, size_t len);
 /* Hand out a partial line (at guest stop). */
 void vconsole_flush(struct vconsole *c);

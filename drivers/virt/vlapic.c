@@ -615,6 +615,9 @@ enum { X2_NONE = 0, X2_R = 1, X2_W = 2, X2_RW = 3 };
 
 static unsigned x2apic_access(uint64_t off)
 {
+    /* No LVT CMCI: the version register says 6 LVT entries (max 5). */
+    if (off == LAPIC_LVT_CMCI)
+        return X2_NONE;
     if (lvt_index(off) >= 0)
         return X2_RW;
     if (off >= LAPIC_REG_ISR && off < LAPIC_REG_IRR + 0x80)     /* ISR, TMR, IRR */
@@ -630,6 +633,30 @@ static unsigned x2apic_access(uint64_t off)
         return X2_RW;
     default:                    /* APR, RRD, DFR, ICR_HI, reserved */
         return X2_NONE;
+    }
+}
+
+/* Bits 31:0 a WRMSR may set; a non-zero write to any other (reserved) bit
+ * raises #GP (SDM "x2APIC Register Address Space", "Reserved Bit
+ * Checking"). Read-only bits (delivery status, remote IRR) may be set:
+ * they are ignored. */
+static uint32_t x2apic_defined_bits(uint64_t off)
+{
+    const uint32_t lvt = LAPIC_LVT_VECTOR_MASK | LAPIC_LVT_DELIVERY_STATUS | LAPIC_LVT_MASKED;
+    switch (off) {
+    case LAPIC_REG_TPR:       return 0xFF;
+    case LAPIC_REG_SVR:       return ~0xFFFFEC00u;                  /* 31:13, 11:10 */
+    case LAPIC_REG_SELF_IPI:  return LAPIC_ICR_VECTOR_MASK;
+    case LAPIC_REG_TIMER_DCR: return LAPIC_DCR_MASK;
+    case LAPIC_LVT_TIMER:     return lvt | LAPIC_LVT_TIMER_MODE_MASK;
+    case LAPIC_LVT_ERROR:     return lvt;
+    case LAPIC_LVT_THERMAL:
+    case LAPIC_LVT_PERF:      return lvt | LAPIC_LVT_DM_MASK;
+    case LAPIC_LVT_LINT0:
+    case LAPIC_LVT_LINT1:
+        return lvt | LAPIC_LVT_DM_MASK | LAPIC_LVT_POLARITY_LOW | LAPIC_LVT_REMOTE_IRR |
+               LAPIC_LVT_LEVEL;
+    default:                  return 0xFFFFFFFFu;   /* timer ICR; EOI and ESR below */
     }
 }
 
@@ -666,6 +693,8 @@ int vlapic_msr_write(struct vlapic *l, uint32_t msr, uint64_t val)
     }
     if (val >> 32)
         return -HV_EINVAL;                      /* bits 63:32 reserved */
+    if ((uint32_t)val & ~x2apic_defined_bits(off))
+        return -HV_EINVAL;
     if ((off == LAPIC_REG_EOI || off == LAPIC_REG_ESR) && val != 0)
         return -HV_EINVAL;
     reg_write(l, off, (uint32_t)val);

@@ -9,7 +9,7 @@ GUEST_SRC_DIR := guest/tests
 GUEST_OUT     := $(BUILD)/guests
 GUEST_OBJ     := $(GUEST_OUT)/obj
 
-GUEST_NAMES := cpuid portio crshadow cr3 msr vmcall debugexit memtest triple \
+GUEST_NAMES := cpuid portio crshadow cr3 msr vmcall debugexit memtest triple ctlchars crcheck unbacked mb1gdt \
                vmxon mmio spin ticker bench hello primes fpustress \
                pit lapictimer rtc serial clisti poweroff reset echo cpustate
 

@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """Write a gzip'd initramfs (cpio "newc" format, as the kernel's
 Documentation/driver-api/early-userspace/buffer-format.rst describes) holding
-busybox, the directories a shell needs, and /init.
+busybox, the directories a shell needs, /init, and extra files given as
+DEST=SOURCE (executables, e.g. bin/vmcall=build/linux/vmcall).
 
-Usage: mkinitramfs.py BUSYBOX INIT OUTPUT.cpio.gz
+Usage: mkinitramfs.py BUSYBOX INIT OUTPUT.cpio.gz [DEST=SOURCE...]
 """
 import gzip
 import sys
@@ -20,7 +21,7 @@ def entry(name, mode, data=b"", ino=[1]):
     return out
 
 
-def main(busybox, init, output):
+def main(busybox, init, output, *extra):
     with open(busybox, "rb") as f:
         bb = f.read()
     with open(init, "rb") as f:
@@ -31,10 +32,14 @@ def main(busybox, init, output):
     parts.append(entry("bin/busybox", x, bb))
     parts.append(entry("bin/sh", lnk, b"busybox"))
     parts.append(entry("init", x, init_data))
+    for spec in extra:
+        dest, _, src = spec.partition("=")
+        with open(src, "rb") as f:
+            parts.append(entry(dest, x, f.read()))
     parts.append(entry("TRAILER!!!", 0))
     with gzip.open(output, "wb", compresslevel=9) as f:
         f.write(b"".join(parts))
 
 
 if __name__ == "__main__":
-    main(*sys.argv[1:4])
+    main(*sys.argv[1:])

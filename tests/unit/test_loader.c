@@ -301,6 +301,19 @@ static void expect_mb1_info(const struct guest_mem *m, const struct guest_boot_s
     assert_string_equal(st->format, "multiboot1");
     assert_int_equal(gmem_read(m, st->rbx, &info, sizeof(info)), 0);
 
+    /* A flat GDT as GRUB and QEMU leave, in the reserved range below 1 MiB
+     * (so below the kernel), with matching selectors. */
+    static const uint64_t want_gdt[3] = { 0, 0x00CF9B000000FFFFULL, 0x00CF93000000FFFFULL };
+    uint64_t gdt[3];
+    assert_int_equal(st->gdt_base, GUEST_MB1_GDT);
+    assert_int_equal(st->gdt_limit, sizeof(gdt) - 1);
+    assert_int_equal(st->cs_sel, 0x08);
+    assert_int_equal(st->ds_sel, 0x10);
+    assert_int_equal(gmem_read(m, st->gdt_base, gdt, sizeof(gdt)), 0);
+    assert_memory_equal(gdt, want_gdt, sizeof(gdt));
+    assert_true(st->gdt_base >= 0x9FC00 && st->gdt_base + st->gdt_limit < 0x100000);
+    assert_true(st->gdt_base + st->gdt_limit < st->load_start);
+
     assert_int_equal(info.flags, MB1_INFO_MEMORY | MB1_INFO_CMDLINE | MB1_INFO_MODS |
                                  MB1_INFO_MEM_MAP | MB1_INFO_LOADER_NAME);
     assert_int_equal(info.mem_lower, 639);
@@ -384,7 +397,9 @@ static void test_mb1_elf32_with_modules(void **state)
 
     /* Nothing below 1 MiB outside the boot-info area was touched. */
     assert_int_equal(first_not(m, 0, GUEST_BOOTINFO_BASE, FILL), UINT64_MAX);
-    assert_int_equal(first_not(m, GUEST_BOOTINFO_END, MiB(1) - GUEST_BOOTINFO_END, FILL),
+    assert_int_equal(first_not(m, GUEST_BOOTINFO_END, GUEST_MB1_GDT - GUEST_BOOTINFO_END, FILL),
+                     UINT64_MAX);
+    assert_int_equal(first_not(m, GUEST_MB1_GDT + 24, MiB(1) - GUEST_MB1_GDT - 24, FILL),
                      UINT64_MAX);
     mem_free(m);
     free(file);

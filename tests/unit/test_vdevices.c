@@ -76,7 +76,11 @@ static const struct {
     { "\x07\x08\x0b\x0c\x1f\n", 0, 1, { "?????" }, 0 },
     { "a\0b\n", 4, 1, { "a?b" }, 0 },                   /* NUL is a control char */
     { " ~\n", 0, 1, { " ~" }, 0 },                      /* printable edges kept */
-    { "caf\xc3\xa9\n", 0, 1, { "caf\xc3\xa9" }, 0 },    /* UTF-8 bytes pass through */
+    { "caf\xc3\xa9\n", 0, 1, { "caf\xc3\xa9" }, 0 },    /* UTF-8 bytes >= 0xA0 pass through */
+    { "a\x9b" "2Jb\x9d" "0;t\x07\n", 0, 1, { "a?2Jb?0;t?" }, 0 },  /* C1 CSI, OSC: '?' */
+    { "\x80\x85\x8d\x9f\xa0\xff\n", 0, 1, { "????\xa0\xff" }, 0 },  /* C1 edges */
+    { "\xc2\x9b\xe2\x80\xae!\n", 0, 1, { "\xc2?\xe2?\xae!" }, 0 },  /* UTF-8 C1, RLO */
+    { "\x1b[2J\x1b]0;x\x07ok\n", 0, 1, { "?[2J?]0;x?ok" }, 0 },   /* ESC sequences */
     { "one\ntwo", 0, 1, { "one" }, 3 },
 };
 
@@ -98,6 +102,27 @@ static void test_vconsole_table(void **state)
                      len);
         if (r.n && r.ctx_seen != &r)
             fail_msg("vconsole case %zu: wrong ctx passed to the sink", i);
+    }
+}
+
+/* Every byte value: exactly tab, 0x20-0x7E and 0xA0-0xFF are shown as is. */
+static void test_vconsole_all_bytes(void **state)
+{
+    (void)state;
+    for (unsigned b = 0; b < 256; b++) {
+        if (b == '\n' || b == '\r')
+            continue;
+        struct rec r = { 0 };
+        struct vconsole c;
+        char in[2] = { (char)b, '\n' };
+        vconsole_init(&c, rec_sink, &r);
+        vconsole_write(&c, in, 2);
+        bool as_is = b == '\t' || (b >= 0x20 && b <= 0x7E) || b >= 0xA0;
+        assert_int_equal(r.n, 1);
+        assert_int_equal(r.len[0], 1);
+        if ((unsigned char)r.line[0][0] != (as_is ? b : '?'))
+            fail_msg("byte 0x%02x shown as 0x%02x", b, (unsigned char)r.line[0][0]);
+        assert_int_equal(vconsole_shown_as_is((unsigned char)b), as_is);
     }
 }
 
@@ -586,6 +611,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_vconsole_table),
         cmocka_unit_test(test_vconsole_del),
+        cmocka_unit_test(test_vconsole_all_bytes),
         cmocka_unit_test(test_vconsole_long_lines),
         cmocka_unit_test(test_vconsole_flush),
         cmocka_unit_test(test_vuart_reset_state),

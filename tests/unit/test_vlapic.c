@@ -692,8 +692,8 @@ static void test_x2apic_msrs(void **state)
         { MSR_X2APIC_ESR, W, 0, true },
         { MSR_X2APIC_ESR, W, 1, false },                /* must write 0 */
         { MSR_X2APIC_ESR, R, 0, true },
-        { MSR_X2APIC_LVT_CMCI, W, 0x10050, true },
-        { MSR_X2APIC_LVT_CMCI, R, 0x10050, true },
+        { MSR_X2APIC_LVT_CMCI, W, 0x10050, false },      /* no CMCI: max LVT 5 */
+        { MSR_X2APIC_LVT_CMCI, R, 0, false },
         { MSR_X2APIC_ICR, W, 0x0000000400000030ULL, true },  /* fixed 0x30 to APIC 4 */
         { MSR_X2APIC_ICR, R, 0x0000000400000030ULL, true },
         { MSR_X2APIC_ICR, W, 0x0000000400002030ULL, false }, /* reserved bit 13 */
@@ -716,6 +716,22 @@ static void test_x2apic_msrs(void **state)
         { MSR_X2APIC_TIMER_DCR, R, 0xB, true },
         { MSR_X2APIC_SELF_IPI, R, 0, false },
         { MSR_X2APIC_SELF_IPI, W, 0x100000040ULL, false },
+        { MSR_X2APIC_SELF_IPI, W, 0x140, false },           /* reserved bits 31:8 */
+        { MSR_X2APIC_TPR, W, 0x120, false },                /* reserved bits 31:8 */
+        { MSR_X2APIC_TPR, R, 0x20, true },                  /* unchanged */
+        { MSR_X2APIC_SVR, W, 0x21FF, false },               /* reserved bit 13 */
+        { MSR_X2APIC_SVR, W, 0x5FF, false },                /* reserved bit 10 */
+        { MSR_X2APIC_SVR, W, 0x11FF, true },                /* bit 12 (EOI broadcast */
+        { MSR_X2APIC_SVR, R, 0x1FF, true },                 /*  suppression): not offered */
+        { MSR_X2APIC_TIMER_DCR, W, 0x1B, false },           /* reserved bit 4 */
+        { MSR_X2APIC_TIMER_DCR, W, 0x4, false },            /* reserved bit 2 */
+        { MSR_X2APIC_LVT_TIMER, W, 0x10140, false },        /* no delivery mode */
+        { MSR_X2APIC_LVT_TIMER, W, 0x90040, false },        /* reserved bit 19 */
+        { MSR_X2APIC_LVT_ERROR, W, 0x14FE, false },         /* no delivery mode */
+        { MSR_X2APIC_LVT_THERMAL, W, 0x12041, false },      /* no polarity */
+        { MSR_X2APIC_LVT_LINT0, W, 0x1A700, true },         /* polarity, trigger */
+        { MSR_X2APIC_LVT_LINT0, W, 0x20700, false },        /* reserved bit 17 */
+        { MSR_X2APIC_LVT_LINT1, W, 0x400, true },
         { 0x800, R, 0, false },
         { 0x801, R, 0, false },
         { 0x840, R, 0, false },
