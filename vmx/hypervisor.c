@@ -2,6 +2,7 @@
  * The hypervisor's top level: turn VMX on, make a VM of every guest module
  * on GRUB's command line, share the CPU between them round-robin, and print
  * a summary when all have stopped.
+ *
  * The module lines are read by vmx/guest_spec.c, the boot options by
  * boot/boot_options.c.
  */
