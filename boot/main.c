@@ -3,6 +3,7 @@
  * multiboot2 information, sets up memory, probes VT-x and starts the
  * guests; then stops the machine as the exit= boot option says.
  */
+#include "boot/boot_options.h"
 #include "boot/cpu.h"
 #include "boot/multiboot2.h"
 #include "boot/shutdown.h"
@@ -13,8 +14,6 @@
 #include "mm/paging.h"
 #include "vmx/vmx_probe.h"
 #include "vmx/hypervisor.h"
-#include <hv/cmdline.h>
-#include <hv/string.h>
 #include <hv/version.h>
 
 void kmain(uint32_t magic, uint64_t info_addr);
@@ -51,21 +50,16 @@ static void report_memory(const struct boot_info *bi)
             (unsigned long long)small);
 }
 
-/* selftest=fault: touch an unmapped address to show the exception report. */
-static void selftest(const char *cmdline)
+/* selftest=fault|ud: raise an exception to show the exception report. */
+static void selftest(enum selftest which)
 {
-    char v[16];
-    if (!cmdline_get(cmdline, "selftest", v, sizeof(v)))
-        return;
-    if (!strcmp(v, "fault")) {
+    if (which == SELFTEST_FAULT) {
         pr_info("selftest: reading unmapped address 0x40000000000\n");
         volatile uint64_t *bad = (volatile uint64_t *)0x40000000000ULL;
         (void)*bad;
-    } else if (!strcmp(v, "ud")) {
+    } else if (which == SELFTEST_UD) {
         pr_info("selftest: executing UD2\n");
         __asm__ volatile("ud2");
-    } else {
-        pr_warn("unknown selftest=%s (fault|ud)\n", v);
     }
 }
 
@@ -85,17 +79,23 @@ void kmain(uint32_t magic, uint64_t info_addr)
         pr_err("%s; stopping\n", err);
         halt_forever();
     }
-    console_configure(bi.cmdline);
+    /* The options are read twice: quietly first, so that console= and
+     * loglevel= hold before anything is said, then again to report the
+     * bad words once the command line has been shown. */
+    static struct boot_options opts;
+    boot_options_parse(bi.cmdline, &opts, NULL);
+    console_configure(opts.console, (enum log_level)opts.loglevel);
     cpu_init_tables();
     pic8259_disable();
-    shutdown_init(bi.cmdline, &bi);
+    shutdown_init((enum exit_method)opts.exit, &bi);
 
     pr_info("%s %s: bare-metal VT-x hypervisor\n", HV_NAME, HV_VERSION);
     pr_info("boot: loader \"%s\", command line \"%s\", %u module(s)\n",
             bi.loader_name, bi.cmdline, bi.nmodules);
+    boot_options_parse(bi.cmdline, &opts, &cmdline_report_log);
     if (bi.modules_dropped)
-        pr_warn("boot: %u module(s) beyond the first %u ignored\n", bi.modules_dropped,
-                BOOT_MAX_MODULES);
+        pr_err("boot: modules %u to %u ignored: at most %u are read\n", BOOT_MAX_MODULES + 1,
+               BOOT_MAX_MODULES + bi.modules_dropped, BOOT_MAX_MODULES);
 
     frames_init(&bi);
     if (paging_init(&bi) < 0) {
@@ -103,12 +103,12 @@ void kmain(uint32_t magic, uint64_t info_addr)
         machine_stop(STOP_FAILURE);
     }
     report_memory(&bi);
-    selftest(bi.cmdline);
+    selftest((enum selftest)opts.selftest);
 
     struct vmx_caps caps;
     if (vmx_probe(&caps) < 0)
         machine_stop(STOP_FAILURE);
 
-    int rc = hypervisor_run(&caps, &bi);
+    int rc = hypervisor_run(&caps, &bi, &opts);
     machine_stop(rc == 0 ? STOP_SUCCESS : STOP_FAILURE);
 }

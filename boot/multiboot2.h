@@ -34,7 +34,7 @@ _Static_assert(sizeof(struct mb2_mmap_entry) == 24, "multiboot2 mmap entry");
 _Static_assert(sizeof(struct mb2_tag_module) == 16, "multiboot2 module tag");
 
 #define BOOT_MAX_MMAP     64
-#define BOOT_MAX_MODULES  32
+#define BOOT_MAX_MODULES  144      /* 16 guests, each with 8 for= modules */
 
 struct boot_mmap_entry { uint64_t addr, len; uint32_t type; };
 

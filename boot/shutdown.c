@@ -9,10 +9,7 @@
 #include "boot/multiboot2.h"
 #include "boot/x86.h"
 #include "drivers/hw/console.h"
-#include <hv/cmdline.h>
 #include <hv/string.h>
-
-enum exit_method { EXIT_ACPI, EXIT_BOCHS, EXIT_QEMU, EXIT_HALT };
 
 static enum exit_method method = EXIT_ACPI;
 static bool acpi_ok;
@@ -27,16 +24,9 @@ static const void *map_phys(void *opaque, uint64_t pa, size_t len)
     return (const void *)(uintptr_t)pa;
 }
 
-void shutdown_init(const char *cmdline, const struct boot_info *bi)
+void shutdown_init(enum exit_method how, const struct boot_info *bi)
 {
-    char v[16];
-    if (cmdline_get(cmdline, "exit", v, sizeof(v))) {
-        if (!strcmp(v, "acpi")) method = EXIT_ACPI;
-        else if (!strcmp(v, "bochs")) method = EXIT_BOCHS;
-        else if (!strcmp(v, "qemu")) method = EXIT_QEMU;
-        else if (!strcmp(v, "halt")) method = EXIT_HALT;
-        else pr_warn("unknown exit=%s (acpi|bochs|qemu|halt); using acpi\n", v);
-    }
+    method = how;
     if (method != EXIT_ACPI)
         return;
 

@@ -16,14 +16,15 @@
 struct boot_info;
 
 enum stop_status { STOP_SUCCESS = 0, STOP_FAILURE = 1 };
+enum exit_method { EXIT_ACPI, EXIT_BOCHS, EXIT_QEMU, EXIT_HALT };
 
 #define QEMU_DEBUG_EXIT_PORT     0xF4
 #define QEMU_EXIT_VALUE_SUCCESS  0x10   /* QEMU exits with 33 */
 #define QEMU_EXIT_VALUE_FAILURE  0x11   /* QEMU exits with 35 */
 #define BOCHS_SHUTDOWN_PORT      0x8900
 
-/* Read exit= and find the ACPI S5 registers (when exit=acpi). */
-void shutdown_init(const char *cmdline, const struct boot_info *bi);
+/* Take the exit= boot option and find the ACPI S5 registers (for EXIT_ACPI). */
+void shutdown_init(enum exit_method how, const struct boot_info *bi);
 /* Print the final line and stop the machine; never returns. */
 __noreturn void machine_stop(enum stop_status status);
 

@@ -5,7 +5,6 @@
 #include "vmx/platform.h"
 #include "vmx/interrupts.h"
 #include "mm/frames.h"
-#include <hv/cmdline.h>
 #include <hv/errno.h>
 #include <hv/log.h>
 #include <hv/string.h>
@@ -16,17 +15,9 @@ static enum apicv_mode mode = APICV_VID;
  * Accesses"). */
 static hpa_t access_page;
 
-void apicv_configure(const char *cmdline)
+void apicv_configure(enum apicv_mode want)
 {
-    char v[8];
-    if (cmdline_get(cmdline, "apicv", v, sizeof(v))) {
-        if (!strcmp(v, "off"))
-            mode = APICV_OFF;
-        else if (!strcmp(v, "regs"))
-            mode = APICV_REGS;
-        else if (strcmp(v, "on"))
-            pr_warn("apicv=%s: expected on, regs or off; using on\n", v);
-    }
+    mode = want;
     if (!vmx_ctls.apicv)
         mode = APICV_OFF;
     else if (mode == APICV_VID && !vmx_ctls.apicv_vid)

@@ -48,8 +48,8 @@ enum apicv_mode {
     APICV_VID,          /* and virtual-interrupt delivery */
 };
 
-/* Boot option apicv=on|regs|off (default on: the most the CPU offers). */
-void apicv_configure(const char *cmdline);
+/* Boot option apicv=on|regs|off (default on): the most of `want` the CPU offers. */
+void apicv_configure(enum apicv_mode want);
 enum apicv_mode apicv_mode(void);
 /* What the mode means, for the boot log. */
 const char *apicv_describe(void);

@@ -3,7 +3,6 @@
 #include "vmx/vmx_insn.h"
 #include "boot/msr.h"
 #include <hv/errno.h>
-#include <hv/cmdline.h>
 #include <hv/log.h>
 #include <hv/string.h>
 
@@ -11,17 +10,6 @@
 #define AR_DB  BIT(14)     /* default operation size 32 */
 
 bool guest_unbacked_stop;
-
-void guest_unbacked_configure(const char *cmdline)
-{
-    char v[8];
-    if (cmdline_get(cmdline, "unbacked", v, sizeof(v))) {
-        if (!strcmp(v, "stop"))
-            guest_unbacked_stop = true;
-        else if (strcmp(v, "ones"))
-            pr_warn("unbacked=%s: expected ones or stop; using ones\n", v);
-    }
-}
 
 static int read_ram(void *opaque, gpa_t gpa, void *buf, size_t len)
 {

@@ -18,7 +18,6 @@ void guest_regs_store(struct vcpu *v, const struct emul_regs *regs);
  * device does (boot option unbacked=ones|stop): false (the default), it
  * reads all ones and writes are dropped, as on a PC; true, the guest stops. */
 extern bool guest_unbacked_stop;
-void guest_unbacked_configure(const char *cmdline);
 
 /* 16, 32 or 64 from CS and EFER.LMA. */
 unsigned guest_cpu_mode(void);

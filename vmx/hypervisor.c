@@ -3,13 +3,14 @@
  * on GRUB's command line, share the CPU between them round-robin, and print
  * a summary when all have stopped.
  *
- * Module lines:  module2 FILE name=NAME [mem=SIZE] [cr3exit=1] [-- CMDLINE]
- *                module2 FILE for=NAME [-- STRING]     (a module of guest NAME)
+ * The module lines are read by vmx/guest_spec.c, the boot options by
+ * boot/boot_options.c.
  */
 #include "vmx/hypervisor.h"
 #include "vmx/apicv.h"
 #include "vmx/guest_access.h"
 #include "vmx/exit.h"
+#include "vmx/guest_spec.h"
 #include "vmx/cpuid.h"
 #include "vmx/vcpu.h"
 #include "vmx/vm_create.h"
@@ -17,6 +18,7 @@
 #include "vmx/vmx_cpu.h"
 #include "vmx/sched.h"
 #include "vmx/monitor.h"
+#include "boot/boot_options.h"
 #include "boot/multiboot2.h"
 #include "boot/x86.h"
 #include "drivers/hw/console.h"
@@ -29,113 +31,32 @@
 #include <hv/log.h>
 #include <hv/string.h>
 
-#define DEFAULT_GUEST_MEM   MiB(64)
-#define MIN_GUEST_MEM       MiB(2)
-#define DEFAULT_SLICE_MS    10
 #define FALLBACK_TSC_HZ     1000000000ULL
-
-/* The file name GRUB loaded a module from is not passed on; the words of the
- * module line are. Guests are named by name=, and their image path (for the
- * multiboot command line) is given by path= or defaults to /guests/NAME. */
-struct guest_spec {
-    char name[VM_NAME_MAX];
-    char path[64];
-    uint64_t mem;
-    bool cr3exit;
-    const char *cmdline;
-    const struct boot_module *mod;
-    struct guest_module mods[GUEST_MAX_MODULES];
-    unsigned nmods;
-    bool bad;
-};
-
-static bool valid_name(const char *s)
-{
-    if (!*s)
-        return false;
-    for (; *s; s++)
-        if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') ||
-              *s == '-' || *s == '_' || *s == '.'))
-            return false;
-    return true;
-}
-
-static unsigned parse_modules(const struct boot_info *bi, struct guest_spec *specs)
-{
-    unsigned n = 0;
-    char v[64];
-
-    for (unsigned i = 0; i < bi->nmodules; i++) {
-        const struct boot_module *m = &bi->modules[i];
-        if (cmdline_get(m->cmdline, "for", v, sizeof(v)))
-            continue;                                 /* second pass */
-        if (!cmdline_get(m->cmdline, "name", v, sizeof(v)) || !valid_name(v)) {
-            pr_err("module %u (\"%s\"): no valid name=NAME; ignored\n", i, m->cmdline);
-            continue;
-        }
-        if (n == VM_MAX_GUESTS) {
-            pr_err("guest %s: more than %u guests; ignored\n", v, VM_MAX_GUESTS);
-            continue;
-        }
-        struct guest_spec *s = &specs[n++];
-        memset(s, 0, sizeof(*s));
-        hv_strlcpy(s->name, v, sizeof(s->name));
-        for (unsigned j = 0; j + 1 < n; j++)
-            if (!strcmp(specs[j].name, s->name)) {
-                pr_err("guest %s: refused: the name is already taken\n", s->name);
-                s->bad = true;
-            }
-        s->mod = m;
-        s->cmdline = cmdline_rest(m->cmdline);
-        s->mem = DEFAULT_GUEST_MEM;
-        if (cmdline_get(m->cmdline, "mem", v, sizeof(v)) &&
-            (cmdline_parse_size(v, &s->mem) < 0 || s->mem < MIN_GUEST_MEM || s->mem > GMEM_MAX_SIZE)) {
-            pr_err("guest %s: refused: mem=%s is not a size between 2M and 3G\n", s->name, v);
-            s->bad = true;
-        }
-        s->mem = ALIGN_UP(s->mem, PAGE_SIZE);
-        if (cmdline_get(m->cmdline, "cr3exit", v, sizeof(v)))
-            s->cr3exit = !strcmp(v, "1") || !strcmp(v, "");
-        if (!cmdline_get(m->cmdline, "path", s->path, sizeof(s->path)))
-            fmt_snprintf(s->path, sizeof(s->path), "/guests/%s", s->name);
-    }
-
-    /* for=NAME modules, in the order they appear */
-    for (unsigned i = 0; i < bi->nmodules; i++) {
-        const struct boot_module *m = &bi->modules[i];
-        if (!cmdline_get(m->cmdline, "for", v, sizeof(v)))
-            continue;
-        struct guest_spec *owner = NULL;
-        for (unsigned j = 0; j < n; j++)
-            if (!strcmp(specs[j].name, v))
-                owner = &specs[j];
-        if (!owner) {
-            pr_err("module %u: for=%s names no guest; ignored\n", i, v);
-            continue;
-        }
-        if (owner->nmods == GUEST_MAX_MODULES) {
-            pr_err("guest %s: refused: more than %u modules\n", owner->name, GUEST_MAX_MODULES);
-            owner->bad = true;
-            continue;
-        }
-        struct guest_module *gm = &owner->mods[owner->nmods++];
-        gm->data = phys_to_virt(m->start);
-        gm->size = m->end - m->start;
-        gm->string = cmdline_rest(m->cmdline);
-    }
-    return n;
-}
 
 static void create_vms(const struct boot_info *bi)
 {
     static struct guest_spec specs[VM_MAX_GUESTS];
-    unsigned n = parse_modules(bi, specs);
+    unsigned n = guest_specs_parse(bi->modules, bi->nmodules, specs, &cmdline_report_log);
     char err[200];
 
     for (unsigned i = 0; i < n; i++) {
         struct guest_spec *s = &specs[i];
-        if (s->bad)
+        const struct boot_module *m = &bi->modules[s->module];
+        uint64_t avail = frames_pmm()->free_frames * PAGE_SIZE;
+        if (s->mem > avail) {
+            char size[24];
+            cmdline_format_size(size, sizeof(size), s->mem);
+            pr_err("guest %s: refused: mem=%s: more than the %llu MiB of host memory free\n",
+                   s->name, size, (unsigned long long)(avail >> 20));
             continue;
+        }
+        struct guest_module mods[GUEST_MAX_MODULES];
+        for (unsigned k = 0; k < s->nmods; k++) {
+            const struct boot_module *fm = &bi->modules[s->mods[k]];
+            mods[k].data = phys_to_virt(fm->start);
+            mods[k].size = fm->end - fm->start;
+            mods[k].string = cmdline_rest(fm->cmdline);
+        }
         struct vm_config cfg = {
             .name = s->name,
             .mem_size = s->mem,
@@ -143,10 +64,10 @@ static void create_vms(const struct boot_info *bi)
             .image = {
                 .name = s->name,
                 .path = s->path,
-                .data = phys_to_virt(s->mod->start),
-                .size = s->mod->end - s->mod->start,
+                .data = phys_to_virt(m->start),
+                .size = m->end - m->start,
                 .cmdline = s->cmdline,
-                .mods = s->mods,
+                .mods = mods,
                 .nmods = s->nmods,
             },
         };
@@ -203,13 +124,9 @@ static void print_summary(void)
  * preemption timer exists (to test that path). Runs before the VMCS
  * controls are fixed, since it may drop the preemption timer from them.
  */
-static const char *choose_slice_timer(const char *cmdline, struct vmx_controls *ctls)
+static const char *choose_slice_timer(enum preempt_mode preempt, struct vmx_controls *ctls)
 {
-    char v[16] = "auto";
-    cmdline_get(cmdline, "preempt", v, sizeof(v));
-    bool want_lapic = !strcmp(v, "lapic") || !strcmp(v, "lapic-oneshot");
-    if (!want_lapic && strcmp(v, "auto"))
-        pr_warn("preempt=%s: expected auto, lapic or lapic-oneshot; using auto\n", v);
+    bool want_lapic = preempt != PREEMPT_AUTO;
     if (ctls->preemption_timer && !want_lapic)
         return "VMX-preemption timer";
     if (want_lapic) {
@@ -218,7 +135,7 @@ static const char *choose_slice_timer(const char *cmdline, struct vmx_controls *
         ctls->preemption_timer = ctls->save_preemption_timer = false;
     }
     enum lapic_timer_mode m = lapic_timer_init(HOST_VECTOR_SLICE_TIMER,
-                                               strcmp(v, "lapic-oneshot") != 0, sched.tsc_hz);
+                                               preempt != PREEMPT_LAPIC_ONESHOT, sched.tsc_hz);
     sched.lapic_slice_timer = m != LAPIC_TIMER_OFF;
     if (!sched.lapic_slice_timer) {
         pr_warn("no VMX-preemption timer and no usable LAPIC timer: a guest that never "
@@ -239,20 +156,15 @@ static void measure_tsc(void)
     }
 }
 
-static void setup_scheduler(const char *cmdline, const char *slice_timer)
+static void setup_scheduler(uint64_t ms, const char *slice_timer)
 {
-    uint64_t ms = DEFAULT_SLICE_MS;
-    char v[16];
-    if (cmdline_get(cmdline, "slice", v, sizeof(v)) && (cmdline_parse_u64(v, &ms) < 0 || !ms)) {
-        pr_warn("slice=%s is not a number of milliseconds; using %u\n", v, DEFAULT_SLICE_MS);
-        ms = DEFAULT_SLICE_MS;
-    }
     sched.slice_cycles = sched.tsc_hz / 1000 * ms;
     pr_info("scheduler: TSC %llu kHz, time slice %llu ms (%s)\n",
             (unsigned long long)(sched.tsc_hz / 1000), (unsigned long long)ms, slice_timer);
 }
 
-int hypervisor_run(const struct vmx_caps *caps, const struct boot_info *bi)
+int hypervisor_run(const struct vmx_caps *caps, const struct boot_info *bi,
+                   const struct boot_options *opts)
 {
     struct vmx_controls ctls;
     const char *missing;
@@ -262,7 +174,7 @@ int hypervisor_run(const struct vmx_caps *caps, const struct boot_info *bi)
     }
     measure_tsc();
     exit_irq_host_init();
-    const char *slice_timer = choose_slice_timer(bi->cmdline, &ctls);
+    const char *slice_timer = choose_slice_timer((enum preempt_mode)opts->preempt, &ctls);
     vmcs_global_init(&ctls, caps);
     vcpu_host_fpu_init();
     if (vmx_cpu_enable(caps) < 0)
@@ -273,10 +185,10 @@ int hypervisor_run(const struct vmx_caps *caps, const struct boot_info *bi)
         invvpid(INVVPID_ALL_CONTEXT, 0);
     if (ctls.invept_all)
         invept(INVEPT_ALL_CONTEXT, 0);
-    setup_scheduler(bi->cmdline, slice_timer);
+    setup_scheduler(opts->slice_ms, slice_timer);
     cpuid_init();                          /* needs the TSC frequency */
-    apicv_configure(bi->cmdline);
-    guest_unbacked_configure(bi->cmdline);
+    apicv_configure((enum apicv_mode)opts->apicv);
+    guest_unbacked_stop = opts->unbacked == UNBACKED_STOP;
     pr_info("local APIC: %s\n", apicv_describe());
 
     create_vms(bi);

@@ -8,9 +8,11 @@
 #include "vmx/vmx_caps.h"
 
 struct boot_info;
+struct boot_options;
 
 /* Returns 0 when every guest was started and has stopped (however it
  * ended), negative when VMX could not be turned on. */
-int hypervisor_run(const struct vmx_caps *caps, const struct boot_info *bi);
+int hypervisor_run(const struct vmx_caps *caps, const struct boot_info *bi,
+                   const struct boot_options *opts);
 
 #endif

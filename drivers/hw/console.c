@@ -16,7 +16,6 @@
 #include "drivers/hw/console.h"
 #include "drivers/hw/uart16550.h"
 #include "boot/x86.h"
-#include <hv/cmdline.h>
 #include <hv/format.h>
 #include <hv/string.h>
 
@@ -52,34 +51,16 @@ void console_init(void)
 bool console_has_com1(void) { return com1_present; }
 enum log_level console_log_level(void) { return max_level; }
 
-void console_configure(const char *cmdline)
+void console_configure(int want, enum log_level level)
 {
-    char v[16];
-    if (cmdline_get(cmdline, "console", v, sizeof(v))) {
-        if (!strcmp(v, "com1"))
-            sink = CONSOLE_COM1;
-        else if (!strcmp(v, "e9"))
-            sink = CONSOLE_E9;
-        else if (!strcmp(v, "both"))
-            sink = CONSOLE_BOTH;
-        else
-            pr_warn("unknown console=%s (com1|e9|both); keeping the default\n", v);
+    if (want) {
+        sink = (enum console_sink)want;
         if ((sink & CONSOLE_COM1) && !com1_present) {
             sink = CONSOLE_E9;
-            pr_warn("console=%s: no UART answers at COM1, using port 0xE9\n", v);
+            pr_warn("console: no UART answers at COM1, using port 0xE9\n");
         }
     }
-    if (cmdline_get(cmdline, "loglevel", v, sizeof(v))) {
-        bool found = false;
-        for (unsigned i = 0; i < ARRAY_SIZE(level_name); i++) {
-            if (!strcmp(v, level_name[i]) || (v[0] == (char)('0' + i) && !v[1])) {
-                max_level = (enum log_level)i;
-                found = true;
-            }
-        }
-        if (!found)
-            pr_warn("unknown loglevel=%s (err|warn|info|debug)\n", v);
-    }
+    max_level = level;
 }
 
 void console_drain(void)

@@ -14,9 +14,9 @@ enum console_sink { CONSOLE_COM1 = 1, CONSOLE_E9 = 2, CONSOLE_BOTH = 3 };
 /* Probe COM1; until console_configure runs, output goes to COM1 if present,
  * else to port 0xE9. */
 void console_init(void);
-/* Apply the boot options console=com1|e9|both and loglevel=err|warn|info|debug
- * (or 0-3). Unknown values are reported and ignored. */
-void console_configure(const char *cmdline);
+/* Apply the boot options console= (an enum console_sink, 0: keep the
+ * default) and loglevel= (boot/boot_options.c reads them). */
+void console_configure(int sink, enum log_level level);
 bool console_has_com1(void);
 
 void console_write(const char *s, size_t len);

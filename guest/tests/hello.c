@@ -2,7 +2,8 @@
  * hello: a demo guest for `make run`. Prints what it learns about itself:
  * its name (the file name that starts its multiboot command line, as
  * minivisor passes it: /guests/NAME unless path= says otherwise), its RAM (from the multiboot
- * memory fields) and the hypervisor's CPUID signature. Checks that it was
+ * memory fields), how many modules it was given (for= lines) and the
+ * hypervisor's CPUID signature. Checks that it was
  * entered as a multiboot kernel and that the signature is minivisor's.
  */
 #include "guest.h"
@@ -51,6 +52,8 @@ int main(uint32_t magic, struct mb1_info *info)
         note("I have %u MiB of RAM (mem_lower %u KiB, mem_upper %u KiB)",
              ram_kib / 1024, info->mem_lower, info->mem_upper);
     }
+    if (magic == MB1_BOOTLOADER_MAGIC && (info->flags & MB1_INFO_MODS))
+        note("I was given %u module(s)", info->mods_count);
 
     struct cpuid_regs r = cpuid(CPUID_HV_BASE, 0);
     char sig[13];

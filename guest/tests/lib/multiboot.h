@@ -1,6 +1,7 @@
 /*
  * The parts of the multiboot (version 1) information structure the test
- * guests read: memory sizes, the command line and the memory map.
+ * guests read: memory sizes, the command line, the module count and the
+ * memory map.
  * Layout from the Multiboot Specification 0.6.96, section 3.3.
  */
 #ifndef GUEST_LIB_MULTIBOOT_H
@@ -13,6 +14,7 @@
 
 #define MB1_INFO_MEMORY       (1u << 0)     /* mem_lower, mem_upper valid */
 #define MB1_INFO_CMDLINE      (1u << 2)     /* cmdline valid */
+#define MB1_INFO_MODS         (1u << 3)     /* mods_count, mods_addr valid */
 #define MB1_INFO_MEM_MAP      (1u << 6)     /* mmap_length, mmap_addr valid */
 
 struct mb1_info {

@@ -1,0 +1,74 @@
+/*
+ * The boot options table. A new option is a field in struct boot_options,
+ * its default below and one row in `options`; a new value of an option is
+ * one row in its word list.
+ */
+#include "boot/boot_options.h"
+#include "boot/shutdown.h"
+#include "drivers/hw/console.h"
+#include "vmx/apicv.h"
+
+static const struct cmdline_choice console_words[] = {
+    { "com1", CONSOLE_COM1 }, { "e9", CONSOLE_E9 }, { "both", CONSOLE_BOTH }, { NULL, 0 },
+};
+static const struct cmdline_choice loglevel_words[] = {
+    { "err", LOG_ERR }, { "warn", LOG_WARN }, { "info", LOG_INFO }, { "debug", LOG_DEBUG },
+    { "0", LOG_ERR }, { "1", LOG_WARN }, { "2", LOG_INFO }, { "3", LOG_DEBUG }, { NULL, 0 },
+};
+static const struct cmdline_choice exit_words[] = {
+    { "acpi", EXIT_ACPI }, { "bochs", EXIT_BOCHS }, { "qemu", EXIT_QEMU }, { "halt", EXIT_HALT },
+    { NULL, 0 },
+};
+static const struct cmdline_choice preempt_words[] = {
+    { "auto", PREEMPT_AUTO }, { "lapic", PREEMPT_LAPIC },
+    { "lapic-oneshot", PREEMPT_LAPIC_ONESHOT }, { NULL, 0 },
+};
+static const struct cmdline_choice apicv_words[] = {
+    { "on", APICV_VID }, { "regs", APICV_REGS }, { "off", APICV_OFF }, { NULL, 0 },
+};
+static const struct cmdline_choice unbacked_words[] = {
+    { "ones", UNBACKED_ONES }, { "stop", UNBACKED_STOP }, { NULL, 0 },
+};
+static const struct cmdline_choice selftest_words[] = {
+    { "fault", SELFTEST_FAULT }, { "ud", SELFTEST_UD }, { NULL, 0 },
+};
+
+#define BO struct boot_options
+static const struct cmdline_opt options[] = {
+    CMDLINE_OPT_CHOICE("console", BO, console, console_words),
+    CMDLINE_OPT_CHOICE("loglevel", BO, loglevel, loglevel_words),
+    CMDLINE_OPT_CHOICE("exit", BO, exit, exit_words),
+    CMDLINE_OPT_UINT("slice", BO, slice_ms, SLICE_MS_MIN, SLICE_MS_MAX, "ms"),
+    CMDLINE_OPT_CHOICE("preempt", BO, preempt, preempt_words),
+    CMDLINE_OPT_CHOICE("apicv", BO, apicv, apicv_words),
+    CMDLINE_OPT_CHOICE("selftest", BO, selftest, selftest_words),
+    CMDLINE_OPT_CHOICE("unbacked", BO, unbacked, unbacked_words),
+};
+#undef BO
+
+static const struct boot_options defaults = {
+    .console = 0,
+    .loglevel = LOG_INFO,
+    .exit = EXIT_ACPI,
+    .slice_ms = SLICE_MS_DEFAULT,
+    .preempt = PREEMPT_AUTO,
+    .apicv = APICV_VID,
+    .selftest = SELFTEST_NONE,
+    .unbacked = UNBACKED_ONES,
+};
+
+void boot_options_parse(const char *cmdline, struct boot_options *o,
+                        const struct cmdline_report *rep)
+{
+    *o = defaults;
+    cmdline_parse_options(cmdline, options, ARRAY_SIZE(options), o, "boot", rep);
+    const char *rest = cmdline_rest(cmdline);
+    if (*rest) {
+        char shown[200];
+        size_t n = 0;
+        while (rest[n])
+            n++;
+        cmdline_quote(shown, sizeof(shown), rest, n);
+        cmdline_report(rep, false, "boot", "words after -- are not options: %s; ignored", shown);
+    }
+}

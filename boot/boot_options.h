@@ -1,0 +1,35 @@
+/*
+ * The boot options: the words of the multiboot2 command line, checked
+ * against one table (boot/boot_options.c). See README "Boot options".
+ */
+#ifndef BOOT_BOOT_OPTIONS_H
+#define BOOT_BOOT_OPTIONS_H
+
+#include <hv/types.h>
+#include <hv/cmdline.h>
+
+enum selftest { SELFTEST_NONE, SELFTEST_FAULT, SELFTEST_UD };
+enum preempt_mode { PREEMPT_AUTO, PREEMPT_LAPIC, PREEMPT_LAPIC_ONESHOT };
+enum unbacked_mode { UNBACKED_ONES, UNBACKED_STOP };
+
+#define SLICE_MS_DEFAULT 10
+#define SLICE_MS_MIN     1
+#define SLICE_MS_MAX     1000
+
+struct boot_options {
+    int console;        /* enum console_sink; 0: COM1 if a UART answers, else 0xE9 */
+    int loglevel;       /* enum log_level */
+    int exit;           /* enum exit_method */
+    uint64_t slice_ms;
+    int preempt;        /* enum preempt_mode */
+    int apicv;          /* enum apicv_mode */
+    int selftest;       /* enum selftest */
+    int unbacked;       /* enum unbacked_mode */
+};
+
+/* Fill o with the defaults, then with the good words of cmdline; report
+ * each bad word as one line through rep (NULL: silently). */
+void boot_options_parse(const char *cmdline, struct boot_options *o,
+                        const struct cmdline_report *rep);
+
+#endif
