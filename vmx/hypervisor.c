@@ -9,6 +9,7 @@
 #include "vmx/hypervisor.h"
 #include "vmx/apicv.h"
 #include "vmx/exit.h"
+#include "vmx/interrupts.h"
 #include "vmx/cpuid.h"
 #include "vmx/vcpu.h"
 #include "vmx/vm_create.h"
@@ -270,6 +271,7 @@ int hypervisor_run(const struct vmx_caps *caps, const struct boot_info *bi)
     cpuid_init();                          /* needs the TSC frequency */
     apicv_configure(bi->cmdline);
     pr_info("local APIC: %s\n", apicv_describe());
+    pr_info("NMIs: %s\n", vcpu_nmi_describe());
 
     create_vms(bi);
     unsigned nvms;
