@@ -182,6 +182,8 @@ static void print_summary(void)
                         exit_reason_name(r), (unsigned long long)st->count,
                         (unsigned long long)exit_stat_avg_cycles(st));
         }
+        if (vm->nmis_injected)
+            pr_info("    NMIs injected %llu\n", (unsigned long long)vm->nmis_injected);
         if (vm->cr3_exiting)
             pr_info("    CR3 writes %llu, distinct values %u%s\n",
                     (unsigned long long)vm->cr3_writes, vm->cr3_distinct,
@@ -257,6 +259,7 @@ int hypervisor_run(const struct vmx_caps *caps, const struct boot_info *bi)
     measure_tsc();
     exit_irq_host_init();
     const char *slice_timer = choose_slice_timer(bi->cmdline, &ctls);
+    vcpu_nmi_configure(bi->cmdline, caps, &ctls);
     vmcs_global_init(&ctls, caps);
     vcpu_host_fpu_init();
     if (vmx_cpu_enable(caps) < 0)

@@ -3,7 +3,11 @@
 #include "vmx/exit.h"
 #include "vmx/platform.h"
 #include "vmx/vmcs.h"
+#include "vmx/nmi_rules.h"
 #include "boot/msr.h"
+#include <hv/cmdline.h>
+#include <hv/log.h>
+#include <hv/string.h>
 
 #define NMI_VECTOR  2u
 
@@ -46,6 +50,26 @@ void vcpu_nmi_unblocked_by_iret(struct vcpu *v)
         vmwrite(VMCS_GUEST_INTERRUPTIBILITY_STATE, intr | INTERRUPTIBILITY_NMI);
 }
 
+void vcpu_nmi_configure(const char *cmdline, const struct vmx_caps *caps,
+                        struct vmx_controls *ctls)
+{
+    char v[12];
+    if (!cmdline_get(cmdline, "vnmi", v, sizeof(v)) || !strcmp(v, "on"))
+        return;
+    if (!strcmp(v, "nowindow")) {
+        ctls->nmi_window = false;
+    } else if (!strcmp(v, "off")) {
+        if (ctls->virtual_nmis && (caps->pinbased & PIN_CTL_VIRTUAL_NMIS)) {
+            pr_warn("vnmi=off: this CPU requires virtual NMIs; keeping them\n");
+            return;
+        }
+        ctls->pin &= ~(uint32_t)PIN_CTL_VIRTUAL_NMIS;
+        ctls->virtual_nmis = ctls->nmi_window = false;
+    } else {
+        pr_warn("vnmi=%s: expected on, nowindow or off; using on\n", v);
+    }
+}
+
 const char *vcpu_nmi_describe(void)
 {
     if (vmx_ctls.nmi_window)
@@ -78,47 +102,24 @@ static void set_nmi_window_exiting(struct vcpu *v, bool on)
     v->nmi_window_exiting = on;
 }
 
-/*
- * A pending NMI: inject it if the guest can take one now, else ask for the
- * exit at which it can. Returns true if it needs the interrupt window.
- *
- * SDM "Event Injection" / "Checks on Guest Non-Register State": an NMI is
- * not injected with blocking by MOV SS, nor (with virtual NMIs) with
- * blocking by NMI; some CPUs also refuse it with blocking by STI, so that
- * waits too. With virtual NMIs the CPU sets blocking by NMI when it
- * delivers one and IRET clears it; NMI-window exiting then exits as soon
- * as neither NMI nor MOV-SS blocking is left. With STI blocking alone the
- * interrupt window is the earlier exit (STI sets IF).
- *
- * Without virtual NMIs the CPU does not track the guest's NMI blocking
- * (IRET does not clear it while "NMI exiting" is 1) and there is no NMI
- * window: the hypervisor assumes the handler ran while the guest is next
- * interruptible (IF=1, no STI/MOV-SS blocking: NMI handlers run with IF=0
- * through an interrupt gate and end with IRET), found with interrupt-window
- * exits. A handler that sets IF itself may get the next NMI early.
- */
+/* A pending NMI: inject it if the guest can take one now (vmx/nmi_rules.h),
+ * else ask for the exit at which it can. Returns true if it needs the
+ * interrupt window. */
 static bool deliver_nmi(struct vcpu *v, bool *event_queued, uint64_t rflags, uint64_t intr)
 {
     struct vm *vm = v->vm;
-    bool vnmi = vmx_ctls.virtual_nmis;
-    bool interruptible = (rflags & RFLAGS_IF) &&
-                         !(intr & (INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS));
-
-    if (!vnmi && v->nmi_soft_blocked && interruptible)
-        v->nmi_soft_blocked = false;
-    bool blocked = (intr & (INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS)) ||
-                   (vnmi ? (intr & INTERRUPTIBILITY_NMI) : v->nmi_soft_blocked);
-    if (*event_queued || blocked) {
-        bool only_sti = (intr & (INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS |
-                                 INTERRUPTIBILITY_NMI)) == INTERRUPTIBILITY_STI;
-        if (vmx_ctls.nmi_window && !only_sti) {
-            set_nmi_window_exiting(v, true);
-            return false;
-        }
+    switch (nmi_decide(vmx_ctls.virtual_nmis, vmx_ctls.nmi_window, *event_queued, rflags, intr,
+                       &v->nmi_soft_blocked)) {
+    case NMI_WAIT_NMI_WINDOW:
+        set_nmi_window_exiting(v, true);
+        return false;
+    case NMI_WAIT_IRQ_WINDOW:
         return true;
+    case NMI_INJECT:
+        break;
     }
     platform_take_nmi(vm);
-    if (!vnmi) {
+    if (!vmx_ctls.virtual_nmis) {
         /* The blocking bit is the CPU's own NMI blocking then, meaningless
          * for an injected NMI; keep it clear for the entry. */
         if (intr & INTERRUPTIBILITY_NMI)
@@ -135,7 +136,7 @@ void vcpu_deliver_interrupts(struct vcpu *v)
 {
     struct vm *vm = v->vm;
     bool nmi = platform_nmi_pending(vm);
-    if (!nmi && platform_pending_vector(vm, false) < 0) {
+    if (!nmi && !v->nmi_soft_blocked && platform_pending_vector(vm, false) < 0) {
         v->work &= (uint8_t)~VCPU_WORK_IRQ;
         set_window_exiting(v, false);
         set_nmi_window_exiting(v, false);
@@ -155,6 +156,9 @@ void vcpu_deliver_interrupts(struct vcpu *v)
     }
     if (!nmi)
         set_nmi_window_exiting(v, false);
+    /* Without virtual NMIs, watch for the end of the last NMI's handler. */
+    if (v->nmi_soft_blocked && nmi_soft_block_ends(rflags, intr) && !event_queued)
+        v->nmi_soft_blocked = false;
 
     bool can_inject = !event_queued && (rflags & RFLAGS_IF) &&
                       !(intr & (INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS));
@@ -171,5 +175,5 @@ void vcpu_deliver_interrupts(struct vcpu *v)
     bool more = platform_pending_vector(vm, false) >= 0;
     if (!more && !nmi)
         v->work &= (uint8_t)~VCPU_WORK_IRQ;
-    set_window_exiting(v, more || irq_window);
+    set_window_exiting(v, more || irq_window || v->nmi_soft_blocked);
 }

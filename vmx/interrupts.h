@@ -30,6 +30,14 @@ void vcpu_reinject_vectoring(struct vcpu *v, uint32_t info);
  * executed again. */
 void vcpu_nmi_unblocked_by_iret(struct vcpu *v);
 
+/* The `vnmi=on|nowindow|off` boot option (default on): do without NMI-
+ * window exiting, or without virtual NMIs as well, even where the CPU has
+ * them, to exercise the fallbacks. Before the VMCS controls are fixed. */
+struct vmx_caps;
+struct vmx_controls;
+void vcpu_nmi_configure(const char *cmdline, const struct vmx_caps *caps,
+                        struct vmx_controls *ctls);
+
 /* How NMIs are delivered on this CPU, for the boot log. */
 const char *vcpu_nmi_describe(void);
 
