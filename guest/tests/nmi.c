@@ -20,8 +20,10 @@
  * With "lint1" on the command line: LVT LINT1 programmed as NMI, unmasked;
  * the guest prints "waiting for an NMI on LINT1" and waits up to 10 s for
  * the monitor's `nmi NAME` command (it pulses LINT1, like QEMU's `nmi`):
- * exactly one NMI. Without it the LINT1 case is skipped (nothing else on
- * this PC asserts LINT1).
+ * exactly one NMI. In xAPIC mode it waits busy, in x2APIC mode in HLT
+ * (IF=1, a 50 ms LAPIC timer bounding the wait), which the NMI must end.
+ * Without "lint1" the LINT1 case is skipped (nothing else on this PC
+ * asserts LINT1).
  * At the end the PIC saw no interrupt and no vector other than 2 came.
  */
 #include "guest.h"
@@ -33,6 +35,15 @@
 #define REG_ICR_HI        0x310
 #define REG_LVT_LINT0     0x350
 #define REG_LVT_LINT1     0x360
+#define REG_EOI           0x0B0
+#define REG_LVT_TIMER     0x320
+#define REG_TIMER_ICR     0x380
+#define REG_TIMER_DCR     0x3E0
+#define TIMER_VECTOR      0x40u
+#define LVT_PERIODIC      (1u << 17)
+#define DCR_DIV1          0xBu
+#define TICK_COUNT        50000000u      /* 50 ms at the model's 1 GHz bus */
+#define TICK_LIMIT        200u           /* 10 s of ticks */
 
 #define MSR_X2APIC_ID     0x802u
 #define MSR_X2APIC_SVR    0x80Fu
@@ -115,6 +126,15 @@ static uint32_t apic_read(uint32_t off)
     return x2apic ? (uint32_t)rdmsr(0x800u + (off >> 4)) : mmio_read32(LAPIC_BASE + off);
 }
 
+static volatile uint32_t ticks;
+
+static void tick_handler(unsigned vector)
+{
+    (void)vector;
+    ticks++;
+    apic_write(REG_EOI, 0);
+}
+
 static const char *mode(void)
 {
     return x2apic ? "x2APIC" : "xAPIC";
@@ -138,17 +158,35 @@ static void lint1_case(void)
     apic_write(REG_LVT_LINT1, LVT_DM_NMI);
     check_eq("LVT LINT1 reads back (NMI, unmasked)", apic_read(REG_LVT_LINT1), LVT_DM_NMI);
     uint32_t before = nmi_count;
-    printf("nmi: %s: waiting for an NMI on LINT1\n", mode());
-    uint32_t start = pm_timer_read();
-    uint64_t waited = 0, limit = pm_us_to_ticks(10u * 1000000u);
-    while (nmi_count == before && waited < limit) {
-        uint32_t now = pm_timer_read();
-        waited += pm_diff(start, now);
-        start = now;
+    if (!x2apic) {
+        /* Busy: reading the PM timer for up to 10 s. */
+        printf("nmi: %s: waiting for an NMI on LINT1\n", mode());
+        uint32_t start = pm_timer_read();
+        uint64_t waited = 0, limit = pm_us_to_ticks(10u * 1000000u);
+        while (nmi_count == before && waited < limit) {
+            uint32_t now = pm_timer_read();
+            waited += pm_diff(start, now);
+            start = now;
+        }
+    } else {
+        /* Halted: the NMI must wake the HLT; a 50 ms LAPIC timer bounds
+         * the wait to 10 s. */
+        ticks = 0;
+        apic_write(REG_TIMER_DCR, DCR_DIV1);
+        apic_write(REG_LVT_TIMER, LVT_PERIODIC | TIMER_VECTOR);
+        apic_write(REG_TIMER_ICR, TICK_COUNT);
+        printf("nmi: %s: waiting for an NMI on LINT1\n", mode());
+        cli();
+        while (nmi_count == before && ticks < TICK_LIMIT)
+            sti_hlt();
+        apic_write(REG_TIMER_ICR, 0);
+        apic_write(REG_LVT_TIMER, LVT_MASKED | TIMER_VECTOR);
+        sti();
+        note("%s: the NMI came after %u timer ticks of HLT", mode(), ticks);
     }
     pm_delay_ms(20);                       /* any second one would come now */
-    check(nmi_count - before == 1, "%s: LINT1 in NMI mode: one NMI from the pulse (%u)",
-          mode(), nmi_count - before);
+    check(nmi_count - before == 1, "%s: LINT1 in NMI mode: one NMI from the pulse%s (%u)",
+          mode(), x2apic ? ", waking the halted vCPU" : "", nmi_count - before);
 }
 
 static void run_cases(void)
@@ -214,6 +252,7 @@ int main(uint32_t magic, struct mb1_info *info)
                    has_word((const char *)(uintptr_t)info->cmdline, "lint1");
     pic_remap(PIC_MASTER_VECTOR, PIC_SLAVE_VECTOR);       /* and all masked */
     idt_set_gate(NMI_VECTOR, nmi_entry);
+    irq_install(TIMER_VECTOR, tick_handler);
 
     apic_id = mmio_read32(LAPIC_BASE + REG_ID) >> 24;
     mmio_write32(LAPIC_BASE + REG_SVR, 0x1FF);
