@@ -33,7 +33,7 @@ void vcpu_reinject_vectoring(struct vcpu *v, uint32_t info)
     v->work |= VCPU_WORK_IRQ;
 }
 
-void vcpu_nmi_unblocked_by_iret(struct vcpu *v)
+void vcpu_check_nmi_unblocking(struct vcpu *v, unsigned basic_reason)
 {
     (void)v;
     /* SDM "Exit Qualification for EPT Violations" bit 12 and "Information
@@ -44,6 +44,11 @@ void vcpu_nmi_unblocked_by_iret(struct vcpu *v)
      * NMI could be delivered before the IRET that ends its predecessor's
      * handler ("Resuming Guest Software after Handling an Exception"). */
     if (!vmx_ctls.virtual_nmis)
+        return;
+    bool unblocked = basic_reason == EXIT_REASON_EPT_VIOLATION
+        ? vmread(VMCS_EXIT_QUALIFICATION) & EPT_QUAL_NMI_UNBLOCKING
+        : vmread(VMCS_VM_EXIT_INTERRUPTION_INFO) & INTR_INFO_NMI_UNBLOCKING;
+    if (!unblocked)
         return;
     uint64_t intr = vmread(VMCS_GUEST_INTERRUPTIBILITY_STATE);
     if (!(intr & INTERRUPTIBILITY_NMI))

@@ -24,11 +24,11 @@ void vcpu_deliver_interrupts(struct vcpu *v);
  * `info` is the IDT-vectoring information field (valid bit set). */
 void vcpu_reinject_vectoring(struct vcpu *v, uint32_t info);
 
-/* The exit (EPT violation, exception) says "NMI unblocking due to IRET"
- * (bit 12 of its qualification / exit-interruption information, valid
- * when no event was being delivered): block NMIs again, since the IRET is
+/* An EPT violation or exception exit that interrupted no event delivery:
+ * if it says "NMI unblocking due to IRET" (bit 12 of the qualification /
+ * exit-interruption information), block NMIs again, since the IRET is
  * executed again. */
-void vcpu_nmi_unblocked_by_iret(struct vcpu *v);
+void vcpu_check_nmi_unblocking(struct vcpu *v, unsigned basic_reason);
 
 /* The `vnmi=on|nowindow|off` boot option (default on): do without NMI-
  * window exiting, or without virtual NMIs as well, even where the CPU has
