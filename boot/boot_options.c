@@ -29,6 +29,9 @@ static const struct cmdline_choice apicv_words[] = {
 static const struct cmdline_choice unbacked_words[] = {
     { "ones", UNBACKED_ONES }, { "stop", UNBACKED_STOP }, { NULL, 0 },
 };
+static const struct cmdline_choice vnmi_words[] = {
+    { "on", VNMI_ON }, { "nowindow", VNMI_NOWINDOW }, { "off", VNMI_OFF }, { NULL, 0 },
+};
 static const struct cmdline_choice selftest_words[] = {
     { "fault", SELFTEST_FAULT }, { "ud", SELFTEST_UD }, { NULL, 0 },
 };
@@ -43,6 +46,7 @@ static const struct cmdline_opt options[] = {
     CMDLINE_OPT_CHOICE("apicv", BO, apicv, apicv_words),
     CMDLINE_OPT_CHOICE("selftest", BO, selftest, selftest_words),
     CMDLINE_OPT_CHOICE("unbacked", BO, unbacked, unbacked_words),
+    CMDLINE_OPT_CHOICE("vnmi", BO, vnmi, vnmi_words),
 };
 #undef BO
 
@@ -55,6 +59,7 @@ static const struct boot_options defaults = {
     .apicv = APICV_VID,
     .selftest = SELFTEST_NONE,
     .unbacked = UNBACKED_ONES,
+    .vnmi = VNMI_ON,
 };
 
 void boot_options_parse(const char *cmdline, struct boot_options *o,

@@ -11,6 +11,7 @@
 enum selftest { SELFTEST_NONE, SELFTEST_FAULT, SELFTEST_UD };
 enum preempt_mode { PREEMPT_AUTO, PREEMPT_LAPIC, PREEMPT_LAPIC_ONESHOT };
 enum unbacked_mode { UNBACKED_ONES, UNBACKED_STOP };
+enum vnmi_mode { VNMI_ON, VNMI_NOWINDOW, VNMI_OFF };
 
 #define SLICE_MS_DEFAULT 10
 #define SLICE_MS_MIN     1
@@ -25,6 +26,7 @@ struct boot_options {
     int apicv;          /* enum apicv_mode */
     int selftest;       /* enum selftest */
     int unbacked;       /* enum unbacked_mode */
+    int vnmi;           /* enum vnmi_mode */
 };
 
 /* Fill o with the defaults, then with the good words of cmdline; report

@@ -23,6 +23,7 @@ const exit_handler_fn exit_handlers[EXIT_REASON_MAX] = {
     [EXIT_REASON_EXTERNAL_INTERRUPT]  = exit_external_interrupt,
     [EXIT_REASON_TRIPLE_FAULT]        = exit_triple_fault,
     [EXIT_REASON_INTERRUPT_WINDOW]    = exit_interrupt_window,
+    [EXIT_REASON_NMI_WINDOW]          = exit_nmi_window,
     [EXIT_REASON_CPUID]               = exit_cpuid,
     [EXIT_REASON_GETSEC]              = exit_ud_instruction,
     [EXIT_REASON_HLT]                 = exit_hlt,

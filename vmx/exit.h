@@ -58,6 +58,7 @@ enum exit_action exit_external_interrupt(struct vcpu *v);
 void exit_irq_host_init(void);
 enum exit_action exit_triple_fault(struct vcpu *v);
 enum exit_action exit_interrupt_window(struct vcpu *v);
+enum exit_action exit_nmi_window(struct vcpu *v);
 enum exit_action exit_cpuid(struct vcpu *v);
 enum exit_action exit_hlt(struct vcpu *v);
 enum exit_action exit_invd(struct vcpu *v);

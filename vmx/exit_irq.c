@@ -1,8 +1,9 @@
 /*
  * Interrupt-related exits: external interrupts (acknowledged on exit and
- * handed to the host), NMIs, the interrupt window, and the VMX-preemption
- * timer that ends a guest's time slice. SDM Vol. 3C, "External-Interrupt
- * Exiting", "Interrupt-Window Exiting", "VMX-Preemption Timer".
+ * handed to the host), NMIs, the interrupt and NMI windows, and the
+ * VMX-preemption timer that ends a guest's time slice. SDM Vol. 3C,
+ * "External-Interrupt Exiting", "Interrupt-Window Exiting", "NMI-Window
+ * Exiting", "VMX-Preemption Timer".
  */
 #include "vmx/exit.h"
 #include "vmx/vcpu.h"
@@ -69,6 +70,17 @@ enum exit_action exit_interrupt_window(struct vcpu *v)
     vmwrite(VMCS_PRIMARY_PROC_BASED_VM_EXEC_CONTROL,
             vmread(VMCS_PRIMARY_PROC_BASED_VM_EXEC_CONTROL) & ~(uint64_t)PROC_CTL_INTERRUPT_WINDOW_EXITING);
     v->window_exiting = false;        /* so that the injection can turn it on again */
+    v->work |= VCPU_WORK_IRQ;
+    return EXIT_RESUME;
+}
+
+/* The guest no longer blocks NMIs (virtual-NMI blocking and MOV-SS
+ * blocking are gone): the pending NMI goes in now (vmx/interrupts.c). */
+enum exit_action exit_nmi_window(struct vcpu *v)
+{
+    vmwrite(VMCS_PRIMARY_PROC_BASED_VM_EXEC_CONTROL,
+            vmread(VMCS_PRIMARY_PROC_BASED_VM_EXEC_CONTROL) & ~(uint64_t)PROC_CTL_NMI_WINDOW_EXITING);
+    v->nmi_window_exiting = false;
     v->work |= VCPU_WORK_IRQ;
     return EXIT_RESUME;
 }

@@ -11,6 +11,7 @@
 #include "vmx/guest_access.h"
 #include "vmx/exit.h"
 #include "vmx/guest_spec.h"
+#include "vmx/interrupts.h"
 #include "vmx/cpuid.h"
 #include "vmx/vcpu.h"
 #include "vmx/vm_create.h"
@@ -109,6 +110,8 @@ static void print_summary(void)
         if (vm->hypercalls_refused)
             pr_info("    hypercalls refused (CPL > 0): %llu\n",
                     (unsigned long long)vm->hypercalls_refused);
+        if (vm->nmis_injected)
+            pr_info("    NMIs injected %llu\n", (unsigned long long)vm->nmis_injected);
         if (vm->cr3_exiting)
             pr_info("    CR3 writes %llu, distinct values %u%s\n",
                     (unsigned long long)vm->cr3_writes, vm->cr3_distinct,
@@ -175,6 +178,7 @@ int hypervisor_run(const struct vmx_caps *caps, const struct boot_info *bi,
     measure_tsc();
     exit_irq_host_init();
     const char *slice_timer = choose_slice_timer((enum preempt_mode)opts->preempt, &ctls);
+    vcpu_nmi_configure((enum vnmi_mode)opts->vnmi, caps, &ctls);
     vmcs_global_init(&ctls, caps);
     vcpu_host_fpu_init();
     if (vmx_cpu_enable(caps) < 0)
@@ -190,6 +194,7 @@ int hypervisor_run(const struct vmx_caps *caps, const struct boot_info *bi,
     apicv_configure((enum apicv_mode)opts->apicv);
     guest_unbacked_stop = opts->unbacked == UNBACKED_STOP;
     pr_info("local APIC: %s\n", apicv_describe());
+    pr_info("NMIs: %s\n", vcpu_nmi_describe());
 
     create_vms(bi);
     unsigned nvms;

@@ -1,8 +1,16 @@
 /* See vmx/interrupts.h. */
 #include "vmx/interrupts.h"
+#include "boot/boot_options.h"
 #include "vmx/exit.h"
 #include "vmx/platform.h"
+#include "vmx/vmcs.h"
+#include "vmx/nmi_rules.h"
 #include "boot/msr.h"
+#include <hv/cmdline.h>
+#include <hv/log.h>
+#include <hv/string.h>
+
+#define NMI_VECTOR  2u
 
 void vcpu_reinject_vectoring(struct vcpu *v, uint32_t info)
 {
@@ -13,8 +21,64 @@ void vcpu_reinject_vectoring(struct vcpu *v, uint32_t info)
     if (type == INTR_TYPE_SOFT_INTERRUPT || type == INTR_TYPE_SOFT_EXCEPTION ||
         type == INTR_TYPE_PRIV_SW_EXCEPTION)
         vmwrite(VMCS_VM_ENTRY_INSTRUCTION_LEN, vmread(VMCS_VM_EXIT_INSTRUCTION_LEN));
+    if (type == INTR_TYPE_NMI) {
+        /* The NMI was not delivered, so the guest does not block NMIs yet;
+         * with virtual NMIs an NMI may only be injected with blocking by NMI
+         * clear (SDM "Checks on Guest Non-Register State"). Delivering it
+         * sets the blocking again. */
+        uint64_t intr = vmread(VMCS_GUEST_INTERRUPTIBILITY_STATE);
+        if (intr & INTERRUPTIBILITY_NMI)
+            vmwrite(VMCS_GUEST_INTERRUPTIBILITY_STATE, intr & ~(uint64_t)INTERRUPTIBILITY_NMI);
+    }
     /* an external interrupt we had injected is pending again, not lost */
     v->work |= VCPU_WORK_IRQ;
+}
+
+void vcpu_check_nmi_unblocking(struct vcpu *v, unsigned basic_reason)
+{
+    (void)v;
+    /* SDM "Exit Qualification for EPT Violations" bit 12 and "Information
+     * for VM Exits Due to Vectored Events" bit 12: the faulting instruction
+     * was an IRET that had already cleared virtual-NMI blocking. It is
+     * executed again (this hypervisor never emulates an IRET: its MMIO
+     * emulator does not know it), so the blocking must be set again, or an
+     * NMI could be delivered before the IRET that ends its predecessor's
+     * handler ("Resuming Guest Software after Handling an Exception"). */
+    if (!vmx_ctls.virtual_nmis)
+        return;
+    bool unblocked = basic_reason == EXIT_REASON_EPT_VIOLATION
+        ? vmread(VMCS_EXIT_QUALIFICATION) & EPT_QUAL_NMI_UNBLOCKING
+        : vmread(VMCS_VM_EXIT_INTERRUPTION_INFO) & INTR_INFO_NMI_UNBLOCKING;
+    if (!unblocked)
+        return;
+    uint64_t intr = vmread(VMCS_GUEST_INTERRUPTIBILITY_STATE);
+    if (!(intr & INTERRUPTIBILITY_NMI))
+        vmwrite(VMCS_GUEST_INTERRUPTIBILITY_STATE, intr | INTERRUPTIBILITY_NMI);
+}
+
+void vcpu_nmi_configure(enum vnmi_mode mode, const struct vmx_caps *caps,
+                        struct vmx_controls *ctls)
+{
+    if (mode == VNMI_NOWINDOW) {
+        ctls->nmi_window = false;
+    } else if (mode == VNMI_OFF) {
+        if (ctls->virtual_nmis && (caps->pinbased & PIN_CTL_VIRTUAL_NMIS)) {
+            pr_warn("vnmi=off: this CPU requires virtual NMIs; keeping them\n");
+            return;
+        }
+        ctls->pin &= ~(uint32_t)PIN_CTL_VIRTUAL_NMIS;
+        ctls->virtual_nmis = ctls->nmi_window = false;
+    }
+}
+
+const char *vcpu_nmi_describe(void)
+{
+    if (vmx_ctls.nmi_window)
+        return "virtual NMIs with NMI-window exiting";
+    if (vmx_ctls.virtual_nmis)
+        return "virtual NMIs without NMI-window exiting (interrupt windows instead)";
+    return "no virtual NMIs (an NMI handler is taken to end when the guest is next "
+           "interruptible)";
 }
 
 static void set_window_exiting(struct vcpu *v, bool on)
@@ -28,32 +92,89 @@ static void set_window_exiting(struct vcpu *v, bool on)
     v->window_exiting = on;
 }
 
+static void set_nmi_window_exiting(struct vcpu *v, bool on)
+{
+    if (v->nmi_window_exiting == on)
+        return;
+    uint64_t proc = vmread(VMCS_PRIMARY_PROC_BASED_VM_EXEC_CONTROL);
+    proc = on ? proc | PROC_CTL_NMI_WINDOW_EXITING
+              : proc & ~(uint64_t)PROC_CTL_NMI_WINDOW_EXITING;
+    vmwrite(VMCS_PRIMARY_PROC_BASED_VM_EXEC_CONTROL, proc);
+    v->nmi_window_exiting = on;
+}
+
+/* A pending NMI: inject it if the guest can take one now (vmx/nmi_rules.h),
+ * else ask for the exit at which it can. Returns true if it needs the
+ * interrupt window. */
+static bool deliver_nmi(struct vcpu *v, bool *event_queued, uint64_t rflags, uint64_t intr)
+{
+    struct vm *vm = v->vm;
+    switch (nmi_decide(vmx_ctls.virtual_nmis, vmx_ctls.nmi_window, *event_queued, rflags, intr,
+                       &v->nmi_soft_blocked)) {
+    case NMI_WAIT_NMI_WINDOW:
+        set_nmi_window_exiting(v, true);
+        return false;
+    case NMI_WAIT_IRQ_WINDOW:
+        return true;
+    case NMI_INJECT:
+        break;
+    }
+    platform_take_nmi(vm);
+    if (!vmx_ctls.virtual_nmis) {
+        /* The blocking bit is the CPU's own NMI blocking then, meaningless
+         * for an injected NMI; keep it clear for the entry. */
+        if (intr & INTERRUPTIBILITY_NMI)
+            vmwrite(VMCS_GUEST_INTERRUPTIBILITY_STATE, intr & ~(uint64_t)INTERRUPTIBILITY_NMI);
+        v->nmi_soft_blocked = true;
+    }
+    vmwrite(VMCS_VM_ENTRY_INTERRUPTION_INFO, INTR_INFO_VALID | INTR_TYPE_NMI | NMI_VECTOR);
+    vm->nmis_injected++;
+    *event_queued = true;
+    return false;
+}
+
 void vcpu_deliver_interrupts(struct vcpu *v)
 {
     struct vm *vm = v->vm;
-    if (platform_pending_vector(vm, false) < 0) {
+    bool nmi = platform_nmi_pending(vm);
+    if (!nmi && !v->nmi_soft_blocked && platform_pending_vector(vm, false) < 0) {
         v->work &= (uint8_t)~VCPU_WORK_IRQ;
         set_window_exiting(v, false);
+        set_nmi_window_exiting(v, false);
         return;
     }
     /* An exception from the handler or a re-injected event goes first. */
     bool event_queued = vmread(VMCS_VM_ENTRY_INTERRUPTION_INFO) & INTR_INFO_VALID;
-    bool can_inject = !event_queued &&
-                      (vmread(VMCS_GUEST_RFLAGS) & RFLAGS_IF) &&
-                      !(vmread(VMCS_GUEST_INTERRUPTIBILITY_STATE) &
-                        (INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS));
-    if (!can_inject) {
-        set_window_exiting(v, true);          /* try again when the guest can take it */
-        return;
+    uint64_t rflags = vmread(VMCS_GUEST_RFLAGS);
+    uint64_t intr = vmread(VMCS_GUEST_INTERRUPTIBILITY_STATE);
+    bool irq_window = false;
+
+    /* NMIs before external interrupts (SDM "Priority Among Concurrent
+     * Events"). */
+    if (nmi) {
+        irq_window = deliver_nmi(v, &event_queued, rflags, intr);
+        nmi = platform_nmi_pending(vm);
     }
-    int vector = platform_pending_vector(vm, true);   /* the INTA cycle */
-    if (vector >= 0) {
-        vmwrite(VMCS_VM_ENTRY_INTERRUPTION_INFO, INTR_INFO_VALID | INTR_TYPE_EXTERNAL | (uint32_t)vector);
-        vm->irqs_injected++;
+    if (!nmi)
+        set_nmi_window_exiting(v, false);
+    /* Without virtual NMIs, watch for the end of the last NMI's handler. */
+    if (v->nmi_soft_blocked && nmi_soft_block_ends(rflags, intr) && !event_queued)
+        v->nmi_soft_blocked = false;
+
+    bool can_inject = !event_queued && (rflags & RFLAGS_IF) &&
+                      !(intr & (INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS));
+    if (can_inject) {
+        int vector = platform_pending_vector(vm, true);   /* the INTA cycle */
+        if (vector >= 0) {
+            vmwrite(VMCS_VM_ENTRY_INTERRUPTION_INFO,
+                    INTR_INFO_VALID | INTR_TYPE_EXTERNAL | (uint32_t)vector);
+            vm->irqs_injected++;
+        }
     }
-    /* More may be pending behind this one: look again at the next exit. */
+    /* More may be pending behind this one: look again at the next exit
+     * (try again when the guest can take it). */
     bool more = platform_pending_vector(vm, false) >= 0;
-    if (!more)
+    if (!more && !nmi)
         v->work &= (uint8_t)~VCPU_WORK_IRQ;
-    set_window_exiting(v, more);
+    set_window_exiting(v, more || irq_window || v->nmi_soft_blocked);
 }

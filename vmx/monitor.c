@@ -121,7 +121,7 @@ static void run_command(char *cmd)
     }
     struct vm *vm = arg && *arg ? find(arg) : NULL;
     bool needs_vm = !strcmp(cmd, "stats") || !strcmp(cmd, "pause") ||
-                    !strcmp(cmd, "resume") || !strcmp(cmd, "stop");
+                    !strcmp(cmd, "resume") || !strcmp(cmd, "stop") || !strcmp(cmd, "nmi");
 
     if (!*cmd)
         return;
@@ -131,6 +131,7 @@ static void run_command(char *cmd)
     }
     if (!strcmp(cmd, "help")) {
         kprintf("[monitor] commands: list | stats NAME | pause NAME | resume NAME | stop NAME | help\n");
+        kprintf("[monitor] nmi NAME pulses the guest's LINT1 (an NMI if its LVT LINT1 says so)\n");
         kprintf("[monitor] keys: Ctrl-A n next guest, Ctrl-A 0 monitor, Ctrl-A 1-9 guest N\n");
         kprintf("[monitor] editing: Backspace, Ctrl-U erases the line\n");
     } else if (!strcmp(cmd, "list")) {
@@ -152,6 +153,15 @@ static void run_command(char *cmd)
             kprintf("[monitor] %s resumed\n", vm->name);
         } else {
             kprintf("[monitor] %s is %s\n", vm->name, state_name(vm->state));
+        }
+    } else if (!strcmp(cmd, "nmi")) {
+        /* LINT1 is where a PC's NMI sources meet the CPU (QEMU's `nmi`
+         * does the same). */
+        if (vm->state == VM_STOPPED) {
+            kprintf("[monitor] %s is stopped\n", vm->name);
+        } else {
+            platform_assert_lint(vm, 1);
+            kprintf("[monitor] %s: LINT1 pulsed\n", vm->name);
         }
     } else if (!strcmp(cmd, "stop")) {
         vm_stop(vm, VM_END_STOPPED_BY_USER, 0, "stopped from the monitor");

@@ -126,8 +126,25 @@ int platform_pending_vector(struct vm *vm, bool ack)
 
 bool platform_interrupt_pending(struct vm *vm)
 {
-    return platform_pending_vector(vm, false) >= 0 ||
+    return platform_pending_vector(vm, false) >= 0 || platform_nmi_pending(vm) ||
            (vm->vcpu.vid && vlapic_pending(lapic(vm)) >= 0);
+}
+
+bool platform_nmi_pending(struct vm *vm)
+{
+    return vlapic_nmi_pending(&vm->lapic);      /* the page holds no NMI state */
+}
+
+void platform_take_nmi(struct vm *vm)
+{
+    vlapic_take_nmi(&vm->lapic);
+}
+
+void platform_assert_lint(struct vm *vm, unsigned pin)
+{
+    struct vlapic *l = lapic(vm);
+    vlapic_set_lint(l, pin, true);          /* an edge: NMIs are edge-triggered */
+    vlapic_set_lint(l, pin, false);
 }
 
 void platform_lapic_eoi_done(struct vm *vm, uint8_t vector)

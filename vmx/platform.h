@@ -19,6 +19,13 @@ int platform_pending_vector(struct vm *vm, bool ack);
 /* Whether any interrupt waits for the vCPU, injected or delivered by the
  * CPU (a HLT does not sleep then). */
 bool platform_interrupt_pending(struct vm *vm);
+/* The local APIC's pending NMI, and taking it (it is being injected). */
+bool platform_nmi_pending(struct vm *vm);
+void platform_take_nmi(struct vm *vm);
+/* A pulse on the local APIC's LINT0 (pin 0) or LINT1 (pin 1) input: what
+ * its LVT entry says happens (on a PC, LINT1 is wired to the chipset's NMI
+ * sources; the monitor's `nmi` command pulses it, as QEMU's does). */
+void platform_assert_lint(struct vm *vm, unsigned pin);
 /* The CPU did the EOI of a level-triggered vector (an EOI-induced exit). */
 void platform_lapic_eoi_done(struct vm *vm, uint8_t vector);
 

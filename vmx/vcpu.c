@@ -270,6 +270,8 @@ int vmx_handle_exit(struct vcpu_regs *regs)
         uint32_t info = (uint32_t)vmread(VMCS_IDT_VECTORING_INFO);
         if (info & INTR_INFO_VALID)
             vcpu_reinject_vectoring(v, info);
+        else if (basic == EXIT_REASON_EPT_VIOLATION || basic == EXIT_REASON_EXCEPTION_NMI)
+            vcpu_check_nmi_unblocking(v, basic);
     }
     struct exit_stat *st = &v->vm->exits[basic];
     st->count++;

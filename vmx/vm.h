@@ -109,6 +109,9 @@ struct vcpu {
     uint8_t work;                    /* VCPU_WORK_*: checked once per exit */
     uint32_t sample_countdown;       /* exits until the next timed one */
     bool window_exiting;             /* interrupt-window exiting is on */
+    bool nmi_window_exiting;         /* NMI-window exiting is on */
+    bool nmi_soft_blocked;           /* no virtual NMIs: an injected NMI's
+                                        handler may still run */
     uint64_t cr2;                    /* saved while another vCPU runs */
     uint64_t slice_deadline;         /* TSC time at which this slice ends */
     /* APIC virtualization (vmx/apicv.c); vapic NULL when it is off. */
@@ -168,6 +171,7 @@ struct vm {
     uint64_t tsc_used;               /* TSC cycles this guest ran, in total */
     uint64_t irqs_injected;
     uint64_t hypercalls_refused;     /* VMCALLs from CPL > 0 (HC_EPERM) */
+    uint64_t nmis_injected;
     uint8_t unknown_port_logged[65536 / 8];
     uint64_t unbacked_accesses;      /* data accesses to unbacked addresses */
     uint64_t unbacked_pages[VM_UNBACKED_LOG_MAX];   /* pages logged so far */

@@ -243,7 +243,12 @@ enum vmcs_field {
 #define INTR_TYPE_SOFT_EXCEPTION     (6u << 8)
 #define INTR_TYPE_MASK               (7u << 8)
 #define INTR_INFO_DELIVER_ERROR_CODE BIT(11)
+#define INTR_INFO_NMI_UNBLOCKING     BIT(12)   /* exit info: NMI unblocking due to IRET */
 #define INTR_INFO_VALID              BIT(31)
+
+/* Exit qualification of EPT violations, bit 12 (SDM Vol. 3C, "Exit
+ * Qualification for EPT Violations"): NMI unblocking due to IRET. */
+#define EPT_QUAL_NMI_UNBLOCKING      BIT(12)
 
 /* Guest interruptibility state (SDM Vol. 3C, "Guest Non-Register State") */
 #define INTERRUPTIBILITY_STI         BIT(0)

@@ -274,6 +274,12 @@ int vmx_compute_controls(const struct vmx_caps *c, struct vmx_controls *out,
     out->apicv_vid = out->apicv && (out->pin & PIN_CTL_EXTERNAL_INTERRUPT_EXITING) &&
                      vmx_ctl_may_set(c->procbased2, PROC2_CTL_VIRTUAL_INTERRUPT_DELIVERY) &&
                      !((uint32_t)c->procbased2 & PROC2_CTL_VIRTUAL_INTERRUPT_DELIVERY);
+    out->virtual_nmis = out->pin & PIN_CTL_VIRTUAL_NMIS;
+    /* "If the 'virtual NMIs' VM-execution control is 0, the 'NMI-window
+     * exiting' VM-execution control must be 0" (SDM "Checks on VMX Controls"). */
+    out->nmi_window = out->virtual_nmis &&
+                      vmx_ctl_may_set(c->procbased, PROC_CTL_NMI_WINDOW_EXITING) &&
+                      !((uint32_t)c->procbased & PROC_CTL_NMI_WINDOW_EXITING);
     out->preempt_rate = VMX_MISC_PREEMPT_RATE(c->misc);
     return 0;
 }

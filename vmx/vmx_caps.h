@@ -115,6 +115,13 @@ struct vmx_controls {
     /* Virtual-interrupt delivery on top (PROC2_CTL_VIRTUAL_INTERRUPT_DELIVERY,
      * free both ways; it needs external-interrupt exiting, which pin has). */
     bool apicv_vid;
+    /* NMIs (SDM Vol. 3C, "Virtual NMIs", "NMI-Window Exiting"): "virtual
+     * NMIs" is in pin (the CPU then tracks the guest's NMI blocking and
+     * IRET clears it); NMI-window exiting needs it and is switched per vCPU
+     * (PROC_CTL_NMI_WINDOW_EXITING, free both ways). Without either the
+     * hypervisor falls back to interrupt-window exits (vmx/interrupts.c). */
+    bool virtual_nmis;
+    bool nmi_window;
 };
 
 /*

@@ -216,6 +216,65 @@ bool vlapic_accepts_pic(const struct vlapic *l)
     return !(lint0 & LAPIC_LVT_MASKED) && (lint0 & LAPIC_LVT_DM_MASK) == LAPIC_LVT_DM_EXTINT;
 }
 
+/* ---- NMIs ------------------------------------------------------------------ */
+
+/* One latch: an NMI that arrives while one is pending is merged into it. */
+static void raise_nmi(struct vlapic *l)
+{
+    l->stats.nmi_received++;
+    if (l->nmi_pending) {
+        l->stats.nmi_coalesced++;
+        return;
+    }
+    l->nmi_pending = true;
+    if (l->ops && l->ops->kick)
+        l->ops->kick(l->ctx);
+}
+
+bool vlapic_nmi_pending(const struct vlapic *l)
+{
+    return l->nmi_pending;
+}
+
+bool vlapic_take_nmi(struct vlapic *l)
+{
+    bool was = l->nmi_pending;
+    l->nmi_pending = false;
+    return was;
+}
+
+void vlapic_set_lint(struct vlapic *l, unsigned pin, bool level)
+{
+    uint8_t bit = (uint8_t)(1u << (pin & 1));
+    bool rising = level && !(l->lint_level & bit);
+    uint32_t lvt;
+
+    l->lint_level = level ? l->lint_level | bit : l->lint_level & (uint8_t)~bit;
+    if (!rising)
+        return;
+    if (vlapic_mode(l) == VLAPIC_MODE_DISABLED) {
+        if (pin & 1)
+            raise_nmi(l);                       /* LINT1 is the NMI pin */
+        return;
+    }
+    lvt = l->lvt[(pin & 1) ? VLAPIC_LVT_LINT1 : VLAPIC_LVT_LINT0];
+    if (lvt & LAPIC_LVT_MASKED)
+        return;
+    switch (lvt & LAPIC_LVT_DM_MASK) {
+    case LAPIC_LVT_DM_NMI:
+        raise_nmi(l);
+        break;
+    case LAPIC_LVT_DM_FIXED:
+        accept_irq(l, lvt & LAPIC_LVT_VECTOR_MASK, lvt & LAPIC_LVT_LEVEL);
+        break;
+    case LAPIC_LVT_DM_EXTINT:
+        break;                                  /* the PIC's path */
+    default:                                    /* SMI, INIT, reserved */
+        l->stats.ipi_unsupported++;
+        break;
+    }
+}
+
 /* ---- IPIs ------------------------------------------------------------------ */
 
 /* Does a no-shorthand IPI to `dest` reach this APIC (*self) and possibly
@@ -282,8 +341,8 @@ static void send_ipi(struct vlapic *l, uint32_t lo, uint32_t dest)
             l->stats.ipi_self++;
             handled = true;
         }
-    } else if (dm == LAPIC_ICR_DM_NMI && self && l->ops && l->ops->nmi) {
-        l->ops->nmi(l->ctx);
+    } else if (dm == LAPIC_ICR_DM_NMI && self) {
+        raise_nmi(l);                   /* the vector field is ignored */
         handled = true;
     }
     if (others || (self && !handled))

@@ -14,7 +14,14 @@
  *   - the timer: one-shot, periodic and TSC-deadline, with the divide
  *     configuration register;
  *   - acceptance, delivery (pending/ack) and EOI of fixed interrupts, with a
- *     callback on the EOI of a level-triggered vector (IOAPIC remote IRR).
+ *     callback on the EOI of a level-triggered vector (IOAPIC remote IRR);
+ *   - NMIs: one pending-NMI latch (not an IRR vector), set by an ICR NMI
+ *     that reaches this APIC (shorthand self, all-including-self, its own
+ *     ID or a broadcast) and by the rising edge of LINT0/LINT1 whose LVT
+ *     entry is unmasked with delivery mode NMI (with the APIC globally
+ *     disabled LINT1 is the CPU's NMI pin). The VM layer takes it
+ *     (vlapic_take_nmi) when it injects the NMI; NMIs arriving meanwhile
+ *     coalesce into the one latch, as on hardware.
  *
  * Left out: real multi-CPU IPI delivery (anything not addressed to this APIC
  * goes to the optional ipi callback or is counted as unsupported), INIT/SIPI/
@@ -86,17 +93,17 @@ struct vlapic_ops {
      * forwards it to the IOAPIC (vioapic_eoi). */
     void (*eoi)(void *ctx, uint8_t vector);
     /* vlapic_pending() became >= 0: an interrupt was accepted, or an EOI or
-     * a TPR write lowered the priority an interrupt in IRR waited behind
-     * (e.g. wake a halted vCPU, look for an injection at the next exit). */
+     * a TPR write lowered the priority an interrupt in IRR waited behind;
+     * or an NMI became pending (vlapic_nmi_pending) (e.g. wake a halted
+     * vCPU, look for an injection at the next exit). */
     void (*kick)(void *ctx);
     /* An IPI that may target other APICs, or a delivery mode not handled
      * locally (INIT, SIPI, SMI): icr_lo as written (x2APIC: ICR[31:0]) and
      * the destination (xAPIC: 8 bits, x2APIC: 32 bits). A self-targeted
      * fixed IPI is accepted locally and also reported here when it is a
-     * broadcast. NULL: such IPIs are counted in stats.ipi_unsupported. */
+     * broadcast (so is an NMI). NULL: such IPIs are counted in
+     * stats.ipi_unsupported. */
     void (*ipi)(void *ctx, uint32_t icr_lo, uint32_t dest);
-    /* NMI sent to self (ICR delivery mode NMI). NULL: counted unsupported. */
-    void (*nmi)(void *ctx);
     /* The guest's current TSC, for TSC-deadline mode. */
     uint64_t (*tsc_now)(void *ctx);
 };
@@ -107,6 +114,8 @@ struct vlapic_stats {
     uint64_t timer_fired;       /* timer expiries (masked or not) */
     uint64_t ipi_self;          /* fixed IPIs accepted by this APIC */
     uint64_t ipi_unsupported;   /* IPIs (or parts of them) nobody handled */
+    uint64_t nmi_received;      /* NMIs that reached this APIC (IPI or LINT) */
+    uint64_t nmi_coalesced;     /* ... of which found one already pending */
     uint32_t last_unsupported_icr;
     uint32_t last_unsupported_dest;
 };
@@ -129,6 +138,10 @@ struct vlapic {
     uint32_t lvt[VLAPIC_NUM_LVT];
     uint32_t icr_lo, icr_hi;
     uint32_t timer_icr, timer_dcr;
+
+    /* NMIs: the pending latch and the LINT0/LINT1 input levels (bit n). */
+    bool nmi_pending;
+    uint8_t lint_level;
 
     /* timer */
     bool timer_armed;           /* counting (one-shot/periodic) or deadline set */
@@ -240,6 +253,26 @@ int vlapic_pending(const struct vlapic *l);
 
 /* The CPU takes `vector` (the one vlapic_pending returned): IRR -> ISR. */
 void vlapic_ack(struct vlapic *l, uint8_t vector);
+
+/*
+ * NMIs (SDM Vol. 3A, "Local Vector Table", "Interrupt Command Register"):
+ * whether one is pending, and taking it (the VM layer injects it): returns
+ * whether one was pending, and clears the latch.
+ */
+bool vlapic_nmi_pending(const struct vlapic *l);
+bool vlapic_take_nmi(struct vlapic *l);
+
+/*
+ * Drive the LINT0 (pin 0) or LINT1 (pin 1) input. A rising edge delivers
+ * what the pin's LVT entry says unless it is masked: an NMI (delivery mode
+ * NMI; the trigger mode is ignored, NMIs are edge-triggered) or a fixed
+ * interrupt (level-triggered ones get their TMR bit); ExtINT is the PIC's
+ * path (vlapic_accepts_pic) and does nothing here; SMI and INIT are
+ * counted in stats.ipi_unsupported. With the APIC globally disabled LINT1
+ * is the NMI pin itself ("Local APIC Status and Location"). Calls
+ * ops->kick when something became pending.
+ */
+void vlapic_set_lint(struct vlapic *l, unsigned pin, bool level);
 
 /* Processor priority (PPR register value). */
 uint32_t vlapic_ppr(const struct vlapic *l);

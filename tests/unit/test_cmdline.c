@@ -364,7 +364,7 @@ static void test_quote_and_size(void **state)
 
 #define BOOT_DEFAULTS .console = 0, .loglevel = LOG_INFO, .exit = EXIT_ACPI, \
     .slice_ms = SLICE_MS_DEFAULT, .preempt = PREEMPT_AUTO, .apicv = APICV_VID, \
-    .selftest = SELFTEST_NONE, .unbacked = UNBACKED_ONES
+    .selftest = SELFTEST_NONE, .unbacked = UNBACKED_ONES, .vnmi = VNMI_ON
 #define WANT(...) { BOOT_DEFAULTS, __VA_ARGS__ }
 #define NONE { NULL }
 #define A10 "aaaaaaaaaa"
@@ -424,6 +424,10 @@ static const struct {
     { "selftest=nope", { "[hv:warn] boot: selftest=nope: expected fault or ud; ignored" },
       WANT(.selftest = SELFTEST_NONE) },
     { "unbacked=stop", NONE, WANT(.unbacked = UNBACKED_STOP) },
+    { "vnmi=nowindow", NONE, WANT(.vnmi = VNMI_NOWINDOW) },
+    { "vnmi=off", NONE, WANT(.vnmi = VNMI_OFF) },
+    { "vnmi=no", { "[hv:warn] boot: vnmi=no: expected on, nowindow or off; ignored" },
+      WANT(.vnmi = VNMI_ON) },
     { "unbacked=zero", { "[hv:warn] boot: unbacked=zero: expected ones or stop; ignored" },
       WANT(.unbacked = UNBACKED_ONES) },
     /* numbers: junk is ignored, out of range is clamped */
@@ -483,7 +487,7 @@ static void test_boot_options(void **state)
         const struct boot_options *w = &boot_cases[i].want;
         if (o.console != w->console || o.loglevel != w->loglevel || o.exit != w->exit ||
             o.slice_ms != w->slice_ms || o.preempt != w->preempt || o.apicv != w->apicv ||
-            o.selftest != w->selftest || o.unbacked != w->unbacked)
+            o.selftest != w->selftest || o.unbacked != w->unbacked || o.vnmi != w->vnmi)
             fail_msg("boot row %zu (\"%s\"): console %d loglevel %d exit %d slice %llu preempt %d "
                      "apicv %d selftest %d; want %d %d %d %llu %d %d %d", i,
                      boot_cases[i].cmdline, o.console, o.loglevel, o.exit,
@@ -495,7 +499,7 @@ static void test_boot_options(void **state)
         boot_options_parse(boot_cases[i].cmdline, &q, NULL);
         assert_true(q.console == o.console && q.loglevel == o.loglevel && q.exit == o.exit &&
                     q.slice_ms == o.slice_ms && q.preempt == o.preempt && q.apicv == o.apicv &&
-                    q.selftest == o.selftest && q.unbacked == o.unbacked);
+                    q.selftest == o.selftest && q.unbacked == o.unbacked && q.vnmi == o.vnmi);
     }
 }
 

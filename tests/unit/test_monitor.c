@@ -161,6 +161,15 @@ void platform_feed_input(struct vm *vm)
     feeds++;
 }
 
+static unsigned lint_pulses;
+
+void platform_assert_lint(struct vm *vm, unsigned pin)
+{
+    assert_ptr_equal(vm, &vm_b);
+    assert_int_equal(pin, 1);
+    lint_pulses++;
+}
+
 void vm_stop(struct vm *vm, enum vm_end end, uint64_t status, const char *fmt, ...)
 {
     (void)status;
@@ -334,6 +343,13 @@ static void test_stop_and_unknown_names(void **state)
     assert_int_equal(stopped_end, VM_END_STOPPED_BY_USER);
     type("help\r");
     assert_true(on_screen("[monitor] commands: list | stats NAME | pause NAME | resume NAME | stop NAME | help"));
+    assert_true(on_screen("[monitor] nmi NAME pulses the guest's LINT1 (an NMI if its LVT LINT1 says so)"));
+    lint_pulses = 0;
+    type("nmi beta\rnmi alpha\rnmi\r");
+    assert_int_equal(lint_pulses, 1);
+    assert_true(on_screen("[monitor] beta: LINT1 pulsed"));
+    assert_true(on_screen("[monitor] alpha is stopped"));
+    assert_true(on_screen("[monitor] nmi: no guest named \"\""));
     assert_true(on_screen("[monitor] editing: Backspace, Ctrl-U erases the line"));
 }
 

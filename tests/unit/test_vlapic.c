@@ -31,7 +31,6 @@ struct fake {
     unsigned kicks;
     unsigned nipi;
     uint32_t ipi_lo, ipi_dest;
-    unsigned nnmi;
     struct vlapic l;
 };
 
@@ -62,11 +61,6 @@ static void fake_ipi(void *ctx, uint32_t lo, uint32_t dest)
     f->ipi_dest = dest;
 }
 
-static void fake_nmi(void *ctx)
-{
-    ((struct fake *)ctx)->nnmi++;
-}
-
 static uint64_t fake_tsc(void *ctx)
 {
     struct fake *f = ctx;
@@ -75,7 +69,7 @@ static uint64_t fake_tsc(void *ctx)
 }
 
 static const struct vlapic_ops ops_full = {
-    .eoi = fake_eoi, .kick = fake_kick, .ipi = fake_ipi, .nmi = fake_nmi, .tsc_now = fake_tsc,
+    .eoi = fake_eoi, .kick = fake_kick, .ipi = fake_ipi, .tsc_now = fake_tsc,
 };
 static const struct vlapic_ops ops_basic = { .eoi = fake_eoi, .kick = fake_kick };
 
@@ -772,7 +766,7 @@ static void test_ipi(void **state)
         uint32_t ldr, dfr;          /* xAPIC logical setup (0: leave) */
         uint32_t lo, dest;
         int irr;                    /* vector expected in IRR, or -1 */
-        unsigned ipi, nmi;          /* callbacks expected */
+        unsigned ipi, nmi;          /* ipi callbacks, NMI pending expected */
         uint32_t esr;
     } cases[] = {
         { "x2: fixed to own ID", true, 0, 0, 0x40, APIC_ID, 0x40, 0, 0, 0 },
@@ -786,6 +780,20 @@ static void test_ipi(void **state)
         { "x2: logical, own and other bits", true, 0, 0, LAPIC_ICR_DEST_LOGICAL | 0x48, 0x18, 0x48, 1, 0, 0 },
         { "x2: logical, other cluster", true, 0, 0, LAPIC_ICR_DEST_LOGICAL | 0x49, 0x10008, -1, 1, 0, 0 },
         { "x2: NMI to self", true, 0, 0, LAPIC_ICR_SH_SELF | LAPIC_ICR_DM_NMI, 0, -1, 0, 1, 0 },
+        { "x2: NMI to own ID (vector ignored)", true, 0, 0, LAPIC_ICR_DM_NMI | 0x0F, APIC_ID, -1, 0,
+          1, 0 },
+        { "x2: NMI to APIC 4", true, 0, 0, LAPIC_ICR_DM_NMI, 4, -1, 1, 0, 0 },
+        { "x2: NMI to all including self", true, 0, 0, LAPIC_ICR_SH_ALL_INCL_SELF | LAPIC_ICR_DM_NMI,
+          0, -1, 1, 1, 0 },
+        { "x2: NMI to all excluding self", true, 0, 0, LAPIC_ICR_SH_ALL_EXCL_SELF | LAPIC_ICR_DM_NMI,
+          0, -1, 1, 0, 0 },
+        { "x2: NMI broadcast", true, 0, 0, LAPIC_ICR_DM_NMI, 0xFFFFFFFF, -1, 1, 1, 0 },
+        { "x: NMI to self", false, 0, 0, LAPIC_ICR_SH_SELF | LAPIC_ICR_DM_NMI, 0, -1, 0, 1, 0 },
+        { "x: NMI to own ID", false, 0, 0, LAPIC_ICR_DM_NMI, APIC_ID, -1, 0, 1, 0 },
+        { "x: NMI to APIC 1", false, 0, 0, LAPIC_ICR_DM_NMI, 1, -1, 1, 0, 0 },
+        { "x: NMI broadcast", false, 0, 0, LAPIC_ICR_DM_NMI, 0xFF, -1, 1, 1, 0 },
+        { "x: NMI flat logical, own bit", false, 0x01000000, 0,
+          LAPIC_ICR_DEST_LOGICAL | LAPIC_ICR_DM_NMI, 0x01, -1, 0, 1, 0 },
         { "x2: INIT to self is not handled", true, 0, 0, LAPIC_ICR_DM_INIT | LAPIC_ICR_LEVEL_ASSERT,
           APIC_ID, -1, 1, 0, 0 },
         { "x2: SIPI to APIC 1", true, 0, 0, LAPIC_ICR_DM_STARTUP | 0x10, 1, -1, 1, 0, 0 },
@@ -831,12 +839,13 @@ static void test_ipi(void **state)
             esr = mr(f, LAPIC_REG_ESR);
         }
         pend = vlapic_pending(&f->l);
+        unsigned nmi = vlapic_nmi_pending(&f->l);
         print_message("case %zu (%s): pending %d ipi %u nmi %u esr 0x%x\n", i, cases[i].name,
-                      pend, f->nipi, f->nnmi, esr);
-        if (pend != cases[i].irr || f->nipi != cases[i].ipi || f->nnmi != cases[i].nmi ||
+                      pend, f->nipi, nmi, esr);
+        if (pend != cases[i].irr || f->nipi != cases[i].ipi || nmi != cases[i].nmi ||
             esr != cases[i].esr)
             fail_msg("case %zu (%s): pending %d ipi %u nmi %u esr 0x%x, want %d %u %u 0x%x", i,
-                     cases[i].name, pend, f->nipi, f->nnmi, esr, cases[i].irr, cases[i].ipi,
+                     cases[i].name, pend, f->nipi, nmi, esr, cases[i].irr, cases[i].ipi,
                      cases[i].nmi, cases[i].esr);
         if (f->nipi && (f->ipi_lo != cases[i].lo || f->ipi_dest != cases[i].dest))
             fail_msg("case %zu (%s): ipi callback got 0x%x -> 0x%x", i, cases[i].name,
@@ -870,13 +879,123 @@ static void test_ipi_unsupported(void **state)
     assert_int_equal(f->l.stats.ipi_unsupported, 1);
     assert_int_equal(f->l.stats.last_unsupported_icr, 0x44);
     assert_int_equal(f->l.stats.last_unsupported_dest, 7);
-    mw(f, LAPIC_REG_ICR_LO, LAPIC_ICR_SH_SELF | LAPIC_ICR_DM_NMI);  /* no nmi callback */
+    mw(f, LAPIC_REG_ICR_LO, LAPIC_ICR_SH_SELF | LAPIC_ICR_DM_NMI);  /* handled here */
+    assert_int_equal(f->l.stats.ipi_unsupported, 1);
+    assert_true(vlapic_nmi_pending(&f->l));
+    mw(f, LAPIC_REG_ICR_LO, LAPIC_ICR_DM_NMI);                      /* to APIC 7 */
     assert_int_equal(f->l.stats.ipi_unsupported, 2);
     mw(f, LAPIC_REG_ICR_LO, LAPIC_ICR_SH_SELF | 0x45);
     assert_int_equal(f->l.stats.ipi_unsupported, 2);
     assert_int_equal(f->l.stats.ipi_self, 1);
     assert_int_equal(vlapic_pending(&f->l), 0x45);
     free(f);
+}
+
+/* ---- NMIs ------------------------------------------------------------------- */
+
+/* NMIs are one latch: a second one while pending coalesces; taking it
+ * clears it; each new one kicks. No IRR bit is set. */
+static void test_nmi_latch(void **state)
+{
+    struct fake *f = *state;
+
+    assert_false(vlapic_nmi_pending(&f->l));
+    assert_false(vlapic_take_nmi(&f->l));
+    mw(f, LAPIC_REG_ICR_LO, LAPIC_ICR_SH_SELF | LAPIC_ICR_DM_NMI);
+    assert_true(vlapic_nmi_pending(&f->l));
+    assert_int_equal(f->kicks, 1);
+    assert_int_equal(vlapic_pending(&f->l), -1);
+    for (unsigned i = 0; i < 8; i++)
+        assert_int_equal(f->l.irr[i], 0);
+    mw(f, LAPIC_REG_ICR_LO, LAPIC_ICR_SH_SELF | LAPIC_ICR_DM_NMI);
+    assert_int_equal(f->kicks, 1);
+    assert_int_equal(f->l.stats.nmi_received, 2);
+    assert_int_equal(f->l.stats.nmi_coalesced, 1);
+    assert_true(vlapic_take_nmi(&f->l));
+    assert_false(vlapic_nmi_pending(&f->l));
+    assert_false(vlapic_take_nmi(&f->l));
+    /* Software-disabled, the APIC still takes NMI messages (SDM "Local APIC
+     * State After It Has Been Software Disabled"). */
+    mw(f, LAPIC_REG_SVR, 0xFF);
+    mw(f, LAPIC_REG_ICR_LO, LAPIC_ICR_SH_SELF | LAPIC_ICR_DM_NMI);
+    assert_true(vlapic_nmi_pending(&f->l));
+    assert_int_equal(f->kicks, 2);
+    /* The x2APIC ICR MSR to the own ID, and SELF IPI (fixed only). */
+    assert_true(vlapic_take_nmi(&f->l));
+    mw(f, LAPIC_REG_SVR, 0x1FF);
+    to_x2apic(f);
+    xw(f, MSR_X2APIC_ICR, (uint64_t)APIC_ID << 32 | LAPIC_ICR_DM_NMI);
+    assert_true(vlapic_take_nmi(&f->l));
+    xw(f, MSR_X2APIC_SELF_IPI, 0x40);
+    assert_false(vlapic_nmi_pending(&f->l));
+}
+
+/* LINT0/LINT1: rising edges deliver what the LVT says, masked entries
+ * nothing; a line held high delivers once. */
+static void test_nmi_lint(void **state)
+{
+    struct fake *f = *state;
+
+    /* The BSP starts in virtual-wire mode: LINT1 = NMI, unmasked. */
+    vlapic_set_lint(&f->l, 1, true);
+    assert_true(vlapic_take_nmi(&f->l));
+    assert_int_equal(f->kicks, 1);
+    vlapic_set_lint(&f->l, 1, true);                    /* still high: no edge */
+    assert_false(vlapic_nmi_pending(&f->l));
+    vlapic_set_lint(&f->l, 1, false);
+    assert_false(vlapic_nmi_pending(&f->l));
+    vlapic_set_lint(&f->l, 1, true);
+    assert_true(vlapic_take_nmi(&f->l));
+    vlapic_set_lint(&f->l, 1, false);
+
+    /* Masked: nothing, and no edge is remembered for later. */
+    mw(f, LAPIC_LVT_LINT1, LAPIC_LVT_MASKED | LAPIC_LVT_DM_NMI);
+    vlapic_set_lint(&f->l, 1, true);
+    vlapic_set_lint(&f->l, 1, false);
+    mw(f, LAPIC_LVT_LINT1, LAPIC_LVT_DM_NMI);
+    assert_false(vlapic_nmi_pending(&f->l));
+    assert_int_equal(f->kicks, 2);
+
+    /* LINT0 as NMI too (level trigger bit ignored for NMI). */
+    mw(f, LAPIC_LVT_LINT0, LAPIC_LVT_DM_NMI | LAPIC_LVT_LEVEL);
+    assert_false(vlapic_accepts_pic(&f->l));
+    vlapic_set_lint(&f->l, 0, true);
+    assert_true(vlapic_take_nmi(&f->l));
+    vlapic_set_lint(&f->l, 0, false);
+    assert_int_equal(vlapic_pending(&f->l), -1);
+
+    /* Fixed: an interrupt, TMR from the trigger mode. */
+    mw(f, LAPIC_LVT_LINT0, 0x61 | LAPIC_LVT_LEVEL);
+    vlapic_set_lint(&f->l, 0, true);
+    assert_int_equal(vlapic_pending(&f->l), 0x61);
+    assert_true(f->l.tmr[0x61 / 32] & (1u << (0x61 % 32)));
+    assert_false(vlapic_nmi_pending(&f->l));
+    vlapic_set_lint(&f->l, 0, false);
+
+    /* ExtINT: the PIC's path, nothing here; SMI is not handled. */
+    mw(f, LAPIC_LVT_LINT1, LAPIC_LVT_DM_EXTINT);
+    vlapic_set_lint(&f->l, 1, true);
+    vlapic_set_lint(&f->l, 1, false);
+    mw(f, LAPIC_LVT_LINT1, LAPIC_LVT_DM_SMI);
+    vlapic_set_lint(&f->l, 1, true);
+    vlapic_set_lint(&f->l, 1, false);
+    assert_false(vlapic_nmi_pending(&f->l));
+    assert_int_equal(f->l.stats.ipi_unsupported, 1);
+
+    /* Software-disabled: every LVT is masked. */
+    mw(f, LAPIC_LVT_LINT1, LAPIC_LVT_DM_NMI);
+    mw(f, LAPIC_REG_SVR, 0xFF);
+    vlapic_set_lint(&f->l, 1, true);
+    vlapic_set_lint(&f->l, 1, false);
+    assert_false(vlapic_nmi_pending(&f->l));
+
+    /* Globally disabled: LINT1 is the NMI pin, LINT0 (INTR) does nothing here. */
+    assert_true(vlapic_set_apic_base(&f->l, LAPIC_DEFAULT_BASE | APIC_BASE_BSP) >= 0);
+    vlapic_set_lint(&f->l, 0, true);
+    assert_false(vlapic_nmi_pending(&f->l));
+    vlapic_set_lint(&f->l, 1, true);
+    assert_true(vlapic_nmi_pending(&f->l));
+    assert_int_equal(f->l.stats.nmi_received, 4);
 }
 
 /* ---- timer ------------------------------------------------------------------ */
@@ -1663,6 +1782,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_take_page, setup, teardown),
         cmocka_unit_test_setup_teardown(test_eoi_done, setup, teardown),
         cmocka_unit_test(test_virtual_interrupt_delivery),
+        cmocka_unit_test_setup_teardown(test_nmi_latch, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_nmi_lint, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

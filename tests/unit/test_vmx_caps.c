@@ -566,6 +566,38 @@ static void test_compute_controls_apicv(void **state)
     }
 }
 
+/* Virtual NMIs where pin allows them; NMI-window exiting only with them
+ * and only when free both ways (it is switched per vCPU). */
+static void test_compute_controls_nmi(void **state)
+{
+    (void)state;
+    struct vmx_caps c = variant(V_SKYLAKE);
+    struct vmx_controls o;
+    const char *missing;
+    assert_int_equal(vmx_compute_controls(&c, &o, &missing), 0);
+    assert_true(o.virtual_nmis);
+    assert_true(o.pin & PIN_CTL_VIRTUAL_NMIS);
+    assert_true(o.nmi_window);
+    assert_int_equal(o.proc & PROC_CTL_NMI_WINDOW_EXITING, 0);
+
+    c.procbased = NO1(c.procbased, PROC_CTL_NMI_WINDOW_EXITING);
+    assert_int_equal(vmx_compute_controls(&c, &o, &missing), 0);
+    assert_true(o.virtual_nmis);
+    assert_false(o.nmi_window);
+
+    c = variant(V_SKYLAKE);
+    c.pinbased = NO1(c.pinbased, PIN_CTL_VIRTUAL_NMIS);
+    assert_int_equal(vmx_compute_controls(&c, &o, &missing), 0);
+    assert_false(o.virtual_nmis);
+    assert_int_equal(o.pin & PIN_CTL_VIRTUAL_NMIS, 0);
+    assert_false(o.nmi_window);
+
+    c = variant(V_SKYLAKE);
+    c.procbased |= PROC_CTL_NMI_WINDOW_EXITING;            /* forced on: not usable */
+    assert_int_equal(vmx_compute_controls(&c, &o, &missing), 0);
+    assert_false(o.nmi_window);
+}
+
 static void test_compute_controls_table(void **state)
 {
     (void)state;
@@ -630,6 +662,7 @@ int main(void)
         cmocka_unit_test(test_describe_table),
         cmocka_unit_test(test_describe_truncated),
         cmocka_unit_test(test_compute_controls_table),
+        cmocka_unit_test(test_compute_controls_nmi),
         cmocka_unit_test(test_compute_controls_apicv),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -61,6 +61,12 @@ __attribute__((weak)) void gdt_init(void)
                      : "memory");
 }
 
+void idt_set_gate(unsigned v, void (*entry)(void))
+{
+    if (v < NUM_VECTORS)
+        set_gate(v, (uint32_t)(uintptr_t)entry);
+}
+
 void idt_init(void)
 {
     for (unsigned v = 0; v < NUM_EXCEPTIONS; v++)

@@ -26,6 +26,11 @@ struct __attribute__((packed)) table_ptr {
 void gdt_init(void);
 void idt_init(void);
 
+/* Point vector `v` at `entry` instead (an interrupt gate): an assembly
+ * routine of the test's own that ends with IRET (e.g. an NMI handler,
+ * which the exception stubs do not return from). */
+void idt_set_gate(unsigned v, void (*entry)(void));
+
 static inline void lidt(const struct table_ptr *p)
 {
     __asm__ volatile("lidt %0" : : "m"(*p));
