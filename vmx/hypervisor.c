@@ -12,6 +12,7 @@
 #include "vmx/cpuid.h"
 #include "vmx/vcpu.h"
 #include "vmx/vm_create.h"
+#include "vmx/vmcheck.h"
 #include "vmx/vmcs.h"
 #include "vmx/vmx_cpu.h"
 #include "vmx/sched.h"
@@ -41,6 +42,7 @@ struct guest_spec {
     char path[64];
     uint64_t mem;
     bool cr3exit;
+    char selftest[16];           /* for tests: break the VMCS (vmx/vmcheck.h) */
     const char *cmdline;
     const struct boot_module *mod;
     struct guest_module mods[GUEST_MAX_MODULES];
@@ -95,6 +97,7 @@ static unsigned parse_modules(const struct boot_info *bi, struct guest_spec *spe
         s->mem = ALIGN_UP(s->mem, PAGE_SIZE);
         if (cmdline_get(m->cmdline, "cr3exit", v, sizeof(v)))
             s->cr3exit = !strcmp(v, "1") || !strcmp(v, "");
+        cmdline_get(m->cmdline, "selftest", s->selftest, sizeof(s->selftest));
         if (!cmdline_get(m->cmdline, "path", s->path, sizeof(s->path)))
             fmt_snprintf(s->path, sizeof(s->path), "/guests/%s", s->name);
     }
@@ -156,6 +159,9 @@ static void create_vms(const struct boot_info *bi)
             pr_err("guest %s: refused: %s\n", s->name, err);
             continue;
         }
+        if (s->selftest[0] && !vmcheck_selftest(&vm->vcpu, s->selftest))
+            pr_warn("guest %s: unknown selftest=%s (badguest|badhost|badctl)\n", s->name,
+                    s->selftest);
         sched_add(vm);
     }
 }
@@ -257,6 +263,7 @@ int hypervisor_run(const struct vmx_caps *caps, const struct boot_info *bi)
     exit_irq_host_init();
     const char *slice_timer = choose_slice_timer(bi->cmdline, &ctls);
     vmcs_global_init(&ctls, caps);
+    vmcheck_init(caps);
     vcpu_host_fpu_init();
     if (vmx_cpu_enable(caps) < 0)
         return -HV_EIO;

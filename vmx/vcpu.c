@@ -12,6 +12,7 @@
 #include "vmx/interrupts.h"
 #include "vmx/platform.h"
 #include "vmx/sched.h"
+#include "vmx/vmcheck.h"
 #include "vmx/vmcs.h"
 #include "vmx/vmx_cpu.h"
 #include "vmx/vmx_entry.h"
@@ -124,6 +125,8 @@ static void report_entry_failure(struct vcpu *v, int rc)
         uint32_t err = (uint32_t)vmread(VMCS_VM_INSTRUCTION_ERROR);
         pr_err("guest %s: VM entry failed: VM-instruction error %u (%s)\n", vm->name, err,
                vmx_instruction_error_name(err));
+        if (err == VMXERR_INVALID_CONTROL_FIELDS || err == VMXERR_INVALID_HOST_STATE)
+            vmcheck_explain(v);
         vmcs_dump(v);
         vm_stop(vm, VM_END_ENTRY_FAILED, 0, "VM entry failed: VM-instruction error %u (%s)",
                 err, vmx_instruction_error_name(err));
