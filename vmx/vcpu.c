@@ -12,6 +12,7 @@
 #include "vmx/interrupts.h"
 #include "vmx/platform.h"
 #include "vmx/sched.h"
+#include "vmx/trace.h"
 #include "vmx/vmcheck.h"
 #include "vmx/vmcs.h"
 #include "vmx/vmx_cpu.h"
@@ -159,12 +160,17 @@ static __attribute__((noinline)) int exit_work(struct vcpu *v)
             arm_slice_timer(v->slice_deadline);
         }
     }
-    if ((v->work & VCPU_WORK_DEADLINE) && rdtsc() >= v->slice_deadline)
+    if ((v->work & VCPU_WORK_DEADLINE) && rdtsc() >= v->slice_deadline) {
+        if (v->work & VCPU_WORK_TRACE)
+            trace_exit_end(v, EXIT_RESUME, true);
         return 1;
+    }
     if (v->work & VCPU_WORK_IRQ)
         vcpu_deliver_interrupts(v);
     if (v->vapic)
         apicv_update(v);
+    if (v->work & VCPU_WORK_TRACE)
+        trace_exit_end(v, EXIT_RESUME, false);
     return 0;
 }
 
@@ -172,6 +178,8 @@ static __attribute__((noinline)) int exit_work(struct vcpu *v)
 static __attribute__((noinline)) enum exit_action dispatch_sampled(struct vcpu *v, unsigned basic,
                                                                   struct exit_stat *st)
 {
+    if (v->work & VCPU_WORK_TRACE)       /* tracing keeps every exit on this path */
+        trace_exit_begin(v, basic);
     uint64_t t0 = rdtsc();
     enum exit_action action = exit_dispatch(v, basic);
     uint64_t t1 = rdtsc();
@@ -212,8 +220,11 @@ int vmx_handle_exit(struct vcpu_regs *regs)
     } else {
         action = exit_dispatch(v, basic);
     }
-    if (unlikely(action != EXIT_RESUME))
+    if (unlikely(action != EXIT_RESUME)) {
+        if (v->work & VCPU_WORK_TRACE)
+            trace_exit_end(v, action, false);
         return 1;
+    }
     return unlikely(v->work) ? exit_work(v) : 0;
 }
 
