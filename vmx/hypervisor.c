@@ -160,7 +160,7 @@ static void create_vms(const struct boot_info *bi)
             continue;
         }
         if (s->selftest[0] && !vmcheck_selftest(&vm->vcpu, s->selftest))
-            pr_warn("guest %s: unknown selftest=%s (badguest|badhost|badctl)\n", s->name,
+            pr_warn("guest %s: unknown selftest=%s (badguest|badhost|badctl|badmsr)\n", s->name,
                     s->selftest);
         sched_add(vm);
     }

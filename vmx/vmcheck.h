@@ -50,8 +50,8 @@ struct vcpu;
 unsigned vmcheck_explain(const struct vcpu *v);
 /* For the integration tests (module option selftest=): break one rule in
  * v's VMCS before its first entry: "badguest" (CS type), "badhost" (host TR
- * selector 0), "badctl" (a reserved VM-entry control). False if `what` is
- * none of these. */
+ * selector 0), "badctl" (a reserved VM-entry control), "badmsr" (IA32_FS_BASE
+ * in the VM-entry MSR-load area). False if `what` is none of these. */
 bool vmcheck_selftest(struct vcpu *v, const char *what);
 
 #endif

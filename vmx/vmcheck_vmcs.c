@@ -100,6 +100,16 @@ bool vmcheck_selftest(struct vcpu *v, const char *what)
             return false;
         uint32_t bit = ~may1 & -~may1;
         vmwrite(VMCS_VM_ENTRY_CONTROLS, vmread(VMCS_VM_ENTRY_CONTROLS) | bit);
+    } else if (!strcmp(what, "badmsr")) {
+        /* An MSR-load area whose one entry is IA32_FS_BASE (exit reason 34).
+         * The frame is never freed: this is for tests. */
+        hpa_t pa = frame_alloc();
+        if (!pa)
+            return false;
+        uint64_t *e = phys_to_virt(pa);
+        e[0] = 0xC0000100;                           /* IA32_FS_BASE, data 0 */
+        vmwrite(VMCS_VM_ENTRY_MSR_LOAD_ADDR, pa);
+        vmwrite(VMCS_VM_ENTRY_MSR_LOAD_COUNT, 1);
     } else {
         return false;
     }
