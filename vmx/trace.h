@@ -3,9 +3,10 @@
  * exits of a guest, optionally only some reasons, one line each with the
  * reason, RIP, exit qualification and what the hypervisor did.
  *
- * It costs nothing while off: a traced vCPU has VCPU_WORK_TRACE in its work
- * bits (so the exit path's existing work check runs exit_work, which ends
- * the record) and its sample countdown kept at 0 (so every exit goes
+ * It costs the exit path nothing while off: a traced vCPU has
+ * VCPU_WORK_TRACE in its work bits (so the existing work check runs
+ * exit_work, which ends the record; an exit that ends the slice is recorded
+ * after the slice) and its sample countdown kept at 0 (so every exit goes
  * through the existing sampled dispatch, which takes RIP and qualification
  * before the handler changes them). One queued console line per exit.
  *
@@ -72,7 +73,8 @@ struct vcpu;
 void trace_start(struct vcpu *v, const struct exit_trace *t);
 void trace_stop(struct vcpu *v);
 void trace_exit_begin(struct vcpu *v, unsigned reason);
-/* action: the handler's enum exit_action; slice_over: exit_work ended the slice. */
+/* action: EXIT_RESUME from exit_work (slice_over: it ended the slice), or
+ * EXIT_YIELD after the slice (the guest's state tells halted or stopped). */
 void trace_exit_end(struct vcpu *v, int action, bool slice_over);
 
 #endif

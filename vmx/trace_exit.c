@@ -40,7 +40,7 @@ void trace_exit_end(struct vcpu *v, int action, bool slice_over)
         return;
     t->pending = false;
     struct trace_event *e = &t->ev;
-    if (action == EXIT_STOP_VM) {
+    if (action == EXIT_STOP_VM || v->vm->state == VM_STOPPED) {
         e->outcome = TRACE_STOPPED;
     } else if (action == EXIT_YIELD) {
         e->outcome = v->vm->state == VM_HALTED ? TRACE_HALTED : TRACE_YIELDED;

@@ -220,11 +220,8 @@ int vmx_handle_exit(struct vcpu_regs *regs)
     } else {
         action = exit_dispatch(v, basic);
     }
-    if (unlikely(action != EXIT_RESUME)) {
-        if (v->work & VCPU_WORK_TRACE)
-            trace_exit_end(v, action, false);
+    if (unlikely(action != EXIT_RESUME))
         return 1;
-    }
     return unlikely(v->work) ? exit_work(v) : 0;
 }
 
@@ -257,6 +254,10 @@ void vcpu_run_slice(struct vcpu *v)
         apicv_update(v);
 
     int rc = vmx_run(&v->regs, v->launched);
+    /* A traced exit whose handler ended the slice (halted, yielded, stopped)
+     * is recorded here, off the exit path. */
+    if (unlikely(v->work & VCPU_WORK_TRACE))
+        trace_exit_end(v, EXIT_YIELD, false);
     if (unlikely(rc >= VMX_RUN_FAIL_INVALID))
         report_entry_failure(v, rc);
     else
