@@ -33,7 +33,7 @@ struct vmcheck_env {
     void *ctx;
     const struct vmx_caps *caps;
     unsigned phys_bits;          /* MAXPHYADDR */
-    unsigned linear_bits;        /* 48, or 57 with 5-level paging */
+    unsigned linear_bits;        /* linear-address width: 48, or 57 with 5-level paging */
     bool host_ia32e;             /* the checking CPU runs in IA-32e mode */
 };
 

@@ -7,7 +7,6 @@
 #include "vmx/vm.h"
 #include "vmx/vmcs.h"
 #include "vmx/vmx_insn.h"
-#include "boot/msr.h"
 #include "boot/x86.h"
 #include "mm/frames.h"
 #include <hv/log.h>
@@ -17,13 +16,21 @@
 #define CPUID_ADDR_SIZES     0x80000008u
 
 static struct vmx_caps caps;
-static unsigned phys_bits = 36;
+static unsigned phys_bits = 36, linear_bits = 48;
 
+/* The entry checks measure addresses against the CPU's widths, MAXPHYADDR
+ * and the linear-address width (57 where 5-level paging exists, whether or
+ * not it is on). */
 void vmcheck_init(const struct vmx_caps *c)
 {
     caps = *c;
-    if (cpuid(CPUID_EXT_MAX, 0).eax >= CPUID_ADDR_SIZES)
-        phys_bits = cpuid(CPUID_ADDR_SIZES, 0).eax & 0xFF;
+    if (cpuid(CPUID_EXT_MAX, 0).eax >= CPUID_ADDR_SIZES) {
+        uint32_t eax = cpuid(CPUID_ADDR_SIZES, 0).eax;
+        phys_bits = eax & 0xFF;
+        linear_bits = (eax >> 8) & 0xFF;
+        if (linear_bits < 48 || linear_bits > 64)
+            linear_bits = 48;
+    }
 }
 
 static uint64_t read_field(void *ctx, enum vmcs_field f)
@@ -66,7 +73,7 @@ unsigned vmcheck_current(void (*report)(void *ctx, const char *line), void *ctx)
         .ctx = &r,
         .caps = &caps,
         .phys_bits = phys_bits,
-        .linear_bits = (read_cr4() & CR4_LA57) ? 57 : 48,
+        .linear_bits = linear_bits,
         .host_ia32e = true,
     };
     return vmcheck_run(&env);

@@ -712,6 +712,26 @@ static void test_no_memory_reader(void **state)
     assert_int_equal(vmcheck_run(&env), 0);
 }
 
+/* Canonical means sign-extended from the CPU's linear-address width. */
+static void test_linear_address_width(void **state)
+{
+    (void)state;
+    build(L64);
+    img[VMCS_GUEST_RIP] = 0xFF00000000000000ULL;    /* canonical with 57 bits only */
+    img[VMCS_HOST_FS_BASE] = 0x0100000000000000ULL; /* canonical with neither */
+    struct vmcheck_env env = {
+        .read = fake_read, .read_phys = fake_read_phys, .report = fake_report, .caps = &caps,
+        .phys_bits = 39, .linear_bits = 57, .host_ia32e = true,
+    };
+    nlines = 0;
+    assert_int_equal(vmcheck_run(&env), 1);
+    assert_string_equal(lines[0], "host FS base: must be canonical, got 0x100000000000000");
+    env.linear_bits = 48;
+    nlines = 0;
+    assert_int_equal(vmcheck_run(&env), 2);
+    assert_string_equal(lines[1], "guest RIP: must be canonical in 64-bit mode, got 0xff00000000000000");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -719,6 +739,7 @@ int main(void)
         cmocka_unit_test(test_rules_table),
         cmocka_unit_test(test_every_problem_reported),
         cmocka_unit_test(test_no_memory_reader),
+        cmocka_unit_test(test_linear_address_width),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
