@@ -46,6 +46,9 @@
 #define INTR_INFO_RSVD  0x7FFFF000u
 #define PDPTE_RSVD      0x1E6ULL               /* bits 2:1, 8:5 */
 #define ENTRY_CTL_DEACTIVATE_DUAL_MONITOR BIT(11)
+#define PROC2_CTL_ENABLE_PML            BIT(17)
+#define PROC2_CTL_MODE_BASED_EPT_EXECUTE BIT(22)
+#define PROC2_CTL_SUB_PAGE_WRITE        BIT(23)
 #define VMX_MISC_ACTIVITY(m)   (((m) >> 6) & 7)   /* HLT, shutdown, wait-for-SIPI */
 #define VMX_MISC_ZERO_INSN_LEN BIT(30)
 #define MSR_IA32_SMM_MONITOR_CTL 0x9B
@@ -254,6 +257,11 @@ static void check_execution_controls(struct ck *c)
     if (c->ug && !c->ept)
         bad(c, "secondary processor-based VM-execution controls: \"unrestricted guest\" "
             "needs \"enable EPT\"");
+    uint32_t need_ept = c->proc2 & (PROC2_CTL_ENABLE_PML | PROC2_CTL_MODE_BASED_EPT_EXECUTE |
+                                    PROC2_CTL_SUB_PAGE_WRITE);
+    if (need_ept && !c->ept)
+        bad(c, "secondary processor-based VM-execution controls: bits %#x (PML, mode-based "
+            "execute control, sub-page write permissions) need \"enable EPT\"", need_ept);
 }
 
 /* ---- SDM "Checks on VM-Exit Control Fields" ---- */

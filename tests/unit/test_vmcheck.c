@@ -297,6 +297,11 @@ static const struct row rows[] = {
     { "unrestricted guest needs EPT", REAL, { C(SECONDARY_PROC_BASED_VM_EXEC_CONTROL, PROC2_CTL_ENABLE_EPT) },
       "secondary processor-based VM-execution controls: \"unrestricted guest\" needs \"enable EPT\"" },
 
+    { "PML needs EPT", REAL, { C(SECONDARY_PROC_BASED_VM_EXEC_CONTROL, PROC2_CTL_ENABLE_EPT |
+                                   PROC2_CTL_UNRESTRICTED_GUEST), O(SECONDARY_PROC_BASED_VM_EXEC_CONTROL, BIT(17)),
+                                   S(GUEST_CR0, 0x80000031) },
+      "secondary processor-based VM-execution controls: bits 0x20000 (PML, mode-based execute control, sub-page write permissions) need \"enable EPT\"" },
+
     /* VM-exit control fields */
     { "VM-exit allowed-0", P32, { C(VM_EXIT_CONTROLS, 0x1) },
       "VM-exit controls: bits 0x1 must be 1 (the capability MSR requires them), got 0x7feffa" },
