@@ -39,8 +39,10 @@ static uint64_t read_field(void *ctx, enum vmcs_field f)
     return vmread(f);
 }
 
-/* Only RAM the frame allocator handed out (VMCSs, MSR areas, APIC pages):
- * a corrupted address must not fault the hypervisor. */
+/* Only within one page, below the allocator's top of RAM, and not a free
+ * frame (VMCSs, MSR areas and APIC pages are allocated ones), so that a
+ * corrupted address is refused rather than read. Reserved holes below the
+ * top count as "not free": the rule keeps out wild pointers, not all. */
 static bool read_phys(void *ctx, uint64_t pa, void *buf, size_t len)
 {
     (void)ctx;
