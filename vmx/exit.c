@@ -4,6 +4,7 @@
  * hypervisor and the other guests go on.
  */
 #include "vmx/exit.h"
+#include "vmx/vmcheck.h"
 #include "vmx/vmcs.h"
 #include <hv/log.h>
 
@@ -44,6 +45,7 @@ const exit_handler_fn exit_handlers[EXIT_REASON_MAX] = {
     [EXIT_REASON_RDMSR]               = exit_rdmsr,
     [EXIT_REASON_WRMSR]               = exit_wrmsr,
     [EXIT_REASON_INVALID_GUEST_STATE] = exit_invalid_guest_state,
+    [EXIT_REASON_MSR_LOADING]         = exit_msr_loading,
     [EXIT_REASON_MWAIT]               = exit_ud_instruction,
     [EXIT_REASON_MONITOR]             = exit_ud_instruction,
     [EXIT_REASON_TPR_BELOW_THRESHOLD] = exit_tpr_below_threshold,
@@ -132,8 +134,21 @@ enum exit_action exit_invalid_guest_state(struct vcpu *v)
 {
     pr_err("guest %s: VM entry failed: invalid guest state (exit qualification %#llx)\n",
            v->vm->name, (unsigned long long)vmread(VMCS_EXIT_QUALIFICATION));
+    vmcheck_explain(v);
     vmcs_dump(v);
     vm_stop(v->vm, VM_END_ENTRY_FAILED, 0, "VM entry failed: invalid guest state");
+    return EXIT_STOP_VM;
+}
+
+/* The exit qualification numbers the failing VM-entry MSR-load entry from 1
+ * (SDM Vol. 3C, "VM-Entry Failures During or After Loading Guest State"). */
+enum exit_action exit_msr_loading(struct vcpu *v)
+{
+    unsigned long long entry = vmread(VMCS_EXIT_QUALIFICATION);
+    pr_err("guest %s: VM entry failed: MSR loading, entry %llu\n", v->vm->name, entry);
+    vmcheck_explain(v);
+    vmcs_dump(v);
+    vm_stop(v->vm, VM_END_ENTRY_FAILED, 0, "VM entry failed: MSR loading (entry %llu)", entry);
     return EXIT_STOP_VM;
 }
 

@@ -69,6 +69,7 @@ enum exit_action exit_io_instruction(struct vcpu *v);
 enum exit_action exit_rdmsr(struct vcpu *v);
 enum exit_action exit_wrmsr(struct vcpu *v);
 enum exit_action exit_invalid_guest_state(struct vcpu *v);
+enum exit_action exit_msr_loading(struct vcpu *v);
 enum exit_action exit_ud_instruction(struct vcpu *v);
 enum exit_action exit_gp_instruction(struct vcpu *v);
 enum exit_action exit_ept_violation(struct vcpu *v);

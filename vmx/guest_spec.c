@@ -14,6 +14,16 @@ static const char *check_name(const char *s, size_t n)
     return NULL;
 }
 
+/* selftest= (for the tests of the VM-entry checker, vmx/vmcheck.h). */
+static const char *check_selftest(const char *s, size_t n)
+{
+    static const char *const words[] = { "badguest", "badhost", "badctl", "badmsr" };
+    for (size_t i = 0; i < ARRAY_SIZE(words); i++)
+        if (strlen(words[i]) == n && !strncmp(words[i], s, n))
+            return NULL;
+    return "expected badguest, badhost, badctl or badmsr";
+}
+
 static const struct cmdline_choice bool_words[] = {
     { "1", 1 }, { "0", 0 }, { "", 1 }, { NULL, 0 },
 };
@@ -24,6 +34,7 @@ static const struct cmdline_opt guest_opts[] = {
     CMDLINE_OPT_SIZE("mem", GS, mem, GUEST_MEM_MIN, GMEM_MAX_SIZE, PAGE_SIZE, true),
     CMDLINE_OPT_CHOICE("cr3exit", GS, cr3exit, bool_words),
     CMDLINE_OPT_TEXT("path", GS, path, NULL, false),
+    CMDLINE_OPT_TEXT("selftest", GS, selftest, check_selftest, false),
 };
 #undef GS
 
@@ -38,6 +49,7 @@ static const struct cmdline_opt for_opts[] = {
     CMDLINE_OPT_NOT_HERE("mem", NOT_FOR),
     CMDLINE_OPT_NOT_HERE("cr3exit", NOT_FOR),
     CMDLINE_OPT_NOT_HERE("path", NOT_FOR),
+    CMDLINE_OPT_NOT_HERE("selftest", NOT_FOR),
 };
 
 /* What messages call a guest line: "guest NAME" when its (last) name= is

@@ -23,6 +23,7 @@ struct guest_spec {
     char path[GUEST_PATH_MAX + 1];      /* path=, or /guests/NAME */
     uint64_t mem;
     int cr3exit;
+    char selftest[16];                  /* for tests: break the VMCS (vmx/vmcheck.h) */
     const char *cmdline;                /* the words after "--" ("" if none) */
     unsigned module;                    /* its line: an index into the modules */
     unsigned mods[GUEST_MAX_MODULES];   /* its for= lines, in order */

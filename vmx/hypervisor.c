@@ -15,6 +15,7 @@
 #include "vmx/cpuid.h"
 #include "vmx/vcpu.h"
 #include "vmx/vm_create.h"
+#include "vmx/vmcheck.h"
 #include "vmx/vmcs.h"
 #include "vmx/vmx_cpu.h"
 #include "vmx/sched.h"
@@ -79,6 +80,8 @@ static void create_vms(const struct boot_info *bi)
             pr_err("guest %s: refused: %s\n", s->name, err);
             continue;
         }
+        if (s->selftest[0])
+            vmcheck_selftest(&vm->vcpu, s->selftest);   /* the word was checked */
         sched_add(vm);
     }
 }
@@ -180,6 +183,7 @@ int hypervisor_run(const struct vmx_caps *caps, const struct boot_info *bi,
     const char *slice_timer = choose_slice_timer((enum preempt_mode)opts->preempt, &ctls);
     vcpu_nmi_configure((enum vnmi_mode)opts->vnmi, caps, &ctls);
     vmcs_global_init(&ctls, caps);
+    vmcheck_init(caps);
     vcpu_host_fpu_init();
     if (vmx_cpu_enable(caps) < 0)
         return -HV_EIO;

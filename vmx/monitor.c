@@ -3,6 +3,9 @@
 #include "vmx/sched.h"
 #include "vmx/platform.h"
 #include "vmx/exit.h"
+#include "vmx/trace.h"
+#include "vmx/vmcheck.h"
+#include "vmx/vmcs.h"
 #include "drivers/hw/console.h"
 #include <hv/log.h>
 #include <hv/string.h>
@@ -111,6 +114,39 @@ static void cmd_stats(struct vm *vm)
     }
 }
 
+static void vmcheck_line(void *ctx, const char *line)
+{
+    kprintf("[monitor] vmcheck %s: %s\n", ((struct vm *)ctx)->name, line);
+}
+
+/* The monitor runs between slices: no guest is in VMX non-root mode, and
+ * any VMCS may be made current (the next slice loads its own). */
+static void cmd_vmcheck(struct vm *vm)
+{
+    vmcs_load(&vm->vcpu);
+    if (vmcheck_current(vmcheck_line, vm) == 0)
+        kprintf("[monitor] vmcheck %s: no problems found\n", vm->name);
+}
+
+static void cmd_trace(struct vm *vm, const char *args)
+{
+    struct exit_trace t;
+    char err[100];
+    int rc = trace_parse(args, &t, err, sizeof(err));
+    if (rc < 0) {
+        kprintf("[monitor] trace: %s\n", err);
+    } else if (rc == 1) {
+        trace_stop(&vm->vcpu);
+        kprintf("[monitor] trace %s: off\n", vm->name);
+    } else if (vm->state == VM_STOPPED) {
+        kprintf("[monitor] %s is stopped\n", vm->name);
+    } else {
+        trace_start(&vm->vcpu, &t);
+        kprintf("[monitor] trace %s: the next %u exit(s)%s\n", vm->name, t.count,
+                (t.filter[0] & t.filter[1]) == ~0ULL ? "" : " of the reasons given");
+    }
+}
+
 static void run_command(char *cmd)
 {
     char *arg = strchr(cmd, ' ');
@@ -119,9 +155,14 @@ static void run_command(char *cmd)
         while (*arg == ' ')
             arg++;
     }
+    /* trace NAME ...: the guest's name is the first word */
+    char *rest = NULL;
+    if (!strcmp(cmd, "trace") && arg && (rest = strchr(arg, ' ')))
+        *rest++ = '\0';
     struct vm *vm = arg && *arg ? find(arg) : NULL;
     bool needs_vm = !strcmp(cmd, "stats") || !strcmp(cmd, "pause") ||
-                    !strcmp(cmd, "resume") || !strcmp(cmd, "stop") || !strcmp(cmd, "nmi");
+                    !strcmp(cmd, "resume") || !strcmp(cmd, "stop") || !strcmp(cmd, "nmi") ||
+                    !strcmp(cmd, "vmcheck") || !strcmp(cmd, "trace");
 
     if (!*cmd)
         return;
@@ -131,6 +172,7 @@ static void run_command(char *cmd)
     }
     if (!strcmp(cmd, "help")) {
         kprintf("[monitor] commands: list | stats NAME | pause NAME | resume NAME | stop NAME | help\n");
+        kprintf("[monitor] debugging: vmcheck NAME | trace NAME [N] [REASON...] | trace NAME off\n");
         kprintf("[monitor] nmi NAME pulses the guest's LINT1 (an NMI if its LVT LINT1 says so)\n");
         kprintf("[monitor] keys: Ctrl-A n next guest, Ctrl-A 0 monitor, Ctrl-A 1-9 guest N\n");
         kprintf("[monitor] editing: Backspace, Ctrl-U erases the line\n");
@@ -163,6 +205,10 @@ static void run_command(char *cmd)
             platform_assert_lint(vm, 1);
             kprintf("[monitor] %s: LINT1 pulsed\n", vm->name);
         }
+    } else if (!strcmp(cmd, "vmcheck")) {
+        cmd_vmcheck(vm);
+    } else if (!strcmp(cmd, "trace")) {
+        cmd_trace(vm, rest);
     } else if (!strcmp(cmd, "stop")) {
         vm_stop(vm, VM_END_STOPPED_BY_USER, 0, "stopped from the monitor");
     } else {

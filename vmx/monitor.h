@@ -6,7 +6,8 @@
  *   Ctrl-A 0         input to the monitor
  *   Ctrl-A 1..9      input to guest 1..9 (in module order)
  *   Ctrl-A Ctrl-A    send one Ctrl-A to the focused guest
- * Monitor commands: list, stats NAME, pause NAME, resume NAME, stop NAME, help.
+ * Monitor commands: list, stats NAME, pause NAME, resume NAME, stop NAME,
+ * vmcheck NAME (vmx/vmcheck.h), trace NAME [N] [REASON...] | off (vmx/trace.h), help.
  * The monitor echoes what is typed after a "monitor> " prompt, which stays on
  * the last line while guest output scrolls above (Backspace, Ctrl-U edit).
  */

@@ -51,6 +51,8 @@
 #include "vmx/interrupts.h"
 #include "vmx/platform.h"
 #include "vmx/sched.h"
+#include "vmx/trace.h"
+#include "vmx/vmcheck.h"
 #include "vmx/vmcs.h"
 #include "vmx/vmx_cpu.h"
 #include "vmx/vmx_entry.h"
@@ -195,6 +197,8 @@ static void report_entry_failure(struct vcpu *v, int rc)
         uint32_t err = (uint32_t)vmread(VMCS_VM_INSTRUCTION_ERROR);
         pr_err("guest %s: VM entry failed: VM-instruction error %u (%s)\n", vm->name, err,
                vmx_instruction_error_name(err));
+        if (err == VMXERR_INVALID_CONTROL_FIELDS || err == VMXERR_INVALID_HOST_STATE)
+            vmcheck_explain(v);
         vmcs_dump(v);
         vm_stop(vm, VM_END_ENTRY_FAILED, 0, "VM entry failed: VM-instruction error %u (%s)",
                 err, vmx_instruction_error_name(err));
@@ -227,12 +231,17 @@ static __attribute__((noinline)) int exit_work(struct vcpu *v)
             arm_slice_timer(v->slice_deadline);
         }
     }
-    if ((v->work & VCPU_WORK_DEADLINE) && rdtsc() >= v->slice_deadline)
+    if ((v->work & VCPU_WORK_DEADLINE) && rdtsc() >= v->slice_deadline) {
+        if (v->work & VCPU_WORK_TRACE)
+            trace_exit_end(v, EXIT_RESUME, true);
         return 1;
+    }
     if (v->work & VCPU_WORK_IRQ)
         vcpu_deliver_interrupts(v);
     if (v->vapic)
         apicv_update(v);
+    if (v->work & VCPU_WORK_TRACE)
+        trace_exit_end(v, EXIT_RESUME, false);
     return 0;
 }
 
@@ -240,6 +249,8 @@ static __attribute__((noinline)) int exit_work(struct vcpu *v)
 static __attribute__((noinline)) enum exit_action dispatch_sampled(struct vcpu *v, unsigned basic,
                                                                   struct exit_stat *st)
 {
+    if (v->work & VCPU_WORK_TRACE)       /* tracing keeps every exit on this path */
+        trace_exit_begin(v, basic);
     uint64_t t0 = rdtsc();
     enum exit_action action = exit_dispatch(v, basic);
     uint64_t t1 = rdtsc();
@@ -316,6 +327,10 @@ void vcpu_run_slice(struct vcpu *v)
         apicv_update(v);
 
     int rc = vmx_run(&v->regs, v->launched);
+    /* A traced exit whose handler ended the slice (halted, yielded, stopped)
+     * is recorded here, off the exit path. */
+    if (unlikely(v->work & VCPU_WORK_TRACE))
+        trace_exit_end(v, EXIT_YIELD, false);
     if (unlikely(rc >= VMX_RUN_FAIL_INVALID))
         report_entry_failure(v, rc);
     else

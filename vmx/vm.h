@@ -10,6 +10,7 @@
 #include "mm/guest_mem.h"
 #include "mm/ept.h"
 #include "vmx/io_bus.h"
+#include "vmx/trace.h"
 #include "drivers/virt/vconsole.h"
 #include "drivers/virt/vuart16550.h"
 #include "drivers/virt/testdev.h"
@@ -89,6 +90,7 @@ struct vm;
                                         preemption timer on this CPU) */
 #define VCPU_WORK_APICV     BIT(3)   /* the vLAPIC took the virtual-APIC page: give
                                         it back before entry (vmx/apicv.c) */
+#define VCPU_WORK_TRACE     BIT(4)   /* exits are traced (vmx/trace.h) */
 
 struct vcpu {
     struct vcpu_regs regs;           /* first: vmx_entry.S gets its address */
@@ -121,6 +123,7 @@ struct vcpu {
     bool vid;                        /* virtual-interrupt delivery on now */
     bool page_stale;                 /* the guest ran since the vLAPIC took the page */
     uint32_t eoi_exit[8];            /* EOI-exit bitmap as written to the VMCS */
+    struct exit_trace trace;         /* the monitor's exit trace (vmx/trace.h) */
 };
 
 struct vm {

@@ -21,6 +21,7 @@
 #include "vmx/sched.h"
 #include "vmx/platform.h"
 #include "vmx/exit.h"
+#include "vmx/trace.h"
 #include "vmx/vm.h"
 #include "drivers/hw/console.h"
 #include "drivers/hw/uart16550.h"
@@ -182,6 +183,38 @@ void vm_stop(struct vm *vm, enum vm_end end, uint64_t status, const char *fmt, .
 const char *exit_reason_name(unsigned basic_reason)
 {
     return basic_reason == 10 ? "CPUID" : basic_reason == 30 ? "IO_INSTRUCTION" : "OTHER";
+}
+
+/* The hardware side of vmcheck and trace: which VMCS was made current, a
+ * checker that reports `vmcheck_problem` if set, the trace arming. */
+static const struct vcpu *loaded_vcpu;
+static const char *vmcheck_problem;
+static struct vcpu *traced;
+static struct exit_trace traced_cfg;
+
+void vmcs_load(struct vcpu *v)
+{
+    loaded_vcpu = v;
+}
+
+unsigned vmcheck_current(void (*report)(void *ctx, const char *line), void *ctx)
+{
+    if (!vmcheck_problem)
+        return 0;
+    report(ctx, vmcheck_problem);
+    return 1;
+}
+
+void trace_start(struct vcpu *v, const struct exit_trace *t)
+{
+    traced = v;
+    traced_cfg = *t;
+    v->work |= VCPU_WORK_TRACE;
+}
+
+void trace_stop(struct vcpu *v)
+{
+    v->work &= (uint8_t)~VCPU_WORK_TRACE;
 }
 
 /* The typed bytes waiting in a guest's input queue, as a string. */
@@ -353,6 +386,59 @@ static void test_stop_and_unknown_names(void **state)
     assert_true(on_screen("[monitor] editing: Backspace, Ctrl-U erases the line"));
 }
 
+static void test_vmcheck_command(void **state)
+{
+    (void)state;
+    loaded_vcpu = NULL;
+    vmcheck_problem = NULL;
+    type("\0010vmcheck beta\r");
+    assert_ptr_equal(loaded_vcpu, &vm_b.vcpu);       /* its VMCS made current first */
+    assert_true(on_screen("[monitor] vmcheck beta: no problems found"));
+    vmcheck_problem = "guest CS access rights: type must be an accessed code segment "
+                      "(9, 11, 13, 15, or 3 with unrestricted guest), got 0x1";
+    type("vmcheck alpha\r");
+    assert_true(on_screen("[monitor] vmcheck alpha: guest CS access rights: type must be an "
+                          "accessed code segment (9, 11, 13, 15, or 3 with unrestricted guest), "
+                          "got 0x1"));
+    assert_false(on_screen("[monitor] vmcheck alpha: no problems found"));
+    type("vmcheck nosuch\r");
+    assert_true(on_screen("[monitor] vmcheck: no guest named \"nosuch\""));
+    vmcheck_problem = NULL;
+}
+
+static void test_trace_command(void **state)
+{
+    (void)state;
+    traced = NULL;
+    type("\0010trace alpha\r");
+    assert_ptr_equal(traced, &vm_a.vcpu);
+    assert_int_equal(traced_cfg.count, TRACE_DEFAULT_COUNT);
+    assert_true(vm_a.vcpu.work & VCPU_WORK_TRACE);
+    assert_true(on_screen("[monitor] trace alpha: the next 20 exit(s)"));
+    type("trace beta 5 cpuid io_instruction\r");
+    assert_ptr_equal(traced, &vm_b.vcpu);
+    assert_int_equal(traced_cfg.count, 5);
+    assert_true(trace_wants(&traced_cfg, 10));
+    assert_true(trace_wants(&traced_cfg, 30));
+    assert_false(trace_wants(&traced_cfg, 12));
+    assert_true(on_screen("[monitor] trace beta: the next 5 exit(s) of the reasons given"));
+    type("trace alpha off\r");
+    assert_false(vm_a.vcpu.work & VCPU_WORK_TRACE);
+    assert_true(on_screen("[monitor] trace alpha: off"));
+    type("trace alpha 3 frob\r");
+    assert_true(on_screen("[monitor] trace: unknown exit reason \"frob\""));
+    type("trace gamma 3\r");
+    assert_true(on_screen("[monitor] trace: no guest named \"gamma\""));
+    vm_a.state = VM_STOPPED;
+    traced = NULL;
+    type("trace alpha\r");
+    assert_null(traced);
+    assert_true(on_screen("[monitor] alpha is stopped"));
+    type("help\r");
+    assert_true(on_screen("[monitor] debugging: vmcheck NAME | trace NAME [N] [REASON...] | "
+                          "trace NAME off"));
+}
+
 static void test_control_bytes_are_not_echoed(void **state)
 {
     (void)state;
@@ -481,6 +567,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup(test_input_goes_to_guest_one_at_start, setup),
+        cmocka_unit_test_setup(test_vmcheck_command, setup),
+        cmocka_unit_test_setup(test_trace_command, setup),
         cmocka_unit_test_setup(test_ctrl_a_n_cycles_through_guests_and_monitor, setup),
         cmocka_unit_test_setup(test_ctrl_a_digit_and_literal_ctrl_a, setup),
         cmocka_unit_test_setup(test_stopped_guest_gets_no_input, setup),
