@@ -9,6 +9,7 @@
 #   make bench      VM-exit round-trip benchmark under Bochs
 #   make linux      fetch and build the Linux guest (build/linux)
 #   make run DEMO=linux   the demo with a Linux guest
+#   make run FIRMWARE=uefi  under QEMU with OVMF (UEFI) instead of a BIOS
 
 BUILD   := build
 CC      := gcc
@@ -94,11 +95,12 @@ $(ISO): $(KERNEL) $(GUEST_ELFS) $(ISO_CFG) $(ISO_EXTRA) FORCE
 FORCE:
 
 # ---- running ----
-# make run [EMU=bochs|qemu|kvm] [DEMO=linux]
+# make run [EMU=bochs|qemu|kvm] [DEMO=linux] [FIRMWARE=bios|uefi]
 EMU ?=
+FIRMWARE ?= bios
 RUN_IPS ?= 50000000
 run: deps iso
-	IPS=$(RUN_IPS) tests/run_emu.sh $(if $(EMU),$(EMU),auto) $(ISO)
+	IPS=$(RUN_IPS) FIRMWARE=$(FIRMWARE) tests/run_emu.sh $(if $(EMU),$(EMU),auto) $(ISO)
 
 # ---- host unit tests (cmocka) ----
 UNIT_TESTS :=
@@ -120,7 +122,7 @@ unit: deps $(UNIT_BINS)
 
 # ---- integration tests (Bochs, QEMU) ----
 T ?=
-integration: deps $(KERNEL) guests linux
+integration: deps $(KERNEL) guests linux iso
 	$(PYTHON) tests/integration/run.py $(T)
 
 # The Linux guest, built from Debian's packages (cached in build/linux).

@@ -14,20 +14,33 @@
 #include "vmx/vmx_probe.h"
 #include "vmx/hypervisor.h"
 #include <hv/cmdline.h>
+#include <hv/format.h>
 #include <hv/string.h>
 #include <hv/version.h>
 
 void kmain(uint32_t magic, uint64_t info_addr);
 
-static const char *mmap_type_name(uint32_t type)
+/* One line: which firmware booted us and where the memory map and the
+ * RSDP came from. */
+static void report_firmware(const struct boot_info *bi)
 {
-    switch (type) {
-    case MB2_MMAP_AVAILABLE: return "usable";
-    case MB2_MMAP_ACPI:      return "ACPI reclaimable";
-    case MB2_MMAP_NVS:       return "ACPI NVS";
-    case MB2_MMAP_BADRAM:    return "bad RAM";
-    default:                 return "reserved";
-    }
+    char map[96];
+    if (bi->mmap_source == BOOT_MMAP_EFI)
+        fmt_snprintf(map, sizeof(map), "the EFI memory map (%u descriptors, %u entries)",
+                     bi->efi_descs, bi->nmmap);
+    else if (bi->mmap_source == BOOT_MMAP_MB2)
+        fmt_snprintf(map, sizeof(map), "the multiboot2 memory map (%u entries)", bi->nmmap);
+    else
+        fmt_snprintf(map, sizeof(map), "nowhere (no memory map tag)");
+    const char *rsdp = bi->rsdp_tag == MB2_TAG_ACPI_NEW ? "the ACPI 2.0 tag"
+                     : bi->rsdp_tag == MB2_TAG_ACPI_OLD ? "the ACPI 1.0 tag"
+                     : bi->uefi ? "nowhere (no ACPI tag; not searched for under UEFI)"
+                     : "a search of the BIOS areas";
+    pr_info("boot: %s firmware, memory map from %s, RSDP from %s\n",
+            bi->uefi ? "UEFI" : "BIOS", map, rsdp);
+    if (bi->mmap_dropped)
+        pr_warn("boot: %u memory map entries beyond the first %u ignored\n",
+                bi->mmap_dropped, BOOT_MAX_MMAP);
 }
 
 static void report_memory(const struct boot_info *bi)
@@ -36,7 +49,7 @@ static void report_memory(const struct boot_info *bi)
     for (unsigned i = 0; i < bi->nmmap; i++) {
         const struct boot_mmap_entry *e = &bi->mmap[i];
         pr_info("memory map: 0x%010llx-0x%010llx %s\n", (unsigned long long)e->addr,
-                (unsigned long long)(e->addr + e->len - 1), mmap_type_name(e->type));
+                (unsigned long long)(e->addr + e->len - 1), boot_mem_kind_name(e->type));
         if (e->type == MB2_MMAP_AVAILABLE)
             usable += e->len;
     }
@@ -96,6 +109,8 @@ void kmain(uint32_t magic, uint64_t info_addr)
     if (bi.modules_dropped)
         pr_warn("boot: %u module(s) beyond the first %u ignored\n", bi.modules_dropped,
                 BOOT_MAX_MODULES);
+
+    report_firmware(&bi);
 
     frames_init(&bi);
     if (paging_init(&bi) < 0) {

@@ -44,10 +44,13 @@ void shutdown_init(const char *cmdline, const struct boot_info *bi)
     uint64_t rsdp_pa = 0;
     const void *rsdp = bi->rsdp;
     size_t rsdp_len = bi->rsdp_len;
-    if (!rsdp && acpi_find_rsdp(map_phys, NULL, &rsdp_pa, &rsdp_len) == 0)
+    /* The BIOS areas are searched only when the firmware is a BIOS: under
+     * UEFI 0xE0000-0xFFFFF and the EBDA need not hold anything firmware's. */
+    if (!rsdp && !bi->uefi && acpi_find_rsdp(map_phys, NULL, &rsdp_pa, &rsdp_len) == 0)
         rsdp = map_phys(NULL, rsdp_pa, rsdp_len);
     if (!rsdp) {
-        pr_warn("ACPI: no RSDP found; exit=acpi will halt instead\n");
+        pr_warn("ACPI: no RSDP %s; exit=acpi will halt instead\n",
+                bi->uefi ? "tag from the boot loader (UEFI)" : "found");
         return;
     }
     if (acpi_parse_s5(rsdp, rsdp_len, map_phys, NULL, &s5, err, sizeof(err)) < 0) {

@@ -6,6 +6,13 @@ Each tests/integration/*.test file describes one boot:
 
     # free text
     emu: bochs | qemu         emulator (default bochs; qemu = TCG, no VT-x)
+    firmware: bios | uefi     QEMU's firmware (default bios: SeaBIOS on the
+                              i440FX PC; uefi: OVMF on q35, pflash drives; the
+                              ISO must then list a BIOS and a UEFI El Torito
+                              boot image)
+    iso: demo                 boot build/hypervisor.iso (`make iso`, grub.cfg
+                              from iso/) instead of an ISO made for the test;
+                              boot: and module: are then not used
     boot: OPTIONS             hypervisor command line (default: exit=bochs
                               under Bochs, exit=qemu under QEMU)
     module: FILE ARGS...      a module2 line: build/guests/FILE as /guests/FILE
@@ -45,6 +52,8 @@ class Test:
     def __init__(self, path):
         self.name = os.path.splitext(os.path.basename(path))[0]
         self.emu = "bochs"
+        self.firmware = "bios"
+        self.iso = None
         self.boot = None
         self.modules = []
         self.timeout = 180
@@ -67,6 +76,14 @@ class Test:
                 key, val = key.strip(), val.strip()
                 if key == "emu":
                     self.emu = val
+                elif key == "firmware":
+                    if val not in ("bios", "uefi"):
+                        raise SystemExit(f"{path}:{lineno}: firmware: bios or uefi")
+                    self.firmware = val
+                elif key == "iso":
+                    if val != "demo":
+                        raise SystemExit(f"{path}:{lineno}: iso: demo is the only value")
+                    self.iso = val
                 elif key == "boot":
                     self.boot = val
                 elif key == "module":
@@ -99,6 +116,8 @@ class Test:
                     raise SystemExit(f"{path}:{lineno}: unknown key {key!r}")
         if self.boot is None:
             self.boot = "exit=bochs" if self.emu == "bochs" else "exit=qemu"
+        if self.firmware == "uefi" and self.emu != "qemu":
+            raise SystemExit(f"{path}: firmware: uefi needs emu: qemu (Bochs has no UEFI)")
 
 
 def make_iso(t, workdir):
@@ -111,9 +130,13 @@ def make_iso(t, workdir):
         "serial --unit=0 --speed=115200",
         "terminal_input serial",
         "terminal_output serial",
+        # BIOS: stay in VGA text mode although the kernel asks for a
+        # framebuffer (multiboot2 sets gfxpayload=auto; set after it)
+        'if [ "$grub_platform" = "pc" ]; then screen=text; else screen=auto; fi',
         "set timeout=0",
         f'menuentry "{t.name}" {{',
         f"    multiboot2 /boot/hypervisor.elf {t.boot}",
+        "    set gfxpayload=$screen",
     ]
     for m in t.modules:
         fname, _, args = m.partition(" ")
@@ -130,6 +153,22 @@ def make_iso(t, workdir):
     if r.returncode != 0:
         raise RuntimeError("grub-mkrescue failed:\n" + r.stderr)
     return iso
+
+
+def el_torito_platforms(iso):
+    """The platforms of the ISO's El Torito boot images (BIOS, UEFI)."""
+    r = subprocess.run(["xorriso", "-indev", iso, "-report_el_torito", "plain"],
+                       capture_output=True, text=True)
+    plats = []
+    for line in r.stdout.splitlines():
+        m = re.match(r"El Torito boot img :\s+\d+\s+(\w+)", line)
+        if m:
+            plats.append(m.group(1))
+    return plats
+
+
+OVMF_CODE = "/usr/share/OVMF/OVMF_CODE_4M.fd"
+OVMF_VARS = "/usr/share/OVMF/OVMF_VARS_4M.fd"
 
 
 def free_port():
@@ -213,6 +252,13 @@ def run_qemu(t, workdir, iso, serial):
     cmd = ["qemu-system-x86_64", "-accel", "tcg", "-cpu", "max", "-m", str(t.megs),
            "-display", "none", "-no-reboot", "-serial", f"file:{serial}",
            "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04", "-cdrom", iso]
+    if t.firmware == "uefi":
+        # OVMF: read-only code, a private writable copy of the variable store.
+        vars_fd = os.path.join(workdir, "OVMF_VARS.fd")
+        shutil.copy(OVMF_VARS, vars_fd)
+        cmd += ["-machine", "q35",
+                "-drive", f"if=pflash,format=raw,readonly=on,file={OVMF_CODE}",
+                "-drive", f"if=pflash,format=raw,file={vars_fd}"]
     with open(os.path.join(workdir, "qemu.out"), "w") as out:
         p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=out,
                              stderr=subprocess.STDOUT, start_new_session=True)
@@ -282,7 +328,17 @@ def run_one(t):
         os.remove(serial)
     start = time.time()
     try:
-        iso = make_iso(t, workdir)
+        if t.iso == "demo":
+            iso = os.path.join(BUILD, "hypervisor.iso")
+            if not os.path.exists(iso):
+                raise RuntimeError("no build/hypervisor.iso: run make iso")
+        else:
+            iso = make_iso(t, workdir)
+        if t.firmware == "uefi":
+            plats = el_torito_platforms(iso)
+            if "BIOS" not in plats or "UEFI" not in plats:
+                return t, [f"{iso} is not a hybrid image: El Torito boot images {plats} "
+                           "(want BIOS and UEFI; is grub-efi-amd64-bin installed?)"], "", 0.0
         runner = run_bochs if t.emu == "bochs" else run_qemu
         status, timed_out = runner(t, workdir, iso, serial)
     except Exception as e:  # noqa: BLE001 - report any set-up failure as a test failure
