@@ -30,6 +30,12 @@ KERNEL_DIRS := boot lib drivers/hw drivers/virt mm vmx guest
 KERNEL_C    := $(foreach d,$(KERNEL_DIRS),$(wildcard $(d)/*.c))
 KERNEL_S    := $(foreach d,$(KERNEL_DIRS),$(wildcard $(d)/*.S))
 KERNEL_OBJS := $(patsubst %,$(BUILD)/kernel/%.o,$(KERNEL_C) $(KERNEL_S))
+
+# The screen console's font: a PSF from Debian's console-setup-linux package,
+# turned into a C table by tools/psf2c.py at build time.
+FONT ?= /usr/share/consolefonts/Lat15-VGA16.psf.gz
+FONT_C := $(BUILD)/gen/font.c
+KERNEL_OBJS += $(BUILD)/kernel/gen/font.c.o
 KERNEL      := $(BUILD)/hypervisor.elf
 ISO         := $(BUILD)/hypervisor.iso
 
@@ -37,6 +43,16 @@ ISO         := $(BUILD)/hypervisor.iso
 all: $(KERNEL)
 
 $(BUILD)/kernel/%.c.o: %.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	$(Q)$(CC) $(KERNEL_CFLAGS) -MMD -MP -c $< -o $@
+
+$(FONT_C): $(FONT) tools/psf2c.py
+	@mkdir -p $(dir $@)
+	@echo "  FONT    $<"
+	$(Q)$(PYTHON) tools/psf2c.py $< $@
+
+$(BUILD)/kernel/gen/font.c.o: $(FONT_C)
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
 	$(Q)$(CC) $(KERNEL_CFLAGS) -MMD -MP -c $< -o $@

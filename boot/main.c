@@ -9,6 +9,7 @@
 #include "boot/x86.h"
 #include "drivers/hw/console.h"
 #include "drivers/hw/pic8259.h"
+#include "drivers/hw/screen.h"
 #include "mm/frames.h"
 #include "mm/paging.h"
 #include "vmx/vmx_probe.h"
@@ -98,6 +99,7 @@ void kmain(uint32_t magic, uint64_t info_addr)
         pr_err("%s; stopping\n", err);
         halt_forever();
     }
+    screen_setup(&bi);
     console_configure(bi.cmdline);
     cpu_init_tables();
     pic8259_disable();
@@ -117,6 +119,7 @@ void kmain(uint32_t magic, uint64_t info_addr)
         pr_err("out of memory building the host page tables\n");
         machine_stop(STOP_FAILURE);
     }
+    screen_start();
     report_memory(&bi);
     selftest(bi.cmdline);
 

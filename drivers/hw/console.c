@@ -8,12 +8,15 @@
  * guest meanwhile. Elsewhere (boot, the summary, fatal errors) it is
  * written through, so nothing is left unsent when the machine stops.
  *
+ * The screen console (drivers/hw/screen.c) gets the same bytes as COM1.
+ *
  * The input line (the monitor's prompt and what has been typed so far) lives
- * on the terminal's last line, on COM1 only: other output first erases it
+ * on the terminal's last line, on COM1 and the screen: other output first erases it
  * (CR, then VT100 "erase to end of line", ESC [ K) and draws it again once a
  * whole line has been written, as line editors do.
  */
 #include "drivers/hw/console.h"
+#include "drivers/hw/screen.h"
 #include "drivers/hw/uart16550.h"
 #include "boot/x86.h"
 #include <hv/cmdline.h>
@@ -23,7 +26,7 @@
 #define E9_PORT 0xE9
 
 static bool com1_present;
-static enum console_sink sink = CONSOLE_E9;
+static unsigned sink = CONSOLE_E9;   /* enum console_sink bits */
 static enum log_level max_level = LOG_INFO;
 
 #define INPUT_MAX 96
@@ -52,20 +55,51 @@ void console_init(void)
 bool console_has_com1(void) { return com1_present; }
 enum log_level console_log_level(void) { return max_level; }
 
+/* One word of console=: its sinks, or 0 if unknown. fb and vga name the
+ * screen console by its kind; either one selects whichever the screen is. */
+static unsigned console_word(const char *w, size_t n)
+{
+    static const struct { const char *name; unsigned sinks; } words[] = {
+        { "com1", CONSOLE_COM1 }, { "e9", CONSOLE_E9 }, { "both", CONSOLE_BOTH },
+        { "screen", CONSOLE_SCREEN }, { "fb", CONSOLE_SCREEN }, { "vga", CONSOLE_SCREEN },
+    };
+    for (unsigned i = 0; i < ARRAY_SIZE(words); i++)
+        if (strlen(words[i].name) == n && !memcmp(words[i].name, w, n))
+            return words[i].sinks;
+    return 0;
+}
+
 void console_configure(const char *cmdline)
 {
-    char v[16];
+    char v[48];
+    /* The default: COM1 (or port 0xE9 without a UART) and the screen. */
+    if (screen_present())
+        sink |= CONSOLE_SCREEN;
     if (cmdline_get(cmdline, "console", v, sizeof(v))) {
-        if (!strcmp(v, "com1"))
-            sink = CONSOLE_COM1;
-        else if (!strcmp(v, "e9"))
-            sink = CONSOLE_E9;
-        else if (!strcmp(v, "both"))
-            sink = CONSOLE_BOTH;
+        unsigned want = 0;
+        bool bad = false;
+        for (const char *w = v; *w; ) {
+            size_t n = 0;
+            while (w[n] && w[n] != ',' && w[n] != '+')
+                n++;
+            unsigned s = console_word(w, n);
+            bad |= !s;
+            want |= s;
+            w += n + (w[n] != 0);
+        }
+        if (bad || !want)
+            pr_warn("unknown console=%s (com1, e9, both, screen|fb|vga, joined by ','); "
+                    "keeping the default\n", v);
         else
-            pr_warn("unknown console=%s (com1|e9|both); keeping the default\n", v);
+            sink = want;
+        if ((sink & CONSOLE_SCREEN) && !screen_present()) {
+            sink &= ~CONSOLE_SCREEN;
+            if (!(want & ~CONSOLE_SCREEN))
+                sink = com1_present ? CONSOLE_COM1 : CONSOLE_E9;
+            pr_warn("console=%s: GRUB passed no usable framebuffer\n", v);
+        }
         if ((sink & CONSOLE_COM1) && !com1_present) {
-            sink = CONSOLE_E9;
+            sink = (sink & ~CONSOLE_COM1) | CONSOLE_E9;
             pr_warn("console=%s: no UART answers at COM1, using port 0xE9\n", v);
         }
     }
@@ -144,13 +178,22 @@ static void com1_write(const char *s, size_t len)
 
 static bool input_visible(void)
 {
-    return (sink & CONSOLE_COM1) != 0;
+    return (sink & (CONSOLE_COM1 | CONSOLE_SCREEN)) != 0;
+}
+
+/* The terminals that show the input line: COM1 and the screen. */
+static void term_write(const char *s, size_t len)
+{
+    if (sink & CONSOLE_COM1)
+        com1_write(s, len);
+    if (sink & CONSOLE_SCREEN)
+        screen_write(s, len);
 }
 
 static void erase_input(void)
 {
     if (input_shown) {
-        com1_write("\r\033[K", 4);
+        term_write("\r\033[K", 4);
         input_shown = false;
     }
 }
@@ -158,7 +201,7 @@ static void erase_input(void)
 static void draw_input(void)
 {
     if (!input_shown && input_len && at_line_start && input_visible()) {
-        com1_write(input, input_len);
+        term_write(input, input_len);
         input_shown = true;
     }
 }
@@ -168,8 +211,7 @@ void console_write(const char *s, size_t len)
     if (!len)
         return;
     erase_input();
-    if (sink & CONSOLE_COM1)
-        com1_write(s, len);
+    term_write(s, len);
     if (sink & CONSOLE_E9)
         for (size_t i = 0; i < len; i++)
             outb(E9_PORT, (uint8_t)s[i]);
@@ -183,7 +225,7 @@ void console_set_input(const char *s, size_t len)
         len = INPUT_MAX;
     /* Typing one more character: write just that, not the whole line. */
     if (input_shown && len >= input_len && !memcmp(s, input, input_len)) {
-        com1_write(s + input_len, len - input_len);
+        term_write(s + input_len, len - input_len);
         memcpy(input + input_len, s + input_len, len - input_len);
         input_len = len;
         return;
@@ -200,9 +242,9 @@ void console_commit_input(void)
     if (!input_len)
         return;
     if (!input_shown && input_visible())
-        com1_write(input, input_len);
+        term_write(input, input_len);
     if (input_visible())
-        com1_write("\n", 1);
+        term_write("\n", 1);
     input_shown = false;
     input_len = 0;
     at_line_start = true;

@@ -9,13 +9,15 @@
 #include <hv/types.h>
 #include <hv/log.h>
 
-enum console_sink { CONSOLE_COM1 = 1, CONSOLE_E9 = 2, CONSOLE_BOTH = 3 };
+enum console_sink { CONSOLE_COM1 = 1, CONSOLE_E9 = 2, CONSOLE_BOTH = 3, CONSOLE_SCREEN = 4 };
 
 /* Probe COM1; until console_configure runs, output goes to COM1 if present,
  * else to port 0xE9. */
 void console_init(void);
-/* Apply the boot options console=com1|e9|both and loglevel=err|warn|info|debug
- * (or 0-3). Unknown values are reported and ignored. */
+/* Apply the boot options console= (com1, e9, both, screen - also named fb
+ * or vga -, several joined by ','; default COM1 and the screen when
+ * screen_setup found one) and loglevel=err|warn|info|debug (or 0-3).
+ * Unknown values are reported and ignored. */
 void console_configure(const char *cmdline);
 bool console_has_com1(void);
 

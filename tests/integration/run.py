@@ -10,6 +10,11 @@ Each tests/integration/*.test file describes one boot:
                               i440FX PC; uefi: OVMF on q35, pflash drives; the
                               ISO must then list a BIOS and a UEFI El Torito
                               boot image)
+    screen-after: PATTERN     QEMU only: once COM1 shows PATTERN, take a
+                              screendump through QMP and stop QEMU; the
+                              screen is decoded back to text (the font's
+                              glyphs, see screen_text) for screen: checks
+    screen: TEXT              a line of the decoded screen contains TEXT
     iso: demo                 boot build/hypervisor.iso (`make iso`, grub.cfg
                               from iso/) instead of an ISO made for the test;
                               boot: and module: are then not used
@@ -65,6 +70,8 @@ class Test:
         self.anys = []
         self.sends = []         # (pattern, bytes)
         self.exit_code = None
+        self.screen_after = None
+        self.screen = []
         self.bench = False
         self.extra_files = []
         with open(path) as f:
@@ -108,6 +115,10 @@ class Test:
                     self.e9.append(val)
                 elif key == "reject":
                     self.rejects.append(val)
+                elif key == "screen-after":
+                    self.screen_after = val
+                elif key == "screen":
+                    self.screen.append(val)
                 elif key == "exit-code":
                     self.exit_code = int(val)
                 elif key == "bench":
@@ -118,6 +129,9 @@ class Test:
             self.boot = "exit=bochs" if self.emu == "bochs" else "exit=qemu"
         if self.firmware == "uefi" and self.emu != "qemu":
             raise SystemExit(f"{path}: firmware: uefi needs emu: qemu (Bochs has no UEFI)")
+        if (self.screen or self.screen_after) and not (self.screen and self.screen_after
+                                                       and self.emu == "qemu"):
+            raise SystemExit(f"{path}: screen: and screen-after: go together, under QEMU")
 
 
 def make_iso(t, workdir):
@@ -133,6 +147,7 @@ def make_iso(t, workdir):
         # BIOS: stay in VGA text mode although the kernel asks for a
         # framebuffer (multiboot2 sets gfxpayload=auto; set after it)
         'if [ "$grub_platform" = "pc" ]; then screen=text; else screen=auto; fi',
+        "insmod all_video",
         "set timeout=0",
         f'menuentry "{t.name}" {{',
         f"    multiboot2 /boot/hypervisor.elf {t.boot}",
@@ -248,6 +263,53 @@ def run_bochs(t, workdir, iso, serial):
         return wait(p, t.timeout)
 
 
+def qmp_screendump(sock_path, ppm, timeout=20):
+    """Ask QEMU for a screendump (PPM) through QMP, then make it quit."""
+    import json
+    deadline = time.time() + timeout
+    s = socket.socket(socket.AF_UNIX)
+    while True:
+        try:
+            s.connect(sock_path)
+            break
+        except OSError:
+            if time.time() > deadline:
+                raise
+            time.sleep(0.2)
+    s.settimeout(timeout)
+    f = s.makefile("rw")
+
+    def call(cmd, **args):
+        f.write(json.dumps({"execute": cmd, "arguments": args} if args
+                           else {"execute": cmd}) + "\n")
+        f.flush()
+        while True:
+            msg = json.loads(f.readline())
+            if "return" in msg or "error" in msg:
+                return msg
+    json.loads(f.readline())                 # the greeting
+    call("qmp_capabilities")
+    r = call("screendump", filename=ppm)
+    if "error" in r:
+        raise RuntimeError(f"screendump: {r['error']}")
+    try:
+        call("quit")
+    except (OSError, ValueError):
+        pass
+    s.close()
+
+
+def wait_serial(serial, pattern, proc, timeout):
+    deadline = time.time() + timeout
+    while time.time() < deadline and proc.poll() is None:
+        if os.path.exists(serial):
+            with open(serial, errors="replace") as f:
+                if pattern in f.read():
+                    return True
+        time.sleep(0.3)
+    return False
+
+
 def run_qemu(t, workdir, iso, serial):
     cmd = ["qemu-system-x86_64", "-accel", "tcg", "-cpu", "max", "-m", str(t.megs),
            "-display", "none", "-no-reboot", "-serial", f"file:{serial}",
@@ -259,10 +321,20 @@ def run_qemu(t, workdir, iso, serial):
         cmd += ["-machine", "q35",
                 "-drive", f"if=pflash,format=raw,readonly=on,file={OVMF_CODE}",
                 "-drive", f"if=pflash,format=raw,file={vars_fd}"]
+    qmp = os.path.join(workdir, "qmp.sock")
+    ppm = os.path.join(workdir, "screen.ppm")
+    if t.screen_after:
+        for old in (qmp, ppm):
+            if os.path.exists(old):
+                os.remove(old)
+        cmd += ["-qmp", f"unix:{qmp},server=on,wait=off"]
     with open(os.path.join(workdir, "qemu.out"), "w") as out:
         p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=out,
                              stderr=subprocess.STDOUT, start_new_session=True)
-        return wait(p, t.timeout)
+        start = time.time()
+        if t.screen_after and wait_serial(serial, t.screen_after, p, t.timeout):
+            qmp_screendump(qmp, ppm)
+        return wait(p, max(1, t.timeout - (time.time() - start)))
 
 
 def wait(p, timeout):
@@ -287,9 +359,120 @@ def screen_lines(text):
     return "\n".join(out)
 
 
-def check(t, log, status, timed_out, e9=""):
+sys.path.insert(0, os.path.join(ROOT, "tools"))
+import psf2c  # noqa: E402  (the font converter: the same glyphs as the kernel's)
+
+FONT = os.environ.get("FONT", "/usr/share/consolefonts/Lat15-VGA16.psf.gz")
+# QEMU's standard VGA runs SeaBIOS' VGA BIOS, which loads its 8x16 font into
+# the VGA; the screendump of a text screen is drawn with it.
+VGA_ROM = "/usr/share/seabios/vgabios-stdvga.bin"
+# Code page 437 glyph 1 (the smiley) of the IBM VGA 8x16 font; glyph 0 is blank.
+VGA_FONT_MARK = bytes.fromhex("00007e81a58181bd9981817e00000000")
+
+
+def vga_rom_glyphs(path=VGA_ROM):
+    """The VGA BIOS' 8x16 font (256 glyphs of 16 bytes, code page 437, so
+    ASCII at its own codes), found in the ROM image by glyphs 0 and 1."""
+    with open(path, "rb") as f:
+        rom = f.read()
+    i = rom.find(bytes(16) + VGA_FONT_MARK)
+    if i < 0 or i + 4096 > len(rom):
+        raise ValueError(f"{path}: no 8x16 VGA font found")
+    return [rom[i + 16 * g: i + 16 * (g + 1)] for g in range(256)]
+
+
+def read_ppm(path):
+    """(width, height, rows of (r, g, b)) from a binary PPM (P6, maxval 255)."""
+    with open(path, "rb") as f:
+        data = f.read()
+    fields, pos = [], 0
+    while len(fields) < 4:
+        while data[pos:pos + 1].isspace():
+            pos += 1
+        if data[pos:pos + 1] == b"#":
+            pos = data.index(b"\n", pos)
+            continue
+        end = pos
+        while not data[end:end + 1].isspace():
+            end += 1
+        fields.append(data[pos:end])
+        pos = end
+    if fields[0] != b"P6" or int(fields[3]) != 255:
+        raise ValueError(f"{path}: not a P6 PPM with maxval 255")
+    w, h = int(fields[1]), int(fields[2])
+    pix = data[pos + 1:pos + 1 + w * h * 3]
+    return w, h, pix
+
+
+def screen_text(path, font_path=FONT):
+    """Decode a screendump back to text, cell by cell, with the font's glyphs.
+
+    A framebuffer console draws font-sized cells from the top-left corner; a
+    VGA text screen as QEMU renders it (720x400: 80x25 cells of 9x16, or
+    640x400: 8x16) is read the same way from each cell's first 8 columns.
+    A cell's lit pixels give a bitmap that is matched with the glyph that
+    differs in fewest pixels (the framebuffer console draws exactly the
+    glyph); a cell that matches no glyph well reads as '?'. A VGA text
+    screen is matched with the VGA BIOS' own font (vga_rom_glyphs)."""
+    with open(font_path, "rb") as f:
+        font = psf2c.load_psf(f.read())
+    glyphs = psf2c.byte_glyphs(font)
+    w, h, pix = read_ppm(path)
+    if (w, h) in ((720, 400), (640, 400)):
+        cw, ch, cols, rows = w // 80, 16, 80, 25
+        glyphs = vga_rom_glyphs()
+        font = psf2c.Font(8, 16, glyphs, {})
+    else:
+        cw, ch = font.width, font.height
+        cols, rows = w // cw, h // ch
+    if ch != font.height:
+        raise ValueError(f"font height {font.height} does not fit {ch}-pixel cells")
+    bits = font.width
+
+    def glyph_int(g):
+        v = 0
+        for y in range(font.height):
+            row = int.from_bytes(g[y * font.row_bytes:(y + 1) * font.row_bytes], "big")
+            v = (v << bits) | (row >> (font.row_bytes * 8 - bits))
+        return v
+    table = {}
+    for code in range(0x20, 0x7F):
+        table.setdefault(glyph_int(glyphs[code]), chr(code))
+    cands = list(table.items())
+    lines = []
+    for r in range(rows):
+        line = []
+        for c in range(cols):
+            v = 0
+            for y in range(ch):
+                base = ((r * ch + y) * w + c * cw) * 3
+                for x in range(bits):
+                    p = base + x * 3
+                    lit = pix[p] + pix[p + 1] + pix[p + 2] > 3 * 0x40
+                    v = (v << 1) | lit
+            got = table.get(v)
+            if got is None:
+                best, dist = "?", 9
+                for gv, gc in cands:
+                    d = bin(gv ^ v).count("1")
+                    if d < dist:
+                        best, dist = gc, d
+                got = best
+            line.append(got)
+        lines.append("".join(line).rstrip())
+    return lines
+
+
+def check(t, log, status, timed_out, e9="", screen=None):
     lines = log.splitlines()
     errors = []
+    if t.screen:
+        if screen is None:
+            errors.append(f"no screendump (COM1 never showed: {t.screen_after})")
+        else:
+            for text in t.screen:
+                if not any(text in l for l in screen):
+                    errors.append(f"missing on the screen: {text}")
     for text in t.e9:
         if text not in e9:
             errors.append(f"missing on port 0xE9: {text}")
@@ -352,7 +535,20 @@ def run_one(t):
     if t.emu == "bochs" and os.path.exists(out):
         with open(out, errors="replace") as f:
             e9 = f.read()
-    return t, check(t, log, status, timed_out, e9), log, time.time() - start
+    screen = None
+    ppm = os.path.join(workdir, "screen.ppm")
+    if t.screen and os.path.exists(ppm):
+        try:
+            screen = screen_text(ppm)
+        except (OSError, ValueError) as e:
+            return t, [f"cannot decode the screendump: {e}"], log, time.time() - start
+        with open(os.path.join(workdir, "screen.txt"), "w") as f:
+            f.write("\n".join(screen) + "\n")
+    errors = check(t, log, status, timed_out, e9, screen)
+    if screen is not None and errors:
+        log += "\n--- the screen, decoded (screen.txt) ---\n" + "\n".join(
+            l for l in screen if l.strip())
+    return t, errors, log, time.time() - start
 
 
 def main(argv):
