@@ -15,6 +15,7 @@ Each tests/integration/*.test file describes one boot:
                               screen is decoded back to text (the font's
                               glyphs, see screen_text) for screen: checks
     screen: TEXT              a line of the decoded screen contains TEXT
+    screen-reject: TEXT       no line of the decoded screen contains TEXT
     iso: demo                 boot build/hypervisor.iso (`make iso`, grub.cfg
                               from iso/) instead of an ISO made for the test;
                               boot: and module: are then not used
@@ -72,6 +73,7 @@ class Test:
         self.exit_code = None
         self.screen_after = None
         self.screen = []
+        self.screen_rejects = []
         self.bench = False
         self.extra_files = []
         with open(path) as f:
@@ -119,6 +121,8 @@ class Test:
                     self.screen_after = val
                 elif key == "screen":
                     self.screen.append(val)
+                elif key == "screen-reject":
+                    self.screen_rejects.append(val)
                 elif key == "exit-code":
                     self.exit_code = int(val)
                 elif key == "bench":
@@ -473,6 +477,9 @@ def check(t, log, status, timed_out, e9="", screen=None):
             for text in t.screen:
                 if not any(text in l for l in screen):
                     errors.append(f"missing on the screen: {text}")
+            for text in t.screen_rejects:
+                if any(text in l for l in screen):
+                    errors.append(f"on the screen but should not be: {text}")
     for text in t.e9:
         if text not in e9:
             errors.append(f"missing on port 0xE9: {text}")
