@@ -12,7 +12,7 @@
 #include <hv/cmdline.h>
 #include <hv/string.h>
 
-enum exit_method { EXIT_ACPI, EXIT_BOCHS, EXIT_QEMU, EXIT_HALT };
+enum exit_method { EXIT_ACPI, EXIT_BOCHS, EXIT_QEMU, EXIT_HALT, EXIT_KEY };
 
 static enum exit_method method = EXIT_ACPI;
 static bool acpi_ok;
@@ -27,17 +27,22 @@ static const void *map_phys(void *opaque, uint64_t pa, size_t len)
     return (const void *)(uintptr_t)pa;
 }
 
+#define CPUID_1_ECX_HYPERVISOR BIT(31)
+#define ACPI_OEM_EMULATOR      "BOCHS"
+
 void shutdown_init(const char *cmdline, const struct boot_info *bi)
 {
     char v[16];
-    if (cmdline_get(cmdline, "exit", v, sizeof(v))) {
+    bool given = cmdline_get(cmdline, "exit", v, sizeof(v));
+    if (given) {
         if (!strcmp(v, "acpi")) method = EXIT_ACPI;
+        else if (!strcmp(v, "key")) method = EXIT_KEY;
         else if (!strcmp(v, "bochs")) method = EXIT_BOCHS;
         else if (!strcmp(v, "qemu")) method = EXIT_QEMU;
         else if (!strcmp(v, "halt")) method = EXIT_HALT;
-        else pr_warn("unknown exit=%s (acpi|bochs|qemu|halt); using acpi\n", v);
+        else pr_warn("unknown exit=%s (acpi|key|bochs|qemu|halt); using acpi\n", v);
     }
-    if (method != EXIT_ACPI)
+    if (method != EXIT_ACPI && method != EXIT_KEY)
         return;
 
     char err[128];
@@ -58,6 +63,10 @@ void shutdown_init(const char *cmdline, const struct boot_info *bi)
         return;
     }
     acpi_ok = true;
+    /* The default on real hardware: wait for a key before switching off. */
+    if (!given && !(cpuid(1, 0).ecx & CPUID_1_ECX_HYPERVISOR) &&
+        strncmp(s5.oem_id, ACPI_OEM_EMULATOR, strlen(ACPI_OEM_EMULATOR)) != 0)
+        method = EXIT_KEY;
     pr_debug("ACPI: PM1a_CNT 0x%x PM1b_CNT 0x%x SLP_TYPa %u SLP_TYPb %u\n",
              s5.pm1a_cnt, s5.pm1b_cnt, s5.slp_typa, s5.slp_typb);
 }
@@ -76,15 +85,32 @@ static void acpi_power_off(void)
         pause();
 }
 
+/* exit=key: say so, and wait until a byte arrives from the keyboard or COM1. */
+static void wait_for_key(void)
+{
+    int c;
+    kprintf("[hv:info] press a key (keyboard or COM1) to switch the machine off\n");
+    console_flush();
+    while ((c = console_getc()) < 0)
+        pause();
+    if (c > ' ' && c < 0x7F)
+        kprintf("[hv:info] key '%c': switching off\n", c);
+    else
+        kprintf("[hv:info] key 0x%02x: switching off\n", c);
+}
+
 void machine_stop(enum stop_status status)
 {
-    static const char *const how[] = { "acpi", "bochs", "qemu", "halt" };
+    static const char *const how[] = { "acpi", "bochs", "qemu", "halt", "key" };
     cli();
     console_async(false);
     kprintf("[hv:info] stopping the machine (%s, exit=%s)\n",
             status == STOP_SUCCESS ? "success" : "failure", how[method]);
 
     switch (method) {
+    case EXIT_KEY:
+        wait_for_key();
+        /* fall through */
     case EXIT_ACPI:
         if (acpi_ok)
             acpi_power_off();

@@ -16,6 +16,7 @@
  * whole line has been written, as line editors do.
  */
 #include "drivers/hw/console.h"
+#include "drivers/hw/i8042.h"
 #include "drivers/hw/screen.h"
 #include "drivers/hw/uart16550.h"
 #include "boot/x86.h"
@@ -26,6 +27,7 @@
 #define E9_PORT 0xE9
 
 static bool com1_present;
+static bool kbd_present;
 static unsigned sink = CONSOLE_E9;   /* enum console_sink bits */
 static enum log_level max_level = LOG_INFO;
 
@@ -50,6 +52,7 @@ void console_init(void)
 {
     com1_present = uart16550_init(COM1_PORT);
     sink = com1_present ? CONSOLE_COM1 : CONSOLE_E9;
+    kbd_present = i8042_init();
 }
 
 bool console_has_com1(void) { return com1_present; }
@@ -292,5 +295,8 @@ void log_msg(enum log_level level, const char *fmt, ...)
 
 int console_getc(void)
 {
-    return com1_present ? uart16550_getc(COM1_PORT) : -1;
+    int c = com1_present ? uart16550_getc(COM1_PORT) : -1;
+    if (c < 0 && kbd_present)
+        c = i8042_getc();
+    return c;
 }

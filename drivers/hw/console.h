@@ -47,7 +47,8 @@ enum log_level console_log_level(void);
 void console_set_input(const char *s, size_t len);
 void console_commit_input(void);
 
-/* A byte typed on COM1, or -1 when none is waiting (or there is no UART). */
+/* A byte typed on COM1 or on the PS/2 keyboard (drivers/hw/i8042.c), or -1
+ * when none is waiting. */
 int console_getc(void);
 
 #endif

@@ -14,6 +14,10 @@ Each tests/integration/*.test file describes one boot:
                               screendump through QMP and stop QEMU; the
                               screen is decoded back to text (the font's
                               glyphs, see screen_text) for screen: checks
+    keys-after: PATTERN => KEYS  QEMU only: once COM1 shows PATTERN, press
+                              KEYS on the PS/2 keyboard through QMP send-key
+                              (space-separated; each QEMU qcode names, '-'
+                              joining keys held together: shift-h ret)
     screen: TEXT              a line of the decoded screen contains TEXT
     screen-reject: TEXT       no line of the decoded screen contains TEXT
     iso: demo                 boot build/hypervisor.iso (`make iso`, grub.cfg
@@ -72,6 +76,7 @@ class Test:
         self.sends = []         # (pattern, bytes)
         self.exit_code = None
         self.screen_after = None
+        self.keys = []          # (pattern, [combo, ...])
         self.screen = []
         self.screen_rejects = []
         self.bench = False
@@ -117,6 +122,9 @@ class Test:
                     self.e9.append(val)
                 elif key == "reject":
                     self.rejects.append(val)
+                elif key == "keys-after":
+                    pat, _, keys = val.partition("=>")
+                    self.keys.append((pat.strip(), keys.split()))
                 elif key == "screen-after":
                     self.screen_after = val
                 elif key == "screen":
@@ -133,6 +141,8 @@ class Test:
             self.boot = "exit=bochs" if self.emu == "bochs" else "exit=qemu"
         if self.firmware == "uefi" and self.emu != "qemu":
             raise SystemExit(f"{path}: firmware: uefi needs emu: qemu (Bochs has no UEFI)")
+        if self.keys and self.emu != "qemu":
+            raise SystemExit(f"{path}: keys-after: is for QEMU")
         if (self.screen or self.screen_after) and not (self.screen and self.screen_after
                                                        and self.emu == "qemu"):
             raise SystemExit(f"{path}: screen: and screen-after: go together, under QEMU")
@@ -267,51 +277,63 @@ def run_bochs(t, workdir, iso, serial):
         return wait(p, t.timeout)
 
 
-def qmp_screendump(sock_path, ppm, timeout=20):
-    """Ask QEMU for a screendump (PPM) through QMP, then make it quit."""
-    import json
-    deadline = time.time() + timeout
-    s = socket.socket(socket.AF_UNIX)
-    while True:
-        try:
-            s.connect(sock_path)
-            break
-        except OSError:
-            if time.time() > deadline:
-                raise
-            time.sleep(0.2)
-    s.settimeout(timeout)
-    f = s.makefile("rw")
+class Qmp:
+    """A QMP session with QEMU (-qmp unix:SOCK,server=on,wait=off)."""
 
-    def call(cmd, **args):
-        f.write(json.dumps({"execute": cmd, "arguments": args} if args
-                           else {"execute": cmd}) + "\n")
-        f.flush()
+    def __init__(self, sock_path, timeout=20):
+        import json
+        self.json = json
+        deadline = time.time() + timeout
+        self.sock = socket.socket(socket.AF_UNIX)
         while True:
-            msg = json.loads(f.readline())
-            if "return" in msg or "error" in msg:
-                return msg
-    json.loads(f.readline())                 # the greeting
-    call("qmp_capabilities")
-    r = call("screendump", filename=ppm)
-    if "error" in r:
-        raise RuntimeError(f"screendump: {r['error']}")
-    try:
-        call("quit")
-    except (OSError, ValueError):
-        pass
-    s.close()
+            try:
+                self.sock.connect(sock_path)
+                break
+            except OSError:
+                if time.time() > deadline:
+                    raise
+                time.sleep(0.2)
+        self.sock.settimeout(timeout)
+        self.f = self.sock.makefile("rw")
+        json.loads(self.f.readline())            # the greeting
+        self.call("qmp_capabilities")
+
+    def call(self, cmd, **args):
+        msg = {"execute": cmd, "arguments": args} if args else {"execute": cmd}
+        self.f.write(self.json.dumps(msg) + "\n")
+        self.f.flush()
+        while True:
+            reply = self.json.loads(self.f.readline())
+            if "error" in reply:
+                raise RuntimeError(f"QMP {cmd}: {reply['error']}")
+            if "return" in reply:
+                return reply["return"]
+
+    def send_keys(self, combos):
+        for combo in combos:
+            keys = [{"type": "qcode", "data": k} for k in combo.split("-")]
+            self.call("send-key", keys=keys)
+            time.sleep(0.1)
+
+    def quit(self):
+        try:
+            self.call("quit")
+        except (OSError, ValueError):
+            pass
+        self.sock.close()
 
 
-def wait_serial(serial, pattern, proc, timeout):
-    deadline = time.time() + timeout
+def wait_serial(serial, pattern, proc, deadline, after=0):
+    """Wait until COM1's log shows pattern past offset `after`; returns the
+    offset just past it, or None."""
     while time.time() < deadline and proc.poll() is None:
         if os.path.exists(serial):
             with open(serial, errors="replace") as f:
-                if pattern in f.read():
-                    return True
+                i = f.read().find(pattern, after)
+            if i >= 0:
+                return i + len(pattern)
         time.sleep(0.3)
-    return False
+    return None
 
 
 def run_qemu(t, workdir, iso, serial):
@@ -327,7 +349,7 @@ def run_qemu(t, workdir, iso, serial):
                 "-drive", f"if=pflash,format=raw,file={vars_fd}"]
     qmp = os.path.join(workdir, "qmp.sock")
     ppm = os.path.join(workdir, "screen.ppm")
-    if t.screen_after:
+    if t.screen_after or t.keys:
         for old in (qmp, ppm):
             if os.path.exists(old):
                 os.remove(old)
@@ -336,9 +358,18 @@ def run_qemu(t, workdir, iso, serial):
         p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=out,
                              stderr=subprocess.STDOUT, start_new_session=True)
         start = time.time()
-        if t.screen_after and wait_serial(serial, t.screen_after, p, t.timeout):
-            qmp_screendump(qmp, ppm)
-        return wait(p, max(1, t.timeout - (time.time() - start)))
+        deadline = start + t.timeout
+        session = Qmp(qmp) if t.screen_after or t.keys else None
+        pos = 0
+        for pattern, combos in t.keys:
+            pos = wait_serial(serial, pattern, p, deadline, pos)
+            if pos is None:
+                break
+            session.send_keys(combos)
+        if t.screen_after and wait_serial(serial, t.screen_after, p, deadline) is not None:
+            session.call("screendump", filename=ppm)
+            session.quit()
+        return wait(p, max(1, deadline - time.time()))
 
 
 def wait(p, timeout):
