@@ -119,7 +119,8 @@ void kmain(uint32_t magic, uint64_t info_addr)
         pr_err("out of memory building the host page tables\n");
         machine_stop(STOP_FAILURE);
     }
-    screen_start();
+    if (console_has_screen())
+        screen_start();             /* else GRUB's last screen stays */
     report_memory(&bi);
     selftest(bi.cmdline);
 

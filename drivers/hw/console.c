@@ -26,7 +26,9 @@
 
 #define E9_PORT 0xE9
 
-static bool com1_present;
+static bool uart_present;                   /* the serial console's UART answers */
+static uint16_t uart_port = COM1_PORT;      /* COM1, or COM2-4 by console= */
+static const uint16_t com_ports[] = { 0x3F8, 0x2F8, 0x3E8, 0x2E8 };   /* COM1-4 */
 static bool kbd_present;
 static unsigned sink = CONSOLE_E9;   /* enum console_sink bits */
 static enum log_level max_level = LOG_INFO;
@@ -50,22 +52,28 @@ static const char *const level_name[] = {
 
 void console_init(void)
 {
-    com1_present = uart16550_init(COM1_PORT);
-    sink = com1_present ? CONSOLE_COM1 : CONSOLE_E9;
+    uart_present = uart16550_init(uart_port);
+    sink = uart_present ? CONSOLE_SERIAL : CONSOLE_E9;
     kbd_present = i8042_init();
 }
 
-bool console_has_com1(void) { return com1_present; }
+bool console_has_serial(void) { return uart_present; }
+bool console_has_screen(void) { return (sink & CONSOLE_SCREEN) != 0; }
 enum log_level console_log_level(void) { return max_level; }
 
-/* One word of console=: its sinks, or 0 if unknown. fb and vga name the
- * screen console by its kind; either one selects whichever the screen is. */
-static unsigned console_word(const char *w, size_t n)
+/* One word of console=: its sinks, or 0 if unknown; *com is set to 1-4 for
+ * comN. fb and vga name the screen console by its kind; either one selects
+ * whichever the screen is. */
+static unsigned console_word(const char *w, size_t n, unsigned *com)
 {
     static const struct { const char *name; unsigned sinks; } words[] = {
-        { "com1", CONSOLE_COM1 }, { "e9", CONSOLE_E9 }, { "both", CONSOLE_BOTH },
+        { "e9", CONSOLE_E9 }, { "both", CONSOLE_BOTH },
         { "screen", CONSOLE_SCREEN }, { "fb", CONSOLE_SCREEN }, { "vga", CONSOLE_SCREEN },
     };
+    if (n == 4 && !memcmp(w, "com", 3) && w[3] >= '1' && w[3] <= '4') {
+        *com = (unsigned)(w[3] - '0');
+        return CONSOLE_SERIAL;
+    }
     for (unsigned i = 0; i < ARRAY_SIZE(words); i++)
         if (strlen(words[i].name) == n && !memcmp(words[i].name, w, n))
             return words[i].sinks;
@@ -79,31 +87,42 @@ void console_configure(const char *cmdline)
     if (screen_present())
         sink |= CONSOLE_SCREEN;
     if (cmdline_get(cmdline, "console", v, sizeof(v))) {
-        unsigned want = 0;
+        unsigned want = 0, com = 1, coms = 0;
         bool bad = false;
         for (const char *w = v; *w; ) {
             size_t n = 0;
             while (w[n] && w[n] != ',' && w[n] != '+')
                 n++;
-            unsigned s = console_word(w, n);
+            unsigned c = 0;
+            unsigned s = console_word(w, n, &c);
             bad |= !s;
             want |= s;
+            if (c && !coms++)
+                com = c;
             w += n + (w[n] != 0);
         }
-        if (bad || !want)
-            pr_warn("unknown console=%s (com1, e9, both, screen|fb|vga, joined by ','); "
+        if (bad || !want) {
+            pr_warn("unknown console=%s (com1-com4, e9, both, screen|fb|vga, joined by ','); "
                     "keeping the default\n", v);
-        else
+        } else {
             sink = want;
+            if (coms > 1)
+                pr_warn("console=%s: one serial port at a time; using COM%u\n", v, com);
+            if (com_ports[com - 1] != uart_port) {
+                uart_port = com_ports[com - 1];
+                uart_present = uart16550_init(uart_port);
+            }
+        }
         if ((sink & CONSOLE_SCREEN) && !screen_present()) {
             sink &= ~CONSOLE_SCREEN;
             if (!(want & ~CONSOLE_SCREEN))
-                sink = com1_present ? CONSOLE_COM1 : CONSOLE_E9;
+                sink = uart_present ? CONSOLE_SERIAL : CONSOLE_E9;
             pr_warn("console=%s: GRUB passed no usable framebuffer\n", v);
         }
-        if ((sink & CONSOLE_COM1) && !com1_present) {
-            sink = (sink & ~CONSOLE_COM1) | CONSOLE_E9;
-            pr_warn("console=%s: no UART answers at COM1, using port 0xE9\n", v);
+        if ((sink & CONSOLE_SERIAL) && !uart_present) {
+            sink = (sink & ~CONSOLE_SERIAL) | CONSOLE_E9;
+            pr_warn("console=%s: no UART answers at port 0x%x, using port 0xE9\n", v,
+                    uart_port);
         }
     }
     if (cmdline_get(cmdline, "loglevel", v, sizeof(v))) {
@@ -124,7 +143,7 @@ void console_drain(void)
     while (tx_head != tx_tail) {
         size_t at = tx_tail % TX_RING_SIZE;
         size_t n = MIN(tx_head - tx_tail, TX_RING_SIZE - at);
-        size_t sent = uart16550_write_nowait(COM1_PORT, &tx_ring[at], n);
+        size_t sent = uart16550_write_nowait(uart_port, &tx_ring[at], n);
         if (!sent)
             return;
         tx_tail += sent;
@@ -149,7 +168,7 @@ static void drain_to(size_t keep)
 void console_flush(void)
 {
     drain_to(0);
-    uart16550_wait_sent(COM1_PORT);
+    uart16550_wait_sent(uart_port);
 }
 
 void console_async(bool on)
@@ -181,13 +200,13 @@ static void com1_write(const char *s, size_t len)
 
 static bool input_visible(void)
 {
-    return (sink & (CONSOLE_COM1 | CONSOLE_SCREEN)) != 0;
+    return (sink & (CONSOLE_SERIAL | CONSOLE_SCREEN)) != 0;
 }
 
 /* The terminals that show the input line: COM1 and the screen. */
 static void term_write(const char *s, size_t len)
 {
-    if (sink & CONSOLE_COM1)
+    if (sink & CONSOLE_SERIAL)
         com1_write(s, len);
     if (sink & CONSOLE_SCREEN)
         screen_write(s, len);
@@ -295,7 +314,7 @@ void log_msg(enum log_level level, const char *fmt, ...)
 
 int console_getc(void)
 {
-    int c = com1_present ? uart16550_getc(COM1_PORT) : -1;
+    int c = uart_present ? uart16550_getc(uart_port) : -1;
     if (c < 0 && kbd_present)
         c = i8042_getc();
     return c;

@@ -1,5 +1,6 @@
 /*
- * The hypervisor console: COM1, the 0xE9 debug port, or both. Whole lines
+ * The hypervisor console: a serial port (COM1 unless console= names COM2-4),
+ * the 0xE9 debug port and the screen (drivers/hw/screen.c). Whole lines
  * are written at once, so lines from the hypervisor and its guests never
  * interleave inside a line.
  */
@@ -9,17 +10,20 @@
 #include <hv/types.h>
 #include <hv/log.h>
 
-enum console_sink { CONSOLE_COM1 = 1, CONSOLE_E9 = 2, CONSOLE_BOTH = 3, CONSOLE_SCREEN = 4 };
+/* CONSOLE_SERIAL: COM1, or COM2-4 where console= names one. */
+enum console_sink { CONSOLE_SERIAL = 1, CONSOLE_E9 = 2, CONSOLE_BOTH = 3, CONSOLE_SCREEN = 4 };
 
 /* Probe COM1; until console_configure runs, output goes to COM1 if present,
  * else to port 0xE9. */
 void console_init(void);
-/* Apply the boot options console= (com1, e9, both, screen - also named fb
- * or vga -, several joined by ','; default COM1 and the screen when
+/* Apply the boot options console= (com1-com4, e9, both (com1,e9), screen -
+ * also named fb or vga -, several joined by ','; default COM1 and the screen when
  * screen_setup found one) and loglevel=err|warn|info|debug (or 0-3).
  * Unknown values are reported and ignored. */
 void console_configure(const char *cmdline);
-bool console_has_com1(void);
+bool console_has_serial(void);
+/* Does output go to the screen console (console= and screen_present)? */
+bool console_has_screen(void);
 
 void console_write(const char *s, size_t len);
 /*

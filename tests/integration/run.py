@@ -20,6 +20,8 @@ Each tests/integration/*.test file describes one boot:
                               joining keys held together: shift-h ret)
     screen: TEXT              a line of the decoded screen contains TEXT
     screen-reject: TEXT       no line of the decoded screen contains TEXT
+    com: N                    QEMU only: the serial log is COM N (1-4; the
+                              ports before it exist but go nowhere)
     iso: demo                 boot build/hypervisor.iso (`make iso`, grub.cfg
                               from iso/) instead of an ISO made for the test;
                               boot: and module: are then not used
@@ -63,6 +65,7 @@ class Test:
         self.name = os.path.splitext(os.path.basename(path))[0]
         self.emu = "bochs"
         self.firmware = "bios"
+        self.com = 1
         self.iso = None
         self.boot = None
         self.modules = []
@@ -94,6 +97,10 @@ class Test:
                     if val not in ("bios", "uefi"):
                         raise SystemExit(f"{path}:{lineno}: firmware: bios or uefi")
                     self.firmware = val
+                elif key == "com":
+                    self.com = int(val)
+                    if not 1 <= self.com <= 4:
+                        raise SystemExit(f"{path}:{lineno}: com: 1 to 4")
                 elif key == "iso":
                     if val != "demo":
                         raise SystemExit(f"{path}:{lineno}: iso: demo is the only value")
@@ -338,7 +345,8 @@ def wait_serial(serial, pattern, proc, deadline, after=0):
 
 def run_qemu(t, workdir, iso, serial):
     cmd = ["qemu-system-x86_64", "-accel", "tcg", "-cpu", "max", "-m", str(t.megs),
-           "-display", "none", "-no-reboot", "-serial", f"file:{serial}",
+           "-display", "none", "-no-reboot",
+           *["-serial", "null"] * (t.com - 1), "-serial", f"file:{serial}",
            "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04", "-cdrom", iso]
     if t.firmware == "uefi":
         # OVMF: read-only code, a private writable copy of the variable store.
