@@ -47,6 +47,9 @@ $(BUILD)/kernel/%.c.o: %.c
 	@echo "  CC      $<"
 	$(Q)$(CC) $(KERNEL_CFLAGS) -MMD -MP -c $< -o $@
 
+$(FONT):
+	@tests/deps.sh && test -f $@ || { echo "$@: no such font (Debian package console-setup-linux)"; exit 1; }
+
 $(FONT_C): $(FONT) tools/psf2c.py
 	@mkdir -p $(dir $@)
 	@echo "  FONT    $<"
