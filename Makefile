@@ -9,6 +9,7 @@
 #   make bench      VM-exit round-trip benchmark under Bochs
 #   make linux      fetch and build the Linux guest (build/linux)
 #   make run DEMO=linux   the demo with a Linux guest
+#   make run FIRMWARE=uefi  under QEMU with OVMF (UEFI) instead of a BIOS
 
 BUILD   := build
 CC      := gcc
@@ -29,6 +30,12 @@ KERNEL_DIRS := boot lib drivers/hw drivers/virt mm vmx guest
 KERNEL_C    := $(foreach d,$(KERNEL_DIRS),$(wildcard $(d)/*.c))
 KERNEL_S    := $(foreach d,$(KERNEL_DIRS),$(wildcard $(d)/*.S))
 KERNEL_OBJS := $(patsubst %,$(BUILD)/kernel/%.o,$(KERNEL_C) $(KERNEL_S))
+
+# The screen console's font: a PSF from Debian's console-setup-linux package,
+# turned into a C table by tools/psf2c.py at build time.
+FONT ?= /usr/share/consolefonts/Lat15-VGA16.psf.gz
+FONT_C := $(BUILD)/gen/font.c
+KERNEL_OBJS += $(BUILD)/kernel/gen/font.c.o
 KERNEL      := $(BUILD)/hypervisor.elf
 ISO         := $(BUILD)/hypervisor.iso
 
@@ -36,6 +43,19 @@ ISO         := $(BUILD)/hypervisor.iso
 all: $(KERNEL)
 
 $(BUILD)/kernel/%.c.o: %.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	$(Q)$(CC) $(KERNEL_CFLAGS) -MMD -MP -c $< -o $@
+
+$(FONT):
+	@tests/deps.sh && test -f $@ || { echo "$@: no such font (Debian package console-setup-linux)"; exit 1; }
+
+$(FONT_C): $(FONT) tools/psf2c.py
+	@mkdir -p $(dir $@)
+	@echo "  FONT    $<"
+	$(Q)$(PYTHON) tools/psf2c.py $< $@
+
+$(BUILD)/kernel/gen/font.c.o: $(FONT_C)
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
 	$(Q)$(CC) $(KERNEL_CFLAGS) -MMD -MP -c $< -o $@
@@ -94,11 +114,12 @@ $(ISO): $(KERNEL) $(GUEST_ELFS) $(ISO_CFG) $(ISO_EXTRA) FORCE
 FORCE:
 
 # ---- running ----
-# make run [EMU=bochs|qemu|kvm] [DEMO=linux]
+# make run [EMU=bochs|qemu|kvm] [DEMO=linux] [FIRMWARE=bios|uefi]
 EMU ?=
+FIRMWARE ?= bios
 RUN_IPS ?= 50000000
 run: deps iso
-	IPS=$(RUN_IPS) tests/run_emu.sh $(if $(EMU),$(EMU),auto) $(ISO)
+	IPS=$(RUN_IPS) FIRMWARE=$(FIRMWARE) tests/run_emu.sh $(if $(EMU),$(EMU),auto) $(ISO)
 
 # ---- host unit tests (cmocka) ----
 UNIT_TESTS :=
@@ -120,7 +141,7 @@ unit: deps $(UNIT_BINS)
 
 # ---- integration tests (Bochs, QEMU) ----
 T ?=
-integration: deps $(KERNEL) guests linux
+integration: deps $(KERNEL) guests linux iso
 	$(PYTHON) tests/integration/run.py $(T)
 
 # The Linux guest, built from Debian's packages (cached in build/linux).

@@ -6,17 +6,22 @@
 #include "boot/boot_options.h"
 #include "boot/shutdown.h"
 #include "drivers/hw/console.h"
+#include "drivers/hw/console_spec.h"
 #include "vmx/apicv.h"
 
-static const struct cmdline_choice console_words[] = {
-    { "com1", CONSOLE_COM1 }, { "e9", CONSOLE_E9 }, { "both", CONSOLE_BOTH }, { NULL, 0 },
-};
+static const char *check_console(const char *v, size_t n)
+{
+    unsigned sinks, com, coms;
+    return console_spec_parse(v, n, &sinks, &com, &coms) ? NULL : "expected " CONSOLE_SPEC_WORDS;
+}
+
 static const struct cmdline_choice loglevel_words[] = {
     { "err", LOG_ERR }, { "warn", LOG_WARN }, { "info", LOG_INFO }, { "debug", LOG_DEBUG },
     { "0", LOG_ERR }, { "1", LOG_WARN }, { "2", LOG_INFO }, { "3", LOG_DEBUG }, { NULL, 0 },
 };
 static const struct cmdline_choice exit_words[] = {
-    { "acpi", EXIT_ACPI }, { "bochs", EXIT_BOCHS }, { "qemu", EXIT_QEMU }, { "halt", EXIT_HALT },
+    { "acpi", EXIT_ACPI }, { "key", EXIT_KEY }, { "bochs", EXIT_BOCHS }, { "qemu", EXIT_QEMU },
+    { "halt", EXIT_HALT },
     { NULL, 0 },
 };
 static const struct cmdline_choice preempt_words[] = {
@@ -38,7 +43,7 @@ static const struct cmdline_choice selftest_words[] = {
 
 #define BO struct boot_options
 static const struct cmdline_opt options[] = {
-    CMDLINE_OPT_CHOICE("console", BO, console, console_words),
+    CMDLINE_OPT_TEXT("console", BO, console, check_console, false),
     CMDLINE_OPT_CHOICE("loglevel", BO, loglevel, loglevel_words),
     CMDLINE_OPT_CHOICE("exit", BO, exit, exit_words),
     CMDLINE_OPT_UINT("slice", BO, slice_ms, SLICE_MS_MIN, SLICE_MS_MAX, "ms"),
@@ -51,9 +56,9 @@ static const struct cmdline_opt options[] = {
 #undef BO
 
 static const struct boot_options defaults = {
-    .console = 0,
+    .console = "",
     .loglevel = LOG_INFO,
-    .exit = EXIT_ACPI,
+    .exit = EXIT_AUTO,
     .slice_ms = SLICE_MS_DEFAULT,
     .preempt = PREEMPT_AUTO,
     .apicv = APICV_VID,

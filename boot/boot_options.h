@@ -18,9 +18,9 @@ enum vnmi_mode { VNMI_ON, VNMI_NOWINDOW, VNMI_OFF };
 #define SLICE_MS_MAX     1000
 
 struct boot_options {
-    int console;        /* enum console_sink; 0: COM1 if a UART answers, else 0xE9 */
+    char console[48];   /* drivers/hw/console_spec.h; "": the default */
     int loglevel;       /* enum log_level */
-    int exit;           /* enum exit_method */
+    int exit;           /* enum exit_method (EXIT_AUTO: not given) */
     uint64_t slice_ms;
     int preempt;        /* enum preempt_mode */
     int apicv;          /* enum apicv_mode */

@@ -10,23 +10,38 @@
 #include "boot/x86.h"
 #include "drivers/hw/console.h"
 #include "drivers/hw/pic8259.h"
+#include "drivers/hw/screen.h"
 #include "mm/frames.h"
 #include "mm/paging.h"
 #include "vmx/vmx_probe.h"
 #include "vmx/hypervisor.h"
+#include <hv/format.h>
+#include <hv/string.h>
 #include <hv/version.h>
 
 void kmain(uint32_t magic, uint64_t info_addr);
 
-static const char *mmap_type_name(uint32_t type)
+/* One line: which firmware booted us and where the memory map and the
+ * RSDP came from. */
+static void report_firmware(const struct boot_info *bi)
 {
-    switch (type) {
-    case MB2_MMAP_AVAILABLE: return "usable";
-    case MB2_MMAP_ACPI:      return "ACPI reclaimable";
-    case MB2_MMAP_NVS:       return "ACPI NVS";
-    case MB2_MMAP_BADRAM:    return "bad RAM";
-    default:                 return "reserved";
-    }
+    char map[96];
+    if (bi->mmap_source == BOOT_MMAP_EFI)
+        fmt_snprintf(map, sizeof(map), "the EFI memory map (%u descriptors, %u entries)",
+                     bi->efi_descs, bi->nmmap);
+    else if (bi->mmap_source == BOOT_MMAP_MB2)
+        fmt_snprintf(map, sizeof(map), "the multiboot2 memory map (%u entries)", bi->nmmap);
+    else
+        fmt_snprintf(map, sizeof(map), "nowhere (no memory map tag)");
+    const char *rsdp = bi->rsdp_tag == MB2_TAG_ACPI_NEW ? "the ACPI 2.0 tag"
+                     : bi->rsdp_tag == MB2_TAG_ACPI_OLD ? "the ACPI 1.0 tag"
+                     : bi->uefi ? "nowhere (no ACPI tag; not searched for under UEFI)"
+                     : "a search of the BIOS areas";
+    pr_info("boot: %s firmware, memory map from %s, RSDP from %s\n",
+            bi->uefi ? "UEFI" : "BIOS", map, rsdp);
+    if (bi->mmap_dropped)
+        pr_warn("boot: %u memory map entries beyond the first %u ignored\n",
+                bi->mmap_dropped, BOOT_MAX_MMAP);
 }
 
 static void report_memory(const struct boot_info *bi)
@@ -35,7 +50,7 @@ static void report_memory(const struct boot_info *bi)
     for (unsigned i = 0; i < bi->nmmap; i++) {
         const struct boot_mmap_entry *e = &bi->mmap[i];
         pr_info("memory map: 0x%010llx-0x%010llx %s\n", (unsigned long long)e->addr,
-                (unsigned long long)(e->addr + e->len - 1), mmap_type_name(e->type));
+                (unsigned long long)(e->addr + e->len - 1), boot_mem_kind_name(e->type));
         if (e->type == MB2_MMAP_AVAILABLE)
             usable += e->len;
     }
@@ -79,6 +94,7 @@ void kmain(uint32_t magic, uint64_t info_addr)
         pr_err("%s; stopping\n", err);
         halt_forever();
     }
+    screen_setup(&bi);
     /* The options are read twice: quietly first, so that console= and
      * loglevel= hold before anything is said, then again to report the
      * bad words once the command line has been shown. */
@@ -97,11 +113,15 @@ void kmain(uint32_t magic, uint64_t info_addr)
         pr_err("boot: modules %u to %u ignored: at most %u are read\n", BOOT_MAX_MODULES + 1,
                BOOT_MAX_MODULES + bi.modules_dropped, BOOT_MAX_MODULES);
 
+    report_firmware(&bi);
+
     frames_init(&bi);
     if (paging_init(&bi) < 0) {
         pr_err("out of memory building the host page tables\n");
         machine_stop(STOP_FAILURE);
     }
+    if (console_has_screen())
+        screen_start();             /* else GRUB's last screen stays */
     report_memory(&bi);
     selftest((enum selftest)opts.selftest);
 

@@ -24,20 +24,27 @@ static const void *map_phys(void *opaque, uint64_t pa, size_t len)
     return (const void *)(uintptr_t)pa;
 }
 
+#define CPUID_1_ECX_HYPERVISOR BIT(31)
+#define ACPI_OEM_EMULATOR      "BOCHS"
+
 void shutdown_init(enum exit_method how, const struct boot_info *bi)
 {
-    method = how;
-    if (method != EXIT_ACPI)
+    bool given = how != EXIT_AUTO;
+    method = given ? how : EXIT_ACPI;
+    if (method != EXIT_ACPI && method != EXIT_KEY)
         return;
 
     char err[128];
     uint64_t rsdp_pa = 0;
     const void *rsdp = bi->rsdp;
     size_t rsdp_len = bi->rsdp_len;
-    if (!rsdp && acpi_find_rsdp(map_phys, NULL, &rsdp_pa, &rsdp_len) == 0)
+    /* The BIOS areas are searched only when the firmware is a BIOS: under
+     * UEFI 0xE0000-0xFFFFF and the EBDA need not hold anything firmware's. */
+    if (!rsdp && !bi->uefi && acpi_find_rsdp(map_phys, NULL, &rsdp_pa, &rsdp_len) == 0)
         rsdp = map_phys(NULL, rsdp_pa, rsdp_len);
     if (!rsdp) {
-        pr_warn("ACPI: no RSDP found; exit=acpi will halt instead\n");
+        pr_warn("ACPI: no RSDP %s; exit=acpi will halt instead\n",
+                bi->uefi ? "tag from the boot loader (UEFI)" : "found");
         return;
     }
     if (acpi_parse_s5(rsdp, rsdp_len, map_phys, NULL, &s5, err, sizeof(err)) < 0) {
@@ -45,6 +52,10 @@ void shutdown_init(enum exit_method how, const struct boot_info *bi)
         return;
     }
     acpi_ok = true;
+    /* The default on real hardware: wait for a key before switching off. */
+    if (!given && !(cpuid(1, 0).ecx & CPUID_1_ECX_HYPERVISOR) &&
+        strncmp(s5.oem_id, ACPI_OEM_EMULATOR, strlen(ACPI_OEM_EMULATOR)) != 0)
+        method = EXIT_KEY;
     pr_debug("ACPI: PM1a_CNT 0x%x PM1b_CNT 0x%x SLP_TYPa %u SLP_TYPb %u\n",
              s5.pm1a_cnt, s5.pm1b_cnt, s5.slp_typa, s5.slp_typb);
 }
@@ -63,15 +74,34 @@ static void acpi_power_off(void)
         pause();
 }
 
+/* exit=key: say so, and wait until a byte arrives from the keyboard or COM1. */
+static void wait_for_key(void)
+{
+    int c;
+    kprintf("[hv:info] press a key (keyboard or COM1) to switch the machine off\n");
+    console_flush();
+    while ((c = console_getc()) < 0)
+        pause();
+    if (c > ' ' && c < 0x7F)
+        kprintf("[hv:info] key '%c': switching off\n", c);
+    else
+        kprintf("[hv:info] key 0x%02x: switching off\n", c);
+}
+
 void machine_stop(enum stop_status status)
 {
-    static const char *const how[] = { "acpi", "bochs", "qemu", "halt" };
+    static const char *const how[] = { "acpi", "bochs", "qemu", "halt", "key", "acpi" };
     cli();
     console_async(false);
     kprintf("[hv:info] stopping the machine (%s, exit=%s)\n",
             status == STOP_SUCCESS ? "success" : "failure", how[method]);
 
     switch (method) {
+    case EXIT_KEY:
+    case EXIT_AUTO:                     /* not left by shutdown_init */
+        if (method == EXIT_KEY)
+            wait_for_key();
+        /* fall through */
     case EXIT_ACPI:
         if (acpi_ok)
             acpi_power_off();

@@ -23,6 +23,16 @@
 #define MAP_RODATA (PTE_P | PTE_NX)
 #define MAP_TEXT   (PTE_P)
 #define MAP_MMIO   (PTE_P | PTE_W | PTE_NX | PTE_PCD | PTE_PWT)
+/* PAT entry 1 (PWT=1, PCD=0, PAT=0) is made write-combining by pat_init. */
+#define MAP_WC     (PTE_P | PTE_W | PTE_NX | PTE_PWT)
+
+/* SDM Vol. 3A, "Page Attribute Table (PAT)": IA32_PAT holds eight 8-bit
+ * entries; the power-up value has WT in entry 1, which these tables never
+ * use, so it becomes WC (type 01H) as Linux does. CPUID.01H:EDX.PAT[bit 16]. */
+#define CPUID_1_EDX_PAT   BIT(16)
+#define PAT_TYPE_WC       0x01ULL
+#define PAT_ENTRY1_SHIFT  8
+static bool pat_wc;
 
 extern char __kernel_start[], __text_end[], __rodata_end[], __data_end[];
 
@@ -118,6 +128,15 @@ int paging_init(const struct boot_info *bi)
     if (rc)
         return rc;
 
+    /* "Programming the PAT": the entry is not in use by any mapping yet;
+     * caches and TLBs are flushed after the write all the same. */
+    if (cpuid(1, 0).edx & CPUID_1_EDX_PAT) {
+        uint64_t pat = rdmsr(MSR_IA32_PAT);
+        pat = (pat & ~(0xFFULL << PAT_ENTRY1_SHIFT)) | (PAT_TYPE_WC << PAT_ENTRY1_SHIFT);
+        wrmsr(MSR_IA32_PAT, pat);
+        __asm__ volatile("wbinvd" ::: "memory");
+        pat_wc = true;
+    }
     wrmsr(MSR_IA32_EFER, rdmsr(MSR_IA32_EFER) | IA32_EFER_NXE);
     write_cr0(read_cr0() | CR0_WP);
     write_cr3(root);
@@ -129,6 +148,13 @@ int paging_map_mmio(uint64_t pa, uint64_t len)
     int rc = map_range(pa, pa + len, MAP_MMIO);
     write_cr3(read_cr3());        /* flush: simple, and rare */
     return rc;
+}
+
+int paging_map_wc(uint64_t pa, uint64_t len)
+{
+    int rc = map_range(pa, pa + len, pat_wc ? MAP_WC : MAP_MMIO);
+    write_cr3(read_cr3());
+    return rc < 0 ? rc : pat_wc;
 }
 
 void paging_stats(uint64_t *large, uint64_t *small)

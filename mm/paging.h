@@ -18,6 +18,9 @@ struct boot_info;
 int paging_init(const struct boot_info *bi) __must_check;
 /* Map [pa, pa+len) 1:1 uncached (device registers). 0 or -HV_ENOMEM. */
 int paging_map_mmio(uint64_t pa, uint64_t len) __must_check;
+/* Map [pa, pa+len) 1:1 for a framebuffer: write-combining through the PAT
+ * where the CPU has one (returns 1), else uncached (returns 0); -HV_ENOMEM. */
+int paging_map_wc(uint64_t pa, uint64_t len) __must_check;
 /* Pages mapped with 2 MiB and 4 KiB entries (for the boot report). */
 void paging_stats(uint64_t *large, uint64_t *small);
 

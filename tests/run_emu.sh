@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # Boot an ISO headless with COM1 on this terminal, both ways (used by `make run`).
-#   tests/run_emu.sh auto|bochs|qemu|kvm ISO
+#   [FIRMWARE=bios|uefi] tests/run_emu.sh auto|bochs|qemu|kvm ISO
 # auto: QEMU/KVM with -cpu host when /dev/kvm exists on an Intel CPU with
-# nested VMX enabled, else Bochs (whose emulated CPU has VMX).
+# nested VMX enabled, else Bochs (whose emulated CPU has VMX); with
+# FIRMWARE=uefi, else QEMU TCG. FIRMWARE=uefi boots QEMU's q35 machine with
+# OVMF (Debian's ovmf package) from pflash drives, the variable store a copy
+# in the ISO's folder; Bochs has no UEFI firmware.
 # Bochs: COM1 is a loopback socket (mode=socket-server) that tests/serial_bridge.py
 # connects to this terminal in raw mode: keys, Ctrl-C included, go to the
 # machine; Ctrl-] quits (Bochs is then stopped). COM1 output is also kept in
@@ -18,18 +21,33 @@ nested_vmx() {
         grep -qE '^(Y|1)$' /sys/module/kvm_intel/parameters/nested 2>/dev/null
 }
 
+firmware=${FIRMWARE:-bios}
+case "$firmware" in
+bios|uefi) ;;
+*) echo "unknown FIRMWARE=$firmware (bios|uefi)"; exit 2 ;;
+esac
 if [ "$emu" = auto ]; then
-    if nested_vmx; then emu=kvm; else emu=bochs; fi
+    if nested_vmx; then emu=kvm; elif [ "$firmware" = uefi ]; then emu=qemu; else emu=bochs; fi
+fi
+if [ "$firmware" = uefi ] && [ "$emu" = bochs ]; then
+    echo "FIRMWARE=uefi: Bochs has no UEFI firmware; use EMU=qemu or EMU=kvm"; exit 2
 fi
 quit=
 [ "$emu" = bochs ] && [ -t 0 ] && quit="; Ctrl-] quits"
-echo "booting $iso under $emu (COM1 follows; the machine stops by itself$quit)"
+echo "booting $iso under $emu, $firmware firmware (COM1 follows; the machine stops by itself$quit)"
 
 case "$emu" in
 kvm|qemu)
     accel=(-accel tcg -cpu max)
     [ "$emu" = kvm ] && accel=(-enable-kvm -cpu host,+vmx)
-    exec qemu-system-x86_64 "${accel[@]}" -m 1024 -display none -no-reboot \
+    fw=()
+    if [ "$firmware" = uefi ]; then
+        cp /usr/share/OVMF/OVMF_VARS_4M.fd "$build/run-OVMF_VARS.fd" || exit 1
+        fw=(-machine q35
+            -drive if=pflash,format=raw,readonly=on,file=/usr/share/OVMF/OVMF_CODE_4M.fd
+            -drive "if=pflash,format=raw,file=$build/run-OVMF_VARS.fd")
+    fi
+    exec qemu-system-x86_64 "${accel[@]}" "${fw[@]}" -m 1024 -display none -no-reboot \
         -serial stdio -device isa-debug-exit,iobase=0xf4,iosize=0x04 -cdrom "$iso"
     ;;
 bochs)

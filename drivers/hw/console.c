@@ -8,12 +8,17 @@
  * guest meanwhile. Elsewhere (boot, the summary, fatal errors) it is
  * written through, so nothing is left unsent when the machine stops.
  *
+ * The screen console (drivers/hw/screen.c) gets the same bytes as COM1.
+ *
  * The input line (the monitor's prompt and what has been typed so far) lives
- * on the terminal's last line, on COM1 only: other output first erases it
+ * on the terminal's last line, on COM1 and the screen: other output first erases it
  * (CR, then VT100 "erase to end of line", ESC [ K) and draws it again once a
  * whole line has been written, as line editors do.
  */
 #include "drivers/hw/console.h"
+#include "drivers/hw/console_spec.h"
+#include "drivers/hw/i8042.h"
+#include "drivers/hw/screen.h"
 #include "drivers/hw/uart16550.h"
 #include "boot/x86.h"
 #include <hv/format.h>
@@ -21,8 +26,11 @@
 
 #define E9_PORT 0xE9
 
-static bool com1_present;
-static enum console_sink sink = CONSOLE_E9;
+static bool uart_present;                   /* the serial console's UART answers */
+static uint16_t uart_port = COM1_PORT;      /* COM1, or COM2-4 by console= */
+static const uint16_t com_ports[] = { 0x3F8, 0x2F8, 0x3E8, 0x2E8 };   /* COM1-4 */
+static bool kbd_present;
+static unsigned sink = CONSOLE_E9;   /* enum console_sink bits */
 static enum log_level max_level = LOG_INFO;
 
 #define INPUT_MAX 96
@@ -44,20 +52,39 @@ static const char *const level_name[] = {
 
 void console_init(void)
 {
-    com1_present = uart16550_init(COM1_PORT);
-    sink = com1_present ? CONSOLE_COM1 : CONSOLE_E9;
+    uart_present = uart16550_init(uart_port);
+    sink = uart_present ? CONSOLE_SERIAL : CONSOLE_E9;
+    kbd_present = i8042_init();
 }
 
-bool console_has_com1(void) { return com1_present; }
+bool console_has_serial(void) { return uart_present; }
+bool console_has_screen(void) { return (sink & CONSOLE_SCREEN) != 0; }
 enum log_level console_log_level(void) { return max_level; }
 
-void console_configure(int want, enum log_level level)
+void console_configure(const char *spec, enum log_level level)
 {
-    if (want) {
-        sink = (enum console_sink)want;
-        if ((sink & CONSOLE_COM1) && !com1_present) {
-            sink = CONSOLE_E9;
-            pr_warn("console: no UART answers at COM1, using port 0xE9\n");
+    /* The default: COM1 (or port 0xE9 without a UART) and the screen. */
+    if (screen_present())
+        sink |= CONSOLE_SCREEN;
+    unsigned want, com, coms;
+    if (spec[0] && console_spec_parse(spec, strlen(spec), &want, &com, &coms)) {
+        sink = want;
+        if (coms > 1)
+            pr_warn("console=%s: one serial port at a time; using COM%u\n", spec, com);
+        if (com_ports[com - 1] != uart_port) {
+            uart_port = com_ports[com - 1];
+            uart_present = uart16550_init(uart_port);
+        }
+        if ((sink & CONSOLE_SCREEN) && !screen_present()) {
+            sink &= ~CONSOLE_SCREEN;
+            if (!(want & ~CONSOLE_SCREEN))
+                sink = uart_present ? CONSOLE_SERIAL : CONSOLE_E9;
+            pr_warn("console=%s: GRUB passed no usable framebuffer\n", spec);
+        }
+        if ((sink & CONSOLE_SERIAL) && !uart_present) {
+            sink = (sink & ~CONSOLE_SERIAL) | CONSOLE_E9;
+            pr_warn("console=%s: no UART answers at port 0x%x, using port 0xE9\n", spec,
+                    uart_port);
         }
     }
     max_level = level;
@@ -68,7 +95,7 @@ void console_drain(void)
     while (tx_head != tx_tail) {
         size_t at = tx_tail % TX_RING_SIZE;
         size_t n = MIN(tx_head - tx_tail, TX_RING_SIZE - at);
-        size_t sent = uart16550_write_nowait(COM1_PORT, &tx_ring[at], n);
+        size_t sent = uart16550_write_nowait(uart_port, &tx_ring[at], n);
         if (!sent)
             return;
         tx_tail += sent;
@@ -93,7 +120,7 @@ static void drain_to(size_t keep)
 void console_flush(void)
 {
     drain_to(0);
-    uart16550_wait_sent(COM1_PORT);
+    uart16550_wait_sent(uart_port);
 }
 
 void console_async(bool on)
@@ -125,13 +152,22 @@ static void com1_write(const char *s, size_t len)
 
 static bool input_visible(void)
 {
-    return (sink & CONSOLE_COM1) != 0;
+    return (sink & (CONSOLE_SERIAL | CONSOLE_SCREEN)) != 0;
+}
+
+/* The terminals that show the input line: COM1 and the screen. */
+static void term_write(const char *s, size_t len)
+{
+    if (sink & CONSOLE_SERIAL)
+        com1_write(s, len);
+    if (sink & CONSOLE_SCREEN)
+        screen_write(s, len);
 }
 
 static void erase_input(void)
 {
     if (input_shown) {
-        com1_write("\r\033[K", 4);
+        term_write("\r\033[K", 4);
         input_shown = false;
     }
 }
@@ -139,7 +175,7 @@ static void erase_input(void)
 static void draw_input(void)
 {
     if (!input_shown && input_len && at_line_start && input_visible()) {
-        com1_write(input, input_len);
+        term_write(input, input_len);
         input_shown = true;
     }
 }
@@ -149,8 +185,7 @@ void console_write(const char *s, size_t len)
     if (!len)
         return;
     erase_input();
-    if (sink & CONSOLE_COM1)
-        com1_write(s, len);
+    term_write(s, len);
     if (sink & CONSOLE_E9)
         for (size_t i = 0; i < len; i++)
             outb(E9_PORT, (uint8_t)s[i]);
@@ -164,7 +199,7 @@ void console_set_input(const char *s, size_t len)
         len = INPUT_MAX;
     /* Typing one more character: write just that, not the whole line. */
     if (input_shown && len >= input_len && !memcmp(s, input, input_len)) {
-        com1_write(s + input_len, len - input_len);
+        term_write(s + input_len, len - input_len);
         memcpy(input + input_len, s + input_len, len - input_len);
         input_len = len;
         return;
@@ -181,9 +216,9 @@ void console_commit_input(void)
     if (!input_len)
         return;
     if (!input_shown && input_visible())
-        com1_write(input, input_len);
+        term_write(input, input_len);
     if (input_visible())
-        com1_write("\n", 1);
+        term_write("\n", 1);
     input_shown = false;
     input_len = 0;
     at_line_start = true;
@@ -231,5 +266,8 @@ void log_msg(enum log_level level, const char *fmt, ...)
 
 int console_getc(void)
 {
-    return com1_present ? uart16550_getc(COM1_PORT) : -1;
+    int c = uart_present ? uart16550_getc(uart_port) : -1;
+    if (c < 0 && kbd_present)
+        c = i8042_getc();
+    return c;
 }

@@ -1,5 +1,6 @@
 /*
- * The hypervisor console: COM1, the 0xE9 debug port, or both. Whole lines
+ * The hypervisor console: a serial port (COM1 unless console= names COM2-4),
+ * the 0xE9 debug port and the screen (drivers/hw/screen.c). Whole lines
  * are written at once, so lines from the hypervisor and its guests never
  * interleave inside a line.
  */
@@ -9,15 +10,19 @@
 #include <hv/types.h>
 #include <hv/log.h>
 
-enum console_sink { CONSOLE_COM1 = 1, CONSOLE_E9 = 2, CONSOLE_BOTH = 3 };
+/* CONSOLE_SERIAL: COM1, or COM2-4 where console= names one. */
+enum console_sink { CONSOLE_SERIAL = 1, CONSOLE_E9 = 2, CONSOLE_BOTH = 3, CONSOLE_SCREEN = 4 };
 
 /* Probe COM1; until console_configure runs, output goes to COM1 if present,
  * else to port 0xE9. */
 void console_init(void);
-/* Apply the boot options console= (an enum console_sink, 0: keep the
- * default) and loglevel= (boot/boot_options.c reads them). */
-void console_configure(int sink, enum log_level level);
-bool console_has_com1(void);
+/* Apply the boot options console= (a value drivers/hw/console_spec.h
+ * accepts, "" for the default: COM1 and the screen when screen_setup found
+ * one) and loglevel= (boot/boot_options.c checks both). */
+void console_configure(const char *console_spec, enum log_level level);
+bool console_has_serial(void);
+/* Does output go to the screen console (console= and screen_present)? */
+bool console_has_screen(void);
 
 void console_write(const char *s, size_t len);
 /*
@@ -45,7 +50,8 @@ enum log_level console_log_level(void);
 void console_set_input(const char *s, size_t len);
 void console_commit_input(void);
 
-/* A byte typed on COM1, or -1 when none is waiting (or there is no UART). */
+/* A byte typed on COM1 or on the PS/2 keyboard (drivers/hw/i8042.c), or -1
+ * when none is waiting. */
 int console_getc(void);
 
 #endif

@@ -6,6 +6,25 @@ Each tests/integration/*.test file describes one boot:
 
     # free text
     emu: bochs | qemu         emulator (default bochs; qemu = TCG, no VT-x)
+    firmware: bios | uefi     QEMU's firmware (default bios: SeaBIOS on the
+                              i440FX PC; uefi: OVMF on q35, pflash drives; the
+                              ISO must then list a BIOS and a UEFI El Torito
+                              boot image)
+    screen-after: PATTERN     QEMU only: once COM1 shows PATTERN, take a
+                              screendump through QMP and stop QEMU; the
+                              screen is decoded back to text (the font's
+                              glyphs, see screen_text) for screen: checks
+    keys-after: PATTERN => KEYS  QEMU only: once COM1 shows PATTERN, press
+                              KEYS on the PS/2 keyboard through QMP send-key
+                              (space-separated; each QEMU qcode names, '-'
+                              joining keys held together: shift-h ret)
+    screen: TEXT              a line of the decoded screen contains TEXT
+    screen-reject: TEXT       no line of the decoded screen contains TEXT
+    com: N                    QEMU only: the serial log is COM N (1-4; the
+                              ports before it exist but go nowhere)
+    iso: demo                 boot build/hypervisor.iso (`make iso`, grub.cfg
+                              from iso/) instead of an ISO made for the test;
+                              boot: and module: are then not used
     boot: OPTIONS             hypervisor command line (default: exit=bochs
                               under Bochs, exit=qemu under QEMU)
     module: FILE ARGS...      a module2 line: build/guests/FILE as /guests/FILE
@@ -48,6 +67,9 @@ class Test:
     def __init__(self, path):
         self.name = os.path.splitext(os.path.basename(path))[0]
         self.emu = "bochs"
+        self.firmware = "bios"
+        self.com = 1
+        self.iso = None
         self.boot = None
         self.modules = []
         self.native = None
@@ -60,6 +82,10 @@ class Test:
         self.anys = []
         self.sends = []         # (pattern, bytes)
         self.exit_code = None
+        self.screen_after = None
+        self.keys = []          # (pattern, [combo, ...])
+        self.screen = []
+        self.screen_rejects = []
         self.bench = False
         self.extra_files = []
         with open(path) as f:
@@ -71,6 +97,18 @@ class Test:
                 key, val = key.strip(), val.strip()
                 if key == "emu":
                     self.emu = val
+                elif key == "firmware":
+                    if val not in ("bios", "uefi"):
+                        raise SystemExit(f"{path}:{lineno}: firmware: bios or uefi")
+                    self.firmware = val
+                elif key == "com":
+                    self.com = int(val)
+                    if not 1 <= self.com <= 4:
+                        raise SystemExit(f"{path}:{lineno}: com: 1 to 4")
+                elif key == "iso":
+                    if val != "demo":
+                        raise SystemExit(f"{path}:{lineno}: iso: demo is the only value")
+                    self.iso = val
                 elif key == "boot":
                     self.boot = val
                 elif key == "module":
@@ -97,6 +135,15 @@ class Test:
                     self.e9.append(val)
                 elif key == "reject":
                     self.rejects.append(val)
+                elif key == "keys-after":
+                    pat, _, keys = val.partition("=>")
+                    self.keys.append((pat.strip(), keys.split()))
+                elif key == "screen-after":
+                    self.screen_after = val
+                elif key == "screen":
+                    self.screen.append(val)
+                elif key == "screen-reject":
+                    self.screen_rejects.append(val)
                 elif key == "exit-code":
                     self.exit_code = int(val)
                 elif key == "bench":
@@ -105,6 +152,13 @@ class Test:
                     raise SystemExit(f"{path}:{lineno}: unknown key {key!r}")
         if self.boot is None:
             self.boot = "exit=bochs" if self.emu == "bochs" else "exit=qemu"
+        if self.firmware == "uefi" and self.emu != "qemu":
+            raise SystemExit(f"{path}: firmware: uefi needs emu: qemu (Bochs has no UEFI)")
+        if self.keys and self.emu != "qemu":
+            raise SystemExit(f"{path}: keys-after: is for QEMU")
+        if (self.screen or self.screen_after) and not (self.screen and self.screen_after
+                                                       and self.emu == "qemu"):
+            raise SystemExit(f"{path}: screen: and screen-after: go together, under QEMU")
 
 
 def make_iso(t, workdir):
@@ -117,6 +171,10 @@ def make_iso(t, workdir):
         "serial --unit=0 --speed=115200",
         "terminal_input serial",
         "terminal_output serial",
+        # BIOS: stay in VGA text mode although the kernel asks for a
+        # framebuffer (multiboot2 sets gfxpayload=auto; set after it)
+        'if [ "$grub_platform" = "pc" ]; then screen=text; else screen=auto; fi',
+        "insmod all_video",
         "set timeout=0",
         f'menuentry "{t.name}" {{',
     ]
@@ -126,6 +184,7 @@ def make_iso(t, workdir):
         lines.append(f"    multiboot /guests/{fname} /guests/{fname} {args}".rstrip())
     else:
         lines.append(f"    multiboot2 /boot/hypervisor.elf {t.boot}")
+        lines.append("    set gfxpayload=$screen")
     for m in t.modules:
         fname, _, args = m.partition(" ")
         src = os.path.join(BUILD, "guests", fname)
@@ -141,6 +200,22 @@ def make_iso(t, workdir):
     if r.returncode != 0:
         raise RuntimeError("grub-mkrescue failed:\n" + r.stderr)
     return iso
+
+
+def el_torito_platforms(iso):
+    """The platforms of the ISO's El Torito boot images (BIOS, UEFI)."""
+    r = subprocess.run(["xorriso", "-indev", iso, "-report_el_torito", "plain"],
+                       capture_output=True, text=True)
+    plats = []
+    for line in r.stdout.splitlines():
+        m = re.match(r"El Torito boot img :\s+\d+\s+(\w+)", line)
+        if m:
+            plats.append(m.group(1))
+    return plats
+
+
+OVMF_CODE = "/usr/share/OVMF/OVMF_CODE_4M.fd"
+OVMF_VARS = "/usr/share/OVMF/OVMF_VARS_4M.fd"
 
 
 def free_port():
@@ -220,14 +295,100 @@ def run_bochs(t, workdir, iso, serial):
         return wait(p, t.timeout)
 
 
+class Qmp:
+    """A QMP session with QEMU (-qmp unix:SOCK,server=on,wait=off)."""
+
+    def __init__(self, sock_path, timeout=20):
+        import json
+        self.json = json
+        deadline = time.time() + timeout
+        self.sock = socket.socket(socket.AF_UNIX)
+        while True:
+            try:
+                self.sock.connect(sock_path)
+                break
+            except OSError:
+                if time.time() > deadline:
+                    raise
+                time.sleep(0.2)
+        self.sock.settimeout(timeout)
+        self.f = self.sock.makefile("rw")
+        json.loads(self.f.readline())            # the greeting
+        self.call("qmp_capabilities")
+
+    def call(self, cmd, **args):
+        msg = {"execute": cmd, "arguments": args} if args else {"execute": cmd}
+        self.f.write(self.json.dumps(msg) + "\n")
+        self.f.flush()
+        while True:
+            reply = self.json.loads(self.f.readline())
+            if "error" in reply:
+                raise RuntimeError(f"QMP {cmd}: {reply['error']}")
+            if "return" in reply:
+                return reply["return"]
+
+    def send_keys(self, combos):
+        for combo in combos:
+            keys = [{"type": "qcode", "data": k} for k in combo.split("-")]
+            self.call("send-key", keys=keys)
+            time.sleep(0.1)
+
+    def quit(self):
+        try:
+            self.call("quit")
+        except (OSError, ValueError):
+            pass
+        self.sock.close()
+
+
+def wait_serial(serial, pattern, proc, deadline, after=0):
+    """Wait until COM1's log shows pattern past offset `after`; returns the
+    offset just past it, or None."""
+    while time.time() < deadline and proc.poll() is None:
+        if os.path.exists(serial):
+            with open(serial, errors="replace") as f:
+                i = f.read().find(pattern, after)
+            if i >= 0:
+                return i + len(pattern)
+        time.sleep(0.3)
+    return None
+
+
 def run_qemu(t, workdir, iso, serial):
     cmd = ["qemu-system-x86_64", "-accel", "tcg", "-cpu", "max", "-m", str(t.megs),
-           "-display", "none", "-no-reboot", "-serial", f"file:{serial}",
+           "-display", "none", "-no-reboot",
+           *["-serial", "null"] * (t.com - 1), "-serial", f"file:{serial}",
            "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04", "-cdrom", iso]
+    if t.firmware == "uefi":
+        # OVMF: read-only code, a private writable copy of the variable store.
+        vars_fd = os.path.join(workdir, "OVMF_VARS.fd")
+        shutil.copy(OVMF_VARS, vars_fd)
+        cmd += ["-machine", "q35",
+                "-drive", f"if=pflash,format=raw,readonly=on,file={OVMF_CODE}",
+                "-drive", f"if=pflash,format=raw,file={vars_fd}"]
+    qmp = os.path.join(workdir, "qmp.sock")
+    ppm = os.path.join(workdir, "screen.ppm")
+    if t.screen_after or t.keys:
+        for old in (qmp, ppm):
+            if os.path.exists(old):
+                os.remove(old)
+        cmd += ["-qmp", f"unix:{qmp},server=on,wait=off"]
     with open(os.path.join(workdir, "qemu.out"), "w") as out:
         p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=out,
                              stderr=subprocess.STDOUT, start_new_session=True)
-        return wait(p, t.timeout)
+        start = time.time()
+        deadline = start + t.timeout
+        session = Qmp(qmp) if t.screen_after or t.keys else None
+        pos = 0
+        for pattern, combos in t.keys:
+            pos = wait_serial(serial, pattern, p, deadline, pos)
+            if pos is None:
+                break
+            session.send_keys(combos)
+        if t.screen_after and wait_serial(serial, t.screen_after, p, deadline) is not None:
+            session.call("screendump", filename=ppm)
+            session.quit()
+        return wait(p, max(1, deadline - time.time()))
 
 
 def wait(p, timeout):
@@ -252,9 +413,123 @@ def screen_lines(text):
     return "\n".join(out)
 
 
-def check(t, log, status, timed_out, e9=""):
+sys.path.insert(0, os.path.join(ROOT, "tools"))
+import psf2c  # noqa: E402  (the font converter: the same glyphs as the kernel's)
+
+FONT = os.environ.get("FONT", "/usr/share/consolefonts/Lat15-VGA16.psf.gz")
+# QEMU's standard VGA runs SeaBIOS' VGA BIOS, which loads its 8x16 font into
+# the VGA; the screendump of a text screen is drawn with it.
+VGA_ROM = "/usr/share/seabios/vgabios-stdvga.bin"
+# Code page 437 glyph 1 (the smiley) of the IBM VGA 8x16 font; glyph 0 is blank.
+VGA_FONT_MARK = bytes.fromhex("00007e81a58181bd9981817e00000000")
+
+
+def vga_rom_glyphs(path=VGA_ROM):
+    """The VGA BIOS' 8x16 font (256 glyphs of 16 bytes, code page 437, so
+    ASCII at its own codes), found in the ROM image by glyphs 0 and 1."""
+    with open(path, "rb") as f:
+        rom = f.read()
+    i = rom.find(bytes(16) + VGA_FONT_MARK)
+    if i < 0 or i + 4096 > len(rom):
+        raise ValueError(f"{path}: no 8x16 VGA font found")
+    return [rom[i + 16 * g: i + 16 * (g + 1)] for g in range(256)]
+
+
+def read_ppm(path):
+    """(width, height, rows of (r, g, b)) from a binary PPM (P6, maxval 255)."""
+    with open(path, "rb") as f:
+        data = f.read()
+    fields, pos = [], 0
+    while len(fields) < 4:
+        while data[pos:pos + 1].isspace():
+            pos += 1
+        if data[pos:pos + 1] == b"#":
+            pos = data.index(b"\n", pos)
+            continue
+        end = pos
+        while not data[end:end + 1].isspace():
+            end += 1
+        fields.append(data[pos:end])
+        pos = end
+    if fields[0] != b"P6" or int(fields[3]) != 255:
+        raise ValueError(f"{path}: not a P6 PPM with maxval 255")
+    w, h = int(fields[1]), int(fields[2])
+    pix = data[pos + 1:pos + 1 + w * h * 3]
+    return w, h, pix
+
+
+def screen_text(path, font_path=FONT):
+    """Decode a screendump back to text, cell by cell, with the font's glyphs.
+
+    A framebuffer console draws font-sized cells from the top-left corner; a
+    VGA text screen as QEMU renders it (720x400: 80x25 cells of 9x16, or
+    640x400: 8x16) is read the same way from each cell's first 8 columns.
+    A cell's lit pixels give a bitmap that is matched with the glyph that
+    differs in fewest pixels (the framebuffer console draws exactly the
+    glyph); a cell that matches no glyph well reads as '?'. A VGA text
+    screen is matched with the VGA BIOS' own font (vga_rom_glyphs)."""
+    with open(font_path, "rb") as f:
+        font = psf2c.load_psf(f.read())
+    glyphs = psf2c.byte_glyphs(font)
+    w, h, pix = read_ppm(path)
+    if (w, h) in ((720, 400), (640, 400)):
+        cw, ch, cols, rows = w // 80, 16, 80, 25
+        glyphs = vga_rom_glyphs()
+        font = psf2c.Font(8, 16, glyphs, {})
+    else:
+        cw, ch = font.width, font.height
+        cols, rows = w // cw, h // ch
+    if ch != font.height:
+        raise ValueError(f"font height {font.height} does not fit {ch}-pixel cells")
+    bits = font.width
+
+    def glyph_int(g):
+        v = 0
+        for y in range(font.height):
+            row = int.from_bytes(g[y * font.row_bytes:(y + 1) * font.row_bytes], "big")
+            v = (v << bits) | (row >> (font.row_bytes * 8 - bits))
+        return v
+    table = {}
+    for code in range(0x20, 0x7F):
+        table.setdefault(glyph_int(glyphs[code]), chr(code))
+    cands = list(table.items())
+    lines = []
+    for r in range(rows):
+        line = []
+        for c in range(cols):
+            v = 0
+            for y in range(ch):
+                base = ((r * ch + y) * w + c * cw) * 3
+                for x in range(bits):
+                    p = base + x * 3
+                    lit = pix[p] + pix[p + 1] + pix[p + 2] > 3 * 0x40
+                    v = (v << 1) | lit
+            got = table.get(v)
+            if got is None:
+                best, dist = "?", 9
+                for gv, gc in cands:
+                    d = bin(gv ^ v).count("1")
+                    if d < dist:
+                        best, dist = gc, d
+                got = best
+            line.append(got)
+        lines.append("".join(line).rstrip())
+    return lines
+
+
+def check(t, log, status, timed_out, e9="", screen=None):
     lines = log.splitlines()
     errors = []
+    if t.screen:
+        if screen is None:
+            errors.append(f"no screendump (COM1 never showed: {t.screen_after})")
+        else:
+            for text in t.screen:
+                if not any(text in l for l in screen):
+                    errors.append(f"missing on the screen: {text}")
+            for text in t.screen_rejects:
+                if any(text in l for l in screen):
+                    errors.append(f"on the screen but should not be: {text}")
     for text in t.e9:
         if text not in e9:
             errors.append(f"missing on port 0xE9: {text}")
@@ -293,7 +568,17 @@ def run_one(t):
         os.remove(serial)
     start = time.time()
     try:
-        iso = make_iso(t, workdir)
+        if t.iso == "demo":
+            iso = os.path.join(BUILD, "hypervisor.iso")
+            if not os.path.exists(iso):
+                raise RuntimeError("no build/hypervisor.iso: run make iso")
+        else:
+            iso = make_iso(t, workdir)
+        if t.firmware == "uefi":
+            plats = el_torito_platforms(iso)
+            if "BIOS" not in plats or "UEFI" not in plats:
+                return t, [f"{iso} is not a hybrid image: El Torito boot images {plats} "
+                           "(want BIOS and UEFI; is grub-efi-amd64-bin installed?)"], "", 0.0
         runner = run_bochs if t.emu == "bochs" else run_qemu
         status, timed_out = runner(t, workdir, iso, serial)
     except Exception as e:  # noqa: BLE001 - report any set-up failure as a test failure
@@ -307,7 +592,20 @@ def run_one(t):
     if t.emu == "bochs" and os.path.exists(out):
         with open(out, errors="replace") as f:
             e9 = f.read()
-    return t, check(t, log, status, timed_out, e9), log, time.time() - start
+    screen = None
+    ppm = os.path.join(workdir, "screen.ppm")
+    if t.screen and os.path.exists(ppm):
+        try:
+            screen = screen_text(ppm)
+        except (OSError, ValueError) as e:
+            return t, [f"cannot decode the screendump: {e}"], log, time.time() - start
+        with open(os.path.join(workdir, "screen.txt"), "w") as f:
+            f.write("\n".join(screen) + "\n")
+    errors = check(t, log, status, timed_out, e9, screen)
+    if screen is not None and errors:
+        log += "\n--- the screen, decoded (screen.txt) ---\n" + "\n".join(
+            l for l in screen if l.strip())
+    return t, errors, log, time.time() - start
 
 
 def main(argv):

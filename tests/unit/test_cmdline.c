@@ -362,7 +362,7 @@ static void test_quote_and_size(void **state)
 
 /* ---- boot options ------------------------------------------------------------- */
 
-#define BOOT_DEFAULTS .console = 0, .loglevel = LOG_INFO, .exit = EXIT_ACPI, \
+#define BOOT_DEFAULTS .console = "", .loglevel = LOG_INFO, .exit = EXIT_AUTO, \
     .slice_ms = SLICE_MS_DEFAULT, .preempt = PREEMPT_AUTO, .apicv = APICV_VID, \
     .selftest = SELFTEST_NONE, .unbacked = UNBACKED_ONES, .vnmi = VNMI_ON
 #define WANT(...) { BOOT_DEFAULTS, __VA_ARGS__ }
@@ -377,45 +377,49 @@ static const struct {
     struct boot_options want;
 } boot_cases[] = {
     /* good lines */
-    { "", NONE, WANT(.console = 0) },
+    { "", NONE, WANT(.console = "") },
     { "exit=bochs", NONE, WANT(.exit = EXIT_BOCHS) },
     { "console=e9 loglevel=debug exit=qemu slice=20 preempt=lapic-oneshot apicv=regs selftest=ud",
-      NONE, WANT(.console = CONSOLE_E9, .loglevel = LOG_DEBUG, .exit = EXIT_QEMU, .slice_ms = 20,
+      NONE, WANT(.console = "e9", .loglevel = LOG_DEBUG, .exit = EXIT_QEMU, .slice_ms = 20,
                  .preempt = PREEMPT_LAPIC_ONESHOT, .apicv = APICV_REGS, .selftest = SELFTEST_UD) },
     { "console=both loglevel=0 exit=halt preempt=lapic apicv=off selftest=fault", NONE,
-      WANT(.console = CONSOLE_BOTH, .loglevel = LOG_ERR, .exit = EXIT_HALT,
+      WANT(.console = "both", .loglevel = LOG_ERR, .exit = EXIT_HALT,
            .preempt = PREEMPT_LAPIC, .apicv = APICV_OFF, .selftest = SELFTEST_FAULT) },
     { "  loglevel=3\tslice=0x14\n", NONE, WANT(.loglevel = LOG_DEBUG, .slice_ms = 20) },
     { "slice=1 slice=1000", { "[hv:warn] boot: slice=1000 replaces slice=1 (the last one wins)" },
       WANT(.slice_ms = 1000) },
     /* unknown words */
-    { "vcpus=2", { "[hv:warn] boot: unknown option vcpus=2; ignored" }, WANT(.console = 0) },
-    { "quiet", { "[hv:warn] boot: unknown option quiet; ignored" }, WANT(.console = 0) },
-    { "Console=e9", { "[hv:warn] boot: unknown option Console=e9; ignored" }, WANT(.console = 0) },
-    { "=e9", { "[hv:warn] boot: unknown option =e9; ignored" }, WANT(.console = 0) },
+    { "vcpus=2", { "[hv:warn] boot: unknown option vcpus=2; ignored" }, WANT(.console = "") },
+    { "quiet", { "[hv:warn] boot: unknown option quiet; ignored" }, WANT(.console = "") },
+    { "Console=e9", { "[hv:warn] boot: unknown option Console=e9; ignored" }, WANT(.console = "") },
+    { "=e9", { "[hv:warn] boot: unknown option =e9; ignored" }, WANT(.console = "") },
     { "x=" A200, { "[hv:warn] boot: unknown option x=" A10 A10 A10 "aaaaaaaa...(202 characters); ignored" },
-      WANT(.console = 0) },
+      WANT(.console = "") },
     { "exit=bochs -- slice=5", { "[hv:warn] boot: words after -- are not options: slice=5; ignored" },
       WANT(.exit = EXIT_BOCHS) },
     /* bad words for a list */
-    { "console=bogus", { "[hv:warn] boot: console=bogus: expected com1, e9 or both; ignored" },
-      WANT(.console = 0) },
-    { "console=", { "[hv:warn] boot: console=: expected com1, e9 or both; ignored" },
-      WANT(.console = 0) },
-    { "console", { "[hv:warn] boot: console: expected com1, e9 or both; ignored" },
-      WANT(.console = 0) },
-    { "console=e9\x01", { "[hv:warn] boot: console=e9\\x01: expected com1, e9 or both; ignored" },
-      WANT(.console = 0) },
-    { "console=E9", { "[hv:warn] boot: console=E9: expected com1, e9 or both; ignored" },
-      WANT(.console = 0) },
+    { "console=bogus", { "[hv:warn] boot: console=bogus: expected com1-com4, e9, both, screen, fb or vga, joined by ','; ignored" },
+      WANT(.console = "") },
+    { "console=", { "[hv:warn] boot: console=: empty; ignored" },
+      WANT(.console = "") },
+    { "console=com2,screen", NONE, WANT(.console = "com2,screen") },
+    { "console=com5", { "[hv:warn] boot: console=com5: expected com1-com4, e9, both, screen, fb or vga, joined by ','; ignored" },
+      WANT(.console = "") },
+    { "exit=key", NONE, WANT(.exit = EXIT_KEY) },
+    { "console", { "[hv:warn] boot: console: empty; ignored" },
+      WANT(.console = "") },
+    { "console=e9\x01", { "[hv:warn] boot: console=e9\\x01: expected com1-com4, e9, both, screen, fb or vga, joined by ','; ignored" },
+      WANT(.console = "") },
+    { "console=E9", { "[hv:warn] boot: console=E9: expected com1-com4, e9, both, screen, fb or vga, joined by ','; ignored" },
+      WANT(.console = "") },
     { "loglevel=9",
       { "[hv:warn] boot: loglevel=9: expected err, warn, info, debug, 0, 1, 2 or 3; ignored" },
       WANT(.loglevel = LOG_INFO) },
     { "loglevel=-1",
       { "[hv:warn] boot: loglevel=-1: expected err, warn, info, debug, 0, 1, 2 or 3; ignored" },
       WANT(.loglevel = LOG_INFO) },
-    { "exit=reboot", { "[hv:warn] boot: exit=reboot: expected acpi, bochs, qemu or halt; ignored" },
-      WANT(.exit = EXIT_ACPI) },
+    { "exit=reboot", { "[hv:warn] boot: exit=reboot: expected acpi, key, bochs, qemu or halt; ignored" },
+      WANT(.exit = EXIT_AUTO) },
     { "preempt=maybe",
       { "[hv:warn] boot: preempt=maybe: expected auto, lapic or lapic-oneshot; ignored" },
       WANT(.preempt = PREEMPT_AUTO) },
@@ -441,14 +445,14 @@ static const struct {
     { "slice=0xffffffffffffffffff",
       { "[hv:warn] boot: slice=0xffffffffffffffffff: above the maximum 1000 ms; using 1000 ms" },
       WANT(.slice_ms = 1000) },
-    { "slice=abc", { "[hv:warn] boot: slice=abc: not a number; ignored" }, WANT(.console = 0) },
-    { "slice=10ms", { "[hv:warn] boot: slice=10ms: not a number; ignored" }, WANT(.console = 0) },
-    { "slice=5x", { "[hv:warn] boot: slice=5x: not a number; ignored" }, WANT(.console = 0) },
-    { "slice=-5", { "[hv:warn] boot: slice=-5: not a number; ignored" }, WANT(.console = 0) },
-    { "slice=1.5", { "[hv:warn] boot: slice=1.5: not a number; ignored" }, WANT(.console = 0) },
-    { "slice=0x", { "[hv:warn] boot: slice=0x: not a number; ignored" }, WANT(.console = 0) },
-    { "slice=", { "[hv:warn] boot: slice=: not a number; ignored" }, WANT(.console = 0) },
-    { "slice", { "[hv:warn] boot: slice: not a number; ignored" }, WANT(.console = 0) },
+    { "slice=abc", { "[hv:warn] boot: slice=abc: not a number; ignored" }, WANT(.console = "") },
+    { "slice=10ms", { "[hv:warn] boot: slice=10ms: not a number; ignored" }, WANT(.console = "") },
+    { "slice=5x", { "[hv:warn] boot: slice=5x: not a number; ignored" }, WANT(.console = "") },
+    { "slice=-5", { "[hv:warn] boot: slice=-5: not a number; ignored" }, WANT(.console = "") },
+    { "slice=1.5", { "[hv:warn] boot: slice=1.5: not a number; ignored" }, WANT(.console = "") },
+    { "slice=0x", { "[hv:warn] boot: slice=0x: not a number; ignored" }, WANT(.console = "") },
+    { "slice=", { "[hv:warn] boot: slice=: not a number; ignored" }, WANT(.console = "") },
+    { "slice", { "[hv:warn] boot: slice: not a number; ignored" }, WANT(.console = "") },
     /* repeated: the last good word wins; a bad one keeps the earlier value */
     { "exit=halt exit=bochs", { "[hv:warn] boot: exit=bochs replaces exit=halt (the last one wins)" },
       WANT(.exit = EXIT_BOCHS) },
@@ -463,11 +467,11 @@ static const struct {
     { "slice=5 slice=0", { "[hv:warn] boot: slice=0: below the minimum 1 ms; using 1 ms" },
       WANT(.slice_ms = 1) },
     { "console=e9 console=bogus",
-      { "[hv:warn] boot: console=bogus: expected com1, e9 or both; ignored" },
-      WANT(.console = CONSOLE_E9) },
+      { "[hv:warn] boot: console=bogus: expected com1-com4, e9, both, screen, fb or vga, joined by ','; ignored" },
+      WANT(.console = "e9") },
     /* several problems: one line each, in order; the good words still count */
     { "console=bogus loglevel=9 exit=bochs slice=0 vcpus=2 apicv=regs",
-      { "[hv:warn] boot: console=bogus: expected com1, e9 or both; ignored",
+      { "[hv:warn] boot: console=bogus: expected com1-com4, e9, both, screen, fb or vga, joined by ','; ignored",
         "[hv:warn] boot: loglevel=9: expected err, warn, info, debug, 0, 1, 2 or 3; ignored",
         "[hv:warn] boot: slice=0: below the minimum 1 ms; using 1 ms",
         "[hv:warn] boot: unknown option vcpus=2; ignored" },
@@ -485,11 +489,11 @@ static void test_boot_options(void **state)
         boot_options_parse(boot_cases[i].cmdline, &o, &rep);
         check_lines("boot", i, &c, boot_cases[i].lines);
         const struct boot_options *w = &boot_cases[i].want;
-        if (o.console != w->console || o.loglevel != w->loglevel || o.exit != w->exit ||
+        if (strcmp(o.console, w->console) || o.loglevel != w->loglevel || o.exit != w->exit ||
             o.slice_ms != w->slice_ms || o.preempt != w->preempt || o.apicv != w->apicv ||
             o.selftest != w->selftest || o.unbacked != w->unbacked || o.vnmi != w->vnmi)
-            fail_msg("boot row %zu (\"%s\"): console %d loglevel %d exit %d slice %llu preempt %d "
-                     "apicv %d selftest %d; want %d %d %d %llu %d %d %d", i,
+            fail_msg("boot row %zu (\"%s\"): console %s loglevel %d exit %d slice %llu preempt %d "
+                     "apicv %d selftest %d; want %s %d %d %llu %d %d %d", i,
                      boot_cases[i].cmdline, o.console, o.loglevel, o.exit,
                      (unsigned long long)o.slice_ms, o.preempt, o.apicv, o.selftest, w->console,
                      w->loglevel, w->exit, (unsigned long long)w->slice_ms, w->preempt, w->apicv,
@@ -497,7 +501,7 @@ static void test_boot_options(void **state)
         /* Quiet (NULL report): the same result. */
         struct boot_options q;
         boot_options_parse(boot_cases[i].cmdline, &q, NULL);
-        assert_true(q.console == o.console && q.loglevel == o.loglevel && q.exit == o.exit &&
+        assert_true(!strcmp(q.console, o.console) && q.loglevel == o.loglevel && q.exit == o.exit &&
                     q.slice_ms == o.slice_ms && q.preempt == o.preempt && q.apicv == o.apicv &&
                     q.selftest == o.selftest && q.unbacked == o.unbacked && q.vnmi == o.vnmi);
     }

@@ -631,6 +631,336 @@ static void test_error_buffer(void **state)
     free(p);
 }
 
+/* ---- UEFI: the EFI memory map, system table and framebuffer tags ------------ */
+
+struct efi_in { uint32_t type; uint64_t start, pages, attr; };
+
+#define WB EFI_MEMORY_WB
+#define RT EFI_MEMORY_RUNTIME
+
+/* An EFI memory map tag with `dsize`-byte descriptors (bytes past 40 are
+ * filled with 0xEE and must be skipped). */
+static size_t mb_efi_mmap(struct mb *m, uint32_t dsize, const struct efi_in *e, size_t n)
+{
+    static uint8_t p[16384];
+    uint32_t ver = 1;
+    memcpy(p, &dsize, 4);
+    memcpy(p + 4, &ver, 4);
+    size_t len = 8;
+    for (size_t i = 0; i < n; i++) {
+        struct efi_memory_descriptor d = { e[i].type, 0, e[i].start, 0, e[i].pages, e[i].attr };
+        assert_true(len + dsize <= sizeof(p));
+        memset(p + len, 0xEE, dsize);
+        memcpy(p + len, &d, sizeof(d));
+        len += dsize;
+    }
+    return mb_tag(m, MB2_TAG_EFI_MMAP, (uint32_t)(8 + len), p, len);
+}
+
+/* Every EFI memory type, one descriptor each, not adjacent: which are free. */
+static const struct { uint32_t type; uint64_t attr; uint32_t kind, kind_bs; } efi_types[] = {
+    { EFI_RESERVED_MEMORY, WB, MB2_MMAP_RESERVED, MB2_MMAP_RESERVED },
+    { EFI_LOADER_CODE, WB, MB2_MMAP_AVAILABLE, MB2_MMAP_AVAILABLE },
+    { EFI_LOADER_DATA, WB, MB2_MMAP_AVAILABLE, MB2_MMAP_AVAILABLE },
+    { EFI_BOOT_SERVICES_CODE, WB, MB2_MMAP_AVAILABLE, MB2_MMAP_RESERVED },
+    { EFI_BOOT_SERVICES_DATA, WB, MB2_MMAP_AVAILABLE, MB2_MMAP_RESERVED },
+    { EFI_RUNTIME_SERVICES_CODE, WB | RT, BOOT_MEM_EFI_RUNTIME, BOOT_MEM_EFI_RUNTIME },
+    { EFI_RUNTIME_SERVICES_DATA, WB | RT, BOOT_MEM_EFI_RUNTIME, BOOT_MEM_EFI_RUNTIME },
+    { EFI_CONVENTIONAL_MEMORY, WB, MB2_MMAP_AVAILABLE, MB2_MMAP_AVAILABLE },
+    { EFI_UNUSABLE_MEMORY, WB, MB2_MMAP_BADRAM, MB2_MMAP_BADRAM },
+    { EFI_ACPI_RECLAIM_MEMORY, WB, MB2_MMAP_ACPI, MB2_MMAP_ACPI },
+    { EFI_ACPI_MEMORY_NVS, WB, MB2_MMAP_NVS, MB2_MMAP_NVS },
+    { EFI_MEMORY_MAPPED_IO, RT, BOOT_MEM_MMIO, BOOT_MEM_MMIO },
+    { EFI_MEMORY_MAPPED_IO_PORT_SPACE, RT, BOOT_MEM_MMIO, BOOT_MEM_MMIO },
+    { EFI_PAL_CODE, WB, BOOT_MEM_EFI_RUNTIME, BOOT_MEM_EFI_RUNTIME },
+    { EFI_PERSISTENT_MEMORY, WB, MB2_MMAP_PERSISTENT, MB2_MMAP_PERSISTENT },
+    { EFI_UNACCEPTED_MEMORY, WB, MB2_MMAP_RESERVED, MB2_MMAP_RESERVED },
+    { 0x70000000, WB, MB2_MMAP_RESERVED, MB2_MMAP_RESERVED },      /* OEM range */
+    { 0x80000001, WB, MB2_MMAP_RESERVED, MB2_MMAP_RESERVED },      /* OS loader range */
+    /* free types are free only when write-back and not needed at run time */
+    { EFI_CONVENTIONAL_MEMORY, 0, MB2_MMAP_RESERVED, MB2_MMAP_RESERVED },
+    { EFI_CONVENTIONAL_MEMORY, WB | RT, MB2_MMAP_RESERVED, MB2_MMAP_RESERVED },
+    { EFI_BOOT_SERVICES_DATA, WB | RT, MB2_MMAP_RESERVED, MB2_MMAP_RESERVED },
+    { EFI_LOADER_DATA, 0, MB2_MMAP_RESERVED, MB2_MMAP_RESERVED },
+};
+
+static void check_efi_types(bool boot_services)
+{
+    char err[128] = "";
+    struct efi_in e[ARRAY_SIZE(efi_types)];
+    /* Given in reverse address order: the parser sorts. */
+    for (size_t i = 0; i < ARRAY_SIZE(efi_types); i++)
+        e[i] = (struct efi_in){ efi_types[i].type, 0x100000ULL * (ARRAY_SIZE(efi_types) - i),
+                                (uint64_t)i + 1, efi_types[i].attr };
+    mb_begin(&M);
+    if (boot_services)
+        mb_tag(&M, MB2_TAG_EFI_MMAP + 1, 8, NULL, 0);     /* EFI boot services tag */
+    mb_efi_mmap(&M, 48, e, ARRAY_SIZE(e));
+    mb_end(&M);
+    uint8_t *p = mb_done(&M);
+    assert_int_equal(parse(p, err, sizeof(err)), 0);
+    assert_true(BI.uefi);
+    assert_int_equal(BI.efi_boot_services, boot_services);
+    assert_int_equal(BI.mmap_source, BOOT_MMAP_EFI);
+    assert_int_equal(BI.efi_descs, ARRAY_SIZE(efi_types));
+    assert_int_equal(BI.nmmap, ARRAY_SIZE(efi_types));
+    for (size_t k = 0; k < BI.nmmap; k++) {
+        size_t i = ARRAY_SIZE(efi_types) - 1 - k;      /* sorted by address */
+        uint32_t want = boot_services ? efi_types[i].kind_bs : efi_types[i].kind;
+        if (BI.mmap[k].addr != 0x100000ULL * (k + 1) || BI.mmap[k].len != 4096 * (i + 1) ||
+            BI.mmap[k].type != want)
+            fail_msg("EFI type %u attr 0x%llx (bs %d): entry {0x%llx, 0x%llx, %u}, want kind %u",
+                     efi_types[i].type, (unsigned long long)efi_types[i].attr, boot_services,
+                     (unsigned long long)BI.mmap[k].addr, (unsigned long long)BI.mmap[k].len,
+                     BI.mmap[k].type, want);
+        assert_int_equal(efi_memory_kind(efi_types[i].type, efi_types[i].attr, boot_services),
+                         want);
+    }
+    free(p);
+}
+
+static void test_efi_mmap_types(void **state)
+{
+    (void)state;
+    check_efi_types(false);
+    check_efi_types(true);
+}
+
+/* Touching descriptors of one kind merge (free EFI types into one usable
+ * run); other kinds, gaps and empty descriptors split them. */
+static void test_efi_mmap_merge(void **state)
+{
+    (void)state;
+    char err[128] = "";
+    const struct efi_in e[] = {
+        { EFI_BOOT_SERVICES_CODE, 0x100000, 0x10, WB },
+        { EFI_CONVENTIONAL_MEMORY, 0x0, 0x9F, WB },
+        { EFI_LOADER_DATA, 0x110000, 0x20, WB },
+        { EFI_CONVENTIONAL_MEMORY, 0x130000, 0x10, WB },      /* joins the one above */
+        { EFI_ACPI_MEMORY_NVS, 0x140000, 0x2, WB },
+        { EFI_BOOT_SERVICES_DATA, 0x142000, 0xE, WB },
+        { EFI_CONVENTIONAL_MEMORY, 0x150000, 0, WB },          /* empty: skipped */
+        { EFI_RUNTIME_SERVICES_DATA, 0x150000, 0x10, WB | RT },
+        { EFI_RUNTIME_SERVICES_CODE, 0x160000, 0x10, WB | RT },
+        { EFI_CONVENTIONAL_MEMORY, 0x200000, 0x100, WB },     /* gap before it */
+        { EFI_CONVENTIONAL_MEMORY, 0xFFFFFFFFFFFFF000ULL, 2, WB }, /* wraps: skipped */
+    };
+    const struct boot_mmap_entry want[] = {
+        { 0x0, 0x9F000, MB2_MMAP_AVAILABLE },
+        { 0x100000, 0x40000, MB2_MMAP_AVAILABLE },
+        { 0x140000, 0x2000, MB2_MMAP_NVS },
+        { 0x142000, 0xE000, MB2_MMAP_AVAILABLE },
+        { 0x150000, 0x20000, BOOT_MEM_EFI_RUNTIME },
+        { 0x200000, 0x100000, MB2_MMAP_AVAILABLE },
+    };
+    mb_begin(&M);
+    mb_efi_mmap(&M, 40, e, ARRAY_SIZE(e));
+    mb_end(&M);
+    uint8_t *p = mb_done(&M);
+    assert_int_equal(parse(p, err, sizeof(err)), 0);
+    assert_int_equal(BI.efi_descs, ARRAY_SIZE(e));
+    assert_int_equal(BI.nmmap, ARRAY_SIZE(want));
+    for (size_t k = 0; k < ARRAY_SIZE(want); k++)
+        if (BI.mmap[k].addr != want[k].addr || BI.mmap[k].len != want[k].len ||
+            BI.mmap[k].type != want[k].type)
+            fail_msg("merged entry %zu: {0x%llx, 0x%llx, %u}, want {0x%llx, 0x%llx, %u}", k,
+                     (unsigned long long)BI.mmap[k].addr, (unsigned long long)BI.mmap[k].len,
+                     BI.mmap[k].type, (unsigned long long)want[k].addr,
+                     (unsigned long long)want[k].len, want[k].type);
+    free(p);
+}
+
+/* Both maps present, in either order: the EFI map is used; the multiboot2
+ * map (which folds boot-services and runtime memory together) is not. */
+static void test_both_mmaps(void **state)
+{
+    (void)state;
+    const struct mmap_in mm[] = {
+        { 0x0, 0xA0000, MB2_MMAP_AVAILABLE },
+        { 0x100000, 0x300000, MB2_MMAP_AVAILABLE },         /* hides the runtime area */
+    };
+    const struct efi_in e[] = {
+        { EFI_CONVENTIONAL_MEMORY, 0x0, 0xA0, WB },
+        { EFI_CONVENTIONAL_MEMORY, 0x100000, 0x100, WB },
+        { EFI_RUNTIME_SERVICES_DATA, 0x200000, 0x100, WB | RT },
+        { EFI_BOOT_SERVICES_DATA, 0x300000, 0x100, WB },
+    };
+    for (int order = 0; order < 2; order++) {
+        char err[128] = "";
+        mb_begin(&M);
+        if (order == 0)
+            mb_mmap(&M, 24, mm, ARRAY_SIZE(mm));
+        mb_efi_mmap(&M, 48, e, ARRAY_SIZE(e));
+        if (order == 1)
+            mb_mmap(&M, 24, mm, ARRAY_SIZE(mm));
+        mb_end(&M);
+        uint8_t *p = mb_done(&M);
+        assert_int_equal(parse(p, err, sizeof(err)), 0);
+        assert_int_equal(BI.mmap_source, BOOT_MMAP_EFI);
+        assert_int_equal(BI.nmmap, 4);
+        assert_int_equal(BI.mmap[1].addr, 0x100000);
+        assert_int_equal(BI.mmap[1].len, 0x100000);
+        assert_int_equal(BI.mmap[1].type, MB2_MMAP_AVAILABLE);
+        assert_int_equal(BI.mmap[2].addr, 0x200000);
+        assert_int_equal(BI.mmap[2].type, BOOT_MEM_EFI_RUNTIME);
+        assert_int_equal(BI.mmap[3].addr, 0x300000);
+        assert_int_equal(BI.mmap[3].type, MB2_MMAP_AVAILABLE);
+        assert_true(BI.uefi);
+        free(p);
+    }
+    /* Without an EFI map the multiboot2 map is used and the firmware is BIOS. */
+    char err[128] = "";
+    mb_begin(&M);
+    mb_mmap(&M, 24, mm, ARRAY_SIZE(mm));
+    mb_end(&M);
+    uint8_t *p = mb_done(&M);
+    assert_int_equal(parse(p, err, sizeof(err)), 0);
+    assert_int_equal(BI.mmap_source, BOOT_MMAP_MB2);
+    assert_int_equal(BI.nmmap, 2);
+    assert_false(BI.uefi);
+    free(p);
+}
+
+/* A map with more runs than BOOT_MAX_MMAP: the rest are counted as dropped. */
+static void test_efi_mmap_overflow(void **state)
+{
+    (void)state;
+    char err[128] = "";
+    static struct efi_in e[BOOT_MAX_MMAP + 9];
+    for (size_t i = 0; i < ARRAY_SIZE(e); i++)
+        e[i] = (struct efi_in){ i % 2 ? EFI_ACPI_MEMORY_NVS : EFI_CONVENTIONAL_MEMORY,
+                                0x10000 * i, 1, WB };
+    mb_begin(&M);
+    mb_efi_mmap(&M, 40, e, ARRAY_SIZE(e));
+    mb_end(&M);
+    uint8_t *p = mb_done(&M);
+    assert_int_equal(parse(p, err, sizeof(err)), 0);
+    assert_int_equal(BI.nmmap, BOOT_MAX_MMAP);
+    assert_int_equal(BI.mmap_dropped, 9);
+    free(p);
+}
+
+/* EFI system table tags mark UEFI firmware even without an EFI map. */
+static void test_efi_system_table(void **state)
+{
+    (void)state;
+    char err[128] = "";
+    uint64_t st64 = 0x7F9EE018ULL;
+    uint32_t st32 = 0x7F9EE000U;
+    mb_begin(&M);
+    mb_tag(&M, MB2_TAG_EFI64, 16, &st64, 8);
+    mb_end(&M);
+    uint8_t *p = mb_done(&M);
+    assert_int_equal(parse(p, err, sizeof(err)), 0);
+    assert_true(BI.uefi);
+    assert_int_equal(BI.efi_system_table, st64);
+    assert_int_equal(BI.mmap_source, BOOT_MMAP_NONE);
+    free(p);
+
+    mb_begin(&M);
+    mb_tag(&M, MB2_TAG_EFI32, 12, &st32, 4);
+    mb_end(&M);
+    p = mb_done(&M);
+    assert_int_equal(parse(p, err, sizeof(err)), 0);
+    assert_true(BI.uefi);
+    assert_int_equal(BI.efi_system_table, st32);
+    free(p);
+}
+
+/* Malformed EFI map tags are refused. */
+static void test_efi_mmap_malformed(void **state)
+{
+    (void)state;
+    const struct efi_in e[] = { { EFI_CONVENTIONAL_MEMORY, 0x100000, 1, WB } };
+    for (int k = 0; k < 2; k++) {
+        char err[128] = "";
+        mb_begin(&M);
+        size_t t = mb_efi_mmap(&M, 40, e, 1);
+        if (k == 0)
+            *tag_u32(&M, t, 2) = 32;                 /* descriptor smaller than 40 */
+        else
+            *tag_u32(&M, t, 1) = 12;                 /* tag shorter than its header */
+        M.off = t + ALIGN_UP(*tag_u32(&M, t, 1), 8);
+        mb_end(&M);
+        uint8_t *p = mb_done(&M);
+        assert_int_equal(parse(p, err, sizeof(err)), -HV_EINVAL);
+        assert_string_equal(err, "bad multiboot2 information: malformed EFI memory map tag");
+        free(p);
+    }
+}
+
+/* Framebuffer info tag: direct RGB with its colour fields at byte 32, EGA
+ * text, and a tag too short for its colour fields (ignored). */
+static void test_framebuffer(void **state)
+{
+    (void)state;
+    char err[128] = "";
+    uint8_t pl[40];
+    memset(pl, 0, sizeof(pl));
+    uint64_t addr = 0x80000000ULL;
+    uint32_t pitch = 800 * 4, w = 800, h = 600;
+    memcpy(pl, &addr, 8);
+    memcpy(pl + 8, &pitch, 4);
+    memcpy(pl + 12, &w, 4);
+    memcpy(pl + 16, &h, 4);
+    pl[20] = 32;
+    pl[21] = MB2_FB_TYPE_RGB;
+    const uint8_t rgb[6] = { 16, 8, 8, 8, 0, 8 };
+    memcpy(pl + 24, rgb, 6);
+    mb_begin(&M);
+    mb_tag(&M, MB2_TAG_FRAMEBUFFER, 8 + 30, pl, 30);
+    mb_end(&M);
+    uint8_t *p = mb_done(&M);
+    assert_int_equal(parse(p, err, sizeof(err)), 0);
+    assert_true(BI.has_fb);
+    assert_int_equal(BI.fb.addr, addr);
+    assert_int_equal(BI.fb.pitch, 3200);
+    assert_int_equal(BI.fb.width, 800);
+    assert_int_equal(BI.fb.height, 600);
+    assert_int_equal(BI.fb.bpp, 32);
+    assert_int_equal(BI.fb.type, MB2_FB_TYPE_RGB);
+    assert_int_equal(BI.fb.red_pos, 16);
+    assert_int_equal(BI.fb.red_size, 8);
+    assert_int_equal(BI.fb.green_pos, 8);
+    assert_int_equal(BI.fb.green_size, 8);
+    assert_int_equal(BI.fb.blue_pos, 0);
+    assert_int_equal(BI.fb.blue_size, 8);
+    free(p);
+
+    /* VGA text mode as GRUB passes it: 80x25 at 0xB8000, 16 bpp, no colour info */
+    addr = 0xB8000;
+    pitch = 160;
+    w = 80;
+    h = 25;
+    memcpy(pl, &addr, 8);
+    memcpy(pl + 8, &pitch, 4);
+    memcpy(pl + 12, &w, 4);
+    memcpy(pl + 16, &h, 4);
+    pl[20] = 16;
+    pl[21] = MB2_FB_TYPE_EGA_TEXT;
+    mb_begin(&M);
+    mb_tag(&M, MB2_TAG_FRAMEBUFFER, 8 + 24, pl, 24);
+    mb_end(&M);
+    p = mb_done(&M);
+    assert_int_equal(parse(p, err, sizeof(err)), 0);
+    assert_true(BI.has_fb);
+    assert_int_equal(BI.fb.type, MB2_FB_TYPE_EGA_TEXT);
+    assert_int_equal(BI.fb.addr, 0xB8000);
+    assert_int_equal(BI.fb.width, 80);
+    assert_int_equal(BI.fb.height, 25);
+    free(p);
+
+    /* RGB without its six colour bytes: not used */
+    pl[21] = MB2_FB_TYPE_RGB;
+    mb_begin(&M);
+    mb_tag(&M, MB2_TAG_FRAMEBUFFER, 8 + 24, pl, 24);
+    mb_end(&M);
+    p = mb_done(&M);
+    assert_int_equal(parse(p, err, sizeof(err)), 0);
+    assert_false(BI.has_fb);
+    free(p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -646,6 +976,13 @@ int main(void)
         cmocka_unit_test(test_module_overflow),
         cmocka_unit_test(test_malformed_table),
         cmocka_unit_test(test_error_buffer),
+        cmocka_unit_test(test_efi_mmap_types),
+        cmocka_unit_test(test_efi_mmap_merge),
+        cmocka_unit_test(test_both_mmaps),
+        cmocka_unit_test(test_efi_mmap_overflow),
+        cmocka_unit_test(test_efi_system_table),
+        cmocka_unit_test(test_efi_mmap_malformed),
+        cmocka_unit_test(test_framebuffer),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
