@@ -37,18 +37,21 @@ if [ ! -s "$out/busybox" ]; then
     rm -rf "$out/bb"
 fi
 
-# /bin/vmcall: a user program trying a hypercall from ring 3 (no libc needed).
-if [ ! -s "$out/vmcall" ] || [ tests/linux/vmcall.c -nt "$out/vmcall" ]; then
-    gcc -static -nostdlib -O2 -ffreestanding -fno-builtin -fno-stack-protector \
-        -fno-tree-loop-distribute-patterns -fno-pie -no-pie -Wall -Wextra -Werror \
-        -o "$out/vmcall" tests/linux/vmcall.c
-fi
+# User programs for /init, without libc: /bin/vmcall tries a hypercall from
+# ring 3, /bin/fpufork checks YMM registers across fork.
+for prog in vmcall fpufork; do
+    if [ ! -s "$out/$prog" ] || [ "tests/linux/$prog.c" -nt "$out/$prog" ]; then
+        gcc -static -nostdlib -O2 -ffreestanding -fno-builtin -fno-stack-protector \
+            -fno-tree-loop-distribute-patterns -fno-pie -no-pie -Wall -Wextra -Werror \
+            -o "$out/$prog" "tests/linux/$prog.c"
+    fi
+done
 
 if [ ! -s "$out/initrd.cpio.gz" ] || [ tests/linux/init -nt "$out/initrd.cpio.gz" ] ||
    [ tests/linux/mkinitramfs.py -nt "$out/initrd.cpio.gz" ] || [ "$out/busybox" -nt "$out/initrd.cpio.gz" ] ||
-   [ "$out/vmcall" -nt "$out/initrd.cpio.gz" ]; then
+   [ "$out/vmcall" -nt "$out/initrd.cpio.gz" ] || [ "$out/fpufork" -nt "$out/initrd.cpio.gz" ]; then
     python3 tests/linux/mkinitramfs.py "$out/busybox" tests/linux/init "$out/initrd.cpio.gz" \
-        "bin/vmcall=$out/vmcall"
+        "bin/vmcall=$out/vmcall" "bin/fpufork=$out/fpufork"
 fi
 echo "linux guest: $out/vmlinuz ($release), $out/initrd.cpio.gz"
 
