@@ -293,7 +293,7 @@ void cpuid_init(void)
     int offset;
     xsavec_ok = xsavec_layout_ok(&offset);
     if (!xsavec_ok)
-        pr_warn("CPU: XSAVEC stores the AVX state at offset %d, not %u (SDM \"XSAVEC\"): "
+        pr_info("CPU: XSAVEC stores the AVX state at offset %d, not %u (SDM \"XSAVEC\"): "
                 "not offered to guests\n", offset, XSAVEC_FIRST_EXTENDED);
     fill(cpuid_cache_basic, CPUID_CACHE_BASIC, 0);
     fill(cpuid_cache_hv, CPUID_CACHE_HV, CPUID_CACHE_HV_BASE);
