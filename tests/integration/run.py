@@ -33,6 +33,7 @@ Each tests/integration/*.test file describes one boot:
                               compare a test guest with the bare CPU)
     timeout: SECONDS          wall-clock bound (default 180)
     megs: N                   emulated RAM (default 512)
+    cpus: N                   QEMU only: N CPUs (-smp N; default 1)
     ips: N                    Bochs instructions per emulated second
     expect: TEXT              a line containing TEXT, after the previous expect
     expect-re: REGEX          a line matching REGEX, after the previous expect
@@ -75,6 +76,7 @@ class Test:
         self.native = None
         self.timeout = 180
         self.megs = 512
+        self.cpus = 1
         self.ips = 50000000
         self.checks = []        # (kind, text)
         self.rejects = []
@@ -121,6 +123,8 @@ class Test:
                     self.timeout = int(val)
                 elif key == "megs":
                     self.megs = int(val)
+                elif key == "cpus":
+                    self.cpus = int(val)
                 elif key == "ips":
                     self.ips = int(val)
                 elif key == "expect-any":
@@ -356,6 +360,7 @@ def wait_serial(serial, pattern, proc, deadline, after=0):
 
 def run_qemu(t, workdir, iso, serial):
     cmd = ["qemu-system-x86_64", "-accel", "tcg", "-cpu", "max", "-m", str(t.megs),
+           "-smp", str(t.cpus),
            "-display", "none", "-no-reboot",
            *["-serial", "null"] * (t.com - 1), "-serial", f"file:{serial}",
            "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04", "-cdrom", iso]
