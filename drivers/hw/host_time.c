@@ -122,9 +122,9 @@ uint64_t host_time_init(const struct acpi_platform *acpi)
 
     char said[120] = "";
     if (cpuid_hz)
-        fmt_snprintf(said, sizeof(said), "crystal %llu kHz%s x %u/%u",
+        fmt_snprintf(said, sizeof(said), "%u/%u x crystal %llu kHz%s", c.l15_ebx, c.l15_eax,
                      (unsigned long long)(crystal / 1000),
-                     derived ? " (from leaf 0x16's base frequency)" : "", c.l15_ebx, c.l15_eax);
+                     derived ? ", derived from leaf 0x16's base frequency" : "");
     if (src == TSC_FROM_CPUID && measured)
         pr_info("host time: TSC %llu kHz from %s (%s), %s measures %llu kHz\n",
                 (unsigned long long)(tsc_hz / 1000), tsc_source_name(src), said,
