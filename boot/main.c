@@ -128,7 +128,7 @@ void kmain(uint32_t magic, uint64_t info_addr)
     report_memory(&bi);
     selftest((enum selftest)opts.selftest);
     platform_report();
-    host_time_init(acpi);
+    host_time_init(acpi, opts.tsc);
 
     struct vmx_caps caps;
     if (vmx_probe(&caps) < 0)

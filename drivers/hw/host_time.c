@@ -76,12 +76,13 @@ static uint64_t measure_hpet(uint64_t base)
 }
 
 /* Measure against the best timer that counts; *used says which. */
-static uint64_t measure_any(const struct acpi_platform *acpi, enum tsc_source *used)
+static uint64_t measure_any(const struct acpi_platform *acpi, enum tsc_pref pref,
+                            enum tsc_source *used)
 {
     bool has_pm = acpi && acpi->pm_timer_port, has_hpet = acpi && acpi->hpet_base;
     for (;;) {
         uint64_t hz = 0;
-        *used = tsc_reference_timer(has_pm, has_hpet);
+        *used = tsc_reference_timer(has_pm, has_hpet, pref);
         switch (*used) {
         case TSC_FROM_PM_TIMER:
             pm_port = acpi->pm_timer_port;
@@ -97,12 +98,14 @@ static uint64_t measure_any(const struct acpi_platform *acpi, enum tsc_source *u
         }
         if (hz)
             return hz;
+        pref = TSC_PREF_AUTO;
         pr_warn("host time: %s does not count\n", tsc_source_name(*used));
     }
 }
 
-uint64_t host_time_init(const struct acpi_platform *acpi)
+uint64_t host_time_init(const struct acpi_platform *acpi, int pref_opt)
 {
+    enum tsc_pref pref = (enum tsc_pref)pref_opt;
     struct tsc_cpuid c = { .max_leaf = cpuid(0, 0).eax };
     if (c.max_leaf >= CPUID_LEAF_TSC_CRYSTAL) {
         struct cpuid_regs r = cpuid(CPUID_LEAF_TSC_CRYSTAL, 0);
@@ -116,8 +119,12 @@ uint64_t host_time_init(const struct acpi_platform *acpi)
     bool derived;
     uint64_t cpuid_hz = tsc_hz_from_cpuid(&c, &crystal, &derived);
 
-    enum tsc_source ref;
-    uint64_t measured = measure_any(acpi, &ref);
+    enum tsc_source ref = TSC_FROM_NOWHERE;
+    uint64_t measured = 0;
+    if (pref != TSC_PREF_CPUID || !cpuid_hz)
+        measured = measure_any(acpi, pref, &ref);
+    if (pref != TSC_PREF_AUTO && pref != TSC_PREF_CPUID)
+        cpuid_hz = 0;                           /* a timer was asked for */
     enum tsc_source src = tsc_choose(cpuid_hz, measured, ref, &tsc_hz);
 
     char said[120] = "";
@@ -130,16 +137,19 @@ uint64_t host_time_init(const struct acpi_platform *acpi)
                 (unsigned long long)(tsc_hz / 1000), tsc_source_name(src), said,
                 tsc_source_name(ref), (unsigned long long)(measured / 1000));
     else if (src == TSC_FROM_CPUID)
-        pr_info("host time: TSC %llu kHz from %s (%s); no timer counts to check it\n",
-                (unsigned long long)(tsc_hz / 1000), tsc_source_name(src), said);
+        pr_info("host time: TSC %llu kHz from %s (%s); %s\n",
+                (unsigned long long)(tsc_hz / 1000), tsc_source_name(src), said,
+                pref == TSC_PREF_CPUID ? "not checked (tsc=cpuid)" : "no timer counts to check it");
     else if (src != TSC_FROM_NOWHERE && cpuid_hz)
         pr_info("host time: TSC %llu kHz measured against %s; CPUID leaf 0x15 says %llu kHz "
                 "(%s), not the rate the TSC counts at (an emulator?)\n",
                 (unsigned long long)(tsc_hz / 1000), tsc_source_name(src),
                 (unsigned long long)(cpuid_hz / 1000), said);
     else if (src != TSC_FROM_NOWHERE)
-        pr_info("host time: TSC %llu kHz measured against %s (CPUID has no leaf 0x15 "
-                "frequency)\n", (unsigned long long)(tsc_hz / 1000), tsc_source_name(src));
+        pr_info("host time: TSC %llu kHz measured against %s (%s)\n",
+                (unsigned long long)(tsc_hz / 1000), tsc_source_name(src),
+                pref != TSC_PREF_AUTO && pref != TSC_PREF_CPUID ? "as tsc= asks"
+                : "CPUID has no leaf 0x15 frequency");
     else {
         tsc_hz = FALLBACK_TSC_HZ;
         pr_warn("host time: no timer counts and CPUID does not say; assuming a 1 GHz TSC\n");

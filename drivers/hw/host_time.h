@@ -11,9 +11,11 @@
 struct acpi_platform;
 
 /* Find the frequency and print one "host time:" line saying where it came
- * from. `acpi` may be NULL (no ACPI tables: the PIT is the only timer).
+ * from. `acpi` may be NULL (no ACPI tables: the PIT is the only timer);
+ * `pref` is the tsc= boot option (enum tsc_pref): a timer named there is
+ * used alone, without CPUID; `cpuid` takes leaf 0x15 unchecked.
  * Returns the TSC frequency in Hz (a 1 GHz guess if nothing counts). */
-uint64_t host_time_init(const struct acpi_platform *acpi);
+uint64_t host_time_init(const struct acpi_platform *acpi, int pref);
 
 /* The frequency host_time_init found. */
 uint64_t host_time_tsc_hz(void);

@@ -34,8 +34,12 @@ bool tsc_hz_agree(uint64_t a, uint64_t b)
     return lo && (hi - lo) <= hi / 50;
 }
 
-enum tsc_source tsc_reference_timer(bool has_pm_timer, bool has_hpet)
+enum tsc_source tsc_reference_timer(bool has_pm_timer, bool has_hpet, enum tsc_pref pref)
 {
+    if (pref == TSC_PREF_PIT)
+        return TSC_FROM_PIT;
+    if (pref == TSC_PREF_HPET && has_hpet)
+        return TSC_FROM_HPET;
     return has_pm_timer ? TSC_FROM_PM_TIMER : has_hpet ? TSC_FROM_HPET : TSC_FROM_PIT;
 }
 

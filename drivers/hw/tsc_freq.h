@@ -37,10 +37,14 @@ enum tsc_source {
     TSC_FROM_NOWHERE,       /* nothing counts: a guess */
 };
 
-/* The timer to measure the TSC against: the ACPI PM timer, else the HPET,
- * else the 8254 PIT (present on every PC we could boot on, but not on all
- * modern ones, and the coarsest of the three). */
-enum tsc_source tsc_reference_timer(bool has_pm_timer, bool has_hpet);
+/* The `tsc=` boot option: where to take the frequency from. */
+enum tsc_pref { TSC_PREF_AUTO, TSC_PREF_CPUID, TSC_PREF_PM_TIMER, TSC_PREF_HPET, TSC_PREF_PIT };
+
+/* The timer to measure the TSC against: the one `pref` names if the
+ * platform has it, else the ACPI PM timer, else the HPET, else the 8254
+ * PIT (present on every PC we could boot on, but not on all modern ones,
+ * and the coarsest of the three). */
+enum tsc_source tsc_reference_timer(bool has_pm_timer, bool has_hpet, enum tsc_pref pref);
 
 /*
  * The decision: `cpuid_hz` from tsc_hz_from_cpuid (0: none), `measured_hz`

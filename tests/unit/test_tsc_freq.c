@@ -86,10 +86,17 @@ static void test_agree(void **state)
 static void test_reference_order(void **state)
 {
     (void)state;
-    assert_int_equal(tsc_reference_timer(true, true), TSC_FROM_PM_TIMER);
-    assert_int_equal(tsc_reference_timer(true, false), TSC_FROM_PM_TIMER);
-    assert_int_equal(tsc_reference_timer(false, true), TSC_FROM_HPET);
-    assert_int_equal(tsc_reference_timer(false, false), TSC_FROM_PIT);
+    assert_int_equal(tsc_reference_timer(true, true, TSC_PREF_AUTO), TSC_FROM_PM_TIMER);
+    assert_int_equal(tsc_reference_timer(true, false, TSC_PREF_AUTO), TSC_FROM_PM_TIMER);
+    assert_int_equal(tsc_reference_timer(false, true, TSC_PREF_AUTO), TSC_FROM_HPET);
+    assert_int_equal(tsc_reference_timer(false, false, TSC_PREF_AUTO), TSC_FROM_PIT);
+    assert_int_equal(tsc_reference_timer(true, true, TSC_PREF_CPUID), TSC_FROM_PM_TIMER);
+    /* tsc=hpet / tsc=pit / tsc=pmtimer: that timer where the platform has it */
+    assert_int_equal(tsc_reference_timer(true, true, TSC_PREF_HPET), TSC_FROM_HPET);
+    assert_int_equal(tsc_reference_timer(true, false, TSC_PREF_HPET), TSC_FROM_PM_TIMER);
+    assert_int_equal(tsc_reference_timer(true, true, TSC_PREF_PIT), TSC_FROM_PIT);
+    assert_int_equal(tsc_reference_timer(false, true, TSC_PREF_PM_TIMER), TSC_FROM_HPET);
+    assert_int_equal(tsc_reference_timer(true, true, TSC_PREF_PM_TIMER), TSC_FROM_PM_TIMER);
 }
 
 static void test_choose(void **state)
