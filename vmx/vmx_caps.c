@@ -5,6 +5,7 @@
  */
 #include "vmx/vmx_caps.h"
 #include "vmx/vmcs_fields.h"
+#include "boot/msr.h"
 #include <hv/errno.h>
 #include <hv/format.h>
 #include <hv/string.h>
@@ -287,9 +288,6 @@ int vmx_compute_controls(const struct vmx_caps *c, struct vmx_controls *out,
 
 #define CPUID1_ECX_VMX          BIT(5)
 #define CPUID1_ECX_HYPERVISOR   BIT(31)
-#define FC_LOCK                 BIT(0)      /* IA32_FEATURE_CONTROL */
-#define FC_VMX_INSIDE_SMX       BIT(1)
-#define FC_VMX_OUTSIDE_SMX      BIT(2)
 
 const char *vmx_probe_refusal(const char *vendor, uint32_t cpuid1_ecx, uint64_t fc,
                               bool *must_lock, char *buf, size_t len)
@@ -309,13 +307,13 @@ const char *vmx_probe_refusal(const char *vendor, uint32_t cpuid1_ecx, uint64_t 
                      : "");
         return buf;
     }
-    if (!(fc & FC_LOCK)) {
+    if (!(fc & IA32_FEATURE_CONTROL_LOCK)) {
         *must_lock = true;
         return NULL;
     }
-    if (fc & FC_VMX_OUTSIDE_SMX)
+    if (fc & IA32_FEATURE_CONTROL_VMX_OUTSIDE_SMX)
         return NULL;
-    if (fc & FC_VMX_INSIDE_SMX)
+    if (fc & IA32_FEATURE_CONTROL_VMX_INSIDE_SMX)
         fmt_snprintf(buf, len, "firmware allows VMX only inside SMX (Intel TXT measured launches) "
                      "and locked IA32_FEATURE_CONTROL (%#llx); enable Intel Virtualization "
                      "Technology (VT-x) in the firmware setup, not only \"VT-x with TXT\"",
