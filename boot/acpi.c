@@ -296,12 +296,12 @@ static int load_table(struct acpi_ctx *c, uint64_t pa, const char *sig,
 }
 
 /*
- * Find the FADT through the XSDT (revision 2+ RSDP with a nonzero
- * XsdtAddress) or else the RSDT. Both are a header followed by physical
- * addresses of other tables: 64-bit in the XSDT, 32-bit in the RSDT.
+ * Find a table by signature through the XSDT (revision 2+ RSDP with a
+ * nonzero XsdtAddress) or else the RSDT. Both are a header followed by
+ * physical addresses of other tables: 64-bit in the XSDT, 32-bit in the RSDT.
  */
-static int find_fadt(struct acpi_ctx *c, const struct acpi_rsdp *r,
-                     const uint8_t **fadt, uint32_t *fadt_len, uint64_t *fadt_pa)
+static int find_table(struct acpi_ctx *c, const struct acpi_rsdp *r, const char *want,
+                      const uint8_t **table, uint32_t *table_len, uint64_t *table_pa)
 {
     bool use_xsdt = r->revision >= ACPI_RSDP_XSDT_REV && r->xsdt_address != 0;
     const char *sig = use_xsdt ? ACPI_SIG_XSDT : ACPI_SIG_RSDT;
@@ -337,12 +337,13 @@ static int find_fadt(struct acpi_ctx *c, const struct acpi_rsdp *r,
         /* Peek at the signature only; other tables are none of our business,
          * even if they cannot be mapped. */
         hdr = c->map(c->opaque, pa, ACPI_SDT_HDR_LEN);
-        if (!hdr || memcmp(hdr, ACPI_SIG_FADT, ACPI_SIG_LEN) != 0)
+        if (!hdr || memcmp(hdr, want, ACPI_SIG_LEN) != 0)
             continue;
-        *fadt_pa = pa;
-        return load_table(c, pa, ACPI_SIG_FADT, fadt, fadt_len);
+        *table_pa = pa;
+        return load_table(c, pa, want, table, table_len);
     }
-    return fail(c, -HV_ENOENT, "%s: no FADT among its %zu entries", sig, n);
+    return fail(c, -HV_ENOENT, "%s: no %s among its %zu entries", sig,
+                strcmp(want, ACPI_SIG_FADT) == 0 ? "FADT" : want, n);
 }
 
 /*
@@ -629,7 +630,7 @@ int acpi_parse_s5(const void *rsdp, size_t rsdp_len, acpi_map_fn map, void *opaq
     out->oem_id[sizeof(r.oem_id)] = '\0';
     out->revision = r.revision;
 
-    rc = find_fadt(&c, &r, &fadt, &fadt_len, &out->fadt_pa);
+    rc = find_table(&c, &r, ACPI_SIG_FADT, &fadt, &fadt_len, &out->fadt_pa);
     if (rc)
         return rc;
     rc = read_fadt(&c, fadt, fadt_len, out);
@@ -649,4 +650,96 @@ uint16_t acpi_pm1_cnt_s5(uint16_t slp_typ)
     /* "PM1 Control Registers": SLP_TYPx in bits 12:10, SLP_EN is bit 13. */
     return (uint16_t)(((slp_typ & ACPI_SLP_TYP_MAX) << ACPI_PM1_CNT_SLP_TYP_SHIFT) |
                       ACPI_PM1_CNT_SLP_EN);
+}
+
+/* ---------------------------------------------------------------------
+ * Platform facts: PM timer (FADT), HPET ("HPET" table), CPUs (MADT)
+ * --------------------------------------------------------------------- */
+
+#define ACPI_SIG_HPET            "HPET"
+#define ACPI_SIG_MADT            "APIC"
+#define ACPI_FADT_PM_TMR_BLK     76      /* PM_TMR_BLK: I/O port of the PM timer */
+#define ACPI_FADT_PM_TMR_LEN     91      /* PM_TMR_LEN: 4 when there is one */
+#define ACPI_FADT_TMR_VAL_EXT    BIT(8)  /* Flags: the PM timer counts 32 bits, not 24 */
+#define ACPI_FADT_X_PM_TMR_BLK   208     /* X_PM_TMR_BLK generic address */
+#define ACPI_HPET_BASE_GAS       40      /* "IA-PC HPET Description Table": base address */
+#define ACPI_MADT_ENTRIES        44      /* "Multiple APIC Description Table": first entry */
+#define ACPI_MADT_LAPIC          0       /* Processor Local APIC structure */
+#define ACPI_MADT_X2APIC         9       /* Processor Local x2APIC structure */
+#define ACPI_MADT_ENABLED        BIT(0)  /* Local APIC Flags: usable now */
+
+static void read_pm_timer(const uint8_t *f, uint32_t len, struct acpi_platform *out)
+{
+    uint32_t flags, blk;
+    memcpy(&flags, f + offsetof(struct acpi_fadt, flags), sizeof(flags));
+    if (flags & ACPI_FADT_HW_REDUCED_ACPI)
+        return;
+    memcpy(&blk, f + ACPI_FADT_PM_TMR_BLK, sizeof(blk));
+    uint64_t port = f[ACPI_FADT_PM_TMR_LEN] == 4 ? blk : 0;
+    if (len >= ACPI_FADT_X_PM_TMR_BLK + sizeof(struct acpi_gas)) {
+        struct acpi_gas x;
+        memcpy(&x, f + ACPI_FADT_X_PM_TMR_BLK, sizeof(x));
+        if (x.address && x.space_id == ACPI_GAS_SYSTEM_IO)
+            port = x.address;
+    }
+    if (port == 0 || port > UINT16_MAX)
+        return;
+    out->pm_timer_port = (uint16_t)port;
+    out->pm_timer_32bit = flags & ACPI_FADT_TMR_VAL_EXT;
+}
+
+static void read_madt(const uint8_t *t, uint32_t len, struct acpi_platform *out)
+{
+    out->has_madt = true;
+    for (uint32_t off = ACPI_MADT_ENTRIES; off + 2 <= len;) {
+        uint8_t type = t[off], elen = t[off + 1];
+        if (elen < 2 || off + elen > len)
+            break;                              /* malformed: stop counting */
+        uint32_t flags = 0;
+        if (type == ACPI_MADT_LAPIC && elen >= 8)
+            memcpy(&flags, t + off + 4, sizeof(flags));
+        else if (type == ACPI_MADT_X2APIC && elen >= 16)
+            memcpy(&flags, t + off + 8, sizeof(flags));
+        else
+            type = 0xFF;
+        if (type != 0xFF && (flags & ACPI_MADT_ENABLED))
+            out->cpus++;
+        off += elen;
+    }
+}
+
+int acpi_parse_platform(const void *rsdp, size_t rsdp_len, acpi_map_fn map, void *opaque,
+                        struct acpi_platform *out, char *err, size_t errlen)
+{
+    struct acpi_ctx c = { .map = map, .opaque = opaque, .err = err, .errlen = errlen };
+    struct acpi_rsdp r;
+    const uint8_t *t;
+    uint32_t len;
+    uint64_t pa;
+    size_t used;
+    int rc;
+
+    if (err && errlen)
+        err[0] = '\0';
+    memset(out, 0, sizeof(*out));
+    if (!rsdp)
+        return fail(&c, -HV_EINVAL, "no RSDP");
+    rc = check_rsdp(&c, rsdp, rsdp_len, &r, &used);
+    if (rc)
+        return rc;
+    /* Each table is optional: a missing or broken one just leaves its facts out. */
+    if (find_table(&c, &r, ACPI_SIG_FADT, &t, &len, &pa) == 0 && len >= ACPI_FADT_V1_LEN)
+        read_pm_timer(t, len, out);
+    if (find_table(&c, &r, ACPI_SIG_HPET, &t, &len, &pa) == 0 &&
+        len >= ACPI_HPET_BASE_GAS + sizeof(struct acpi_gas)) {
+        struct acpi_gas g;
+        memcpy(&g, t + ACPI_HPET_BASE_GAS, sizeof(g));
+        if (g.space_id == ACPI_GAS_SYSTEM_MEMORY && g.address)
+            out->hpet_base = g.address;
+    }
+    if (find_table(&c, &r, ACPI_SIG_MADT, &t, &len, &pa) == 0)
+        read_madt(t, len, out);
+    if (err && errlen)
+        err[0] = '\0';
+    return 0;
 }

@@ -96,4 +96,24 @@ int acpi_parse_s5(const void *rsdp, size_t rsdp_len, acpi_map_fn map,
  */
 uint16_t acpi_pm1_cnt_s5(uint16_t slp_typ);
 
+/* What the ACPI tables say about the platform's timers and CPUs. */
+struct acpi_platform {
+    uint16_t pm_timer_port;     /* FADT PM_TMR_BLK / X_PM_TMR_BLK; 0 = no PM timer */
+    bool     pm_timer_32bit;    /* FADT TMR_VAL_EXT: 32-bit counter, else 24-bit */
+    uint64_t hpet_base;         /* HPET table's base address (MMIO); 0 = no HPET */
+    bool     has_madt;
+    unsigned cpus;              /* enabled local APIC / x2APIC entries in the MADT */
+};
+
+/*
+ * Read the PM timer port from the FADT ("PM_TMR_BLK"; none under
+ * hardware-reduced ACPI), the HPET base from the "HPET" table ("IA-PC HPET
+ * (High Precision Event Timers) Specification") and count the enabled
+ * processors in the MADT ("Processor Local APIC Structure", "Processor
+ * Local x2APIC Structure"). Tables that are missing or fail their checks
+ * are left out. Returns 0, or -HV_EINVAL for a bad RSDP (reason in err).
+ */
+int acpi_parse_platform(const void *rsdp, size_t rsdp_len, acpi_map_fn map, void *opaque,
+                        struct acpi_platform *out, char *err, size_t errlen) __must_check;
+
 #endif

@@ -7,6 +7,7 @@
 #include "boot/shutdown.h"
 #include "drivers/hw/console.h"
 #include "drivers/hw/console_spec.h"
+#include "drivers/hw/tsc_freq.h"
 #include "vmx/apicv.h"
 
 static const char *check_console(const char *v, size_t n)
@@ -37,6 +38,10 @@ static const struct cmdline_choice unbacked_words[] = {
 static const struct cmdline_choice vnmi_words[] = {
     { "on", VNMI_ON }, { "nowindow", VNMI_NOWINDOW }, { "off", VNMI_OFF }, { NULL, 0 },
 };
+static const struct cmdline_choice tsc_words[] = {
+    { "auto", TSC_PREF_AUTO }, { "cpuid", TSC_PREF_CPUID }, { "pmtimer", TSC_PREF_PM_TIMER },
+    { "hpet", TSC_PREF_HPET }, { "pit", TSC_PREF_PIT }, { NULL, 0 },
+};
 static const struct cmdline_choice selftest_words[] = {
     { "fault", SELFTEST_FAULT }, { "ud", SELFTEST_UD }, { NULL, 0 },
 };
@@ -52,6 +57,7 @@ static const struct cmdline_opt options[] = {
     CMDLINE_OPT_CHOICE("selftest", BO, selftest, selftest_words),
     CMDLINE_OPT_CHOICE("unbacked", BO, unbacked, unbacked_words),
     CMDLINE_OPT_CHOICE("vnmi", BO, vnmi, vnmi_words),
+    CMDLINE_OPT_CHOICE("tsc", BO, tsc, tsc_words),
 };
 #undef BO
 
@@ -65,6 +71,7 @@ static const struct boot_options defaults = {
     .selftest = SELFTEST_NONE,
     .unbacked = UNBACKED_ONES,
     .vnmi = VNMI_ON,
+    .tsc = TSC_PREF_AUTO,
 };
 
 void boot_options_parse(const char *cmdline, struct boot_options *o,

@@ -27,6 +27,7 @@ struct boot_options {
     int selftest;       /* enum selftest */
     int unbacked;       /* enum unbacked_mode */
     int vnmi;           /* enum vnmi_mode */
+    int tsc;            /* enum tsc_pref (drivers/hw/tsc_freq.h) */
 };
 
 /* Fill o with the defaults, then with the good words of cmdline; report

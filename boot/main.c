@@ -6,9 +6,11 @@
 #include "boot/boot_options.h"
 #include "boot/cpu.h"
 #include "boot/multiboot2.h"
+#include "boot/platform.h"
 #include "boot/shutdown.h"
 #include "boot/x86.h"
 #include "drivers/hw/console.h"
+#include "drivers/hw/host_time.h"
 #include "drivers/hw/pic8259.h"
 #include "drivers/hw/screen.h"
 #include "mm/frames.h"
@@ -104,6 +106,7 @@ void kmain(uint32_t magic, uint64_t info_addr)
     cpu_init_tables();
     pic8259_disable();
     shutdown_init((enum exit_method)opts.exit, &bi);
+    const struct acpi_platform *acpi = platform_init(&bi);
 
     pr_info("%s %s: bare-metal VT-x hypervisor\n", HV_NAME, HV_VERSION);
     pr_info("boot: loader \"%s\", command line \"%s\", %u module(s)\n",
@@ -124,6 +127,8 @@ void kmain(uint32_t magic, uint64_t info_addr)
         screen_start();             /* else GRUB's last screen stays */
     report_memory(&bi);
     selftest((enum selftest)opts.selftest);
+    platform_report();
+    host_time_init(acpi, opts.tsc);
 
     struct vmx_caps caps;
     if (vmx_probe(&caps) < 0)

@@ -7,6 +7,7 @@
 #include "boot/shutdown.h"
 #include "boot/acpi.h"
 #include "boot/multiboot2.h"
+#include "boot/platform.h"
 #include "boot/x86.h"
 #include "drivers/hw/console.h"
 #include <hv/string.h>
@@ -35,13 +36,8 @@ void shutdown_init(enum exit_method how, const struct boot_info *bi)
         return;
 
     char err[128];
-    uint64_t rsdp_pa = 0;
-    const void *rsdp = bi->rsdp;
-    size_t rsdp_len = bi->rsdp_len;
-    /* The BIOS areas are searched only when the firmware is a BIOS: under
-     * UEFI 0xE0000-0xFFFFF and the EBDA need not hold anything firmware's. */
-    if (!rsdp && !bi->uefi && acpi_find_rsdp(map_phys, NULL, &rsdp_pa, &rsdp_len) == 0)
-        rsdp = map_phys(NULL, rsdp_pa, rsdp_len);
+    size_t rsdp_len;
+    const void *rsdp = platform_rsdp(bi, &rsdp_len);
     if (!rsdp) {
         pr_warn("ACPI: no RSDP %s; exit=acpi will halt instead\n",
                 bi->uefi ? "tag from the boot loader (UEFI)" : "found");

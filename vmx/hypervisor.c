@@ -25,15 +25,13 @@
 #include "boot/x86.h"
 #include "drivers/hw/console.h"
 #include "drivers/hw/lapic.h"
-#include "drivers/hw/pit8254.h"
+#include "drivers/hw/host_time.h"
 #include "mm/frames.h"
 #include <hv/cmdline.h>
 #include <hv/format.h>
 #include <hv/errno.h>
 #include <hv/log.h>
 #include <hv/string.h>
-
-#define FALLBACK_TSC_HZ     1000000000ULL
 
 static void create_vms(const struct boot_info *bi)
 {
@@ -153,15 +151,6 @@ static const char *choose_slice_timer(enum preempt_mode preempt, struct vmx_cont
     return what;
 }
 
-static void measure_tsc(void)
-{
-    sched.tsc_hz = pit8254_measure_tsc_hz();
-    if (!sched.tsc_hz) {
-        pr_warn("the PIT does not count; assuming a 1 GHz TSC\n");
-        sched.tsc_hz = FALLBACK_TSC_HZ;
-    }
-}
-
 static void setup_scheduler(uint64_t ms, const char *slice_timer)
 {
     sched.slice_cycles = sched.tsc_hz / 1000 * ms;
@@ -175,10 +164,11 @@ int hypervisor_run(const struct vmx_caps *caps, const struct boot_info *bi,
     struct vmx_controls ctls;
     const char *missing;
     if (vmx_compute_controls(caps, &ctls, &missing) < 0) {
-        pr_err("VT-x not available: required VMX control missing: %s\n", missing);
+        pr_err("VT-x not available: required VMX control missing: %s (CPUs that have it: "
+               "%s)\n", missing, vmx_missing_hint(missing));
         return -HV_ENODEV;
     }
-    measure_tsc();
+    sched.tsc_hz = host_time_tsc_hz();        /* found at boot */
     exit_irq_host_init();
     const char *slice_timer = choose_slice_timer((enum preempt_mode)opts->preempt, &ctls);
     vcpu_nmi_configure((enum vnmi_mode)opts->vnmi, caps, &ctls);

@@ -5,8 +5,10 @@
  */
 #include "vmx/vmx_caps.h"
 #include "vmx/vmcs_fields.h"
+#include "boot/msr.h"
 #include <hv/errno.h>
 #include <hv/format.h>
+#include <hv/string.h>
 
 int vmx_ctl_compute(uint64_t cap, uint32_t required, uint32_t optional,
                     uint32_t *out, uint32_t *missing)
@@ -282,4 +284,70 @@ int vmx_compute_controls(const struct vmx_caps *c, struct vmx_controls *out,
                       !((uint32_t)c->procbased & PROC_CTL_NMI_WINDOW_EXITING);
     out->preempt_rate = VMX_MISC_PREEMPT_RATE(c->misc);
     return 0;
+}
+
+#define CPUID1_ECX_VMX          BIT(5)
+#define CPUID1_ECX_HYPERVISOR   BIT(31)
+
+const char *vmx_probe_refusal(const char *vendor, uint32_t cpuid1_ecx, uint64_t fc,
+                              bool *must_lock, char *buf, size_t len)
+{
+    *must_lock = false;
+    if (!(cpuid1_ecx & CPUID1_ECX_VMX)) {
+        bool intel = strcmp(vendor, "GenuineIntel") == 0;
+        bool vm = cpuid1_ecx & CPUID1_ECX_HYPERVISOR;
+        fmt_snprintf(buf, len, "the CPU (%s) has no VT-x (Intel VMX; CPUID.1:ECX.VMX is 0); "
+                     "minivisor needs an Intel CPU with VT-x, or a VM with nested VT-x enabled%s",
+                     vendor,
+                     vm && intel ? " (this is a VM on an Intel CPU: enable nested VT-x in its "
+                                   "host, e.g. kvm_intel nested=1 and -cpu host)"
+                     : vm ? " (this is a VM on a CPU without VT-x)"
+                     : intel ? " (an Intel CPU without VT-x, or firmware that hides it: "
+                               "enable Intel Virtualization Technology in the firmware setup)"
+                     : "");
+        return buf;
+    }
+    if (!(fc & IA32_FEATURE_CONTROL_LOCK)) {
+        *must_lock = true;
+        return NULL;
+    }
+    if (fc & IA32_FEATURE_CONTROL_VMX_OUTSIDE_SMX)
+        return NULL;
+    if (fc & IA32_FEATURE_CONTROL_VMX_INSIDE_SMX)
+        fmt_snprintf(buf, len, "firmware allows VMX only inside SMX (Intel TXT measured launches) "
+                     "and locked IA32_FEATURE_CONTROL (%#llx); enable Intel Virtualization "
+                     "Technology (VT-x) in the firmware setup, not only \"VT-x with TXT\"",
+                     (unsigned long long)fc);
+    else
+        fmt_snprintf(buf, len, "VMX is disabled and locked by firmware (IA32_FEATURE_CONTROL "
+                     "%#llx); enable Intel Virtualization Technology (VT-x) in the firmware setup",
+                     (unsigned long long)fc);
+    return buf;
+}
+
+static bool contains(const char *s, const char *word)
+{
+    size_t n = strlen(word);
+    for (; *s; s++)
+        if (strncmp(s, word, n) == 0)
+            return true;
+    return false;
+}
+
+const char *vmx_missing_hint(const char *missing)
+{
+    static const struct { const char *word, *hint; } hints[] = {
+        { "unrestricted guest", "Intel Core i3/i5/i7 since Westmere (2010), Xeon 5600 and "
+                                "later, Atom since Silvermont (2013)" },
+        { "EPT", "Intel Core i3/i5/i7 since Nehalem (2008), Xeon 5500 and later, Atom since "
+                 "Silvermont (2013); not Core 2" },
+        { "INVEPT", "Intel Core i3/i5/i7 since Nehalem (2008), Xeon 5500 and later" },
+        { "secondary", "Intel Core i3/i5/i7 since Nehalem (2008), Xeon 5500 and later" },
+        { "VMCS", "every Intel CPU with VT-x; a hypervisor's nested VT-x that lacks it is broken" },
+    };
+    for (size_t i = 0; i < ARRAY_SIZE(hints); i++)
+        if (contains(missing, hints[i].word))
+            return hints[i].hint;
+    return "every Intel 64 CPU with VT-x (Core 2 and later); a VM's nested VT-x may hide it: "
+           "give the VM the host CPU's features (e.g. -cpu host)";
 }

@@ -132,4 +132,20 @@ struct vmx_controls {
 int vmx_compute_controls(const struct vmx_caps *c, struct vmx_controls *out,
                          const char **missing) __must_check;
 
+/*
+ * The VT-x discovery verdict before the capability MSRs are read (SDM Vol.
+ * 3C, "Discovering Support for VMX" and "Enabling and Entering VMX
+ * Operation"), from CPUID.0's vendor string, CPUID.1:ECX and
+ * IA32_FEATURE_CONTROL (ignored when CPUID says no VMX). NULL: VMX may be
+ * used, and *must_lock says whether IA32_FEATURE_CONTROL is still unlocked
+ * (the caller then sets "VMX outside SMX" and the lock bit). Else a
+ * message for the person at the machine saying what to change.
+ */
+const char *vmx_probe_refusal(const char *vendor, uint32_t cpuid1_ecx, uint64_t feature_control,
+                              bool *must_lock, char *buf, size_t len);
+
+/* Which CPUs have a feature named by vmx_caps_missing or
+ * vmx_compute_controls (a phrase to print after it). */
+const char *vmx_missing_hint(const char *missing);
+
 #endif

@@ -54,19 +54,14 @@ int vmx_probe(struct vmx_caps *caps)
     *(uint32_t *)&name[8] = vendor.ecx;
     name[12] = '\0';
 
-    if (!(cpuid(1, 0).ecx & CPUID_1_ECX_VMX)) {
-        pr_err("VT-x not available: the CPU (%s) reports no VMX in CPUID.1:ECX "
-               "(an AMD processor, or an emulator or hypervisor that does not offer VMX)\n",
-               name);
-        return -HV_ENODEV;
-    }
-
-    uint64_t fc = rdmsr(MSR_IA32_FEATURE_CONTROL);
-    if (fc & IA32_FEATURE_CONTROL_LOCK) {
-        if (!(fc & IA32_FEATURE_CONTROL_VMX_OUTSIDE_SMX))
-            return not_available("VMX is disabled and locked by firmware "
-                                 "(IA32_FEATURE_CONTROL); enable it in the firmware setup");
-    } else {
+    char why[320];
+    bool must_lock;
+    uint32_t ecx = cpuid(1, 0).ecx;
+    /* IA32_FEATURE_CONTROL exists only where CPUID reports VMX (or SMX). */
+    uint64_t fc = (ecx & CPUID_1_ECX_VMX) ? rdmsr(MSR_IA32_FEATURE_CONTROL) : 0;
+    if (vmx_probe_refusal(name, ecx, fc, &must_lock, why, sizeof(why)))
+        return not_available(why);
+    if (must_lock) {
         wrmsr(MSR_IA32_FEATURE_CONTROL,
               fc | IA32_FEATURE_CONTROL_LOCK | IA32_FEATURE_CONTROL_VMX_OUTSIDE_SMX);
         pr_info("VT-x: IA32_FEATURE_CONTROL was unlocked; enabled VMX and locked it\n");
@@ -85,7 +80,8 @@ int vmx_probe(struct vmx_caps *caps)
     }
     const char *missing = vmx_caps_missing(caps);
     if (missing) {
-        pr_err("VT-x not available: this CPU lacks a required feature: %s\n", missing);
+        pr_err("VT-x not available: this CPU lacks a required feature: %s (CPUs that have "
+               "it: %s)\n", missing, vmx_missing_hint(missing));
         return -HV_ENODEV;
     }
     return 0;

@@ -8,7 +8,6 @@
 
 #define DCR_DIVIDE_BY_1      0xB        /* LAPIC_REG_TIMER_DCR encoding of 1 */
 #define CPUID1_ECX_TSC_DEADLINE BIT(24)
-#define CPUID1_EDX_APIC      BIT(9)
 
 static enum lapic_timer_mode mode;
 static bool x2apic;
@@ -28,6 +27,26 @@ static void reg_write(uint32_t off, uint32_t val)
         wrmsr(X2APIC_MSR(off), val);
     else
         *(volatile uint32_t *)(uintptr_t)(LAPIC_MMIO_BASE + off) = val;
+}
+
+enum lapic_host_mode lapic_host_mode(uint64_t base, bool cpuid_apic)
+{
+    if (!cpuid_apic)
+        return LAPIC_HOST_NONE;
+    if (!(base & APIC_BASE_EN))
+        return (base & APIC_BASE_EXTD) ? LAPIC_HOST_INVALID : LAPIC_HOST_DISABLED;
+    return (base & APIC_BASE_EXTD) ? LAPIC_HOST_X2APIC : LAPIC_HOST_XAPIC;
+}
+
+const char *lapic_host_mode_name(enum lapic_host_mode m)
+{
+    switch (m) {
+    case LAPIC_HOST_DISABLED: return "disabled (enabled as xAPIC when used)";
+    case LAPIC_HOST_XAPIC:    return "xAPIC";
+    case LAPIC_HOST_X2APIC:   return "x2APIC";
+    case LAPIC_HOST_INVALID:  return "invalid (EXTD without EN)";
+    default:                  return "none";
+    }
 }
 
 uint32_t lapic_count_for(uint64_t tsc_delta, uint64_t hz, uint64_t tsc_hz)
@@ -55,12 +74,13 @@ static void calibrate(uint64_t tsc_hz)
 enum lapic_timer_mode lapic_timer_init(uint8_t vector, bool allow_deadline, uint64_t tsc_hz)
 {
     struct cpuid_regs r = cpuid(1, 0);
-    if (!(r.edx & CPUID1_EDX_APIC))
+    uint64_t base = (r.edx & CPUID1_EDX_APIC) ? rdmsr(MSR_IA32_APIC_BASE) : 0;
+    enum lapic_host_mode hm = lapic_host_mode(base, r.edx & CPUID1_EDX_APIC);
+    if (hm == LAPIC_HOST_NONE || hm == LAPIC_HOST_INVALID)
         return mode = LAPIC_TIMER_OFF;
-    uint64_t base = rdmsr(MSR_IA32_APIC_BASE);
-    if (!(base & APIC_BASE_EN))
+    if (hm == LAPIC_HOST_DISABLED)
         wrmsr(MSR_IA32_APIC_BASE, base |= APIC_BASE_EN);
-    x2apic = base & APIC_BASE_EXTD;
+    x2apic = hm == LAPIC_HOST_X2APIC;
     reg_write(LAPIC_REG_SVR, LAPIC_SVR_ENABLE | LAPIC_SPURIOUS_VECTOR);
 
     if (allow_deadline && (r.ecx & CPUID1_ECX_TSC_DEADLINE)) {

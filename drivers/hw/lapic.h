@@ -11,6 +11,21 @@
 
 #define LAPIC_SPURIOUS_VECTOR 0xFF
 
+#define CPUID1_EDX_APIC       BIT(9)
+
+/* The mode firmware left the local APIC in, from IA32_APIC_BASE's EN and
+ * EXTD bits (SDM Vol. 3A, "x2APIC State Transitions"); EXTD without EN is
+ * the one invalid combination. */
+enum lapic_host_mode {
+    LAPIC_HOST_NONE,        /* CPUID.1:EDX.APIC is 0 */
+    LAPIC_HOST_DISABLED,    /* EN=0: lapic_timer_init enables it in xAPIC mode */
+    LAPIC_HOST_XAPIC,       /* EN=1 EXTD=0: registers in MMIO */
+    LAPIC_HOST_X2APIC,      /* EN=1 EXTD=1: registers are MSRs 0x800+ */
+    LAPIC_HOST_INVALID,     /* EN=0 EXTD=1 */
+};
+enum lapic_host_mode lapic_host_mode(uint64_t apic_base_msr, bool cpuid_apic);
+const char *lapic_host_mode_name(enum lapic_host_mode m);
+
 enum lapic_timer_mode {
     LAPIC_TIMER_OFF,
     LAPIC_TIMER_TSC_DEADLINE,    /* IA32_TSC_DEADLINE: fires at a TSC value */

@@ -33,6 +33,7 @@ Each tests/integration/*.test file describes one boot:
                               compare a test guest with the bare CPU)
     timeout: SECONDS          wall-clock bound (default 180)
     megs: N                   emulated RAM (default 512)
+    cpus: N                   QEMU only: N CPUs (-smp N; default 1)
     ips: N                    Bochs instructions per emulated second
     expect: TEXT              a line containing TEXT, after the previous expect
     expect-re: REGEX          a line matching REGEX, after the previous expect
@@ -45,6 +46,10 @@ Each tests/integration/*.test file describes one boot:
     send-after: PATTERN => TEXT   once COM1 output contains PATTERN (after the
                               previous send), type TEXT on COM1 (Python escapes:
                               \x01 is Ctrl-A, \r Enter); Bochs only
+    type-after: PATTERN => TEXT   Bochs only: once COM1 shows PATTERN, type
+                              TEXT on Bochs' emulated PS/2 keyboard: Bochs'
+                              `term` display reads it from a pty on its stdin
+                              (printable ASCII, \r Enter, \x01 Ctrl-A)
 
 Usage: run.py [NAME...] [--bench] [-j N]
 """
@@ -75,12 +80,14 @@ class Test:
         self.native = None
         self.timeout = 180
         self.megs = 512
+        self.cpus = 1
         self.ips = 50000000
         self.checks = []        # (kind, text)
         self.rejects = []
         self.e9 = []
         self.anys = []
         self.sends = []         # (pattern, bytes)
+        self.types = []         # (pattern, bytes) for the PS/2 keyboard
         self.exit_code = None
         self.screen_after = None
         self.keys = []          # (pattern, [combo, ...])
@@ -121,6 +128,8 @@ class Test:
                     self.timeout = int(val)
                 elif key == "megs":
                     self.megs = int(val)
+                elif key == "cpus":
+                    self.cpus = int(val)
                 elif key == "ips":
                     self.ips = int(val)
                 elif key == "expect-any":
@@ -131,6 +140,10 @@ class Test:
                     pat, _, text = val.partition("=>")
                     data = text.strip().encode().decode("unicode_escape").encode("latin-1")
                     self.sends.append((pat.strip(), data))
+                elif key == "type-after":
+                    pat, _, text = val.partition("=>")
+                    data = text.strip().encode().decode("unicode_escape").encode("latin-1")
+                    self.types.append((pat.strip(), data))
                 elif key == "expect-e9":
                     self.e9.append(val)
                 elif key == "reject":
@@ -266,6 +279,54 @@ def serial_session(port, serial, sends, proc, timeout):
     sock.close()
 
 
+def type_keys(t, proc, bochs_out, serial):
+    """type-after: Debian's Bochs is built with its debugger, so its `term`
+    display opens a pty of its own for the emulated screen and keyboard
+    (it prints 'Bochs connected to screen "/dev/pts/N"'). Open that pty's
+    terminal side raw, drain the screen output (else Bochs blocks once the
+    pty's buffer is full), and write the keys there: curses reads them and
+    Bochs turns them into PS/2 scan codes."""
+    import threading
+    import tty
+    deadline = time.time() + t.timeout
+    path = None
+    while path is None and time.time() < deadline and proc.poll() is None:
+        with open(bochs_out, errors="replace") as f:
+            m = re.search(r'connected to screen "(/dev/pts/\d+)"', f.read())
+        path = m.group(1) if m else None
+        time.sleep(0.1)
+    if path is None:
+        return wait(proc, max(1, deadline - time.time()))
+    fd = os.open(path, os.O_RDWR | os.O_NOCTTY)
+    tty.setraw(fd)
+    stop = threading.Event()
+
+    def drain():
+        import select
+        while not stop.is_set():
+            try:
+                if select.select([fd], [], [], 0.2)[0]:
+                    os.read(fd, 65536)
+            except OSError:
+                return
+    th = threading.Thread(target=drain, daemon=True)
+    th.start()
+    try:
+        after = 0
+        for pat, text in t.types:
+            after = wait_serial(serial, pat, proc, deadline, after)
+            if after is None:
+                break
+            for b in text:                   # one key at a time, like a typist
+                os.write(fd, bytes([b]))
+                time.sleep(0.05)
+        return wait(proc, max(1, deadline - time.time()))
+    finally:
+        stop.set()
+        th.join()
+        os.close(fd)
+
+
 def run_bochs(t, workdir, iso, serial):
     with open(os.path.join(ROOT, "tests", "bochsrc.in")) as f:
         rc = f.read()
@@ -288,6 +349,8 @@ def run_bochs(t, workdir, iso, serial):
         p = subprocess.Popen(["bochs", "-q", "-f", bochsrc, "-rc", cmds],
                              stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
                              env=env, cwd=workdir, start_new_session=True)
+        if t.types:
+            return type_keys(t, p, os.path.join(workdir, "bochs.out"), serial)
         if port:
             start = time.time()
             serial_session(port, serial, t.sends, p, t.timeout)
@@ -356,6 +419,7 @@ def wait_serial(serial, pattern, proc, deadline, after=0):
 
 def run_qemu(t, workdir, iso, serial):
     cmd = ["qemu-system-x86_64", "-accel", "tcg", "-cpu", "max", "-m", str(t.megs),
+           "-smp", str(t.cpus),
            "-display", "none", "-no-reboot",
            *["-serial", "null"] * (t.com - 1), "-serial", f"file:{serial}",
            "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04", "-cdrom", iso]

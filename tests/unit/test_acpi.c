@@ -658,6 +658,178 @@ static void test_find_then_parse(void **state)
     free(w.mem);
 }
 
+/* ---- platform facts: PM timer, HPET, MADT CPUs ---------------------------- */
+
+#define PA_HPET        0x105000ULL
+
+struct madt_entry { uint8_t type, len; uint32_t flags; };
+
+/* Build the default world, then: FADT PM timer fields, an HPET table (when
+ * hpet_base), and a MADT with the given entries in place of the plain
+ * "APIC" table. */
+static void build_platform(struct world *w, void (*pre)(struct model *), uint32_t pm_tmr,
+                           uint8_t pm_tmr_len, uint32_t extra_flags, uint64_t hpet_base,
+                           const struct madt_entry *e, unsigned ne)
+{
+    struct model m;
+    default_model(&m);
+    m.aml = aml_basic;
+    m.aml_len = sizeof(aml_basic);
+    m.flags = extra_flags;
+    if (pre)
+        pre(&m);
+    if (hpet_base) {
+        m.xsdt_entries[m.n_xsdt++] = PA_HPET;
+        m.rsdt_entries[m.n_rsdt++] = PA_HPET;
+    }
+    build(w, &m);
+
+    uint8_t *f = w->mem + PA_FADT;
+    if (80 <= m.fadt_len)
+        put32(f + 76, pm_tmr);
+    if (91 < m.fadt_len)
+        f[91] = pm_tmr_len;
+    fix_table(w, PA_FADT);
+
+    if (hpet_base) {
+        uint8_t *t = w->mem + PA_HPET;
+        put_header(t, "HPET", 56, 1);
+        put32(t + 36, 0x8086A201);          /* event timer block ID */
+        t[40] = 0;                          /* GAS: system memory */
+        t[41] = 64;
+        put64(t + 44, hpet_base);
+        fix_table(w, PA_HPET);
+    }
+
+    uint8_t *t = w->mem + PA_APIC;
+    uint32_t len = APIC_LEN;
+    for (unsigned i = 0; i < ne; i++) {
+        uint8_t *p = t + len;
+        memset(p, 0, e[i].len);
+        p[0] = e[i].type;
+        p[1] = e[i].len;
+        if (e[i].type == 0 && e[i].len >= 8)
+            put32(p + 4, e[i].flags);
+        else if (e[i].type == 9 && e[i].len >= 16)
+            put32(p + 8, e[i].flags);
+        len += e[i].len;
+    }
+    put_header(t, "APIC", len, 4);
+    put32(t + 36, 0xFEE00000);              /* local APIC address */
+    fix_table(w, PA_APIC);
+}
+
+static void test_platform_full(void **state)
+{
+    (void)state;
+    static const struct madt_entry e[] = {
+        { 0, 8, 1 },        /* enabled */
+        { 0, 8, 1 },        /* enabled */
+        { 0, 8, 2 },        /* online capable only: not there now */
+        { 0, 8, 0 },        /* disabled */
+        { 1, 12, 0 },       /* an I/O APIC: not a CPU */
+        { 9, 16, 1 },       /* x2APIC, enabled */
+        { 2, 10, 1 },       /* interrupt source override: not a CPU */
+    };
+    struct world w;
+    struct acpi_platform p;
+    char err[128];
+
+    build_platform(&w, NULL, 0x608, 4, 1u << 8, 0xFED00000ULL, e, ARRAY_SIZE(e));
+    assert_int_equal(acpi_parse_platform(w.rsdp, ACPI_RSDP_V2_LEN, fake_map, &w, &p, err,
+                                         sizeof(err)), 0);
+    assert_int_equal(p.pm_timer_port, 0x608);
+    assert_true(p.pm_timer_32bit);
+    assert_int_equal(p.hpet_base, 0xFED00000ULL);
+    assert_true(p.has_madt);
+    assert_int_equal(p.cpus, 3);
+    free(w.mem);
+
+    /* the same through the ACPI 1.0 RSDT; a 24-bit PM timer */
+    build_platform(&w, pre_acpi1, 0x408, 4, 0, 0xFED00000ULL, e, ARRAY_SIZE(e));
+    assert_int_equal(acpi_parse_platform(w.rsdp, ACPI_RSDP_V1_LEN, fake_map, &w, &p, NULL, 0), 0);
+    assert_int_equal(p.pm_timer_port, 0x408);
+    assert_false(p.pm_timer_32bit);
+    assert_int_equal(p.hpet_base, 0xFED00000ULL);
+    assert_int_equal(p.cpus, 3);
+    free(w.mem);
+}
+
+static void test_platform_missing(void **state)
+{
+    (void)state;
+    static const struct madt_entry one[] = { { 0, 8, 1 } };
+    static const struct madt_entry cut[] = { { 0, 8, 1 }, { 0, 8, 1 }, { 0, 40, 1 } };
+    struct world w;
+    struct acpi_platform p;
+
+    /* PM_TMR_LEN 0: no PM timer; no HPET table */
+    build_platform(&w, NULL, 0x608, 0, 0, 0, one, 1);
+    assert_int_equal(acpi_parse_platform(w.rsdp, ACPI_RSDP_V2_LEN, fake_map, &w, &p, NULL, 0), 0);
+    assert_int_equal(p.pm_timer_port, 0);
+    assert_int_equal(p.hpet_base, 0);
+    assert_int_equal(p.cpus, 1);
+    free(w.mem);
+
+    /* hardware-reduced ACPI: no PM timer even with a port */
+    build_platform(&w, NULL, 0x608, 4, 1u << 20, 0, one, 1);
+    assert_int_equal(acpi_parse_platform(w.rsdp, ACPI_RSDP_V2_LEN, fake_map, &w, &p, NULL, 0), 0);
+    assert_int_equal(p.pm_timer_port, 0);
+    free(w.mem);
+
+    /* an entry running past the MADT's end stops the count */
+    build_platform(&w, NULL, 0x608, 4, 0, 0, cut, 2);
+    put32(w.mem + PA_APIC + HDR_LENGTH, APIC_LEN + 16 + 4);  /* Length cuts into entry 3 */
+    w.mem[PA_APIC + APIC_LEN + 16] = 0;
+    w.mem[PA_APIC + APIC_LEN + 17] = 40;
+    fix_table(&w, PA_APIC);
+    assert_int_equal(acpi_parse_platform(w.rsdp, ACPI_RSDP_V2_LEN, fake_map, &w, &p, NULL, 0), 0);
+    assert_int_equal(p.cpus, 2);
+    assert_int_equal(p.pm_timer_port, 0x608);
+    free(w.mem);
+
+    /* a MADT with a bad checksum is left out, the rest still read */
+    build_platform(&w, NULL, 0x608, 4, 0, 0xFED00000ULL, one, 1);
+    w.mem[PA_APIC + HDR_CHECKSUM] ^= 1;
+    assert_int_equal(acpi_parse_platform(w.rsdp, ACPI_RSDP_V2_LEN, fake_map, &w, &p, NULL, 0), 0);
+    assert_false(p.has_madt);
+    assert_int_equal(p.cpus, 0);
+    assert_int_equal(p.pm_timer_port, 0x608);
+    assert_int_equal(p.hpet_base, 0xFED00000ULL);
+    free(w.mem);
+}
+
+static void test_platform_x_pm_tmr_and_bad_rsdp(void **state)
+{
+    (void)state;
+    static const struct madt_entry one[] = { { 0, 8, 1 } };
+    struct world w;
+    struct acpi_platform p;
+    char err[128];
+
+    /* X_PM_TMR_BLK in System I/O space wins over PM_TMR_BLK */
+    build_platform(&w, NULL, 0x608, 4, 0, 0, one, 1);
+    uint8_t *f = w.mem + PA_FADT;
+    f[208] = 1;
+    f[209] = 32;
+    put64(f + 212, 0x1808);
+    fix_table(&w, PA_FADT);
+    assert_int_equal(acpi_parse_platform(w.rsdp, ACPI_RSDP_V2_LEN, fake_map, &w, &p, NULL, 0), 0);
+    assert_int_equal(p.pm_timer_port, 0x1808);
+    /* ... but not one in memory space */
+    f[208] = 0;
+    fix_table(&w, PA_FADT);
+    assert_int_equal(acpi_parse_platform(w.rsdp, ACPI_RSDP_V2_LEN, fake_map, &w, &p, NULL, 0), 0);
+    assert_int_equal(p.pm_timer_port, 0x608);
+
+    w.rsdp[8] ^= 1;
+    assert_int_equal(acpi_parse_platform(w.rsdp, ACPI_RSDP_V2_LEN, fake_map, &w, &p, err,
+                                         sizeof(err)), -HV_EINVAL);
+    assert_string_equal(err, "RSDP: bad checksum");
+    assert_int_equal(acpi_parse_platform(NULL, 0, fake_map, &w, &p, NULL, 0), -HV_EINVAL);
+    free(w.mem);
+}
+
 /* ---- PM1 control value ---------------------------------------------------- */
 
 static void test_pm1_cnt_s5(void **state)
@@ -681,6 +853,9 @@ int main(void)
         cmocka_unit_test(test_find_rsdp_unmapped),
         cmocka_unit_test(test_find_then_parse),
         cmocka_unit_test(test_pm1_cnt_s5),
+        cmocka_unit_test(test_platform_full),
+        cmocka_unit_test(test_platform_missing),
+        cmocka_unit_test(test_platform_x_pm_tmr_and_bad_rsdp),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -18,6 +18,7 @@
 #include <hv/errno.h>
 #include "boot/boot_options.h"
 #include "boot/shutdown.h"
+#include "drivers/hw/tsc_freq.h"
 #include "drivers/hw/console.h"
 #include "vmx/apicv.h"
 #include "vmx/guest_spec.h"
@@ -364,7 +365,8 @@ static void test_quote_and_size(void **state)
 
 #define BOOT_DEFAULTS .console = "", .loglevel = LOG_INFO, .exit = EXIT_AUTO, \
     .slice_ms = SLICE_MS_DEFAULT, .preempt = PREEMPT_AUTO, .apicv = APICV_VID, \
-    .selftest = SELFTEST_NONE, .unbacked = UNBACKED_ONES, .vnmi = VNMI_ON
+    .selftest = SELFTEST_NONE, .unbacked = UNBACKED_ONES, .vnmi = VNMI_ON, \
+    .tsc = TSC_PREF_AUTO
 #define WANT(...) { BOOT_DEFAULTS, __VA_ARGS__ }
 #define NONE { NULL }
 #define A10 "aaaaaaaaaa"
@@ -406,6 +408,12 @@ static const struct {
     { "console=com5", { "[hv:warn] boot: console=com5: expected com1-com4, e9, both, screen, fb or vga, joined by ','; ignored" },
       WANT(.console = "") },
     { "exit=key", NONE, WANT(.exit = EXIT_KEY) },
+    { "tsc=hpet", NONE, WANT(.tsc = TSC_PREF_HPET) },
+    { "tsc=pit tsc=cpuid", { "[hv:warn] boot: tsc=cpuid replaces tsc=pit (the last one wins)" },
+      WANT(.tsc = TSC_PREF_CPUID) },
+    { "tsc=pmtimer", NONE, WANT(.tsc = TSC_PREF_PM_TIMER) },
+    { "tsc=tsc", { "[hv:warn] boot: tsc=tsc: expected auto, cpuid, pmtimer, hpet or pit; ignored" },
+      WANT(.tsc = TSC_PREF_AUTO) },
     { "console", { "[hv:warn] boot: console: empty; ignored" },
       WANT(.console = "") },
     { "console=e9\x01", { "[hv:warn] boot: console=e9\\x01: expected com1-com4, e9, both, screen, fb or vga, joined by ','; ignored" },
@@ -491,7 +499,8 @@ static void test_boot_options(void **state)
         const struct boot_options *w = &boot_cases[i].want;
         if (strcmp(o.console, w->console) || o.loglevel != w->loglevel || o.exit != w->exit ||
             o.slice_ms != w->slice_ms || o.preempt != w->preempt || o.apicv != w->apicv ||
-            o.selftest != w->selftest || o.unbacked != w->unbacked || o.vnmi != w->vnmi)
+            o.selftest != w->selftest || o.unbacked != w->unbacked || o.vnmi != w->vnmi ||
+            o.tsc != w->tsc)
             fail_msg("boot row %zu (\"%s\"): console %s loglevel %d exit %d slice %llu preempt %d "
                      "apicv %d selftest %d; want %s %d %d %llu %d %d %d", i,
                      boot_cases[i].cmdline, o.console, o.loglevel, o.exit,
@@ -503,7 +512,8 @@ static void test_boot_options(void **state)
         boot_options_parse(boot_cases[i].cmdline, &q, NULL);
         assert_true(!strcmp(q.console, o.console) && q.loglevel == o.loglevel && q.exit == o.exit &&
                     q.slice_ms == o.slice_ms && q.preempt == o.preempt && q.apicv == o.apicv &&
-                    q.selftest == o.selftest && q.unbacked == o.unbacked && q.vnmi == o.vnmi);
+                    q.selftest == o.selftest && q.unbacked == o.unbacked && q.vnmi == o.vnmi &&
+                    q.tsc == o.tsc);
     }
 }
 

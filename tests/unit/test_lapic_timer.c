@@ -45,6 +45,26 @@ static void test_mode_names(void **state)
     assert_string_equal(lapic_timer_mode_name(LAPIC_TIMER_OFF), "off");
 }
 
+/* The mode firmware left the host local APIC in, from IA32_APIC_BASE
+ * (SDM "x2APIC State Transitions"): both modes are driven as found. */
+static void test_host_mode(void **state)
+{
+    (void)state;
+    const uint64_t base = 0xFEE00000ULL, bsp = 1u << 8, en = 1u << 11, extd = 1u << 10;
+    assert_int_equal(lapic_host_mode(base | bsp | en, true), LAPIC_HOST_XAPIC);
+    assert_int_equal(lapic_host_mode(base | bsp | en | extd, true), LAPIC_HOST_X2APIC);
+    assert_int_equal(lapic_host_mode(base | bsp, true), LAPIC_HOST_DISABLED);
+    assert_int_equal(lapic_host_mode(base | bsp | extd, true), LAPIC_HOST_INVALID);
+    /* no APIC in CPUID: the MSR value does not matter */
+    assert_int_equal(lapic_host_mode(base | en | extd, false), LAPIC_HOST_NONE);
+    /* other bits (BSP flag, base address) do not change the mode */
+    assert_int_equal(lapic_host_mode(en, true), LAPIC_HOST_XAPIC);
+    assert_int_equal(lapic_host_mode(0xFED00000ULL | en | extd, true), LAPIC_HOST_X2APIC);
+    assert_string_equal(lapic_host_mode_name(LAPIC_HOST_XAPIC), "xAPIC");
+    assert_string_equal(lapic_host_mode_name(LAPIC_HOST_X2APIC), "x2APIC");
+    assert_string_equal(lapic_host_mode_name(LAPIC_HOST_NONE), "none");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -52,6 +72,7 @@ int main(void)
         cmocka_unit_test(test_scaled),
         cmocka_unit_test(test_limits),
         cmocka_unit_test(test_mode_names),
+        cmocka_unit_test(test_host_mode),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

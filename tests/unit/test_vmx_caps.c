@@ -651,6 +651,76 @@ static void test_compute_controls_table(void **state)
     }
 }
 
+/* ---- vmx_probe_refusal / vmx_missing_hint ------------------------------------------ */
+
+#define ECX_VMX  (1u << 5)
+#define ECX_HV   (1u << 31)
+
+static void test_probe_refusal(void **state)
+{
+    (void)state;
+    char buf[320];
+    bool lock = true;
+    const char *m;
+
+    /* no VMX in CPUID: AMD bare metal, a VM, an Intel CPU without it */
+    m = vmx_probe_refusal("AuthenticAMD", 0, 0x5, &lock, buf, sizeof(buf));
+    assert_non_null(m);
+    assert_false(lock);
+    assert_string_equal(m, "the CPU (AuthenticAMD) has no VT-x (Intel VMX; CPUID.1:ECX.VMX is 0); "
+                           "minivisor needs an Intel CPU with VT-x, or a VM with nested VT-x "
+                           "enabled");
+    m = vmx_probe_refusal("GenuineIntel", ECX_HV, 0, &lock, buf, sizeof(buf));
+    assert_non_null(strstr(m, "minivisor needs an Intel CPU with VT-x, or a VM with nested VT-x enabled"));
+    assert_non_null(strstr(m, "enable nested VT-x in its host"));
+    m = vmx_probe_refusal("AuthenticAMD", ECX_HV, 0, &lock, buf, sizeof(buf));
+    assert_non_null(strstr(m, "(this is a VM on a CPU without VT-x)"));
+    m = vmx_probe_refusal("GenuineIntel", 0, 0, &lock, buf, sizeof(buf));
+    assert_non_null(strstr(m, "enable Intel Virtualization Technology in the firmware setup"));
+
+    /* VMX in CPUID; IA32_FEATURE_CONTROL decides */
+    assert_null(vmx_probe_refusal("GenuineIntel", ECX_VMX, 0x5, &lock, buf, sizeof(buf)));
+    assert_false(lock);                                      /* locked, VMX outside SMX on */
+    assert_null(vmx_probe_refusal("GenuineIntel", ECX_VMX, 0x7, &lock, buf, sizeof(buf)));
+    assert_false(lock);
+    assert_null(vmx_probe_refusal("GenuineIntel", ECX_VMX, 0x0, &lock, buf, sizeof(buf)));
+    assert_true(lock);                                       /* unlocked: we enable and lock */
+    assert_null(vmx_probe_refusal("GenuineIntel", ECX_VMX, 0x2, &lock, buf, sizeof(buf)));
+    assert_true(lock);
+
+    m = vmx_probe_refusal("GenuineIntel", ECX_VMX, 0x1, &lock, buf, sizeof(buf));
+    assert_false(lock);
+    assert_string_equal(m, "VMX is disabled and locked by firmware (IA32_FEATURE_CONTROL 0x1); "
+                           "enable Intel Virtualization Technology (VT-x) in the firmware setup");
+    m = vmx_probe_refusal("GenuineIntel", ECX_VMX, 0x3, &lock, buf, sizeof(buf));
+    assert_non_null(strstr(m, "firmware allows VMX only inside SMX"));
+    assert_non_null(strstr(m, "enable Intel Virtualization Technology (VT-x) in the firmware setup"));
+    /* a short buffer truncates, never overflows */
+    char tiny[8];
+    m = vmx_probe_refusal("AuthenticAMD", 0, 0, &lock, tiny, sizeof(tiny));
+    assert_int_equal(strlen(m), sizeof(tiny) - 1);
+}
+
+static void test_missing_hint(void **state)
+{
+    (void)state;
+    assert_non_null(strstr(vmx_missing_hint("unrestricted guest"), "Westmere"));
+    assert_non_null(strstr(vmx_missing_hint("secondary: unrestricted guest"), "Westmere"));
+    assert_non_null(strstr(vmx_missing_hint("EPT with 4-level walks and write-back memory"),
+                           "Nehalem"));
+    assert_non_null(strstr(vmx_missing_hint("secondary: enable EPT"), "Nehalem"));
+    assert_non_null(strstr(vmx_missing_hint("INVEPT (single-context or all-context)"), "Nehalem"));
+    assert_non_null(strstr(vmx_missing_hint("secondary processor-based controls"), "Nehalem"));
+    assert_non_null(strstr(vmx_missing_hint("write-back VMCS memory (IA32_VMX_BASIC)"),
+                           "every Intel CPU with VT-x"));
+    assert_non_null(strstr(vmx_missing_hint("HLT exiting"), "Core 2 and later"));
+    assert_non_null(strstr(vmx_missing_hint("VM-exit: load IA32_EFER"), "-cpu host"));
+    /* every name vmx_caps_missing can give has a hint that names CPUs */
+    for (size_t i = 0; i < ARRAY_SIZE(missing_cases); i++)
+        if (missing_cases[i].want)
+            assert_non_null(strstr(vmx_missing_hint(missing_cases[i].want), "Intel"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -659,6 +729,8 @@ int main(void)
         cmocka_unit_test(test_fixed_bits_table),
         cmocka_unit_test(test_predicates_table),
         cmocka_unit_test(test_caps_missing_table),
+        cmocka_unit_test(test_probe_refusal),
+        cmocka_unit_test(test_missing_hint),
         cmocka_unit_test(test_describe_table),
         cmocka_unit_test(test_describe_truncated),
         cmocka_unit_test(test_compute_controls_table),
