@@ -368,12 +368,18 @@ def run_bochs(t, workdir, iso, serial):
                              stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
                              env=env, cwd=workdir, start_new_session=True)
         start = time.time()
+        gdb_thread = None
         if gdb_port:
-            if port:
-                raise RuntimeError("gdb: and send-after: do not go together")
-            gdb_session(t, workdir, gdb_port, serial, p, start + t.timeout)
+            # gdb beside the typed input: in a thread (Bochs waits for COM1's
+            # connection, then for COM2's)
+            import threading
+            gdb_thread = threading.Thread(target=gdb_session, args=(
+                t, workdir, gdb_port, serial, p, start + t.timeout))
+            gdb_thread.start()
         if port:
             serial_session(port, serial, t.sends, p, t.timeout)
+        if gdb_thread:
+            gdb_thread.join()
         return wait(p, max(1, t.timeout - (time.time() - start)))
 
 
