@@ -8,11 +8,15 @@
  * Single steps use the monitor trap flag where the capability MSR allows
  * it; else RFLAGS.TF with #DB exiting (Vol. 3B, "Single-Step Exception
  * Condition"), which the guest could notice (PUSHF sees TF).
+ * Hardware breakpoints and watchpoints take the guest's DR0-DR3 and DR7
+ * (Vol. 3B, "Debug Registers"; DR7 is in the VMCS guest state) while any
+ * is set, with #DB exiting; the guest's own values come back after.
  */
 #include "vmx/gdbstub.h"
 #include "vmx/guest_access.h"
 #include "vmx/insn_emulate.h"
 #include "vmx/vmcs.h"
+#include "vmx/vcpu.h"
 #include "vmx/vmx_cpu.h"
 #include "drivers/hw/uart16550.h"
 #include "boot/x86.h"
@@ -25,6 +29,9 @@
 #define VECTOR_BP     3
 #define RFLAGS_TF     BIT(8)
 #define DR6_BS        BIT(14)        /* single step */
+#define RFLAGS_RF     BIT(16)
+#define DR7_FIXED1    0x400ULL       /* bit 10 reads as 1 */
+#define GDB_HW_SLOTS  4
 #define INT3          0xCC
 #define GDB_MAX_BPS   32
 #define GDB_SIGINT    2
@@ -33,6 +40,14 @@
 struct sw_bp {
     uint64_t addr;
     uint8_t orig;
+    bool used;
+};
+
+/* A hardware breakpoint (Z1) or watchpoint (Z2 write, Z4 access) in DRi. */
+struct hw_bp {
+    uint64_t addr;
+    unsigned type;                   /* 1, 2 or 4 (the Z type) */
+    unsigned len;                    /* 1, 2, 4 or 8 bytes */
     bool used;
 };
 
@@ -47,6 +62,10 @@ static struct {
     int stop_signal;                 /* why the guest stopped last */
     bool stop_swbreak;               /* ... at one of our INT3s */
     struct sw_bp bps[GDB_MAX_BPS];
+    struct hw_bp hw[GDB_HW_SLOTS];
+    unsigned hw_count;
+    uint64_t guest_dr[GDB_HW_SLOTS], guest_dr7;   /* the guest's, while we hold them */
+    int stop_hw;                     /* the slot that stopped it, or -1 */
     char reply[RSP_PACKET_MAX + 1];  /* payload being built */
     char out[2 * RSP_PACKET_MAX + 8];/* the last framed packet (resent on '-') */
     size_t out_len;
@@ -153,13 +172,87 @@ static void set_exception_exiting(unsigned vector, bool on)
     vmwrite(VMCS_EXCEPTION_BITMAP, on ? bm | BIT(vector) : bm & ~(uint64_t)BIT(vector));
 }
 
-/* End a TF step: the guest's TF as it was, no more #DB exits. */
+/* End a TF step: the guest's TF as it was, no more #DB exits (unless
+ * hardware breakpoints need them). */
 static void end_tf_step(void)
 {
     uint64_t rflags = vmread(VMCS_GUEST_RFLAGS) & ~(uint64_t)RFLAGS_TF;
     vmwrite(VMCS_GUEST_RFLAGS, rflags | (gs.tf_saved ? RFLAGS_TF : 0));
-    set_exception_exiting(VECTOR_DB, false);
     gs.step_tf = false;
+    set_exception_exiting(VECTOR_DB, gs.hw_count > 0);
+}
+
+/* DR7's enable, R/W and LEN fields for our slots (Vol. 3B, "Debug Control
+ * Register (DR7)"): L<i>, R/W 00 execute / 01 write / 11 read-write, LEN
+ * 00 1 byte / 01 2 / 11 4 / 10 8 (0 for execution). */
+static uint64_t hw_dr7(void)
+{
+    static const unsigned rw_of_type[5] = { 0, 0, 1, 3, 3 };
+    static const unsigned len_bits[9] = { 0, 0, 1, 0, 3, 0, 0, 0, 2 };
+    uint64_t dr7 = DR7_FIXED1;
+    for (unsigned i = 0; i < GDB_HW_SLOTS; i++) {
+        const struct hw_bp *h = &gs.hw[i];
+        if (!h->used)
+            continue;
+        unsigned len = h->type == 1 ? 0 : len_bits[h->len];
+        dr7 |= BIT(2 * i) | (uint64_t)(rw_of_type[h->type] | len << 2) << (16 + 4 * i);
+    }
+    return dr7;
+}
+
+/* Take the guest's debug registers on the first hardware breakpoint, give
+ * them back after the last one. */
+static void hw_apply(struct vcpu *v, bool was_empty)
+{
+    if (was_empty && gs.hw_count) {
+        for (unsigned i = 0; i < GDB_HW_SLOTS; i++)
+            gs.guest_dr[i] = vcpu_get_dr(v, i);
+        gs.guest_dr7 = vmread(VMCS_GUEST_DR7);
+    }
+    if (gs.hw_count) {
+        for (unsigned i = 0; i < GDB_HW_SLOTS; i++)
+            vcpu_set_dr(v, i, gs.hw[i].used ? gs.hw[i].addr : 0);
+        vmwrite(VMCS_GUEST_DR7, hw_dr7());
+    } else if (!was_empty) {
+        for (unsigned i = 0; i < GDB_HW_SLOTS; i++)
+            vcpu_set_dr(v, i, gs.guest_dr[i]);
+        vmwrite(VMCS_GUEST_DR7, gs.guest_dr7);
+    }
+    set_exception_exiting(VECTOR_DB, gs.hw_count > 0 || gs.step_tf);
+}
+
+static int hw_insert(struct vcpu *v, unsigned type, uint64_t addr, uint64_t len)
+{
+    if (type == 3)                   /* x86 has no read-only watchpoint */
+        return 1;
+    if (type != 1 && !(len == 1 || len == 2 || len == 4 || len == 8))
+        return -1;
+    if (type != 1 && (addr & (len - 1)))     /* DRi must be aligned to LEN */
+        return -1;
+    for (unsigned i = 0; i < GDB_HW_SLOTS; i++) {
+        if (!gs.hw[i].used) {
+            bool was_empty = gs.hw_count == 0;
+            gs.hw[i] = (struct hw_bp){ addr, type, (unsigned)len, true };
+            gs.hw_count++;
+            hw_apply(v, was_empty);
+            return 0;
+        }
+    }
+    return -1;                       /* all four in use */
+}
+
+static int hw_remove(struct vcpu *v, unsigned type, uint64_t addr, uint64_t len)
+{
+    for (unsigned i = 0; i < GDB_HW_SLOTS; i++) {
+        struct hw_bp *h = &gs.hw[i];
+        if (h->used && h->type == type && h->addr == addr && (type == 1 || h->len == len)) {
+            h->used = false;
+            gs.hw_count--;
+            hw_apply(v, false);
+            return 0;
+        }
+    }
+    return -1;
 }
 
 static bool mtf_supported(void)
@@ -173,6 +266,7 @@ static void hold(struct vm *vm, int sig, bool swbreak)
     vm->gdb_stopped = true;
     gs.stop_signal = sig;
     gs.stop_swbreak = swbreak;
+    gs.stop_hw = -1;
 }
 
 static void release(void)
@@ -184,6 +278,11 @@ static void release(void)
             if (gs.bps[i].used)
                 (void)remove_bp(v, &gs.bps[i]);
         set_mtf(false);
+        if (gs.hw_count) {
+            memset(gs.hw, 0, sizeof(gs.hw));
+            gs.hw_count = 0;
+            hw_apply(v, false);
+        }
         if (gs.step_tf)
             end_tf_step();
         set_exception_exiting(VECTOR_BP, false);
@@ -218,11 +317,21 @@ enum exit_action gdbstub_breakpoint_exit(struct vcpu *v)
 enum exit_action gdbstub_debug_exit(struct vcpu *v)
 {
     uint64_t qual = vmread(VMCS_EXIT_QUALIFICATION);
-    if (gs.vm == v->vm && gs.step_tf && (qual & DR6_BS)) {
-        end_tf_step();
-        gs.stepping = false;
-        hold(v->vm, GDB_SIGTRAP, false);
-        return EXIT_YIELD;
+    if (gs.vm == v->vm) {
+        int slot = -1;
+        for (unsigned i = 0; i < GDB_HW_SLOTS; i++)
+            if (gs.hw[i].used && (qual & BIT(i)))
+                slot = (int)i;
+        bool step = gs.step_tf && (qual & DR6_BS);
+        if (step) {
+            end_tf_step();
+            gs.stepping = false;
+        }
+        if (slot >= 0 || step) {
+            hold(v->vm, GDB_SIGTRAP, false);
+            gs.stop_hw = slot;
+            return EXIT_YIELD;
+        }
     }
     write_dr6(read_dr6() | (qual & 0x600F));
     vcpu_inject_exception(v, VECTOR_DB, false, 0);
@@ -244,8 +353,16 @@ enum exit_action exit_monitor_trap_flag(struct vcpu *v)
 
 static void report_stop(void)
 {
-    char buf[24];
-    fmt_snprintf(buf, sizeof(buf), "T%02x%s", gs.stop_signal, gs.stop_swbreak ? "swbreak:;" : "");
+    char buf[48];
+    const struct hw_bp *h = gs.stop_hw >= 0 ? &gs.hw[gs.stop_hw] : NULL;
+    if (h && h->type == 1)
+        fmt_snprintf(buf, sizeof(buf), "T%02xhwbreak:;", gs.stop_signal);
+    else if (h)
+        fmt_snprintf(buf, sizeof(buf), "T%02x%s:%llx;", gs.stop_signal,
+                     h->type == 2 ? "watch" : "awatch", (unsigned long long)h->addr);
+    else
+        fmt_snprintf(buf, sizeof(buf), "T%02x%s", gs.stop_signal,
+                     gs.stop_swbreak ? "swbreak:;" : "");
     send_str(buf);
 }
 
@@ -279,6 +396,11 @@ static void resume(struct vcpu *v, const struct rsp_cmd *c, bool step)
 {
     if (c->has_addr)
         vmwrite(VMCS_GUEST_RIP, c->addr);
+    /* An instruction breakpoint is a fault: RF lets the instruction run
+     * once (Vol. 3B, "Instruction-Breakpoint Exception Condition"). */
+    if (gs.stop_hw >= 0 && gs.hw[gs.stop_hw].type == 1)
+        vmwrite(VMCS_GUEST_RFLAGS, vmread(VMCS_GUEST_RFLAGS) | RFLAGS_RF);
+    gs.stop_hw = -1;
     if (step) {
         gs.stepping = true;
         if (mtf_supported()) {
@@ -336,15 +458,17 @@ static void handle_packet(const char *pkt, size_t len)
         resume(v, &c, true);
         break;
     case RSP_CMD_BREAK_INSERT:
-        if (c.type != 0)
-            send_str("");                /* hardware breakpoints: not yet */
-        else
+        if (c.type != 0) {
+            int rc = hw_insert(v, c.type, c.addr, c.len);
+            send_str(rc > 0 ? "" : rc < 0 ? "E0e" : "OK");
+        } else {
             send_str(insert_bp(v, c.addr) < 0 ? "E14" : "OK");
+        }
         break;
     case RSP_CMD_BREAK_REMOVE: {
         struct sw_bp *bp = c.type == 0 ? find_bp(c.addr) : NULL;
         if (c.type != 0)
-            send_str("");
+            send_str(c.type == 3 ? "" : hw_remove(v, c.type, c.addr, c.len) < 0 ? "E0e" : "OK");
         else
             send_str(!bp || remove_bp(v, bp) < 0 ? "E14" : "OK");
         break;
@@ -362,7 +486,7 @@ static void handle_packet(const char *pkt, size_t len)
         break;
     case RSP_CMD_QUERY_SUPPORTED: {
         char buf[40];
-        fmt_snprintf(buf, sizeof(buf), "PacketSize=%x;swbreak+", RSP_PACKET_MAX);
+        fmt_snprintf(buf, sizeof(buf), "PacketSize=%x;swbreak+;hwbreak+", RSP_PACKET_MAX);
         send_str(buf);
         break;
     }
