@@ -199,6 +199,21 @@ void rsp_parse(const char *p, size_t len, struct rsp_cmd *cmd)
         cmd->kind = hex_num(p, len, &i, &v) && i == len && v < 64 ? RSP_CMD_READ_REG : RSP_CMD_BAD;
         cmd->reg = (unsigned)v;
         return;
+    case 'C':
+    case 'S':
+        cmd->kind = p[0] == 'C' ? RSP_CMD_CONTINUE : RSP_CMD_STEP;
+        if (!hex_num(p, len, &i, &v) || v > 0xFF) {
+            cmd->kind = RSP_CMD_BAD;
+            return;
+        }
+        cmd->signal = (unsigned)v;
+        if (i < len) {
+            i++;
+            cmd->has_addr = p[i - 1] == ';' && hex_num(p, len, &i, &cmd->addr) && i == len;
+            if (!cmd->has_addr)
+                cmd->kind = RSP_CMD_BAD;
+        }
+        return;
     case 'c':
     case 's':
         cmd->kind = p[0] == 'c' ? RSP_CMD_CONTINUE : RSP_CMD_STEP;
@@ -247,6 +262,11 @@ void rsp_parse(const char *p, size_t len, struct rsp_cmd *cmd)
             cmd->kind = RSP_CMD_QUERY_SUPPORTED;
         else if (starts(p, len, "qAttached"))
             cmd->kind = RSP_CMD_QUERY_ATTACHED;
+        else if (len >= 6 && !memcmp(p, "qRcmd,", 6)) {
+            cmd->data = p + 6;
+            cmd->len = (len - 6) / 2;
+            cmd->kind = (len - 6) % 2 ? RSP_CMD_BAD : RSP_CMD_MONITOR;
+        }
         return;
     default:
         return;

@@ -35,6 +35,9 @@
 #define INT3          0xCC
 #define GDB_MAX_BPS   32
 #define GDB_SIGINT    2
+#define GDB_SIGILL    4
+#define GDB_SIGFPE    8
+#define GDB_SIGSEGV   11
 #define GDB_SIGTRAP   5
 
 struct sw_bp {
@@ -66,6 +69,9 @@ static struct {
     unsigned hw_count;
     uint64_t guest_dr[GDB_HW_SLOTS], guest_dr7;   /* the guest's, while we hold them */
     int stop_hw;                     /* the slot that stopped it, or -1 */
+    bool catch_exceptions;           /* monitor catch on */
+    uint32_t pending_exc;            /* caught, to deliver on resume (interruption info) */
+    uint32_t pending_err;
     char reply[RSP_PACKET_MAX + 1];  /* payload being built */
     char out[2 * RSP_PACKET_MAX + 8];/* the last framed packet (resent on '-') */
     size_t out_len;
@@ -286,6 +292,12 @@ static void release(void)
         if (gs.step_tf)
             end_tf_step();
         set_exception_exiting(VECTOR_BP, false);
+        if (gs.catch_exceptions)
+            vmwrite(VMCS_EXCEPTION_BITMAP,
+                    vmread(VMCS_EXCEPTION_BITMAP) & ~(uint64_t)GDB_CATCH_VECTORS);
+        if (gs.pending_exc)
+            vcpu_inject_exception(v, gs.pending_exc & INTR_INFO_VECTOR_MASK,
+                                  gs.pending_exc & INTR_INFO_DELIVER_ERROR_CODE, gs.pending_err);
     }
     gs.vm->gdb_stopped = false;
     pr_info("gdb: detached from guest %s\n", gs.vm->name);
@@ -335,6 +347,21 @@ enum exit_action gdbstub_debug_exit(struct vcpu *v)
     }
     write_dr6(read_dr6() | (qual & 0x600F));
     vcpu_inject_exception(v, VECTOR_DB, false, 0);
+    return EXIT_RESUME;
+}
+
+enum exit_action gdbstub_exception_exit(struct vcpu *v, uint32_t info)
+{
+    unsigned vector = info & INTR_INFO_VECTOR_MASK;
+    bool has_err = info & INTR_INFO_DELIVER_ERROR_CODE;
+    uint32_t err = has_err ? (uint32_t)vmread(VMCS_VM_EXIT_INTERRUPTION_ERROR_CODE) : 0;
+    if (gs.vm == v->vm && gs.catch_exceptions) {
+        hold(v->vm, vector == 0 ? GDB_SIGFPE : vector == 6 ? GDB_SIGILL : GDB_SIGSEGV, false);
+        gs.pending_exc = info;
+        gs.pending_err = err;
+        return EXIT_YIELD;
+    }
+    vcpu_inject_exception(v, vector, has_err, err);
     return EXIT_RESUME;
 }
 
@@ -401,6 +428,14 @@ static void resume(struct vcpu *v, const struct rsp_cmd *c, bool step)
     if (gs.stop_hw >= 0 && gs.hw[gs.stop_hw].type == 1)
         vmwrite(VMCS_GUEST_RFLAGS, vmread(VMCS_GUEST_RFLAGS) | RFLAGS_RF);
     gs.stop_hw = -1;
+    /* A caught exception goes to the guest when gdb passes the signal on
+     * (C sig, gdb's default); plain c or s (`signal 0`) drops it, and the
+     * guest runs the instruction again. */
+    if (gs.pending_exc && c->signal) {
+        vcpu_inject_exception(v, gs.pending_exc & INTR_INFO_VECTOR_MASK,
+                              gs.pending_exc & INTR_INFO_DELIVER_ERROR_CODE, gs.pending_err);
+    }
+    gs.pending_exc = 0;
     if (step) {
         gs.stepping = true;
         if (mtf_supported()) {
@@ -415,6 +450,36 @@ static void resume(struct vcpu *v, const struct rsp_cmd *c, bool step)
     }
     gs.running = true;
     v->vm->gdb_stopped = false;
+}
+
+/* gdb's `monitor TEXT`: output lines as 'O' packets, then OK. */
+static void monitor_reply(const char *text)
+{
+    size_t n = strlen(text);
+    gs.reply[0] = 'O';
+    rsp_hex_encode(gs.reply + 1, text, n);
+    send_packet(gs.reply, 1 + 2 * n);
+    send_str("OK");
+}
+
+static void cmd_monitor(const struct rsp_cmd *c)
+{
+    char text[64];
+    if (c->len >= sizeof(text) || rsp_hex_decode(text, c->data, c->len) < 0) {
+        send_str("E01");
+        return;
+    }
+    text[c->len] = '\0';
+    if (!strcmp(text, "catch on") || !strcmp(text, "catch off")) {
+        gs.catch_exceptions = text[7] == 'n';
+        uint64_t bm = vmread(VMCS_EXCEPTION_BITMAP);
+        vmwrite(VMCS_EXCEPTION_BITMAP, gs.catch_exceptions ? bm | GDB_CATCH_VECTORS
+                                                           : bm & ~(uint64_t)GDB_CATCH_VECTORS);
+        monitor_reply(gs.catch_exceptions ? "stopping at #DE, #UD and #GP\n"
+                                          : "guest exceptions go to the guest\n");
+    } else {
+        monitor_reply("commands: catch on | catch off (stop at #DE, #UD, #GP)\n");
+    }
 }
 
 static void handle_packet(const char *pkt, size_t len)
@@ -490,6 +555,9 @@ static void handle_packet(const char *pkt, size_t len)
         send_str(buf);
         break;
     }
+    case RSP_CMD_MONITOR:
+        cmd_monitor(&c);
+        break;
     case RSP_CMD_QUERY_ATTACHED:
         send_str("1");                   /* detaching leaves the guest running */
         break;

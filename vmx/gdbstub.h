@@ -16,6 +16,8 @@
  * says continue. Returns false (with a message) when a guest is already
  * attached or no UART answers at that port. */
 bool gdbstub_attach(struct vm *vm, uint16_t port);
+/* The exceptions `monitor catch on` stops at: #DE, #UD, #GP. */
+#define GDB_CATCH_VECTORS (BIT(0) | BIT(6) | BIT(13))
 /* Handle what the debugger sent since the last call and report stops;
  * between slices only. Returns true if any byte arrived. */
 bool gdbstub_poll(void);
@@ -25,5 +27,8 @@ enum exit_action gdbstub_breakpoint_exit(struct vcpu *v);
 /* A #DB exit (exit_exception_nmi): the end of a step by RFLAGS.TF (where
  * there is no monitor trap flag), else given back to the guest. */
 enum exit_action gdbstub_debug_exit(struct vcpu *v);
+/* #DE, #UD or #GP exits, on while gdb's `monitor catch on` holds: the guest
+ * stops with the signal; the exception is delivered when it goes on. */
+enum exit_action gdbstub_exception_exit(struct vcpu *v, uint32_t info);
 
 #endif

@@ -58,8 +58,8 @@ enum rsp_cmd_kind {
     RSP_CMD_READ_REG,                /* p n: reg */
     RSP_CMD_READ_MEM,                /* m addr,len */
     RSP_CMD_WRITE_MEM,               /* M addr,len:hex (data, len bytes) */
-    RSP_CMD_CONTINUE,                /* c [addr] (has_addr) */
-    RSP_CMD_STEP,                    /* s [addr] */
+    RSP_CMD_CONTINUE,                /* c [addr] (has_addr), C sig[;addr] (signal) */
+    RSP_CMD_STEP,                    /* s [addr], S sig[;addr] */
     RSP_CMD_BREAK_INSERT,            /* Z type,addr,kind */
     RSP_CMD_BREAK_REMOVE,            /* z type,addr,kind */
     RSP_CMD_DETACH,                  /* D */
@@ -67,6 +67,7 @@ enum rsp_cmd_kind {
     RSP_CMD_SET_THREAD,              /* H... */
     RSP_CMD_QUERY_SUPPORTED,         /* qSupported */
     RSP_CMD_QUERY_ATTACHED,          /* qAttached */
+    RSP_CMD_MONITOR,                 /* qRcmd,hex (gdb's `monitor TEXT`): data, len bytes */
 };
 
 struct rsp_cmd {
@@ -75,6 +76,7 @@ struct rsp_cmd {
     bool has_addr;
     unsigned type;                   /* Z/z: 0 sw, 1 hw, 2 write, 3 read, 4 access */
     unsigned reg;                    /* p */
+    unsigned signal;                 /* C, S: the signal to pass (0: none) */
     const char *data;                /* M: the hex data (2 * len chars) */
 };
 

@@ -150,6 +150,18 @@ static void test_parse(void **state)
     assert_int_equal(c.kind, RSP_CMD_STEP);
     assert_true(c.has_addr);
     assert_int_equal(c.addr, 0x100020);
+    c = parse("C04");
+    assert_int_equal(c.kind, RSP_CMD_CONTINUE);
+    assert_int_equal(c.signal, 4);
+    assert_false(c.has_addr);
+    c = parse("S0b;100020");
+    assert_int_equal(c.kind, RSP_CMD_STEP);
+    assert_int_equal(c.signal, 11);
+    assert_true(c.has_addr);
+    assert_int_equal(c.addr, 0x100020);
+    assert_int_equal(parse("C").kind, RSP_CMD_BAD);
+    assert_int_equal(parse("C04,10").kind, RSP_CMD_BAD);
+    assert_int_equal(parse("c").signal, 0);
     c = parse("Z0,100010,1");
     assert_int_equal(c.kind, RSP_CMD_BREAK_INSERT);
     assert_int_equal(c.type, 0);
@@ -167,6 +179,13 @@ static void test_parse(void **state)
     assert_int_equal(parse("qSupported:multiprocess+;swbreak+").kind, RSP_CMD_QUERY_SUPPORTED);
     assert_int_equal(parse("qAttached").kind, RSP_CMD_QUERY_ATTACHED);
     assert_int_equal(parse("qSupportedX").kind, RSP_CMD_UNKNOWN);
+    c = parse("qRcmd,6361746368206f6e");                 /* "catch on" */
+    assert_int_equal(c.kind, RSP_CMD_MONITOR);
+    assert_int_equal(c.len, 8);
+    char text[9] = { 0 };
+    assert_int_equal(rsp_hex_decode(text, c.data, c.len), 0);
+    assert_string_equal(text, "catch on");
+    assert_int_equal(parse("qRcmd,636").kind, RSP_CMD_BAD);
     assert_int_equal(parse("vMustReplyEmpty").kind, RSP_CMD_UNKNOWN);
     assert_int_equal(parse("").kind, RSP_CMD_UNKNOWN);
 }
