@@ -214,6 +214,17 @@ void rsp_parse(const char *p, size_t len, struct rsp_cmd *cmd)
                 cmd->kind = RSP_CMD_BAD;
         }
         return;
+    case 'P':
+        if (!hex_num(p, len, &i, &v) || v >= 64 || !expect(p, len, &i, '=') ||
+            (len - i) % 2 || len == i || len - i > 16) {
+            cmd->kind = RSP_CMD_BAD;
+            return;
+        }
+        cmd->reg = (unsigned)v;
+        cmd->data = p + i;
+        cmd->len = (len - i) / 2;
+        cmd->kind = RSP_CMD_WRITE_REG;
+        return;
     case 'c':
     case 's':
         cmd->kind = p[0] == 'c' ? RSP_CMD_CONTINUE : RSP_CMD_STEP;
@@ -319,4 +330,24 @@ size_t rsp_encode_regs(char *out, const struct rsp_x86_regs *r, bool amd64, int 
     for (unsigned k = 0; k < n; k++)
         len += put(out + len, val[k], size[k]);
     return len;
+}
+
+int rsp_reg_slot(unsigned n, bool amd64, unsigned *bytes)
+{
+    unsigned ngpr = amd64 ? 16 : 8;
+    *bytes = 4;
+    if (n < ngpr) {
+        *bytes = amd64 ? 8 : 4;
+        return amd64 ? amd64_gpr[n] : (int)n;
+    }
+    n -= ngpr;
+    if (n == 0) {
+        *bytes = amd64 ? 8 : 4;
+        return RSP_SLOT_RIP;
+    }
+    if (n == 1)
+        return RSP_SLOT_RFLAGS;
+    if (n < 8)
+        return RSP_SLOT_SEG + (int)(n - 2);
+    return -1;
 }

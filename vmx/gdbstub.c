@@ -419,6 +419,34 @@ static void cmd_write_mem(struct vcpu *v, const struct rsp_cmd *c)
     send_str(guest_virt_copy(v, c->addr, data, c->len, true) < 0 ? "E14" : "OK");
 }
 
+/* P: general registers, RIP and RFLAGS;
+ * selectors are not written (that would need their descriptors). */
+static void cmd_write_reg(struct vcpu *v, const struct rsp_cmd *c)
+{
+    unsigned bytes;
+    int slot = rsp_reg_slot(c->reg, guest_cpu_mode() == 64, &bytes);
+    uint8_t b[8];
+    if (slot < 0 || slot >= RSP_SLOT_SEG || c->len != bytes ||
+        rsp_hex_decode(b, c->data, bytes) < 0) {
+        send_str("E01");
+        return;
+    }
+    uint64_t val = 0;
+    for (unsigned k = 0; k < bytes; k++)
+        val |= (uint64_t)b[k] << (8 * k);
+    if (slot == RSP_SLOT_RIP)
+        vmwrite(VMCS_GUEST_RIP, val);
+    else if (slot == RSP_SLOT_RFLAGS)
+        /* reserved bits (63:22, 15, 5, 3) 0, bit 1 set, VM 0 in IA-32e
+         * mode: what VM entry checks ("Checks on Guest RIP and RFLAGS") */
+        vmwrite(VMCS_GUEST_RFLAGS, (val & 0x3F7FD5 & ~(bytes == 8 ? BIT(17) : 0)) | BIT(1));
+    else if (slot == GPR_RSP)
+        vmwrite(VMCS_GUEST_RSP, val);
+    else
+        v->regs.gpr[slot] = val;
+    send_str("OK");
+}
+
 static void resume(struct vcpu *v, const struct rsp_cmd *c, bool step)
 {
     if (c->has_addr)
@@ -510,6 +538,9 @@ static void handle_packet(const char *pkt, size_t len)
             send_str("E45");
         break;
     }
+    case RSP_CMD_WRITE_REG:
+        cmd_write_reg(v, &c);
+        break;
     case RSP_CMD_READ_MEM:
         cmd_read_mem(v, &c);
         break;

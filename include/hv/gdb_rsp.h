@@ -56,6 +56,7 @@ enum rsp_cmd_kind {
     RSP_CMD_STATUS,                  /* ? */
     RSP_CMD_READ_REGS,               /* g */
     RSP_CMD_READ_REG,                /* p n: reg */
+    RSP_CMD_WRITE_REG,               /* P n=hex: reg, data (len bytes, target order) */
     RSP_CMD_READ_MEM,                /* m addr,len */
     RSP_CMD_WRITE_MEM,               /* M addr,len:hex (data, len bytes) */
     RSP_CMD_CONTINUE,                /* c [addr] (has_addr), C sig[;addr] (signal) */
@@ -97,5 +98,13 @@ struct rsp_x86_regs {
  * gdb's numbering. Returns the hex length written to out, 0 for an unknown
  * register. out needs 2 * (24 * 8) bytes at most. */
 size_t rsp_encode_regs(char *out, const struct rsp_x86_regs *r, bool amd64, int reg);
+
+/* Where gdb's register n is in struct rsp_x86_regs: 0-15 gpr[n], RSP_SLOT_RIP,
+ * RSP_SLOT_RFLAGS, RSP_SLOT_SEG + k (seg[k]); -1 for no such register.
+ * *bytes: its size in the packets (4 or 8). */
+#define RSP_SLOT_RIP    16
+#define RSP_SLOT_RFLAGS 17
+#define RSP_SLOT_SEG    18
+int rsp_reg_slot(unsigned n, bool amd64, unsigned *bytes);
 
 #endif

@@ -150,6 +150,14 @@ static void test_parse(void **state)
     assert_int_equal(c.kind, RSP_CMD_STEP);
     assert_true(c.has_addr);
     assert_int_equal(c.addr, 0x100020);
+    c = parse("P8=15001000");
+    assert_int_equal(c.kind, RSP_CMD_WRITE_REG);
+    assert_int_equal(c.reg, 8);
+    assert_int_equal(c.len, 4);
+    assert_memory_equal(c.data, "15001000", 8);
+    assert_int_equal(parse("P8=150").kind, RSP_CMD_BAD);
+    assert_int_equal(parse("P8").kind, RSP_CMD_BAD);
+    assert_int_equal(parse("P8=112233445566778899").kind, RSP_CMD_BAD);
     c = parse("C04");
     assert_int_equal(c.kind, RSP_CMD_CONTINUE);
     assert_int_equal(c.signal, 4);
@@ -247,6 +255,32 @@ static void test_regs_amd64(void **state)
     assert_int_equal(rsp_encode_regs(out, &r, true, 24), 0);
 }
 
+/* rsp_reg_slot agrees with the 'g' layout: register n encodes the slot's value. */
+static void test_reg_slots(void **state)
+{
+    (void)state;
+    struct rsp_x86_regs r = sample();
+    for (int amd64 = 0; amd64 < 2; amd64++) {
+        unsigned count = amd64 ? 24 : 16;
+        for (unsigned n = 0; n < count; n++) {
+            unsigned bytes;
+            int slot = rsp_reg_slot(n, amd64, &bytes);
+            assert_true(slot >= 0);
+            uint64_t val = slot < 16 ? r.gpr[slot] : slot == RSP_SLOT_RIP ? r.rip :
+                           slot == RSP_SLOT_RFLAGS ? r.rflags : r.seg[slot - RSP_SLOT_SEG];
+            char want[17], got[17];
+            uint8_t b[8];
+            for (unsigned k = 0; k < 8; k++)
+                b[k] = (uint8_t)(val >> (8 * k));
+            rsp_hex_encode(want, b, bytes);
+            assert_int_equal(rsp_encode_regs(got, &r, amd64, (int)n), 2 * bytes);
+            assert_memory_equal(got, want, 2 * bytes);
+        }
+        unsigned bytes;
+        assert_int_equal(rsp_reg_slot(count, amd64, &bytes), -1);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -258,6 +292,7 @@ int main(void)
         cmocka_unit_test(test_parse),
         cmocka_unit_test(test_regs_i386),
         cmocka_unit_test(test_regs_amd64),
+        cmocka_unit_test(test_reg_slots),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
