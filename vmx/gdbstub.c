@@ -603,6 +603,8 @@ static void handle_packet(const char *pkt, size_t len)
 
 bool gdbstub_attach(struct vm *vm, uint16_t port)
 {
+    if (gs.vm && gs.vm->state == VM_STOPPED)
+        release();                   /* it ended (stopped from the monitor) */
     if (gs.vm) {
         pr_err("gdb: guest %s is attached already; one at a time\n", gs.vm->name);
         return false;

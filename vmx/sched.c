@@ -66,7 +66,7 @@ static bool idle(void)
     bool alive = false, waiting = false;
     for (unsigned i = 0; i < nvms; i++) {
         struct vm *vm = vms[i];
-        if (vm->state == VM_HALTED && !platform_can_wake(vm))
+        if (vm->state == VM_HALTED && !vm->gdb_stopped && !platform_can_wake(vm))
             vm_stop(vm, VM_END_HALTED, 0,
                     "halted waiting for an interrupt, and no device will raise one");
         alive |= vm->state != VM_STOPPED;
