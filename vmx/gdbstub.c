@@ -601,6 +601,14 @@ static void handle_packet(const char *pkt, size_t len)
     }
 }
 
+bool gdbstub_detach(void)
+{
+    if (!gs.vm)
+        return false;
+    release();
+    return true;
+}
+
 bool gdbstub_attach(struct vm *vm, uint16_t port)
 {
     if (gs.vm && gs.vm->state == VM_STOPPED)

@@ -16,6 +16,9 @@
  * says continue. Returns false (with a message) when a guest is already
  * attached or no UART answers at that port. */
 bool gdbstub_attach(struct vm *vm, uint16_t port);
+/* Detach whatever guest is attached (breakpoints removed, it runs on):
+ * false if none is. */
+bool gdbstub_detach(void);
 /* The exceptions `monitor catch on` stops at: #DE, #UD, #GP. */
 #define GDB_CATCH_VECTORS (BIT(0) | BIT(6) | BIT(13))
 /* Handle what the debugger sent since the last call and report stops;

@@ -223,6 +223,13 @@ bool gdbstub_attach(struct vm *vm, uint16_t port)
     return true;
 }
 
+bool gdbstub_detach(void)
+{
+    bool was = gdb_vm != NULL;
+    gdb_vm = NULL;
+    return was;
+}
+
 void trace_start(struct vcpu *v, const struct exit_trace *t)
 {
     traced = v;
@@ -469,6 +476,13 @@ static void test_gdb_command(void **state)
     type("gdb nosuch\r");
     assert_null(gdb_vm);
     assert_true(on_screen("[monitor] gdb: no guest named \"nosuch\""));
+    type("gdb alpha\r");
+    assert_ptr_equal(gdb_vm, &vm_a);
+    type("gdb off\r");
+    assert_null(gdb_vm);
+    assert_true(on_screen("[monitor] gdb: detached, the guest runs on"));
+    type("gdb off\r");
+    assert_true(on_screen("[monitor] gdb: no guest is attached"));
 }
 
 static void test_control_bytes_are_not_echoed(void **state)
