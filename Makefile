@@ -114,12 +114,13 @@ $(ISO): $(KERNEL) $(GUEST_ELFS) $(ISO_CFG) $(ISO_EXTRA) FORCE
 FORCE:
 
 # ---- running ----
-# make run [EMU=bochs|qemu|kvm] [DEMO=linux] [FIRMWARE=bios|uefi]
+# make run [EMU=bochs|qemu|kvm] [DEMO=linux] [FIRMWARE=bios|uefi] [GDB_PORT=N]
 EMU ?=
+GDB_PORT ?=
 FIRMWARE ?= bios
 RUN_IPS ?= 50000000
 run: deps iso
-	IPS=$(RUN_IPS) FIRMWARE=$(FIRMWARE) tests/run_emu.sh $(if $(EMU),$(EMU),auto) $(ISO)
+	IPS=$(RUN_IPS) FIRMWARE=$(FIRMWARE) GDB_PORT=$(GDB_PORT) tests/run_emu.sh $(if $(EMU),$(EMU),auto) $(ISO)
 
 # ---- host unit tests (cmocka) ----
 UNIT_TESTS :=

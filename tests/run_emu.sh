@@ -11,7 +11,11 @@
 # machine; Ctrl-] quits (Bochs is then stopped). COM1 output is also kept in
 # BUILD/run-serial.log, Bochs' own output in BUILD/run-bochs.out and its log in
 # BUILD/run-bochs.log.
+# GDB_PORT=N: COM2 listens on localhost:N for gdb's `target remote` (a guest
+# line with gdb=com2, or the monitor's `gdb NAME`, attaches the stub there).
+# Bochs waits for that connection before it boots.
 set -u
+gdb_port=${GDB_PORT:-}
 emu=${1:-auto}
 iso=${2:-build/hypervisor.iso}
 build=$(dirname "$iso")
@@ -48,7 +52,8 @@ kvm|qemu)
             -drive "if=pflash,format=raw,file=$build/run-OVMF_VARS.fd")
     fi
     exec qemu-system-x86_64 "${accel[@]}" "${fw[@]}" -m 1024 -display none -no-reboot \
-        -serial stdio -device isa-debug-exit,iobase=0xf4,iosize=0x04 -cdrom "$iso"
+        -serial stdio ${gdb_port:+-serial tcp:127.0.0.1:$gdb_port,server=on,wait=off} \
+        -device isa-debug-exit,iobase=0xf4,iosize=0x04 -cdrom "$iso"
     ;;
 bochs)
     here=$(dirname "$0")
@@ -61,6 +66,8 @@ bochs)
         -e "s|@COM1_MODE@|socket-server|" -e "s|@COM1_DEV@|localhost:$port|" \
         -e "s|@LOG@|$build/run-bochs.log|" \
         -e "s|@TIME0@|local|" "$here/bochsrc.in" > "$build/run.bochsrc"
+    [ -n "$gdb_port" ] &&
+        echo "com2: enabled=1, mode=socket-server, dev=localhost:$gdb_port" >> "$build/run.bochsrc"
     printf 'c\nquit\n' > "$build/run.bochs-rc"
     TERM=dumb bochs -q -f "$build/run.bochsrc" -rc "$build/run.bochs-rc" \
         < /dev/null > "$build/run-bochs.out" 2>&1 &

@@ -59,6 +59,7 @@ const exit_handler_fn exit_handlers[EXIT_REASON_MAX] = {
     [EXIT_REASON_INVVPID]             = exit_vmx_instruction,
     [EXIT_REASON_WBINVD]              = exit_invd,
     [EXIT_REASON_XSETBV]              = exit_xsetbv,
+    [EXIT_REASON_MONITOR_TRAP_FLAG]   = exit_monitor_trap_flag,
     [EXIT_REASON_VMFUNC]              = exit_ud_instruction,
 };
 #pragma GCC diagnostic pop

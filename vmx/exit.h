@@ -80,6 +80,7 @@ enum exit_action exit_apic_access(struct vcpu *v);
 enum exit_action exit_apic_write(struct vcpu *v);
 enum exit_action exit_tpr_below_threshold(struct vcpu *v);
 enum exit_action exit_virtualized_eoi(struct vcpu *v);
+enum exit_action exit_monitor_trap_flag(struct vcpu *v);   /* vmx/gdbstub.c */
 
 /* Emulate the instruction that touched device memory at gpa (vmx/exit_ept.c).
  * gla: its linear address, when the CPU reported it, saves a page walk. */

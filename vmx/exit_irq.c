@@ -7,6 +7,7 @@
  */
 #include "vmx/exit.h"
 #include "vmx/vcpu.h"
+#include "vmx/gdbstub.h"
 #include "drivers/hw/lapic.h"
 #include "boot/cpu.h"
 #include "boot/x86.h"
@@ -61,7 +62,15 @@ enum exit_action exit_exception_nmi(struct vcpu *v)
         pr_warn("guest %s: NMI arrived while it ran; ignored\n", v->vm->name);
         return EXIT_RESUME;
     }
-    /* The exception bitmap is empty, so any other exception exit is unexpected. */
+    /* #BP exits while a debugger is attached, #DB during its steps, #DE
+     * #UD #GP when it catches them (vmx/gdbstub.c); the exception bitmap
+     * holds nothing else. */
+    if ((info & INTR_INFO_VECTOR_MASK) == 3)
+        return gdbstub_breakpoint_exit(v);
+    if ((info & INTR_INFO_VECTOR_MASK) == 1)
+        return gdbstub_debug_exit(v);
+    if (BIT(info & INTR_INFO_VECTOR_MASK) & GDB_CATCH_VECTORS)
+        return gdbstub_exception_exit(v, info);
     return exit_stop_unhandled(v, EXIT_REASON_EXCEPTION_NMI);
 }
 

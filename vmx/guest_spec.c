@@ -24,6 +24,11 @@ static const char *check_selftest(const char *s, size_t n)
     return "expected badguest, badhost, badctl or badmsr";
 }
 
+/* gdb=COMn: the debugger's serial port (vmx/gdbstub.h). */
+static const struct cmdline_choice gdb_words[] = {
+    { "com1", 1 }, { "com2", 2 }, { "com3", 3 }, { "com4", 4 }, { NULL, 0 },
+};
+
 static const struct cmdline_choice bool_words[] = {
     { "1", 1 }, { "0", 0 }, { "", 1 }, { NULL, 0 },
 };
@@ -35,6 +40,7 @@ static const struct cmdline_opt guest_opts[] = {
     CMDLINE_OPT_CHOICE("cr3exit", GS, cr3exit, bool_words),
     CMDLINE_OPT_TEXT("path", GS, path, NULL, false),
     CMDLINE_OPT_TEXT("selftest", GS, selftest, check_selftest, false),
+    CMDLINE_OPT_CHOICE("gdb", GS, gdb, gdb_words),
 };
 #undef GS
 
@@ -50,6 +56,7 @@ static const struct cmdline_opt for_opts[] = {
     CMDLINE_OPT_NOT_HERE("cr3exit", NOT_FOR),
     CMDLINE_OPT_NOT_HERE("path", NOT_FOR),
     CMDLINE_OPT_NOT_HERE("selftest", NOT_FOR),
+    CMDLINE_OPT_NOT_HERE("gdb", NOT_FOR),
 };
 
 /* What messages call a guest line: "guest NAME" when its (last) name= is

@@ -1,7 +1,7 @@
 /*
  * The guest lines: GRUB's module2 lines read into guest specs, every
  * problem reported as one line (see README "Guests"):
- *   module2 FILE name=NAME [mem=SIZE] [cr3exit=0|1] [path=PATH] [-- CMDLINE]
+ *   module2 FILE name=NAME [mem=SIZE] [cr3exit=0|1] [path=PATH] [gdb=comN] [-- CMDLINE]
  *   module2 FILE for=NAME [-- STRING]      (a module of guest NAME)
  * Pure: it reads the module lines and writes specs, nothing else.
  */
@@ -24,6 +24,7 @@ struct guest_spec {
     uint64_t mem;
     int cr3exit;
     char selftest[16];                  /* for tests: break the VMCS (vmx/vmcheck.h) */
+    int gdb;                            /* gdb=comN: N (vmx/gdbstub.h), 0 if none */
     const char *cmdline;                /* the words after "--" ("" if none) */
     unsigned module;                    /* its line: an index into the modules */
     unsigned mods[GUEST_MAX_MODULES];   /* its for= lines, in order */

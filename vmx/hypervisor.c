@@ -11,6 +11,7 @@
 #include "vmx/guest_access.h"
 #include "vmx/exit.h"
 #include "vmx/guest_spec.h"
+#include "vmx/gdbstub.h"
 #include "vmx/interrupts.h"
 #include "vmx/cpuid.h"
 #include "vmx/vcpu.h"
@@ -81,6 +82,14 @@ static void create_vms(const struct boot_info *bi)
         if (s->selftest[0])
             vmcheck_selftest(&vm->vcpu, s->selftest);   /* the word was checked */
         sched_add(vm);
+        if (s->gdb) {
+            static const uint16_t com_ports[] = { 0x3F8, 0x2F8, 0x3E8, 0x2E8 };
+            uint16_t port = com_ports[s->gdb - 1];
+            if (port == console_serial_port())
+                pr_err("guest %s: gdb=com%d: the console uses that port\n", s->name, s->gdb);
+            else
+                (void)gdbstub_attach(vm, port);
+        }
     }
 }
 

@@ -6,6 +6,7 @@
 #include "vmx/trace.h"
 #include "vmx/vmcheck.h"
 #include "vmx/vmcs.h"
+#include "vmx/gdbstub.h"
 #include "drivers/hw/console.h"
 #include <hv/log.h>
 #include <hv/string.h>
@@ -162,7 +163,8 @@ static void run_command(char *cmd)
     struct vm *vm = arg && *arg ? find(arg) : NULL;
     bool needs_vm = !strcmp(cmd, "stats") || !strcmp(cmd, "pause") ||
                     !strcmp(cmd, "resume") || !strcmp(cmd, "stop") || !strcmp(cmd, "nmi") ||
-                    !strcmp(cmd, "vmcheck") || !strcmp(cmd, "trace");
+                    !strcmp(cmd, "vmcheck") || !strcmp(cmd, "trace") ||
+                    (!strcmp(cmd, "gdb") && !(arg && !strcmp(arg, "off")));
 
     if (!*cmd)
         return;
@@ -172,7 +174,8 @@ static void run_command(char *cmd)
     }
     if (!strcmp(cmd, "help")) {
         kprintf("[monitor] commands: list | stats NAME | pause NAME | resume NAME | stop NAME | help\n");
-        kprintf("[monitor] debugging: vmcheck NAME | trace NAME [N] [REASON...] | trace NAME off\n");
+        kprintf("[monitor] debugging: vmcheck NAME | trace NAME [N] [REASON...] | trace NAME off"
+                " | gdb NAME | gdb off\n");
         kprintf("[monitor] nmi NAME pulses the guest's LINT1 (an NMI if its LVT LINT1 says so)\n");
         kprintf("[monitor] keys: Ctrl-A n next guest, Ctrl-A 0 monitor, Ctrl-A 1-9 guest N\n");
         kprintf("[monitor] editing: Backspace, Ctrl-U erases the line\n");
@@ -209,6 +212,18 @@ static void run_command(char *cmd)
         cmd_vmcheck(vm);
     } else if (!strcmp(cmd, "trace")) {
         cmd_trace(vm, rest);
+    } else if (!strcmp(cmd, "gdb") && !vm) {
+        /* gdb off: the way out when gdb went away without detaching */
+        if (gdbstub_detach())
+            kprintf("[monitor] gdb: detached, the guest runs on\n");
+        else
+            kprintf("[monitor] gdb: no guest is attached\n");
+    } else if (!strcmp(cmd, "gdb")) {
+        /* COM2, or COM1 when the console is on COM2 */
+        uint16_t port = console_serial_port() == 0x2F8 ? 0x3F8 : 0x2F8;
+        if (gdbstub_attach(vm, port))
+            kprintf("[monitor] gdb %s: attach with target remote on COM%d\n", vm->name,
+                    port == 0x2F8 ? 2 : 1);
     } else if (!strcmp(cmd, "stop")) {
         vm_stop(vm, VM_END_STOPPED_BY_USER, 0, "stopped from the monitor");
     } else {

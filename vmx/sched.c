@@ -3,6 +3,7 @@
 #include "vmx/vcpu.h"
 #include "vmx/platform.h"
 #include "vmx/monitor.h"
+#include "vmx/gdbstub.h"
 #include "boot/x86.h"
 #include "drivers/hw/console.h"
 #include <hv/log.h>
@@ -50,7 +51,7 @@ static struct vm *pick_next(unsigned *cursor)
 {
     for (unsigned k = 0; k < nvms; k++) {
         unsigned i = (*cursor + 1 + k) % nvms;
-        if (vms[i]->state == VM_RUNNABLE) {
+        if (vms[i]->state == VM_RUNNABLE && !vms[i]->gdb_stopped) {
             *cursor = i;
             return vms[i];
         }
@@ -65,7 +66,7 @@ static bool idle(void)
     bool alive = false, waiting = false;
     for (unsigned i = 0; i < nvms; i++) {
         struct vm *vm = vms[i];
-        if (vm->state == VM_HALTED && !platform_can_wake(vm))
+        if (vm->state == VM_HALTED && !vm->gdb_stopped && !platform_can_wake(vm))
             vm_stop(vm, VM_END_HALTED, 0,
                     "halted waiting for an interrupt, and no device will raise one");
         alive |= vm->state != VM_STOPPED;
@@ -75,7 +76,7 @@ static bool idle(void)
         return false;
     if (waiting) {
         uint64_t until = sched_next_event_tsc();
-        while (rdtsc() < until && !monitor_poll()) {
+        while (rdtsc() < until && !monitor_poll() && !gdbstub_poll()) {
             console_drain();
             pause();
         }
@@ -89,6 +90,7 @@ void sched_run(void)
     for (;;) {
         console_drain();
         monitor_poll();
+        gdbstub_poll();
         run_due_timers();
         struct vm *vm = pick_next(&cursor);
         if (vm)

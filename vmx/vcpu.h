@@ -32,6 +32,12 @@ void vcpu_host_fpu_init(void);
 /* The XSAVE components saved for guests (XCR0 bits a guest may set). */
 uint64_t vcpu_guest_xcr0_supported(void);
 
+/* Debug address register DR<i> (0-3) of v, wherever it lives now (the CPU
+ * keeps the last vCPU's until another runs). Between slices only: the GDB
+ * stub's hardware breakpoints. */
+uint64_t vcpu_get_dr(struct vcpu *v, unsigned i);
+void vcpu_set_dr(struct vcpu *v, unsigned i, uint64_t val);
+
 /* Run v until its slice ends, it halts, or it stops. */
 void vcpu_run_slice(struct vcpu *v);
 

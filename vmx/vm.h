@@ -161,6 +161,7 @@ struct vm {
     struct vacpi_pm pm;
     uint64_t next_event_tsc;         /* TSC of the next device timer event */
     enum vm_state paused_from;       /* state to return to on resume */
+    bool gdb_stopped;                /* held by the debugger: not scheduled (vmx/gdbstub.h) */
     uint8_t input[256];              /* console input waiting for the UART */
     unsigned input_head, input_len;
 

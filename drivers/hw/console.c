@@ -58,6 +58,7 @@ void console_init(void)
 }
 
 bool console_has_serial(void) { return uart_present; }
+uint16_t console_serial_port(void) { return uart_present ? uart_port : 0; }
 bool console_has_screen(void) { return (sink & CONSOLE_SCREEN) != 0; }
 enum log_level console_log_level(void) { return max_level; }
 

@@ -21,6 +21,8 @@ void console_init(void);
  * one) and loglevel= (boot/boot_options.c checks both). */
 void console_configure(const char *console_spec, enum log_level level);
 bool console_has_serial(void);
+/* The I/O base of the console's UART, 0 when there is none. */
+uint16_t console_serial_port(void);
 /* Does output go to the screen console (console= and screen_present)? */
 bool console_has_screen(void);
 

@@ -11,13 +11,15 @@ GUEST_OBJ     := $(GUEST_OUT)/obj
 
 GUEST_NAMES := cpuid portio crshadow cr3 msr vmcall debugexit memtest triple ctlchars crcheck unbacked mb1gdt \
                vmxon mmio spin ticker bench hello primes fpustress \
-               pit lapictimer rtc serial clisti poweroff reset echo cpustate nmi
+               pit lapictimer rtc serial clisti poweroff reset echo cpustate nmi gdbtarget
 
 GUEST_CFLAGS := -m32 -march=i686 -std=gnu11 -O2 -ffreestanding -fno-builtin \
     -fno-pic -fno-pie -fno-stack-protector -nostdlib -mgeneral-regs-only \
     -fno-tree-loop-distribute-patterns -fno-asynchronous-unwind-tables \
     -Wall -Wextra -Werror -I$(GUEST_SRC_DIR)/lib
 GUEST_LDSCRIPT := $(GUEST_SRC_DIR)/guest.ld
+# The GDB stub's test guest carries debug information for gdb.
+$(GUEST_OBJ)/gdbtarget.c.o: GUEST_CFLAGS += -g
 GUEST_LDFLAGS  := -m elf_i386 -nostdlib -z max-page-size=0x1000 -T $(GUEST_LDSCRIPT)
 
 GUEST_LIB_SRCS := $(wildcard $(GUEST_SRC_DIR)/lib/*.c $(GUEST_SRC_DIR)/lib/*.S)

@@ -50,6 +50,15 @@ Each tests/integration/*.test file describes one boot:
                               TEXT on Bochs' emulated PS/2 keyboard: Bochs'
                               `term` display reads it from a pty on its stdin
                               (printable ASCII, \r Enter, \x01 Ctrl-A)
+    gdb: COMMAND              Bochs only: a line of a gdb script. Bochs gets a
+                              COM2 (a socket); once COM1 shows gdb-ready's
+                              pattern, `gdb -batch -x SCRIPT ELF` runs with
+                              `target remote` to it first (ELF: gdb-elf)
+    gdb-elf: FILE             the symbols for gdb (build/guests/FILE)
+    gdb-ready: PATTERN        default: "waits for the debugger"
+    gdb-expect: TEXT          a line of gdb's output (build/itest/NAME/gdb.out)
+                              containing TEXT, after the previous gdb-expect
+    gdb-expect-re: REGEX      the same, matching REGEX
 
 Usage: run.py [NAME...] [--bench] [-j N]
 """
@@ -95,6 +104,10 @@ class Test:
         self.screen_rejects = []
         self.bench = False
         self.extra_files = []
+        self.gdb = []           # script lines
+        self.gdb_elf = None
+        self.gdb_ready = "waits for the debugger"
+        self.gdb_checks = []    # (kind, text)
         with open(path) as f:
             for lineno, line in enumerate(f, 1):
                 line = line.rstrip("\n")
@@ -159,6 +172,14 @@ class Test:
                     self.screen_rejects.append(val)
                 elif key == "exit-code":
                     self.exit_code = int(val)
+                elif key == "gdb":
+                    self.gdb.append(val)
+                elif key == "gdb-elf":
+                    self.gdb_elf = val
+                elif key == "gdb-ready":
+                    self.gdb_ready = val
+                elif key in ("gdb-expect", "gdb-expect-re"):
+                    self.gdb_checks.append((key[4:], val))
                 elif key == "bench":
                     self.bench = val == "yes"
                 else:
@@ -325,6 +346,59 @@ def type_keys(t, proc, bochs_out, serial):
         stop.set()
         th.join()
         os.close(fd)
+def gdb_session(t, workdir, bochs_port, serial, proc, deadline):
+    """Run gdb against Bochs' COM2: connect to its socket at once (Bochs
+    waits for that before it boots), wait for the stub to be ready (COM1),
+    then start gdb on a local port and relay its bytes both ways."""
+    import select
+    sock = None
+    while sock is None and time.time() < deadline and proc.poll() is None:
+        try:
+            sock = socket.create_connection(("127.0.0.1", bochs_port), timeout=1)
+        except OSError:
+            time.sleep(0.2)
+    if sock is None:
+        return
+    out_path = os.path.join(workdir, "gdb.out")
+    if os.path.exists(out_path):
+        os.remove(out_path)
+    if wait_serial(serial, t.gdb_ready, proc, deadline) is None:
+        sock.close()
+        return
+    lst = socket.socket()
+    lst.bind(("127.0.0.1", 0))
+    lst.listen(1)
+    script = os.path.join(workdir, "gdb-script")
+    with open(script, "w") as f:
+        f.write("set remotetimeout 60\n")
+        f.write(f"target remote localhost:{lst.getsockname()[1]}\n")
+        f.write("\n".join(t.gdb) + "\n")
+    elf = os.path.join(BUILD, "guests", t.gdb_elf) if t.gdb_elf else None
+    with open(out_path, "w") as out:
+        g = subprocess.Popen(["gdb", "-nx", "-batch", "-x", script] + ([elf] if elf else []),
+                             stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
+                             start_new_session=True)
+        lst.settimeout(max(1, deadline - time.time()))
+        try:
+            conn, _ = lst.accept()
+        except OSError:
+            conn = None
+        lst.close()
+        socks = [sock] + ([conn] if conn else [])
+        while conn and time.time() < deadline and g.poll() is None:
+            r, _, _ = select.select(socks, [], [], 0.2)
+            try:
+                for s in r:
+                    data = s.recv(4096)
+                    if not data:
+                        raise OSError("closed")
+                    (conn if s is sock else sock).sendall(data)
+            except OSError:
+                break
+        if conn:
+            conn.close()
+        wait(g, max(1, deadline - time.time()))
+    sock.close()
 
 
 def run_bochs(t, workdir, iso, serial):
@@ -338,6 +412,9 @@ def run_bochs(t, workdir, iso, serial):
              "@TIME0@": "946684800"}     # fixed start time: reproducible runs
     for k, v in subst.items():
         rc = rc.replace(k, v)
+    gdb_port = free_port() if t.gdb else None
+    if gdb_port:
+        rc += f"com2: enabled=1, mode=socket-server, dev=localhost:{gdb_port}\n"
     bochsrc = os.path.join(workdir, "bochsrc")
     with open(bochsrc, "w") as f:
         f.write(rc)
@@ -351,11 +428,20 @@ def run_bochs(t, workdir, iso, serial):
                              env=env, cwd=workdir, start_new_session=True)
         if t.types:
             return type_keys(t, p, os.path.join(workdir, "bochs.out"), serial)
+        start = time.time()
+        gdb_thread = None
+        if gdb_port:
+            # gdb beside the typed input: in a thread (Bochs waits for COM1's
+            # connection, then for COM2's)
+            import threading
+            gdb_thread = threading.Thread(target=gdb_session, args=(
+                t, workdir, gdb_port, serial, p, start + t.timeout))
+            gdb_thread.start()
         if port:
-            start = time.time()
             serial_session(port, serial, t.sends, p, t.timeout)
-            return wait(p, max(1, t.timeout - (time.time() - start)))
-        return wait(p, t.timeout)
+        if gdb_thread:
+            gdb_thread.join()
+        return wait(p, max(1, t.timeout - (time.time() - start)))
 
 
 class Qmp:
@@ -617,6 +703,26 @@ def check(t, log, status, timed_out, e9="", screen=None):
             if text in l:
                 errors.append(f"unexpected line: {l.strip()}")
                 break
+    if t.gdb_checks:
+        try:
+            with open(os.path.join(BUILD, "itest", t.name, "gdb.out"), errors="replace") as f:
+                glines = f.read().splitlines()
+        except OSError:
+            glines = []
+            errors.append("gdb did not run (no gdb.out)")
+        gpos = 0
+        for kind, text in t.gdb_checks:
+            found = None
+            for i in range(gpos, len(glines)):
+                if (kind == "expect" and text in glines[i]) or \
+                   (kind == "expect-re" and re.search(text, glines[i])):
+                    found = i
+                    break
+            if found is None:
+                errors.append(f"missing in gdb's output (in order): gdb-{kind}: {text}")
+                errors += [f"  gdb.out | {l}" for l in glines[-30:]]
+                break
+            gpos = found + 1
     if timed_out:
         errors.append(f"timed out after {t.timeout} s")
     if t.exit_code is not None and status != t.exit_code:

@@ -532,6 +532,8 @@ static void describe(char *out, size_t size, const struct guest_spec *g, unsigne
         o += snprintf(out + o, size - o, "%s%s mem=%s cr3exit=%d path=%s module=%u mods=%s "
                       "cmdline='%s'", i ? "; " : "", g[i].name, mem, g[i].cr3exit, g[i].path,
                       g[i].module + 1, mods, g[i].cmdline);
+        if (g[i].gdb)
+            o += snprintf(out + o, size - o, " gdb=com%d", g[i].gdb);
     }
 }
 
@@ -630,6 +632,11 @@ static const struct {
       { "[hv:error] guest z: refused: mem=0: below the minimum 2M",
         "[hv:warn] guest z: unknown option vcpus=2; ignored",
         "[hv:warn] guest z: cr3exit=yes: expected 1 or 0; ignored" }, "" },
+    /* gdb=: the debugger's serial port (vmx/gdbstub.h) */
+    { { "name=a gdb=com2", "name=b gdb=com9", "for=a gdb=com3" },
+      { "[hv:warn] guest b: gdb=com9: expected com1, com2, com3 or com4; ignored",
+        "[hv:warn] module 3: gdb=com3: has no meaning on a for= line; ignored" },
+      G("a", "1 mods=3 cmdline='' gdb=com2") "; " G("b", "2 mods= cmdline=''") },
     /* two guests with one name: the first keeps it */
     { { "name=a", "name=a mem=8M" },
       { "[hv:error] guest a: refused: the name is taken by module 1" },

@@ -212,6 +212,24 @@ unsigned vmcheck_current(void (*report)(void *ctx, const char *line), void *ctx)
     return 1;
 }
 
+/* The GDB stub's attach (vmx/gdbstub.h): records the guest and port. */
+static struct vm *gdb_vm;
+static uint16_t gdb_port;
+
+bool gdbstub_attach(struct vm *vm, uint16_t port)
+{
+    gdb_vm = vm;
+    gdb_port = port;
+    return true;
+}
+
+bool gdbstub_detach(void)
+{
+    bool was = gdb_vm != NULL;
+    gdb_vm = NULL;
+    return was;
+}
+
 void trace_start(struct vcpu *v, const struct exit_trace *t)
 {
     traced = v;
@@ -446,6 +464,27 @@ static void test_trace_command(void **state)
                           "trace NAME off"));
 }
 
+static void test_gdb_command(void **state)
+{
+    (void)state;
+    gdb_vm = NULL;
+    type("\0010gdb beta\r");
+    assert_ptr_equal(gdb_vm, &vm_b);
+    assert_int_equal(gdb_port, 0x2F8);              /* COM2: the console is on COM1 */
+    assert_true(on_screen("[monitor] gdb beta: attach with target remote on COM2"));
+    gdb_vm = NULL;
+    type("gdb nosuch\r");
+    assert_null(gdb_vm);
+    assert_true(on_screen("[monitor] gdb: no guest named \"nosuch\""));
+    type("gdb alpha\r");
+    assert_ptr_equal(gdb_vm, &vm_a);
+    type("gdb off\r");
+    assert_null(gdb_vm);
+    assert_true(on_screen("[monitor] gdb: detached, the guest runs on"));
+    type("gdb off\r");
+    assert_true(on_screen("[monitor] gdb: no guest is attached"));
+}
+
 static void test_control_bytes_are_not_echoed(void **state)
 {
     (void)state;
@@ -576,6 +615,7 @@ int main(void)
         cmocka_unit_test_setup(test_input_goes_to_guest_one_at_start, setup),
         cmocka_unit_test_setup(test_vmcheck_command, setup),
         cmocka_unit_test_setup(test_trace_command, setup),
+        cmocka_unit_test_setup(test_gdb_command, setup),
         cmocka_unit_test_setup(test_ctrl_a_n_cycles_through_guests_and_monitor, setup),
         cmocka_unit_test_setup(test_ctrl_a_digit_and_literal_ctrl_a, setup),
         cmocka_unit_test_setup(test_stopped_guest_gets_no_input, setup),
