@@ -658,6 +658,9 @@ uint16_t acpi_pm1_cnt_s5(uint16_t slp_typ)
 
 #define ACPI_SIG_HPET            "HPET"
 #define ACPI_SIG_MADT            "APIC"
+#define ACPI_SIG_SPCR            "SPCR"
+#define ACPI_SPCR_TYPE           36      /* SPCR: Interface Type */
+#define ACPI_SPCR_BASE_GAS       40      /* SPCR: Base Address (GAS) */
 #define ACPI_FADT_PM_TMR_BLK     76      /* PM_TMR_BLK: I/O port of the PM timer */
 #define ACPI_FADT_PM_TMR_LEN     91      /* PM_TMR_LEN: 4 when there is one */
 #define ACPI_FADT_TMR_VAL_EXT    BIT(8)  /* Flags: the PM timer counts 32 bits, not 24 */
@@ -708,6 +711,19 @@ static void read_madt(const uint8_t *t, uint32_t len, struct acpi_platform *out)
     }
 }
 
+static void read_spcr(const uint8_t *t, struct acpi_platform *out)
+{
+    uint8_t type = t[ACPI_SPCR_TYPE];
+    struct acpi_gas g;
+    memcpy(&g, t + ACPI_SPCR_BASE_GAS, sizeof(g));
+    if (type != ACPI_SPCR_16550 && type != ACPI_SPCR_16450 && type != ACPI_SPCR_16550_GAS)
+        return;
+    if (g.space_id == ACPI_GAS_SYSTEM_IO && g.address && g.address <= 0xFFF8)
+        out->spcr_port = (uint16_t)g.address;
+    else if (g.space_id == ACPI_GAS_SYSTEM_MEMORY && g.address)
+        out->spcr_mmio = g.address;
+}
+
 int acpi_parse_platform(const void *rsdp, size_t rsdp_len, acpi_map_fn map, void *opaque,
                         struct acpi_platform *out, char *err, size_t errlen)
 {
@@ -739,6 +755,9 @@ int acpi_parse_platform(const void *rsdp, size_t rsdp_len, acpi_map_fn map, void
     }
     if (find_table(&c, &r, ACPI_SIG_MADT, &t, &len, &pa) == 0)
         read_madt(t, len, out);
+    if (find_table(&c, &r, ACPI_SIG_SPCR, &t, &len, &pa) == 0 &&
+        len >= ACPI_SPCR_BASE_GAS + sizeof(struct acpi_gas))
+        read_spcr(t, out);
     if (err && errlen)
         err[0] = '\0';
     return 0;

@@ -103,14 +103,25 @@ struct acpi_platform {
     uint64_t hpet_base;         /* HPET table's base address (MMIO); 0 = no HPET */
     bool     has_madt;
     unsigned cpus;              /* enabled local APIC / x2APIC entries in the MADT */
+    /* The firmware's serial console ("Serial Port Console Redirection
+     * Table", SPCR): a 16550-compatible UART at an I/O port or MMIO address.
+     * Both 0: no SPCR, or one naming another kind of UART. */
+    uint16_t spcr_port;
+    uint64_t spcr_mmio;
 };
+
+/* SPCR "Interface Type" values for a 16550-compatible UART (the DBG2
+ * serial subtypes): full 16550, 16550 subset, 16550 with GAS parameters. */
+#define ACPI_SPCR_16550          0x00
+#define ACPI_SPCR_16450          0x01
+#define ACPI_SPCR_16550_GAS      0x12
 
 /*
  * Read the PM timer port from the FADT ("PM_TMR_BLK"; none under
  * hardware-reduced ACPI), the HPET base from the "HPET" table ("IA-PC HPET
  * (High Precision Event Timers) Specification") and count the enabled
  * processors in the MADT ("Processor Local APIC Structure", "Processor
- * Local x2APIC Structure"). Tables that are missing or fail their checks
+ * Local x2APIC Structure"), and the serial console from the SPCR. Tables that are missing or fail their checks
  * are left out. Returns 0, or -HV_EINVAL for a bad RSDP (reason in err).
  */
 int acpi_parse_platform(const void *rsdp, size_t rsdp_len, acpi_map_fn map, void *opaque,

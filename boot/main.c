@@ -117,6 +117,8 @@ void kmain(uint32_t magic, uint64_t info_addr)
                BOOT_MAX_MODULES + bi.modules_dropped, BOOT_MAX_MODULES);
 
     report_firmware(&bi);
+    if (acpi)
+        console_use_spcr(opts.console[0] != '\0', acpi->spcr_port, acpi->spcr_mmio);
 
     frames_init(&bi);
     if (paging_init(&bi) < 0) {

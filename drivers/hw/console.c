@@ -58,6 +58,36 @@ void console_init(void)
 }
 
 bool console_has_serial(void) { return uart_present; }
+
+void console_use_spcr(bool console_given, uint16_t spcr_port, uint64_t spcr_mmio)
+{
+    switch (console_spcr_use(console_given, spcr_port, spcr_mmio, uart_port)) {
+    case SPCR_NONE:
+    case SPCR_SAME:
+        break;
+    case SPCR_CHOSEN:
+        pr_info("console: console= given; the ACPI SPCR table's UART is not used\n");
+        break;
+    case SPCR_SWITCH:
+        if (!uart16550_init(spcr_port)) {
+            pr_warn("console: the ACPI SPCR table names a UART at port 0x%x that does not "
+                    "answer; keeping port 0x%x\n", spcr_port, uart_port);
+            break;
+        }
+        pr_info("console: moving to port 0x%x, the serial console of the ACPI SPCR table\n",
+                spcr_port);
+        uart_port = spcr_port;
+        uart_present = true;
+        sink = (sink & ~(unsigned)CONSOLE_E9) | CONSOLE_SERIAL;
+        pr_info("console: moved to port 0x%x, as the ACPI SPCR table asks\n", spcr_port);
+        break;
+    case SPCR_MMIO:
+        pr_info("console: the ACPI SPCR table names an MMIO UART at 0x%llx; only I/O-port "
+                "UARTs are driven (console=com1-com4 picks one)\n",
+                (unsigned long long)spcr_mmio);
+        break;
+    }
+}
 uint16_t console_serial_port(void) { return uart_present ? uart_port : 0; }
 bool console_has_screen(void) { return (sink & CONSOLE_SCREEN) != 0; }
 enum log_level console_log_level(void) { return max_level; }

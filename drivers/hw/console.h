@@ -21,6 +21,9 @@ void console_init(void);
  * one) and loglevel= (boot/boot_options.c checks both). */
 void console_configure(const char *console_spec, enum log_level level);
 bool console_has_serial(void);
+/* Follow the ACPI SPCR table's serial console (drivers/hw/console_spec.h)
+ * unless console= was given; says what it did. */
+void console_use_spcr(bool console_given, uint16_t spcr_port, uint64_t spcr_mmio);
 /* The I/O base of the console's UART, 0 when there is none. */
 uint16_t console_serial_port(void);
 /* Does output go to the screen console (console= and screen_present)? */

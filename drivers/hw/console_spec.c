@@ -43,3 +43,15 @@ bool console_spec_parse(const char *v, size_t n, unsigned *sinks, unsigned *com,
     *sinks = want;
     return !bad && want;
 }
+
+enum spcr_use console_spcr_use(bool console_given, uint16_t spcr_port, uint64_t spcr_mmio,
+                               uint16_t current_port)
+{
+    if (!spcr_port && !spcr_mmio)
+        return SPCR_NONE;
+    if (console_given)
+        return SPCR_CHOSEN;
+    if (spcr_port)
+        return spcr_port == current_port ? SPCR_SAME : SPCR_SWITCH;
+    return SPCR_MMIO;
+}

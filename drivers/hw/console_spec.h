@@ -15,4 +15,17 @@
  * a word is unknown or nothing is named. */
 bool console_spec_parse(const char *v, size_t n, unsigned *sinks, unsigned *com, unsigned *coms);
 
+/* What to do with the serial console the firmware names in the ACPI SPCR
+ * table (spcr_port / spcr_mmio, both 0: none) when the UART in use is at
+ * current_port. console= given on the boot line always wins. */
+enum spcr_use {
+    SPCR_NONE,          /* no SPCR console */
+    SPCR_CHOSEN,        /* console= chose: the SPCR is not used */
+    SPCR_SAME,          /* it is the port in use already */
+    SPCR_SWITCH,        /* move the serial console to spcr_port */
+    SPCR_MMIO,          /* an MMIO UART: not driven (only I/O-port 16550s are) */
+};
+enum spcr_use console_spcr_use(bool console_given, uint16_t spcr_port, uint64_t spcr_mmio,
+                               uint16_t current_port);
+
 #endif

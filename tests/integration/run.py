@@ -34,6 +34,8 @@ Each tests/integration/*.test file describes one boot:
     timeout: SECONDS          wall-clock bound (default 180)
     megs: N                   emulated RAM (default 512)
     cpus: N                   QEMU only: N CPUs (-smp N; default 1)
+    spcr: PORT                QEMU only: an ACPI SPCR table naming a 16550 at
+                              I/O port PORT (QEMU's -acpitable)
     ips: N                    Bochs instructions per emulated second
     expect: TEXT              a line containing TEXT, after the previous expect
     expect-re: REGEX          a line matching REGEX, after the previous expect
@@ -90,6 +92,7 @@ class Test:
         self.timeout = 180
         self.megs = 512
         self.cpus = 1
+        self.spcr = None
         self.ips = 50000000
         self.checks = []        # (kind, text)
         self.rejects = []
@@ -143,6 +146,8 @@ class Test:
                     self.megs = int(val)
                 elif key == "cpus":
                     self.cpus = int(val)
+                elif key == "spcr":
+                    self.spcr = int(val, 0)
                 elif key == "ips":
                     self.ips = int(val)
                 elif key == "expect-any":
@@ -503,12 +508,32 @@ def wait_serial(serial, pattern, proc, deadline, after=0):
     return None
 
 
+def spcr_table(workdir, port):
+    """An ACPI SPCR table (Microsoft's "Serial Port Console Redirection
+    Table", revision 2, 80 bytes) naming a full 16550 at I/O port `port`."""
+    import struct
+    body = bytearray(80 - 36)
+    body[0] = 0x00                                   # interface type: full 16550
+    body[4:16] = struct.pack("<BBBBQ", 1, 8, 0, 1, port)   # GAS: system I/O, 8 bits
+    body[22] = 7                                     # baud rate: 115200
+    hdr = bytearray(struct.pack("<4sIBB6s8sI4sI", b"SPCR", 80, 2, 0, b"MINIVI",
+                                b"TESTSPCR", 1, b"MINI", 1))
+    table = hdr + body
+    table[9] = (-sum(table)) & 0xFF
+    path = os.path.join(workdir, "spcr.bin")
+    with open(path, "wb") as f:
+        f.write(table)
+    return path
+
+
 def run_qemu(t, workdir, iso, serial):
     cmd = ["qemu-system-x86_64", "-accel", "tcg", "-cpu", "max", "-m", str(t.megs),
            "-smp", str(t.cpus),
            "-display", "none", "-no-reboot",
            *["-serial", "null"] * (t.com - 1), "-serial", f"file:{serial}",
            "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04", "-cdrom", iso]
+    if t.spcr is not None:
+        cmd += ["-acpitable", f"file={spcr_table(workdir, t.spcr)}"]
     if t.firmware == "uefi":
         # OVMF: read-only code, a private writable copy of the variable store.
         vars_fd = os.path.join(workdir, "OVMF_VARS.fd")

@@ -755,6 +755,58 @@ static void test_platform_full(void **state)
     free(w.mem);
 }
 
+/* SPCR: the firmware's serial console, at an I/O port or in MMIO. */
+#define PA_SPCR        0x106000ULL
+
+static void pre_spcr(struct model *m)
+{
+    m->xsdt_entries[m->n_xsdt++] = PA_SPCR;
+    m->rsdt_entries[m->n_rsdt++] = PA_SPCR;
+}
+
+static void put_spcr(struct world *w, uint8_t type, uint8_t space, uint64_t addr)
+{
+    uint8_t *t = w->mem + PA_SPCR;
+    memset(t, 0, 80);
+    put_header(t, "SPCR", 80, 2);
+    t[36] = type;                           /* Interface Type */
+    t[40] = space;                          /* Base Address: GAS address space */
+    t[41] = 8;                              /* register bit width */
+    put64(t + 44, addr);
+    fix_table(w, PA_SPCR);
+}
+
+static void test_platform_spcr(void **state)
+{
+    (void)state;
+    static const struct {
+        uint8_t type, space;
+        uint64_t addr;
+        uint16_t want_port;
+        uint64_t want_mmio;
+    } cases[] = {
+        { 0x00, 1, 0x2F8, 0x2F8, 0 },                     /* full 16550 at COM2 */
+        { 0x01, 1, 0x3E8, 0x3E8, 0 },                     /* 16450 subset */
+        { 0x12, 1, 0x3F8, 0x3F8, 0 },                     /* 16550 with GAS parameters */
+        { 0x12, 0, 0xFE030000ULL, 0, 0xFE030000ULL },     /* MMIO 16550 */
+        { 0x03, 0, 0x9000000ULL, 0, 0 },                  /* ARM PL011: not ours */
+        { 0x00, 1, 0, 0, 0 },                             /* no address */
+        { 0x00, 1, 0x10000, 0, 0 },                       /* not an I/O port */
+    };
+    for (unsigned i = 0; i < ARRAY_SIZE(cases); i++) {
+        struct world w;
+        struct acpi_platform p;
+        build_platform(&w, pre_spcr, 0x608, 4, 0, 0, NULL, 0);
+        put_spcr(&w, cases[i].type, cases[i].space, cases[i].addr);
+        assert_int_equal(acpi_parse_platform(w.rsdp, ACPI_RSDP_V2_LEN, fake_map, &w, &p, NULL, 0), 0);
+        if (p.spcr_port != cases[i].want_port || p.spcr_mmio != cases[i].want_mmio)
+            fail_msg("SPCR case %u: port %#x mmio %#llx", i, p.spcr_port,
+                     (unsigned long long)p.spcr_mmio);
+        assert_int_equal(p.pm_timer_port, 0x608);   /* the other tables still read */
+        free(w.mem);
+    }
+}
+
 static void test_platform_missing(void **state)
 {
     (void)state;
@@ -855,6 +907,7 @@ int main(void)
         cmocka_unit_test(test_pm1_cnt_s5),
         cmocka_unit_test(test_platform_full),
         cmocka_unit_test(test_platform_missing),
+        cmocka_unit_test(test_platform_spcr),
         cmocka_unit_test(test_platform_x_pm_tmr_and_bad_rsdp),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
