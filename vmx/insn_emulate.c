@@ -139,6 +139,7 @@ struct decoder {
     unsigned mode;          /* 16, 32, 64 */
     uint8_t rex;            /* 0 when absent */
     int seg_override;       /* enum emul_seg or -1 */
+    bool lock;              /* F0 seen */
 };
 
 /* Consume an n-byte little-endian value. */
@@ -284,7 +285,7 @@ static int decode_prefixes(struct decoder *d, struct emul_insn *in, uint64_t *op
         case PFX_ADDRSIZE: addrsize_pfx = true; break;
         case PFX_REP:
         case PFX_REPNE:    in->rep = true; break;
-        case PFX_LOCK:     break;
+        case PFX_LOCK:     d->lock = true; break;
         case PFX_ES:       d->seg_override = EMUL_SEG_ES; break;
         case PFX_CS:       d->seg_override = EMUL_SEG_CS; break;
         case PFX_SS:       d->seg_override = EMUL_SEG_SS; break;
@@ -447,6 +448,19 @@ static int decode_opcode(struct decoder *d, struct emul_insn *in, unsigned op)
     }
 }
 
+/* SDM Vol. 2A, "LOCK—Assert LOCK# Signal Prefix": only these forms with a
+ * memory destination take LOCK; on anything else it raises #UD. */
+static bool lockable(const struct emul_insn *in)
+{
+    if (in->op == EMUL_OP_XCHG)
+        return true;
+    if (in->op == EMUL_OP_ALU_MEM)
+        return in->alu != EMUL_ALU_CMP && in->alu != EMUL_ALU_TEST;
+    if (in->op == EMUL_OP_BT)
+        return in->alu != EMUL_ALU_BT;
+    return false;
+}
+
 int emul_decode(const uint8_t *bytes, size_t len, unsigned cpu_mode, struct emul_insn *out)
 {
     struct decoder d = { .bytes = bytes, .len = len, .mode = cpu_mode, .seg_override = -1 };
@@ -465,6 +479,8 @@ int emul_decode(const uint8_t *bytes, size_t len, unsigned cpu_mode, struct emul
         return rc;
     if ((rc = decode_opcode(&d, out, (unsigned)op)) != 0)
         return rc;
+    if (d.lock && !lockable(out))
+        return -HV_ENOSYS;          /* #UD on the CPU: it never reaches us */
     if (out->op != EMUL_OP_STOS && out->op != EMUL_OP_MOVS)
         out->rep = false;           /* F2/F3 on other opcodes: hints only */
     if (d.seg_override >= 0)
