@@ -44,6 +44,14 @@ static inline unsigned fuzz_size(struct fuzz_in *in, unsigned max)
     return s > max ? max : s;
 }
 
+/* A settable clock for the device models' struct vclock. */
+static uint64_t fuzz_clock_ns;
+static inline uint64_t fuzz_now_ns(void *ctx)
+{
+    (void)ctx;
+    return fuzz_clock_ns;
+}
+
 #define CHECK(cond, ...) do {                                               \
     if (!(cond)) {                                                          \
         fprintf(stderr, "%s:%d: invariant broken: %s: ", __FILE__, __LINE__, #cond); \
