@@ -128,8 +128,11 @@ FUZZ_CFLAGS := -std=gnu11 -DHV_HOST_TEST -DHV_FUZZ -Iinclude -I. -Wall -Wextra -
     -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -g -O1
 FUZZ_BINS := $(addprefix $(BUILD)/fuzz/fuzz_,$(FUZZ_TARGETS))
 SECONDS ?= 60
+# Rebuilt when any source a harness may use changes.
+FUZZ_DEPS := tests/fuzz/fuzz.h tests/fuzz/stub_log.c $(wildcard tests/fuzz/*.mk include/hv/*.h \
+    boot/*.[ch] lib/*.c drivers/virt/*.[ch] guest/*.[ch] mm/*.[ch] vmx/insn_emulate.[ch])
 
-$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h FORCE
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_DEPS)
 	@mkdir -p $(dir $@)
 	@echo "  FUZZCC  $@"
 	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(fuzz_$*_SRCS) $(fuzz_$*_LIBS)

@@ -67,10 +67,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             CHECK(val >> (8 * sz) == 0, "port 61 read of %u bytes: 0x%llx", sz,
                   (unsigned long long)val);
             break;
-        case 5:
-            /* Small steps (ticks) or big ones (up to ~4 s). */
-            fuzz_clock_ns += (op & 0x80) ? (uint64_t)fuzz_u32(&in) : fuzz_u16(&in);
+        case 5: {
+            /* Steps from nanoseconds to years. */
+            unsigned shift = MIN(8 * ((op >> 5) & 7u), 40u);
+            fuzz_clock_ns += (uint64_t)fuzz_u16(&in) << shift;
             break;
+        }
         default: {
             uint64_t next = vpit8254_next_event(&pit);
             if (next <= fuzz_clock_ns) {

@@ -47,5 +47,6 @@ for t in "$@"; do
         passed=$((passed + 1))
     fi
 done
-echo "fuzz-$mode: $passed passed, $failed failed"
+[ "$mode" = replay ] && what=fuzz-replay || what=fuzz
+echo "$what: $passed passed, $failed failed"
 exit $fail
