@@ -18,7 +18,9 @@
  *        the emulator covers a subset on purpose.
  * 2. Execution: emul_insn() runs the instruction against a fake guest; each
  *    data access must be 1/2/4/8 bytes; on success RIP moves by the decoded
- *    length (or stays for an unfinished REP); the error text is a string.
+ *    length (or stays for an unfinished REP); the error text is a string;
+ *    with paging off the first access is at the address Zydis' memory
+ *    operand gives for the same registers and segment bases.
  */
 #include "tests/fuzz/fuzz.h"
 
@@ -30,6 +32,7 @@
 
 static uint8_t ram[RAM_SIZE];
 static unsigned accesses;
+static gpa_t first_gpa;         /* gpa of the first data access */
 
 static int fake_read_ram(void *opaque, gpa_t gpa, void *buf, size_t len)
 {
@@ -45,7 +48,8 @@ static int fake_read_mem(void *opaque, gpa_t gpa, unsigned size, uint64_t *val)
 {
     (void)opaque;
     CHECK(size == 1 || size == 2 || size == 4 || size == 8, "read size %u", size);
-    accesses++;
+    if (accesses++ == 0)
+        first_gpa = gpa;
     if (gpa < RAM_SIZE && size <= RAM_SIZE - gpa) {
         *val = 0;
         memcpy(val, &ram[gpa], size);
@@ -63,7 +67,8 @@ static int fake_write_mem(void *opaque, gpa_t gpa, unsigned size, uint64_t val)
     CHECK(size == 1 || size == 2 || size == 4 || size == 8, "write size %u", size);
     CHECK(size == 8 || (val >> (8 * size)) == 0, "write of %u bytes has value 0x%llx",
           size, (unsigned long long)val);
-    accesses++;
+    if (accesses++ == 0)
+        first_gpa = gpa;
     if (gpa < RAM_SIZE && size <= RAM_SIZE - gpa) {
         memcpy(&ram[gpa], &val, size);
         return 0;
@@ -78,6 +83,10 @@ static const struct emul_ops ops = {
 /* ---- Zydis comparison ---------------------------------------------------- */
 
 static ZydisDecoder zdec[3];
+/* Zydis' view of the last instruction compared (for the address check). */
+static ZydisDecodedInstruction zi;
+static ZydisDecodedOperand zo[ZYDIS_MAX_OPERAND_COUNT];
+static int zmem = -1;          /* index of its memory operand, or -1 */
 
 static ZydisMachineMode zmode(unsigned mode)
 {
@@ -167,8 +176,6 @@ static void compare_with_zydis(const uint8_t *b, size_t n, unsigned mode, int rc
                                const struct emul_insn *in)
 {
     const ZydisDecoder *zd = &zdec[mode == 64 ? 2 : mode == 32 ? 1 : 0];
-    ZydisDecodedInstruction zi;
-    ZydisDecodedOperand zo[ZYDIS_MAX_OPERAND_COUNT];
     ZyanStatus zs = ZydisDecoderDecodeFull(zd, b, n, &zi, zo);
 
     if (rc == -HV_EFAULT) {
@@ -239,6 +246,7 @@ static void compare_with_zydis(const uint8_t *b, size_t n, unsigned mode, int rc
         dump(b, n, mode);
         CHECK(0, "operand order: memory operand is #%d for Zydis", mem_idx);
     }
+    zmem = mem_idx;
     const ZydisDecodedOperandMem *m = &zo[mem_idx].mem;
     /* 66 63 (MOVSXD r16, r/m16): the SDM's "MOVSXD" reads 16 bits, Zydis
      * says 32; we follow the SDM. */
@@ -330,7 +338,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     CHECK(rc > 0 || rc == -HV_EFAULT || rc == -HV_ENOSYS, "emul_decode returned %d", rc);
     if (rc > 0)
         CHECK(rc <= (int)n && in.len == (unsigned)rc, "length %d of %zu bytes", rc, n);
+    zmem = -1;
     compare_with_zydis(bytes, n, mode, rc, &in);
+    struct emul_insn decoded = in;
 
     /* Execute: instruction at RIP, registers and RAM from the rest. */
     struct emul_regs regs;
@@ -364,7 +374,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (!(sel & 4))
         memcpy(&ram[regs.rip], bytes, EMUL_MAX_INSN_LEN);
 
-    uint64_t rip0 = regs.rip;
+    uint64_t rip0 = regs.rip, regs0[EMUL_NR_GPRS];
+    memcpy(regs0, regs.gpr, sizeof(regs0));
     char err[96];
     accesses = 0;
     rc = emul_insn(&ctx, err, sizeof(err));
@@ -382,5 +393,33 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         CHECK(err[0] != '\0', "failure %d without error text", rc);
     }
     CHECK(accesses <= 4 * EMUL_REP_MAX_ITER, "%u accesses", accesses);
+
+    /* The first data access is at the address Zydis' operand gives, from
+     * the same registers and segment bases (paging off, no hint, so the
+     * linear address is the guest-physical one; BT with a register offset
+     * moves the address, so it is left out). */
+    if (zmem >= 0 && !(sel & (4 | 64)) && accesses > 0 &&
+        !(decoded.op == EMUL_OP_BT && !decoded.has_imm)) {
+        const ZydisDecodedOperandMem *m = &zo[zmem].mem;
+        uint64_t amask = zi.address_width == 64 ? ~0ULL : (1ULL << zi.address_width) - 1;
+        uint64_t ea = m->disp.has_displacement ? (uint64_t)m->disp.value : 0;
+        bool high8;
+        if (m->base == ZYDIS_REGISTER_RIP || m->base == ZYDIS_REGISTER_EIP)
+            ea += rip0 + zi.length;
+        else if (m->base != ZYDIS_REGISTER_NONE)
+            ea += regs0[gpr_of(m->base, &high8)];
+        if (m->index != ZYDIS_REGISTER_NONE)
+            ea += regs0[gpr_of(m->index, &high8)] * m->scale;
+        ea &= amask;
+        uint64_t lin;
+        if (m->segment == ZYDIS_REGISTER_FS || m->segment == ZYDIS_REGISTER_GS)
+            lin = ea + (m->segment == ZYDIS_REGISTER_FS ? ctx.fs_base : ctx.gs_base);
+        else
+            lin = ea + (mode == 64 || m->segment == ZYDIS_REGISTER_CS ? 0 : ctx.ds_base);
+        if (mode != 64)
+            lin &= 0xFFFFFFFFULL;
+        CHECK(first_gpa == (lin & 0xFFFFFFFFULL), "first access at 0x%llx, Zydis' operand gives "
+              "linear 0x%llx", (unsigned long long)first_gpa, (unsigned long long)lin);
+    }
     return 0;
 }
