@@ -124,7 +124,7 @@ unit: deps $(UNIT_BINS) fuzz-replay
 FUZZ_TARGETS :=
 include $(wildcard tests/fuzz/*.mk)
 FUZZ_CC := clang
-FUZZ_CFLAGS := -std=gnu11 -DHV_HOST_TEST -DHV_FUZZ -Iinclude -I. -Wall -Wextra -Werror \
+FUZZ_CFLAGS := -std=gnu11 -DHV_HOST_TEST -Iinclude -I. -Wall -Wextra -Werror \
     -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -g -O1
 FUZZ_BINS := $(addprefix $(BUILD)/fuzz/fuzz_,$(FUZZ_TARGETS))
 SECONDS ?= 60

@@ -4,6 +4,8 @@
  * Covered:
  *  - legacy prefixes 66 67 F0 F2 F3 and the six segment overrides, REX in
  *    64-bit mode (W/R/X/B, and SPL/BPL/SIL/DIL instead of AH/CH/DH/BH);
+ *    F0 (LOCK) only on the read-modify-write forms that take it (the CPU
+ *    raises #UD for the others before any access, so they are refused);
  *  - ModRM/SIB addressing with 16-, 32- and 64-bit address size, disp8/16/32,
  *    RIP-relative addressing, moffs;
  *  - MOV 88/89/8A/8B/C6/C7/A0-A3, MOVZX/MOVSX 0F B6/B7/BE/BF, MOVSXD 63,
@@ -448,7 +450,7 @@ static int decode_opcode(struct decoder *d, struct emul_insn *in, unsigned op)
     }
 }
 
-/* SDM Vol. 2A, "LOCK—Assert LOCK# Signal Prefix": only these forms with a
+/* SDM Vol. 2A, "LOCK-Assert LOCK# Signal Prefix": only these forms with a
  * memory destination take LOCK; on anything else it raises #UD. */
 static bool lockable(const struct emul_insn *in)
 {
