@@ -288,10 +288,17 @@ static int decode_prefixes(struct decoder *d, struct emul_insn *in, uint64_t *op
         case PFX_REP:
         case PFX_REPNE:    in->rep = true; break;
         case PFX_LOCK:     d->lock = true; break;
-        case PFX_ES:       d->seg_override = EMUL_SEG_ES; break;
-        case PFX_CS:       d->seg_override = EMUL_SEG_CS; break;
-        case PFX_SS:       d->seg_override = EMUL_SEG_SS; break;
-        case PFX_DS:       d->seg_override = EMUL_SEG_DS; break;
+        case PFX_ES:
+        case PFX_CS:
+        case PFX_SS:
+        case PFX_DS:
+            /* 64-bit mode ignores these (SDM Vol. 3A, "Segmentation in
+             * IA-32e Mode"), so on the CPU they do not displace an earlier
+             * FS/GS override.  Bits 4:3 of 26/2E/36/3E are ES/CS/SS/DS. */
+            if (d->mode != 64 || (d->seg_override != EMUL_SEG_FS &&
+                                  d->seg_override != EMUL_SEG_GS))
+                d->seg_override = (int)((*op >> 3) & 3);
+            break;
         case PFX_FS:       d->seg_override = EMUL_SEG_FS; break;
         case PFX_GS:       d->seg_override = EMUL_SEG_GS; break;
         default:

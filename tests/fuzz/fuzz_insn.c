@@ -11,7 +11,8 @@
  *    (base, index, scale, displacement, segment, access size) and immediate.
  *    Intended divergences (documented in tests/fuzz/README.md):
  *      - the segment of a memory operand is compared only outside 64-bit
- *        mode and for FS/GS (64-bit mode ignores ES/CS/SS/DS overrides);
+ *        mode and for FS/GS (64-bit mode ignores ES/CS/SS/DS overrides, and
+ *        they do not displace an earlier FS/GS override);
  *      - 66 63 (MOVSXD r16, r/m16) reads 16 bits as the SDM says; Zydis
  *        reports a 32-bit memory operand;
  *      - an instruction emul_decode() refuses (-HV_ENOSYS) is not compared:
@@ -274,7 +275,8 @@ static void compare_with_zydis(const uint8_t *b, size_t n, unsigned mode, int rc
         CHECK(0, "displacement 0x%llx, Zydis 0x%llx", (unsigned long long)in->disp,
               (unsigned long long)zdisp);
     }
-    if (mode != 64 || in->seg == EMUL_SEG_FS || in->seg == EMUL_SEG_GS) {
+    if (mode != 64 || in->seg == EMUL_SEG_FS || in->seg == EMUL_SEG_GS ||
+        m->segment == ZYDIS_REGISTER_FS || m->segment == ZYDIS_REGISTER_GS) {
         if ((int)m->segment != ZYDIS_REGISTER_ES + (int)in->seg) {
             dump(b, n, mode);
             CHECK(0, "segment %d, Zydis %s", in->seg, ZydisRegisterGetString(m->segment));

@@ -798,7 +798,13 @@ static const struct dcase decode_cases[] = {
     D(64, "48 0f bb 03", 4, BT, BTC, 8, 8, 8, EMUL_RAX, false, EMUL_RBX, NONE, 1, 0, DS, 0),
     D(64, "66 66 66 66 66 66 66 66 66 66 66 66 66 89 03", 15, MOV_STORE, NONE, 2, 2, 8, EMUL_RAX, false,
       EMUL_RBX, NONE, 1, 0, DS, 0),
-    /* LOCK where it is allowed: read-modify-write of memory. */
+    /* Found by tests/fuzz/fuzz_insn (corpus fs-then-cs-64): 64-bit mode
+     * ignores ES/CS/SS/DS overrides, so an earlier FS/GS one stays. */
+    D(64, "64 2e 89 03", 4, MOV_STORE, NONE, 4, 4, 8, EMUL_RAX, false, EMUL_RBX, NONE, 1, 0, FS, 0),
+    D(64, "65 3e 26 8b 45 08", 6, MOV_LOAD, NONE, 4, 4, 8, EMUL_RAX, false, EMUL_RBP, NONE, 1, 8, GS, 0),
+    D(64, "64 26 65 89 03", 5, MOV_STORE, NONE, 4, 4, 8, EMUL_RAX, false, EMUL_RBX, NONE, 1, 0, GS, 0),
+    D(32, "64 2e 89 03", 4, MOV_STORE, NONE, 4, 4, 4, EMUL_RAX, false, EMUL_RBX, NONE, 1, 0, CS, 0),
+        /* LOCK where it is allowed: read-modify-write of memory. */
     D(64, "f0 87 03", 3, XCHG, NONE, 4, 4, 8, EMUL_RAX, false, EMUL_RBX, NONE, 1, 0, DS, 0),
     D(64, "f0 0f ab 03", 4, BT, BTS, 4, 4, 8, EMUL_RAX, false, EMUL_RBX, NONE, 1, 0, DS, 0),
     /* 66 63: MOVSXD r16, r/m16 (SDM "MOVSX/MOVSXD"; Zydis says m32, see
