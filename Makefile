@@ -4,7 +4,9 @@
 #   make run        boot the ISO headless: QEMU/KVM on an Intel host with nested
 #                   VMX, else Bochs; EMU=bochs|qemu|kvm forces one
 #   make test       host unit tests + integration tests under Bochs and QEMU
-#   make unit       host unit tests only
+#   make unit       host unit tests only (with make fuzz-replay)
+#   make fuzz       run each libFuzzer target SECONDS=N seconds (default 60)
+#   make fuzz-replay  build the fuzz targets and replay tests/fuzz/corpus
 #   make integration  integration tests only (T=name runs one)
 #   make bench      VM-exit round-trip benchmark under Bochs
 #   make linux      fetch and build the Linux guest (build/linux)
@@ -39,7 +41,7 @@ KERNEL_OBJS += $(BUILD)/kernel/gen/font.c.o
 KERNEL      := $(BUILD)/hypervisor.elf
 ISO         := $(BUILD)/hypervisor.iso
 
-.PHONY: all iso run test unit integration bench clean deps guests linux
+.PHONY: all iso run test unit integration bench clean deps guests linux fuzz fuzz-replay
 all: $(KERNEL)
 
 $(BUILD)/kernel/%.c.o: %.c
@@ -134,11 +136,36 @@ $(BUILD)/unit/%: tests/unit/%.c FORCE
 	@echo "  HOSTCC  $@"
 	$(Q)$(CC) $(UNIT_CFLAGS) -o $@ $< $($*_SRCS) -lcmocka
 
-unit: deps $(UNIT_BINS)
+unit: deps $(UNIT_BINS) fuzz-replay
 	@fail=0; for t in $(UNIT_BINS); do \
 	    echo "== $$t"; $$t || fail=1; done; \
 	echo "== tests/tools (Python)"; PYTHONDONTWRITEBYTECODE=1 $(PYTHON) -m unittest discover -s tests/tools -p 'test_*.py' || fail=1; \
 	if [ $$fail = 0 ]; then echo "unit tests: all passed"; else echo "unit tests: FAILED"; exit 1; fi
+
+# ---- fuzzing (libFuzzer, tests/fuzz; see its README) ----
+FUZZ_TARGETS :=
+include $(wildcard tests/fuzz/*.mk)
+FUZZ_CC := clang
+FUZZ_CFLAGS := -std=gnu11 -DHV_HOST_TEST -Iinclude -I. -Wall -Wextra -Werror \
+    -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -g -O1
+FUZZ_BINS := $(addprefix $(BUILD)/fuzz/fuzz_,$(FUZZ_TARGETS))
+SECONDS ?= 60
+RUNS ?=
+SEED ?= 1
+# Rebuilt when any source a harness may use changes.
+FUZZ_DEPS := tests/fuzz/fuzz.h tests/fuzz/stub_log.c $(wildcard tests/fuzz/*.mk include/hv/*.h \
+    boot/*.[ch] lib/*.c drivers/virt/*.[ch] guest/*.[ch] mm/*.[ch] vmx/insn_emulate.[ch])
+
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_DEPS)
+	@mkdir -p $(dir $@)
+	@echo "  FUZZCC  $@"
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(fuzz_$*_SRCS) $(fuzz_$*_LIBS)
+
+fuzz: deps $(FUZZ_BINS)
+	@FUZZ_RUNS=$(RUNS) FUZZ_SEED=$(SEED) tests/fuzz/run.sh fuzz $(SECONDS) $(FUZZ_TARGETS)
+
+fuzz-replay: deps $(FUZZ_BINS)
+	@tests/fuzz/run.sh replay 0 $(FUZZ_TARGETS)
 
 # ---- integration tests (Bochs, QEMU) ----
 T ?=

@@ -87,13 +87,17 @@ int cmdline_parse_u64(const char *s, uint64_t *out)
 
 int cmdline_parse_size(const char *s, uint64_t *out)
 {
-    char num[24];
+    uint64_t v = 0;
     size_t n = 0;
-    while (s[n] >= '0' && s[n] <= '9' && n + 1 < sizeof(num)) {
-        num[n] = s[n];
-        n++;
+    /* Any number of digits (leading zeros too), refused on overflow. */
+    for (; s[n] >= '0' && s[n] <= '9'; n++) {
+        unsigned d = (unsigned)(s[n] - '0');
+        if (v > (UINT64_MAX - d) / 10)
+            return -HV_EINVAL;
+        v = v * 10 + d;
     }
-    num[n] = '\0';
+    if (n == 0)
+        return -HV_EINVAL;
     unsigned shift = 0;
     switch (s[n]) {
     case '\0': break;
@@ -103,9 +107,6 @@ int cmdline_parse_size(const char *s, uint64_t *out)
     default: return -HV_EINVAL;
     }
     if (s[n] != '\0' && !((s[n] == 'B' || s[n] == 'b') && s[n + 1] == '\0'))
-        return -HV_EINVAL;
-    uint64_t v;
-    if (cmdline_parse_u64(num, &v) < 0)
         return -HV_EINVAL;
     if (shift && v > (UINT64_MAX >> shift))
         return -HV_EINVAL;

@@ -5,7 +5,8 @@
 set -u
 pkgs=(gcc make binutils grub-pc-bin grub-common xorriso mtools bochs bochs-term
       bochsbios vgabios qemu-system-x86 libcmocka-dev python3
-      grub-efi-amd64-bin ovmf console-setup-linux gdb)
+      grub-efi-amd64-bin ovmf console-setup-linux gdb
+      clang libclang-rt-dev libzydis-dev)
 missing=()
 for p in "${pkgs[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

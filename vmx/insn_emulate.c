@@ -4,6 +4,8 @@
  * Covered:
  *  - legacy prefixes 66 67 F0 F2 F3 and the six segment overrides, REX in
  *    64-bit mode (W/R/X/B, and SPL/BPL/SIL/DIL instead of AH/CH/DH/BH);
+ *    F0 (LOCK) only on the read-modify-write forms that take it (the CPU
+ *    raises #UD for the others before any access, so they are refused);
  *  - ModRM/SIB addressing with 16-, 32- and 64-bit address size, disp8/16/32,
  *    RIP-relative addressing, moffs;
  *  - MOV 88/89/8A/8B/C6/C7/A0-A3, MOVZX/MOVSX 0F B6/B7/BE/BF, MOVSXD 63,
@@ -139,6 +141,7 @@ struct decoder {
     unsigned mode;          /* 16, 32, 64 */
     uint8_t rex;            /* 0 when absent */
     int seg_override;       /* enum emul_seg or -1 */
+    bool lock;              /* F0 seen */
 };
 
 /* Consume an n-byte little-endian value. */
@@ -284,11 +287,18 @@ static int decode_prefixes(struct decoder *d, struct emul_insn *in, uint64_t *op
         case PFX_ADDRSIZE: addrsize_pfx = true; break;
         case PFX_REP:
         case PFX_REPNE:    in->rep = true; break;
-        case PFX_LOCK:     break;
-        case PFX_ES:       d->seg_override = EMUL_SEG_ES; break;
-        case PFX_CS:       d->seg_override = EMUL_SEG_CS; break;
-        case PFX_SS:       d->seg_override = EMUL_SEG_SS; break;
-        case PFX_DS:       d->seg_override = EMUL_SEG_DS; break;
+        case PFX_LOCK:     d->lock = true; break;
+        case PFX_ES:
+        case PFX_CS:
+        case PFX_SS:
+        case PFX_DS:
+            /* 64-bit mode ignores these (SDM Vol. 3A, "Segmentation in
+             * IA-32e Mode"), so on the CPU they do not displace an earlier
+             * FS/GS override.  Bits 4:3 of 26/2E/36/3E are ES/CS/SS/DS. */
+            if (d->mode != 64 || (d->seg_override != EMUL_SEG_FS &&
+                                  d->seg_override != EMUL_SEG_GS))
+                d->seg_override = (int)((*op >> 3) & 3);
+            break;
         case PFX_FS:       d->seg_override = EMUL_SEG_FS; break;
         case PFX_GS:       d->seg_override = EMUL_SEG_GS; break;
         default:
@@ -447,6 +457,19 @@ static int decode_opcode(struct decoder *d, struct emul_insn *in, unsigned op)
     }
 }
 
+/* SDM Vol. 2A, "LOCK-Assert LOCK# Signal Prefix": only these forms with a
+ * memory destination take LOCK; on anything else it raises #UD. */
+static bool lockable(const struct emul_insn *in)
+{
+    if (in->op == EMUL_OP_XCHG)
+        return true;
+    if (in->op == EMUL_OP_ALU_MEM)
+        return in->alu != EMUL_ALU_CMP && in->alu != EMUL_ALU_TEST;
+    if (in->op == EMUL_OP_BT)
+        return in->alu != EMUL_ALU_BT;
+    return false;
+}
+
 int emul_decode(const uint8_t *bytes, size_t len, unsigned cpu_mode, struct emul_insn *out)
 {
     struct decoder d = { .bytes = bytes, .len = len, .mode = cpu_mode, .seg_override = -1 };
@@ -465,6 +488,8 @@ int emul_decode(const uint8_t *bytes, size_t len, unsigned cpu_mode, struct emul
         return rc;
     if ((rc = decode_opcode(&d, out, (unsigned)op)) != 0)
         return rc;
+    if (d.lock && !lockable(out))
+        return -HV_ENOSYS;          /* #UD on the CPU: it never reaches us */
     if (out->op != EMUL_OP_STOS && out->op != EMUL_OP_MOVS)
         out->rep = false;           /* F2/F3 on other opcodes: hints only */
     if (d.seg_override >= 0)

@@ -45,7 +45,8 @@ struct emul_ops {
     /* Read guest-physical RAM (page-table walk and instruction fetch).
      * Returns 0 or -HV_EFAULT. */
     int (*read_ram)(void *opaque, gpa_t gpa, void *buf, size_t len);
-    /* One data access of 1, 2, 4 or 8 bytes at gpa (never crossing a page);
+    /* One data access of 1, 2, 4 or 8 bytes at gpa (crossing a page
+     * boundary only where both pages are adjacent in guest-physical memory);
      * the caller routes it to RAM or to a device.  Returns 0 or negative. */
     int (*read_mem)(void *opaque, gpa_t gpa, unsigned size, uint64_t *val);
     int (*write_mem)(void *opaque, gpa_t gpa, unsigned size, uint64_t val);

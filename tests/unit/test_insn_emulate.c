@@ -798,6 +798,18 @@ static const struct dcase decode_cases[] = {
     D(64, "48 0f bb 03", 4, BT, BTC, 8, 8, 8, EMUL_RAX, false, EMUL_RBX, NONE, 1, 0, DS, 0),
     D(64, "66 66 66 66 66 66 66 66 66 66 66 66 66 89 03", 15, MOV_STORE, NONE, 2, 2, 8, EMUL_RAX, false,
       EMUL_RBX, NONE, 1, 0, DS, 0),
+    /* Found by tests/fuzz/fuzz_insn (corpus fs-then-cs-64): 64-bit mode
+     * ignores ES/CS/SS/DS overrides, so an earlier FS/GS one stays. */
+    D(64, "64 2e 89 03", 4, MOV_STORE, NONE, 4, 4, 8, EMUL_RAX, false, EMUL_RBX, NONE, 1, 0, FS, 0),
+    D(64, "65 3e 26 8b 45 08", 6, MOV_LOAD, NONE, 4, 4, 8, EMUL_RAX, false, EMUL_RBP, NONE, 1, 8, GS, 0),
+    D(64, "64 26 65 89 03", 5, MOV_STORE, NONE, 4, 4, 8, EMUL_RAX, false, EMUL_RBX, NONE, 1, 0, GS, 0),
+    D(32, "64 2e 89 03", 4, MOV_STORE, NONE, 4, 4, 4, EMUL_RAX, false, EMUL_RBX, NONE, 1, 0, CS, 0),
+        /* LOCK where it is allowed: read-modify-write of memory. */
+    D(64, "f0 87 03", 3, XCHG, NONE, 4, 4, 8, EMUL_RAX, false, EMUL_RBX, NONE, 1, 0, DS, 0),
+    D(64, "f0 0f ab 03", 4, BT, BTS, 4, 4, 8, EMUL_RAX, false, EMUL_RBX, NONE, 1, 0, DS, 0),
+    /* 66 63: MOVSXD r16, r/m16 (SDM "MOVSX/MOVSXD"; Zydis says m32, see
+     * tests/fuzz/README.md). */
+    D(64, "66 63 0b", 3, MOVSX, NONE, 2, 2, 8, EMUL_RCX, false, EMUL_RBX, NONE, 1, 0, DS, 0),
     /* errors */
     E(64, "66 66 66 66 66 66 66 66 66 66 66 66 66 66 89 03", -HV_ENOSYS),   /* 16 bytes */
     E(64, "0f 0b", -HV_ENOSYS),             /* UD2 */
@@ -809,6 +821,15 @@ static const struct dcase decode_cases[] = {
     E(64, "8f 03", -HV_ENOSYS),             /* POP m */
     E(32, "63 03", -HV_ENOSYS),             /* ARPL */
     E(32, "48 89 03", -HV_ENOSYS),          /* DEC eax outside 64-bit */
+    /* Found by tests/fuzz/fuzz_insn (corpus lock-*): LOCK on a form that
+     * does not take it is #UD, so we must not run it. */
+    E(16, "f0 f0 f0 0a 1d 00 0a", -HV_ENOSYS),  /* LOCK OR BL,[DI] (reg destination) */
+    E(64, "f0 89 03", -HV_ENOSYS),          /* LOCK MOV */
+    E(64, "f0 39 03", -HV_ENOSYS),          /* LOCK CMP */
+    E(64, "f0 85 03", -HV_ENOSYS),          /* LOCK TEST */
+    E(64, "f0 0f a3 03", -HV_ENOSYS),       /* LOCK BT */
+    E(64, "f0 0f b6 03", -HV_ENOSYS),       /* LOCK MOVZX */
+    E(64, "f0 ab", -HV_ENOSYS),             /* LOCK STOS */
     E(64, "8b 05 00", -HV_EFAULT),          /* truncated displacement */
     E(64, "48", -HV_EFAULT),                /* truncated opcode */
     E(64, "", -HV_EFAULT),
