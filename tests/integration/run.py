@@ -57,6 +57,12 @@ Each tests/integration/*.test file describes one boot:
                               pattern, `gdb -batch -x SCRIPT ELF` runs with
                               `target remote` to it first (ELF: gdb-elf)
     gdb-elf: FILE             the symbols for gdb (build/guests/FILE)
+    gdb-arch: ARCH            `set architecture ARCH` before `target remote`
+                              (without gdb-elf gdb assumes i386; a 64-bit
+                              guest needs i386:x86-64)
+    ${sym:NAME}               in gdb:, gdb-expect: and gdb-expect-re: lines:
+                              NAME's address (0x...) from build/linux/System.map
+                              (the Linux guest's symbols, tests/linux/build.sh)
     gdb-ready: PATTERN        default: "waits for the debugger"
     gdb-expect: TEXT          a line of gdb's output (build/itest/NAME/gdb.out)
                               containing TEXT, after the previous gdb-expect
@@ -109,6 +115,7 @@ class Test:
         self.extra_files = []
         self.gdb = []           # script lines
         self.gdb_elf = None
+        self.gdb_arch = None
         self.gdb_ready = "waits for the debugger"
         self.gdb_checks = []    # (kind, text)
         with open(path) as f:
@@ -181,6 +188,8 @@ class Test:
                     self.gdb.append(val)
                 elif key == "gdb-elf":
                     self.gdb_elf = val
+                elif key == "gdb-arch":
+                    self.gdb_arch = val
                 elif key == "gdb-ready":
                     self.gdb_ready = val
                 elif key in ("gdb-expect", "gdb-expect-re"):
@@ -351,6 +360,31 @@ def type_keys(t, proc, bochs_out, serial):
         stop.set()
         th.join()
         os.close(fd)
+SYM_RE = re.compile(r"\$\{sym:([A-Za-z0-9_.]+)\}")
+
+
+def gdb_symbols(lines):
+    """Replace ${sym:NAME} in lines by NAME's address in the Linux guest's
+    System.map; raises ValueError naming what is missing."""
+    names = {n for l in lines for n in SYM_RE.findall(l)}
+    if not names:
+        return list(lines)
+    path = os.path.join(BUILD, "linux", "System.map")
+    addrs = {}
+    try:
+        with open(path) as f:
+            for l in f:
+                parts = l.split()
+                if len(parts) == 3 and parts[2] in names and parts[2] not in addrs:
+                    addrs[parts[2]] = "0x" + parts[0]
+    except OSError as e:
+        raise ValueError(f"{path}: {e.strerror} (make linux)")
+    missing = sorted(names - set(addrs))
+    if missing:
+        raise ValueError(f"{path}: no symbol {', '.join(missing)}")
+    return [SYM_RE.sub(lambda m: addrs[m.group(1)], l) for l in lines]
+
+
 def gdb_session(t, workdir, bochs_port, serial, proc, deadline):
     """Run gdb against Bochs' COM2: connect to its socket at once (Bochs
     waits for that before it boots), wait for the stub to be ready (COM1),
@@ -373,11 +407,21 @@ def gdb_session(t, workdir, bochs_port, serial, proc, deadline):
     lst = socket.socket()
     lst.bind(("127.0.0.1", 0))
     lst.listen(1)
+    try:
+        lines = gdb_symbols(t.gdb)
+    except ValueError as e:
+        with open(out_path, "w") as out:
+            out.write(f"run.py: {e}\n")
+        sock.close()
+        lst.close()
+        return
     script = os.path.join(workdir, "gdb-script")
     with open(script, "w") as f:
         f.write("set remotetimeout 60\n")
+        if t.gdb_arch:
+            f.write(f"set architecture {t.gdb_arch}\n")
         f.write(f"target remote localhost:{lst.getsockname()[1]}\n")
-        f.write("\n".join(t.gdb) + "\n")
+        f.write("\n".join(lines) + "\n")
     elf = os.path.join(BUILD, "guests", t.gdb_elf) if t.gdb_elf else None
     with open(out_path, "w") as out:
         g = subprocess.Popen(["gdb", "-nx", "-batch", "-x", script] + ([elf] if elf else []),
@@ -736,7 +780,12 @@ def check(t, log, status, timed_out, e9="", screen=None):
             glines = []
             errors.append("gdb did not run (no gdb.out)")
         gpos = 0
-        for kind, text in t.gdb_checks:
+        try:
+            texts = gdb_symbols([text for _, text in t.gdb_checks])
+        except ValueError as e:
+            errors.append(f"gdb-expect: {e}")
+            texts = []
+        for (kind, _), text in zip(t.gdb_checks, texts):
             found = None
             for i in range(gpos, len(glines)):
                 if (kind == "expect" and text in glines[i]) or \

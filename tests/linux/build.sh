@@ -5,6 +5,7 @@
 #   build/linux/vmlinuz           the kernel (bzImage)
 #   build/linux/initrd.cpio.gz    the initramfs
 #   build/linux/version           the kernel release (uname -r)
+#   build/linux/System.map        its symbols (for gdb-linux.test)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 out=build/linux
@@ -27,6 +28,18 @@ if [ ! -s "$out/vmlinuz" ] || [ "$(cat "$out/version" 2>/dev/null)" != "$release
     cp "$out/kernel/boot/vmlinuz-$release" "$out/vmlinuz"
     echo "$release" > "$out/version"
     rm -rf "$out/kernel"
+fi
+
+# The image package's boot/System.map is a stub pointing at the -dbg package,
+# which holds the real one: take only that file from it (the .deb is large).
+if [ ! -s "$out/System.map" ] || [ "$out/vmlinuz" -nt "$out/System.map" ]; then
+    echo "linux guest: downloading $pkg-dbg for System.map"
+    rm -f "$out"/debs/linux-image-*-dbg_*.deb
+    (cd "$out/debs" && apt-get download -q "$pkg-dbg" >/dev/null 2>&1 || apt-get download "$pkg-dbg")
+    dpkg --fsys-tarfile "$out"/debs/linux-image-*-dbg_*.deb |
+        tar -xO "./usr/lib/debug/boot/System.map-$release" > "$out/System.map.tmp"
+    mv "$out/System.map.tmp" "$out/System.map"
+    rm -f "$out"/debs/linux-image-*-dbg_*.deb
 fi
 
 if [ ! -s "$out/busybox" ]; then
