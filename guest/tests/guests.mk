@@ -11,7 +11,8 @@ GUEST_OBJ     := $(GUEST_OUT)/obj
 
 GUEST_NAMES := cpuid portio crshadow cr3 msr vmcall debugexit memtest triple \
                vmxon mmio spin ticker bench hello primes \
-               pit lapictimer rtc serial clisti poweroff reset echo
+               pit lapictimer rtc serial clisti poweroff reset echo \
+               hostile witness
 
 GUEST_CFLAGS := -m32 -march=i686 -std=gnu11 -O2 -ffreestanding -fno-builtin \
     -fno-pic -fno-pie -fno-stack-protector -nostdlib -mgeneral-regs-only \
