@@ -10,6 +10,7 @@
 #include "vmx/exit.h"
 #include "vmx/vmcs.h"
 #include "vmx/platform.h"
+#include "boot/x86.h"
 #include "boot/msr.h"
 #include <hv/log.h>
 
@@ -38,14 +39,34 @@ static void write_gpr(struct vcpu *v, unsigned r, uint64_t val)
         v->regs.gpr[r] = val;
 }
 
+/* Reserved bits of a present PAE PDPTE: 2:1, 8:5 and MAXPHYADDR up (SDM
+ * Vol. 3A, "PAE Paging", the PDPTE format). */
+static uint64_t pdpte_reserved(void)
+{
+    static uint64_t mask;
+    if (!mask) {
+        unsigned maxphy = 36;
+        if (cpuid(0x80000000, 0).eax >= 0x80000008)
+            maxphy = cpuid(0x80000008, 0).eax & 0xFF;
+        mask = ~((1ULL << maxphy) - 1) | 0x1E6;
+    }
+    return mask;
+}
+
 /* PAE paging outside long mode: with EPT, VM entry loads the four PDPTEs
  * from the VMCS, so they are read from guest memory here (SDM Vol. 3C,
- * "Loading Guest PDPTEs"). Returns false if they cannot be read. */
+ * "Loading Guest PDPTEs"). Returns false if they cannot be read or a
+ * present one has reserved bits set: the MOV to CR0/CR3/CR4 then raises
+ * #GP (SDM Vol. 3A, "PDPTE Registers"), which a VM entry with such PDPTEs
+ * would not do (it fails). */
 static bool load_pdptes(struct vcpu *v, uint64_t cr3)
 {
     uint64_t pdpte[4];
     if (gmem_read(&v->vm->mem, cr3 & 0xFFFFFFE0ULL, pdpte, sizeof(pdpte)) < 0)
         return false;
+    for (int i = 0; i < 4; i++)
+        if ((pdpte[i] & PDPTE_PRESENT) && (pdpte[i] & pdpte_reserved()))
+            return false;
     for (int i = 0; i < 4; i++)
         vmwrite(VMCS_GUEST_PDPTE0 + 2 * i, pdpte[i]);
     return true;

@@ -361,10 +361,14 @@ static uint32_t target(int kind)
     }
 }
 
-/* Kind weights for one chunk: scratch mostly, MMIO sometimes. */
-static int pick_kind(bool mmio_heavy, bool unbacked)
+/* A target kind: mode -1 RAM only, 0 scratch mostly and MMIO sometimes,
+ * 1 MMIO mostly; unbacked addresses only if allowed. */
+static int pick_kind(int mode, bool unbacked)
 {
+    bool mmio_heavy = mode > 0;
     uint32_t r = below(16);
+    if (mode < 0)
+        return chance(8) ? T_PAGE0 : T_SCRATCH;
     if (unbacked && r == 0 && chance(4))
         return T_UNBACKED;
     if (!mmio_heavy)
@@ -392,6 +396,7 @@ static int pick_kind(bool mmio_heavy, bool unbacked)
 #define F_EAXOK  0x0200u   /* VMCALL: EAX must not be 2 (exit) */
 #define F_PORT   0x0400u   /* I/O: imm8 port or DX from the safe list */
 #define F_STR    0x0800u   /* string instruction: ESI/EDI targets, small ECX */
+#define F_EMU    0x1000u   /* the MMIO emulator knows it: may touch MMIO */
 
 struct op {
     uint8_t len, b[3];
@@ -407,27 +412,27 @@ struct op {
 #define OX2(a, b, x, f, n) { 2, { a, b }, x, (f) | F_SLASH | F_MODRM, n }
 
 static const struct op ops[] = {
-    O1(0x00, F_MODRM, "add Eb,Gb"), O1(0x01, F_MODRM, "add Ev,Gv"),
-    O1(0x03, F_MODRM, "add Gv,Ev"), O1(0x09, F_MODRM, "or Ev,Gv"),
-    O1(0x11, F_MODRM, "adc Ev,Gv"), O1(0x19, F_MODRM, "sbb Ev,Gv"),
-    O1(0x21, F_MODRM, "and Ev,Gv"), O1(0x29, F_MODRM, "sub Ev,Gv"),
-    O1(0x31, F_MODRM, "xor Ev,Gv"), O1(0x3B, F_MODRM, "cmp Gv,Ev"),
-    O1(0x80, F_MODRM | F_I8, "grp1 Eb,Ib"), O1(0x81, F_MODRM | F_IZ, "grp1 Ev,Iz"),
-    O1(0x83, F_MODRM | F_I8, "grp1 Ev,Ib"),
-    O1(0x84, F_MODRM, "test Eb,Gb"), O1(0x85, F_MODRM, "test Ev,Gv"),
-    O1(0x86, F_MODRM, "xchg Eb,Gb"), O1(0x87, F_MODRM, "xchg Ev,Gv"),
-    O1(0x88, F_MODRM, "mov Eb,Gb"), O1(0x89, F_MODRM, "mov Ev,Gv"),
-    O1(0x8A, F_MODRM, "mov Gb,Eb"), O1(0x8B, F_MODRM, "mov Gv,Ev"),
-    O1(0x8D, F_MODRM | F_MEM, "lea"),
-    O1(0xA0, F_MOFFS, "mov al,Ob"), O1(0xA1, F_MOFFS, "mov eAX,Ov"),
-    O1(0xA2, F_MOFFS, "mov Ob,al"), O1(0xA3, F_MOFFS, "mov Ov,eAX"),
-    O1(0xA4, F_STR, "movsb"), O1(0xA5, F_STR, "movsd"), O1(0xA6, F_STR, "cmpsb"),
-    O1(0xAA, F_STR, "stosb"), O1(0xAB, F_STR, "stosd"), O1(0xAC, F_STR, "lodsb"),
+    O1(0x00, F_MODRM | F_EMU, "add Eb,Gb"), O1(0x01, F_MODRM | F_EMU, "add Ev,Gv"),
+    O1(0x03, F_MODRM | F_EMU, "add Gv,Ev"), O1(0x09, F_MODRM | F_EMU, "or Ev,Gv"),
+    O1(0x11, F_MODRM | F_EMU, "adc Ev,Gv"), O1(0x19, F_MODRM | F_EMU, "sbb Ev,Gv"),
+    O1(0x21, F_MODRM | F_EMU, "and Ev,Gv"), O1(0x29, F_MODRM | F_EMU, "sub Ev,Gv"),
+    O1(0x31, F_MODRM | F_EMU, "xor Ev,Gv"), O1(0x3B, F_MODRM | F_EMU, "cmp Gv,Ev"),
+    O1(0x80, F_MODRM | F_I8 | F_EMU, "grp1 Eb,Ib"), O1(0x81, F_MODRM | F_IZ | F_EMU, "grp1 Ev,Iz"),
+    O1(0x83, F_MODRM | F_I8 | F_EMU, "grp1 Ev,Ib"),
+    O1(0x84, F_MODRM | F_EMU, "test Eb,Gb"), O1(0x85, F_MODRM | F_EMU, "test Ev,Gv"),
+    O1(0x86, F_MODRM | F_EMU, "xchg Eb,Gb"), O1(0x87, F_MODRM | F_EMU, "xchg Ev,Gv"),
+    O1(0x88, F_MODRM | F_EMU, "mov Eb,Gb"), O1(0x89, F_MODRM | F_EMU, "mov Ev,Gv"),
+    O1(0x8A, F_MODRM | F_EMU, "mov Gb,Eb"), O1(0x8B, F_MODRM | F_EMU, "mov Gv,Ev"),
+    O1(0x8D, F_MODRM | F_MEM | F_EMU, "lea"),
+    O1(0xA0, F_MOFFS | F_EMU, "mov al,Ob"), O1(0xA1, F_MOFFS | F_EMU, "mov eAX,Ov"),
+    O1(0xA2, F_MOFFS | F_EMU, "mov Ob,al"), O1(0xA3, F_MOFFS | F_EMU, "mov Ov,eAX"),
+    O1(0xA4, F_STR | F_EMU, "movsb"), O1(0xA5, F_STR | F_EMU, "movsd"), O1(0xA6, F_STR, "cmpsb"),
+    O1(0xAA, F_STR | F_EMU, "stosb"), O1(0xAB, F_STR | F_EMU, "stosd"), O1(0xAC, F_STR, "lodsb"),
     O1(0xAD, F_STR, "lodsd"), O1(0xAF, F_STR, "scasd"),
-    OX(0xC6, 0, F_I8, "mov Eb,Ib"), OX(0xC7, 0, F_IZ, "mov Ev,Iz"),
+    OX(0xC6, 0, F_I8 | F_EMU, "mov Eb,Ib"), OX(0xC7, 0, F_IZ | F_EMU, "mov Ev,Iz"),
     O1(0xC1, F_MODRM | F_I8, "shift Ev,Ib"), O1(0xD1, F_MODRM, "shift Ev,1"),
     O1(0xD3, F_MODRM, "shift Ev,cl"),
-    O1(0xF6, F_MODRM, "grp3 Eb"), O1(0xF7, F_MODRM, "grp3 Ev"),
+    O1(0xF6, F_MODRM | F_EMU, "grp3 Eb"), O1(0xF7, F_MODRM | F_EMU, "grp3 Ev"),
     OX(0xFE, 0, 0, "inc Eb"), OX(0xFF, 1, 0, "dec Ev"), OX(0xFF, 6, 0, "push Ev"),
     OX(0x8F, 0, 0, "pop Ev"),
     O1(0x50, 0, "push eax"), O1(0x5B, 0, "pop ebx"), O1(0x6A, F_I8, "push Ib"),
@@ -436,11 +441,11 @@ static const struct op ops[] = {
     O1(0xFC, 0, "cld"), O1(0xCC, 0, "int3"), O1(0xCE, 0, "into"),
     O2(0xCD, 0x81, 0, "int 0x81"), O2(0xCD, 0x0D, 0, "int 13"), O2(0xCD, 0x02, 0, "int 2"),
     O1(0xD6, 0, "salc"), O1(0xD7, 0, "xlat"),
-    O2(0x0F, 0xB6, F_MODRM, "movzx Gv,Eb"), O2(0x0F, 0xB7, F_MODRM, "movzx Gv,Ew"),
-    O2(0x0F, 0xBE, F_MODRM, "movsx Gv,Eb"), O2(0x0F, 0xBF, F_MODRM, "movsx Gv,Ew"),
-    O2(0x0F, 0xA3, F_MODRM, "bt"), O2(0x0F, 0xAB, F_MODRM, "bts"),
-    O2(0x0F, 0xB3, F_MODRM, "btr"), O2(0x0F, 0xBB, F_MODRM, "btc"),
-    O2(0x0F, 0xBA, F_MODRM | F_I8, "grp8 Ev,Ib"),
+    O2(0x0F, 0xB6, F_MODRM | F_EMU, "movzx Gv,Eb"), O2(0x0F, 0xB7, F_MODRM | F_EMU, "movzx Gv,Ew"),
+    O2(0x0F, 0xBE, F_MODRM | F_EMU, "movsx Gv,Eb"), O2(0x0F, 0xBF, F_MODRM | F_EMU, "movsx Gv,Ew"),
+    O2(0x0F, 0xA3, F_MODRM | F_EMU, "bt"), O2(0x0F, 0xAB, F_MODRM | F_EMU, "bts"),
+    O2(0x0F, 0xB3, F_MODRM | F_EMU, "btr"), O2(0x0F, 0xBB, F_MODRM | F_EMU, "btc"),
+    O2(0x0F, 0xBA, F_MODRM | F_I8 | F_EMU, "grp8 Ev,Ib"),
     O2(0x0F, 0xB0, F_MODRM, "cmpxchg Eb,Gb"), O2(0x0F, 0xB1, F_MODRM, "cmpxchg Ev,Gv"),
     O2(0x0F, 0xC0, F_MODRM, "xadd Eb,Gb"), O2(0x0F, 0xC1, F_MODRM, "xadd Ev,Gv"),
     OX2(0x0F, 0xC7, 1, F_MEM, "cmpxchg8b"),
@@ -459,10 +464,10 @@ static const struct op ops[] = {
     O3(0x0F, 0x01, 0xDD, 0, "clgi"), O3(0x0F, 0x01, 0xDF, 0, "invlpga"),
     O3(0x0F, 0x01, 0xD4, 0, "vmfunc"), O3(0x0F, 0x01, 0xCA, 0, "clac"),
     O2(0x0F, 0x78, F_MODRM, "vmread"), O2(0x0F, 0x79, F_MODRM, "vmwrite"),
-    OX2(0x0F, 0xC7, 6, F_MEM, "vmptrld"), OX2(0x0F, 0xC7, 7, F_MEM, "vmptrst"),
+    OX2(0x0F, 0xC7, 6, F_MEM | F_EMU, "vmptrld"), OX2(0x0F, 0xC7, 7, F_MEM | F_EMU, "vmptrst"),
     OX2(0x0F, 0xC7, 6, F_REGF, "rdrand"), OX2(0x0F, 0xC7, 7, F_REGF, "rdseed"),
     OX2(0x0F, 0xC7, 3, F_MEM, "xrstors"), OX2(0x0F, 0xC7, 5, F_MEM, "xsaves"),
-    OX2(0x0F, 0x01, 7, F_MEM, "invlpg"), OX2(0x0F, 0x01, 0, F_MEM, "sgdt"),
+    OX2(0x0F, 0x01, 7, F_MEM | F_EMU, "invlpg"), OX2(0x0F, 0x01, 0, F_MEM, "sgdt"),
     OX2(0x0F, 0x01, 1, F_MEM, "sidt"), OX2(0x0F, 0x01, 4, 0, "smsw"),
     OX2(0x0F, 0x00, 0, 0, "sldt"), OX2(0x0F, 0x00, 1, 0, "str"),
     OX2(0x0F, 0x00, 4, 0, "verr"), O2(0x0F, 0x03, F_MODRM, "lsl"),
@@ -533,16 +538,19 @@ struct regs { uint32_t r[8]; };
  * with the chunk stack), prefixes, opcode, ModRM/SIB/displacement aimed at
  * targets of the chosen kinds, immediate.
  */
-static const char *gen_unit(bool cpl3, bool mmio_heavy, bool unbacked)
+static const char *gen_unit(bool cpl3, bool mmio_heavy, bool unbacked, bool any_form)
 {
     const struct op *o;
     do
         o = &ops[below(NOPS)];
     while (!cpl3 && (o->f & F_CPL3));
+    /* Forms the MMIO emulator does not know stop the guest ("cannot
+     * emulate"): they get MMIO operands only when asked for. */
+    int mode = (o->f & F_EMU) || any_form ? (mmio_heavy ? 1 : 0) : -1;
 
     struct regs rg;
     for (int i = 0; i < 8; i++) {
-        rg.r[i] = target(pick_kind(mmio_heavy, unbacked));
+        rg.r[i] = target(pick_kind(mode, unbacked));
         if (chance(4))
             rg.r[i] = rnd() & (chance(2) ? 0xFF : 0xFFFFFFFF) ;
     }
@@ -555,8 +563,8 @@ static const char *gen_unit(bool cpl3, bool mmio_heavy, bool unbacked)
     rg.r[4] = USTACK_TOP - below(64) * 4;
     if (o->f & F_STR) {
         rg.r[1] = below(9);                              /* ECX: count */
-        rg.r[6] = target(pick_kind(mmio_heavy, unbacked));
-        rg.r[7] = target(pick_kind(mmio_heavy, unbacked));
+        rg.r[6] = target(pick_kind(mode, unbacked));
+        rg.r[7] = target(pick_kind(mode, unbacked));
     }
     if (o->f & F_PORT) {
         bool out = o->b[0] == 0xE6 || o->b[0] == 0xEF || o->b[0] == 0x6F;
@@ -582,7 +590,7 @@ static const char *gen_unit(bool cpl3, bool mmio_heavy, bool unbacked)
     for (unsigned i = 0; i < o->len; i++)
         ins[n++] = o->b[i];
     if (o->f & F_MOFFS) {
-        uint32_t t = target(pick_kind(mmio_heavy, unbacked));
+        uint32_t t = target(pick_kind(mode, unbacked));
         memcpy(ins + n, &t, 4);
         n += 4;
     }
@@ -595,8 +603,13 @@ static const char *gen_unit(bool cpl3, bool mmio_heavy, bool unbacked)
         if (o->f & F_SLASH)
             reg = o->ext;
         ins[n++] = (uint8_t)(mod << 6 | reg << 3 | rm);
+        /* BT/BTS/BTR/BTC m, r: the register is a signed bit offset that
+         * moves the address by up to 256 MiB: keep it small. */
+        if (o->len == 2 && (o->b[1] == 0xA3 || o->b[1] == 0xAB || o->b[1] == 0xB3 ||
+                            o->b[1] == 0xBB || o->b[1] == 0xA5))
+            rg.r[reg] = below(256);
         if (mod != 3) {
-            uint32_t t = target(pick_kind(mmio_heavy, unbacked));
+            uint32_t t = target(pick_kind(mode, unbacked));
             uint32_t disp = mod == 1 ? (uint32_t)(int32_t)(int8_t)rnd()
                                      : (mod == 2 ? below(0x100) - 0x80 : 0);
             int base = rm, index = -1;
@@ -707,7 +720,7 @@ static void gen_insn(bool cpl3, bool mmio_heavy, bool unbacked)
     const char *last = "";
     for (unsigned i = 0; i < nunits; i++) {
         unit_start[i] = (uint32_t)((uintptr_t)cp - CODE_BUF);
-        last = gen_unit(cpl3, mmio_heavy, unbacked);
+        last = gen_unit(cpl3, mmio_heavy, unbacked, false);
     }
     unit_start[nunits] = (uint32_t)((uintptr_t)cp - CODE_BUF);
     emit_end();
@@ -1248,7 +1261,7 @@ static void gen_paging(bool unbacked)
 
 static void gen_mmio(bool unbacked)
 {
-    if (chance(3)) {
+    if (chance(16)) {
         /* PUSH/POP with the stack in MMIO (testdev scratch or the xAPIC page) */
         cp = (uint8_t *)CODE_BUF;
         nunits = 1 + below(16);
@@ -1273,14 +1286,14 @@ static void gen_mmio(bool unbacked)
     }
     cp = (uint8_t *)CODE_BUF;
     nunits = 1 + below(32);
-    bool cpl3 = chance(2);
+    bool cpl3 = chance(2), any_form = chance(4);
     for (unsigned i = 0; i < nunits; i++) {
         unit_start[i] = (uint32_t)((uintptr_t)cp - CODE_BUF);
-        gen_unit(cpl3, true, unbacked);
+        gen_unit(cpl3, true, unbacked, any_form);
     }
     unit_start[nunits] = (uint32_t)((uintptr_t)cp - CODE_BUF);
     emit_end();
-    say("instruction forms on MMIO");
+    say(any_form ? "any instruction forms on MMIO" : "emulated instruction forms on MMIO");
     n_insns += run_units(cpl3, EFL_BASE);
 }
 

@@ -205,6 +205,11 @@ def check_boot(b, log, timed_out):
                 notes.append(f"seed {s}: {end[2]}")
         else:
             verdict("FAILED", f"stopped early: {end[0]}: {end[2]}")
+        # the guest's own reports: a hypervisor that let a wrong thing through,
+        # or a bug of the hostile guest itself
+        for l in lines:
+            if l.startswith(f"[{name}] hostile: seed={s}:") and g["verdict"] != "FAILED":
+                verdict("FAILED", l.split("] ", 1)[1])
         if err and g["verdict"] == "ok" and end and end[0] not in ("emulation failed",):
             verdict("FAILED", "[hv:error] lines: " + err.splitlines()[0])
         if g["verdict"] == "FAILED":
