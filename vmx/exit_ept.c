@@ -3,7 +3,8 @@
  * Violations"). Guest RAM is fully mapped, so a violation means the guest
  * touched an address with no RAM behind it: either a device register (the
  * instruction is decoded and emulated against the device, vmx/insn_emulate.c)
- * or nothing, which stops the guest with the address.
+ * or nothing, which stops the guest with the address. A device access the
+ * CPU makes while delivering an event is not emulated: it stops the guest.
  */
 #include "vmx/exit.h"
 #include "vmx/guest_access.h"
@@ -44,6 +45,18 @@ enum exit_action exit_ept_violation(struct vcpu *v)
     uint64_t q = vmread(VMCS_EXIT_QUALIFICATION);
     gpa_t gpa = vmread(VMCS_GUEST_PHYSICAL_ADDRESS);
 
+    uint32_t vectoring = (uint32_t)vmread(VMCS_IDT_VECTORING_INFO);
+    if (!(q & EPT_QUAL_FETCH) && io_bus_find_mmio(&vm->bus, gpa, 1) &&
+        (vectoring & INTR_INFO_VALID)) {
+        /* The CPU's own access while delivering an event (say, pushing the
+         * frame onto a stack in MMIO): no instruction at RIP made it, so
+         * there is nothing to emulate (as KVM, we stop the guest). */
+        vm_stop(vm, VM_END_EMULATION_FAILED, 0,
+                "MMIO at %#llx during delivery of vector %u, RIP %#llx: not emulated",
+                (unsigned long long)gpa, vectoring & INTR_INFO_VECTOR_MASK,
+                (unsigned long long)vmread(VMCS_GUEST_RIP));
+        return EXIT_STOP_VM;
+    }
     if (!(q & EPT_QUAL_FETCH) && io_bus_find_mmio(&vm->bus, gpa, 1)) {
         /* The CPU translated the data address already (SDM Vol. 3C, "Exit
          * Qualification for EPT Violations"): the emulator need not walk. */

@@ -432,7 +432,7 @@ static const struct op ops[] = {
     OX(0xC6, 0, F_I8 | F_EMU, "mov Eb,Ib"), OX(0xC7, 0, F_IZ | F_EMU, "mov Ev,Iz"),
     O1(0xC1, F_MODRM | F_I8, "shift Ev,Ib"), O1(0xD1, F_MODRM, "shift Ev,1"),
     O1(0xD3, F_MODRM, "shift Ev,cl"),
-    O1(0xF6, F_MODRM | F_EMU, "grp3 Eb"), O1(0xF7, F_MODRM | F_EMU, "grp3 Ev"),
+    O1(0xF6, F_MODRM, "grp3 Eb"), O1(0xF7, F_MODRM, "grp3 Ev"),
     OX(0xFE, 0, 0, "inc Eb"), OX(0xFF, 1, 0, "dec Ev"), OX(0xFF, 6, 0, "push Ev"),
     OX(0x8F, 0, 0, "pop Ev"),
     O1(0x50, 0, "push eax"), O1(0x5B, 0, "pop ebx"), O1(0x6A, F_I8, "push Ib"),
@@ -1261,7 +1261,7 @@ static void gen_paging(bool unbacked)
 
 static void gen_mmio(bool unbacked)
 {
-    if (chance(16)) {
+    if (chance(32)) {
         /* PUSH/POP with the stack in MMIO (testdev scratch or the xAPIC page) */
         cp = (uint8_t *)CODE_BUF;
         nunits = 1 + below(16);
@@ -1286,7 +1286,7 @@ static void gen_mmio(bool unbacked)
     }
     cp = (uint8_t *)CODE_BUF;
     nunits = 1 + below(32);
-    bool cpl3 = chance(2), any_form = chance(4);
+    bool cpl3 = chance(2), any_form = chance(16);
     for (unsigned i = 0; i < nunits; i++) {
         unit_start[i] = (uint32_t)((uintptr_t)cp - CODE_BUF);
         gen_unit(cpl3, true, unbacked, any_form);
@@ -1469,6 +1469,8 @@ int main(uint32_t magic, struct mb1_info *info)
         while (r >= w[g])
             r -= w[g++];
         step_irqs = 0;
+        if (n_steps && n_steps % 16 == 0)     /* for a guest stopped before the end */
+            printf("hostile: seed=%u at step %u: %u instructions\n", seed, n_steps, n_insns);
         switch (g) {
         case G_INSN0:  gen_insn(false, false, unbacked); break;
         case G_INSN3:  gen_insn(true, false, unbacked); break;

@@ -166,6 +166,9 @@ def check_boot(b, log, timed_out):
         for l in lines:
             if l.startswith(f"[{name}] hostile: seed={s} done:"):
                 done = l
+            elif l.startswith(f"[{name}] hostile: seed={s} at step "):
+                m = re.search(r"(\d+) instructions", l)
+                g["insns"] = int(m.group(1)) if m else g["insns"]
             elif l.startswith(f"[{name}] hostile: seed={s} steps="):
                 mix = l
         if done:
@@ -208,7 +211,7 @@ def check_boot(b, log, timed_out):
         # the guest's own reports: a hypervisor that let a wrong thing through,
         # or a bug of the hostile guest itself
         for l in lines:
-            if l.startswith(f"[{name}] hostile: seed={s}:") and g["verdict"] != "FAILED":
+            if l.startswith(f"[{name}] hostile: seed={s}: ") and g["verdict"] != "FAILED":
                 verdict("FAILED", l.split("] ", 1)[1])
         if err and g["verdict"] == "ok" and end and end[0] not in ("emulation failed",):
             verdict("FAILED", "[hv:error] lines: " + err.splitlines()[0])
