@@ -308,6 +308,12 @@ __attribute__((used)) int hx_trap(struct hx_frame *f)
                 ((const uint8_t *)(uintptr_t)f->eip)[-1] == VEC_DONE;
     if (v == VEC_DONE && !done)
         v = 0x100;
+    /* Outside a guarded run an exception vector is an interrupt that random
+     * PIC/IOAPIC/LVT programming put there: handle it as one, unless the
+     * stub expected an error code the interrupt did not push. */
+    bool errcode = v == 8 || (v >= 10 && v <= 14) || v == 17 || v == 21 || v == 29 || v == 30;
+    if (v < 32 && !hx_active && !errcode && v != 1 && v != 3 && v != 6)
+        v = 0x100;
     if ((v < 32 || done) && !hx_active) {
         /* a bug of this guest, not of the hypervisor */
         printf("hostile: seed=%u: BUG: exception %u (error 0x%x) at 0x%x outside a guarded "
@@ -602,12 +608,13 @@ static const char *gen_unit(bool cpl3, bool mmio_heavy, bool unbacked, bool any_
             mod = 3;
         if (o->f & F_SLASH)
             reg = o->ext;
+        unsigned modrm_at = n;
         ins[n++] = (uint8_t)(mod << 6 | reg << 3 | rm);
         /* BT/BTS/BTR/BTC m, r: the register is a signed bit offset that
-         * moves the address by up to 256 MiB: keep it small. */
-        if (o->len == 2 && (o->b[1] == 0xA3 || o->b[1] == 0xAB || o->b[1] == 0xB3 ||
-                            o->b[1] == 0xBB || o->b[1] == 0xA5))
-            rg.r[reg] = below(256);
+         * moves the address by up to 256 MiB: keep it small (below, once
+         * the address registers are known). */
+        bool bit_offset = o->len == 2 && (o->b[1] == 0xA3 || o->b[1] == 0xAB ||
+                                          o->b[1] == 0xB3 || o->b[1] == 0xBB);
         if (mod != 3) {
             uint32_t t = target(pick_kind(mode, unbacked));
             uint32_t disp = mod == 1 ? (uint32_t)(int32_t)(int8_t)rnd()
@@ -635,6 +642,12 @@ static const char *gen_unit(bool cpl3, bool mmio_heavy, bool unbacked, bool any_
                 rg.r[base] = t - disp - idx;
             if (index >= 0 && base == index)                /* one register, two roles */
                 rg.r[base] = (t - disp) / (scale + 1);
+            if (bit_offset) {
+                while ((int)reg == base || (int)reg == index || reg == 4)
+                    reg = (reg + 1) & 7;
+                ins[modrm_at] = (uint8_t)(mod << 6 | reg << 3 | rm);
+                rg.r[reg] = below(256);
+            }
             if (mod == 1)
                 ins[n++] = (uint8_t)disp;
             else if (mod == 2 || abs) {
