@@ -93,8 +93,10 @@ static bool chance(uint32_t one_in)
 
 static uint32_t seed, steps = 64;
 static const char *only;             /* only=NAME: one generator */
+static uint32_t dump_step = ~0u;     /* dump=N: print step N's code bytes */
 static size_t only_len;
 static bool verbose;
+static bool any_forms;               /* this seed tries forms the emulator lacks */
 static uint32_t n_insns, n_faults, n_steps;
 static volatile uint32_t n_irqs, n_nmis, step_irqs, storm_cuts;
 static volatile bool watchdog_armed;
@@ -581,6 +583,7 @@ static const char *gen_unit(bool cpl3, bool mmio_heavy, bool unbacked, bool any_
 
     uint8_t ins[24];
     unsigned n = 0;
+    int modrm_pos = -1;
     bool opsize = false;
     /* prefixes */
     static const uint8_t pfx[] = { 0x66, 0xF0, 0xF2, 0xF3, 0x26, 0x2E, 0x36, 0x3E, 0x64, 0x65 };
@@ -609,6 +612,7 @@ static const char *gen_unit(bool cpl3, bool mmio_heavy, bool unbacked, bool any_
         if (o->f & F_SLASH)
             reg = o->ext;
         unsigned modrm_at = n;
+        modrm_pos = (int)n;
         ins[n++] = (uint8_t)(mod << 6 | reg << 3 | rm);
         /* BT/BTS/BTR/BTC m, r: the register is a signed bit offset that
          * moves the address by up to 256 MiB: keep it small (below, once
@@ -658,6 +662,15 @@ static const char *gen_unit(bool cpl3, bool mmio_heavy, bool unbacked, bool any_
     }
     if (o->f & F_I8)
         ins[n++] = (uint8_t)rnd();
+    /* F6/F7 /0 and /1 are TEST with an immediate (the other forms have none):
+     * without it the CPU would take the next bytes and run off the rails. */
+    if ((o->b[0] == 0xF6 || o->b[0] == 0xF7) && o->len == 1 && modrm_pos >= 0 &&
+        ((ins[modrm_pos] >> 3) & 7) < 2) {
+        uint32_t imm = rnd();
+        unsigned sz = o->b[0] == 0xF6 ? 1 : (opsize ? 2 : 4);
+        memcpy(ins + n, &imm, sz);
+        n += sz;
+    }
     if (o->f & F_IZ) {
         uint32_t imm = rnd();
         memcpy(ins + n, &imm, opsize ? 2 : 4);
@@ -702,7 +715,11 @@ static uint32_t run_units(bool cpl3, uint32_t eflags)
 {
     uint32_t i = 0, ran = 0;
     while (i < nunits) {
+        if (n_steps == dump_step)
+            printf("hostile:   from unit %u\n", i);
         int v = hx_enter(CODE_BUF + unit_start[i], cpl3, eflags);
+        if (n_steps == dump_step)
+            printf("hostile:   vector %d at 0x%x\n", v, fault_eip);
         if (v == -1 || v == VEC_DONE) {
             ran += nunits - i;
             break;
@@ -740,6 +757,13 @@ static void gen_insn(bool cpl3, bool mmio_heavy, bool unbacked)
     if (verbose)
         printf("hostile: step %u: %u instructions at CPL %d%s, last %s\n", n_steps, nunits,
                cpl3 ? 3 : 0, mmio_heavy ? " (MMIO)" : "", last);
+    if (n_steps == dump_step)
+        for (unsigned i = 0; i < nunits; i++) {
+            printf("hostile:   unit %u:", i);
+            for (uint32_t k = unit_start[i] + 40; k < unit_start[i + 1]; k++)
+                printf(" %02x", ((const uint8_t *)CODE_BUF)[k]);
+            putc('\n');
+        }
     uint32_t fl = EFL_BASE | (cpl3 && chance(2) ? EFL_IF : 0);
     n_insns += run_units(cpl3, fl);
 }
@@ -1274,7 +1298,7 @@ static void gen_paging(bool unbacked)
 
 static void gen_mmio(bool unbacked)
 {
-    if (chance(32)) {
+    if (any_forms && chance(8)) {
         /* PUSH/POP with the stack in MMIO (testdev scratch or the xAPIC page) */
         cp = (uint8_t *)CODE_BUF;
         nunits = 1 + below(16);
@@ -1299,7 +1323,7 @@ static void gen_mmio(bool unbacked)
     }
     cp = (uint8_t *)CODE_BUF;
     nunits = 1 + below(32);
-    bool cpl3 = chance(2), any_form = chance(16);
+    bool cpl3 = chance(2), any_form = any_forms && chance(4);
     for (unsigned i = 0; i < nunits; i++) {
         unit_start[i] = (uint32_t)((uintptr_t)cp - CODE_BUF);
         gen_unit(cpl3, true, unbacked, any_form);
@@ -1426,6 +1450,8 @@ static void parse_cmdline(const char *s)
             steps = parse_u32(w + 6, len - 6);
         else if (len == 3 && !strncmp(w, "v=1", 3))
             verbose = true;
+        else if (len > 5 && !strncmp(w, "dump=", 5))
+            dump_step = parse_u32(w + 5, len - 5);
         else if (len > 5 && !strncmp(w, "only=", 5)) {
             only = w + 5;
             only_len = len - 5;
@@ -1470,12 +1496,14 @@ int main(uint32_t magic, struct mb1_info *info)
         total = 1;
     }
     bool unbacked = chance(8);
+    any_forms = chance(4);
     int ending = below(10) < 5 ? END_PORT : (int)below(END_KINDS);
     printf("hostile: seed=%u steps=%u mix", seed, steps);
     for (int g = 0; g < G_KINDS; g++)
         if (w[g])
             printf(" %s:%u", gen_names[g], w[g]);
-    printf("%s, ending by %s\n", unbacked ? " +unbacked" : "", end_names[ending]);
+    printf("%s%s, ending by %s\n", unbacked ? " +unbacked" : "", any_forms ? " +anyform" : "",
+           end_names[ending]);
 
     for (n_steps = 0; n_steps < steps; n_steps++) {
         uint32_t r = below(total), g = 0;

@@ -68,7 +68,8 @@ class Boot:
         self.seeds = seeds
         self.apicv = APICV[seeds[0] % len(APICV)]
         self.boot = f"exit=bochs apicv={self.apicv}"
-        v = (" v=1" if verbose else "") + (f" only={only}" if only else "")
+        v = (" v=1" if verbose else "") + (f" only={only}" if only else "") + \
+            os.environ.get("HOSTILE_EXTRA", "")
         self.modules = [f"hostile.elf name=h{s} mem=32M -- seed={s} steps={steps}{v}"
                         for s in seeds]
         self.modules.append("witness.elf name=witness mem=8M -- rounds=24")
@@ -76,6 +77,9 @@ class Boot:
         self.megs = 512
         self.ips = 50000000
         self.sends = []
+        if os.environ.get("FUZZ_SEND"):   # debugging: PATTERN=>TEXT typed on COM1
+            pat, _, text = os.environ["FUZZ_SEND"].partition("=>")
+            self.sends = [(pat, text.encode().decode("unicode_escape").encode("latin-1"))]
         self.emu = "bochs"
 
 
