@@ -94,6 +94,8 @@ static bool chance(uint32_t one_in)
 static uint32_t seed, steps = 64;
 static const char *only;             /* only=NAME: one generator */
 static uint32_t dump_step = ~0u;     /* dump=N: print step N's code bytes */
+static const char *case_name;        /* case=NAME: a fixed scenario */
+static size_t case_len;
 static size_t only_len;
 static bool verbose;
 static bool any_forms;               /* this seed tries forms the emulator lacks */
@@ -1424,6 +1426,66 @@ static __attribute__((noreturn)) void finish(int how)
     guest_exit(0);
 }
 
+/* ---- fixed cases: the findings of earlier runs, kept as regressions ---- */
+
+static void do_set_pg(void) { write_cr0(read_cr0() | CR0_PG); }
+
+/* `case=NAME`: one deterministic scenario instead of the seeded steps. */
+static __attribute__((noreturn)) void run_case(const char *name, size_t len)
+{
+    bool is_pit = len == 7 && !strncmp(name, "pit-max", 7);
+    bool is_pae = len == 3 && !strncmp(name, "pae", 3);
+    bool is_stack = len == 10 && !strncmp(name, "mmio-stack", 10);
+    if (is_pit) {
+        /* The PIT at divisor 2 (600 kHz) for a while: every time slice of
+         * every guest used to shrink to the PIT's period, starving all. */
+        step_irqs = 0;
+        pit_path_ready(2);
+        sti();
+        for (volatile uint32_t k = 0; k < 200000; k++)
+            ;
+        cli();
+        irq_sources_quiet();
+        printf("hostile: case pit-max: PASS: %u interrupts, IF cut %u times\n", n_irqs,
+               storm_cuts);
+    } else if (is_pae) {
+        /* CR4.PAE with paging on, then CR0.PG with PAE on: CR3 points at
+         * our page directory, whose first 32 bytes read as PDPTEs are
+         * present with reserved bits (PS, RW): #GP both times (it used to
+         * reach the VMCS and fail the VM entry). */
+        uint32_t cr0 = read_cr0(), cr4 = read_cr4();
+        cli();
+        a_cr = cr4 | 0x20;
+        int v1 = guarded(do_cr4);
+        write_cr0(cr0 & ~CR0_PG);
+        write_cr4(cr4 | 0x20);
+        int v2 = guarded(do_set_pg);
+        write_cr4(cr4);
+        write_cr0(cr0);
+        bool ok = v1 == VEC_GP && v2 == VEC_GP;
+        printf("hostile: case pae: %s: MOV CR4 vector %d, MOV CR0 vector %d (want 13, 13)\n",
+               ok ? "PASS" : "FAIL", v1, v2);
+        if (!ok)
+            printf("hostile: seed=%u: reserved PDPTE accepted\n", seed);
+    } else if (is_stack) {
+        /* INT with the stack in the test device: the CPU's push is an MMIO
+         * access during event delivery; it used to emulate the INT at RIP.
+         * The guest is stopped here: the run checks the reason. */
+        printf("hostile: case mmio-stack: INT 0x81 with ESP in the test device\n");
+        cp = (uint8_t *)CODE_BUF;
+        emit8(0xBC);
+        emit32(TESTDEV + 0x40);
+        emit8(0xCD);
+        emit8(0x81);
+        emit_end();
+        hx_enter(CODE_BUF, 0, EFL_BASE);
+        printf("hostile: case mmio-stack: FAIL: still running\n");
+    } else {
+        printf("hostile: seed=%u: BUG: unknown case\n", seed);
+    }
+    finish(END_PORT);
+}
+
 /* ---- main ---- */
 
 enum { G_INSN0, G_INSN3, G_RAW, G_IO, G_MSR, G_CRDR, G_VIRT, G_CACHE, G_LAPIC, G_PAGING,
@@ -1450,7 +1512,10 @@ static void parse_cmdline(const char *s)
             steps = parse_u32(w + 6, len - 6);
         else if (len == 3 && !strncmp(w, "v=1", 3))
             verbose = true;
-        else if (len > 5 && !strncmp(w, "dump=", 5))
+        else if (len > 5 && !strncmp(w, "case=", 5)) {
+            case_name = w + 5;
+            case_len = len - 5;
+        } else if (len > 5 && !strncmp(w, "dump=", 5))
             dump_step = parse_u32(w + 5, len - 5);
         else if (len > 5 && !strncmp(w, "only=", 5)) {
             only = w + 5;
@@ -1478,6 +1543,9 @@ int main(uint32_t magic, struct mb1_info *info)
     paging_on();
     pic_remap(0x20, 0x28);
     irq_sources_quiet();
+
+    if (case_name)
+        run_case(case_name, case_len);
 
     /* The mix: a weight 0-3 per generator; some seeds stick to one. */
     uint32_t w[G_KINDS], total = 0;

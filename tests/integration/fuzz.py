@@ -30,7 +30,7 @@ runs stay useful; remove each entry when its fix lands):
   - NMIs through the LAPIC (entry failures of a guest that sent IPIs).
 
 Usage: fuzz.py [--seeds N] [--first S] [--per-boot K] [--steps N]
-               [--verbose] [--ci] [--timeout S]
+               [--verbose] [--only GEN] [--case NAME]... [--ci] [--timeout S]
 """
 import os
 import re
@@ -43,9 +43,23 @@ import run as itest  # noqa: E402  (the integration runner's ISO and Bochs code)
 
 APICV = ("on", "regs", "off")
 
-# The CI set (make integration): two boots of four seeds each; every seed
-# that found a bug stays here as a regression.
-CI_BOOTS = [(1, 4), (5, 4)]
+# The CI set (make integration): two boots of four seeds each, plus the
+# fixed cases (hostile `case=NAME`) that replay what earlier runs found.
+CI_BOOTS = [((1, 4), ["pit-max"]), ((5, 4), ["pae", "mmio-stack"])]
+
+CI_STEPS = 40               # steps per seed in the CI set (about two minutes in all)
+
+# A fixed case: how its guest must end (summary state, detail pattern) and
+# whether it prints "hostile: case NAME: PASS".
+CASES = {
+    # seed 3: a PIT at divisor 2 shrank every time slice to its period and
+    # starved every guest (the machine hung)
+    "pit-max": ("exited (debug-exit port)", r"", True),
+    # seed 7: CR4.PAE / CR0.PG with a reserved PDPTE failed the VM entry
+    "pae": ("exited (debug-exit port)", r"", True),
+    # seed 7 (later): INT with the stack in MMIO emulated the INT at RIP
+    "mmio-stack": ("emulation failed", r"during delivery of vector 129", False),
+}
 
 ENDINGS = {                  # the hostile guest's announced ending -> summary text
     "debug-exit port": "exited (debug-exit port)",
@@ -63,15 +77,17 @@ EARLY_OK = ("reset (triple fault)", "reset", "halted", "emulation failed")
 class Boot:
     """What run.py's make_iso and run_bochs need to know about a boot."""
 
-    def __init__(self, name, seeds, steps, verbose, timeout, only=""):
+    def __init__(self, name, seeds, steps, verbose, timeout, only="", cases=()):
         self.name = name
         self.seeds = seeds
-        self.apicv = APICV[seeds[0] % len(APICV)]
+        self.apicv = APICV[seeds[0] % len(APICV)] if seeds else "on"
         self.boot = f"exit=bochs apicv={self.apicv}"
         v = (" v=1" if verbose else "") + (f" only={only}" if only else "") + \
             os.environ.get("HOSTILE_EXTRA", "")
         self.modules = [f"hostile.elf name=h{s} mem=32M -- seed={s} steps={steps}{v}"
                         for s in seeds]
+        self.cases = list(cases)
+        self.modules += [f"hostile.elf name={c} mem=32M -- case={c}" for c in self.cases]
         self.modules.append("witness.elf name=witness mem=8M -- rounds=24")
         self.timeout = timeout
         self.megs = 512
@@ -224,6 +240,17 @@ def check_boot(b, log, timed_out):
         elif g["verdict"] == "KNOWN":
             knowns.append(f"seed {s}: {g['why']}")
 
+    for c in b.cases:
+        want_end, want_detail, want_pass = CASES[c]
+        end = summary.get(c)
+        passed = any(l.startswith(f"[{c}] hostile: case {c}: PASS") for l in lines)
+        if not end or end[0] != want_end or not re.search(want_detail, end[2]) or \
+                (want_pass and not passed):
+            failures.append(f"case {c}: ended {end}, wanted {want_end} /{want_detail}/"
+                            f"{' and a PASS line' if want_pass else ''}")
+        else:
+            print(f"  case {c}: {end[0]}: ok")
+
     # [hv:error] lines not about a hostile guest or the witness
     for l in lines:
         if l.startswith("[hv:error]") and not re.match(r"\[hv:error\] (guest h\d+:|FATAL|  )", l) \
@@ -252,6 +279,7 @@ def run_boot(b):
 def main(argv):
     seeds, first, per_boot, steps, verbose, ci, timeout = 4, 1, 4, 64, False, False, 400
     only = ""
+    extra_cases = []
     i = 0
     while i < len(argv):
         a = argv[i]
@@ -259,6 +287,9 @@ def main(argv):
             verbose = True
         elif a == "--ci":
             ci = True
+        elif a == "--case":
+            extra_cases.append(argv[i + 1])
+            i += 1
         elif a == "--only":
             only = argv[i + 1]
             i += 1
@@ -280,17 +311,23 @@ def main(argv):
         i += 1
 
     if ci:
-        plan = [list(range(f, f + n)) for f, n in CI_BOOTS]
+        steps = min(steps, CI_STEPS)
+        plan = [(list(range(f, f + n)), cases) for (f, n), cases in CI_BOOTS]
     else:
         all_seeds = list(range(first, first + seeds))
-        plan = [all_seeds[k:k + per_boot] for k in range(0, len(all_seeds), per_boot)]
+        plan = [(all_seeds[k:k + per_boot], []) for k in range(0, len(all_seeds), per_boot)]
+        if extra_cases:
+            plan = plan or [([], [])]
+            plan[0] = (plan[0][0], extra_cases)
 
     totals = {"seeds": 0, "boots": 0, "insns": 0, "ok": 0, "known": 0, "failed": 0}
     endings = {}
     failed_boots = []
-    for n, group in enumerate(plan, 1):
-        b = Boot(f"seeds-{group[0]}-{group[-1]}", group, steps, verbose, timeout, only)
+    for n, (group, cases) in enumerate(plan, 1):
+        name = f"seeds-{group[0]}-{group[-1]}" if group else "cases"
+        b = Boot(name, group, steps, verbose, timeout, only, cases)
         print(f"fuzz: boot {n}/{len(plan)}: seeds {' '.join(map(str, group))} "
+              f"{'and cases ' + ' '.join(cases) + ' ' if cases else ''}"
               f"(apicv={b.apicv}, {steps} steps each)", flush=True)
         try:
             log, timed_out, secs = run_boot(b)
@@ -312,8 +349,9 @@ def main(argv):
             print(f"  note: {k}")
         if failures:
             failed_boots.append(b.name)
-            print(f"FAIL {b.name} ({secs:.1f} s) - replay: make fuzz-guests "
-                  f"SEEDS={len(group)} FIRST={group[0]}")
+            replay = (f"make fuzz-guests SEEDS={len(group)} FIRST={group[0]}" if group
+                      else "fuzz.py --seeds 0 " + " ".join("--case " + c for c in cases))
+            print(f"FAIL {b.name} ({secs:.1f} s) - replay: {replay}")
             for f in failures:
                 print(f"     {f}")
             tail = log.splitlines()[-30:]
