@@ -1,7 +1,9 @@
 /*
  * hostile: a seeded generator of hostile guest behaviour, for the
  * hypervisor's robustness runs (tests/integration/fuzz.py, `make
- * fuzz-guests`). Command line: `seed=N [steps=N] [v=1]`.
+ * fuzz-guests`). Command line: `seed=N [steps=N] [v=1] [only=GEN] [dump=STEP]`
+ * or `case=NAME` (a fixed scenario, see run_case). v=1 prints each step,
+ * only= runs one generator, dump= prints a step's generated code.
  *
  * The seed drives an xorshift PRNG that picks a generator mix (weights per
  * generator) and then, for each of `steps` steps, one generator and its
@@ -34,7 +36,8 @@
  * and ends by E, chosen by the seed: the debug-exit port, hypercall 2, a
  * triple fault, a reset (0xCF9), HLT with IF=0, or ACPI S5.
  *
- * Everything runs in 32-bit protected mode with 4 MiB paging: the first
+ * Everything runs in 32-bit protected mode (real mode and long mode are not
+ * generated yet) with 4 MiB paging: the first
  * 4 MiB (this image) is supervisor-only, the arena at 4-8 MiB (code
  * buffer, scratch, user stack, page tables for the paging generator) and
  * everything else user-accessible.
