@@ -280,17 +280,25 @@ struct hx_frame {
     uint32_t vector, error, eip, cs, eflags;
 };
 
-#define STORM_LIMIT 20000u
+#define STORM_LIMIT 4000u
+
+/* The local APIC's mode, read from IA32_APIC_BASE after every generator
+ * that may change it (not at each interrupt: storms would pay an exit). */
+static uint64_t apic_base;
+
+static void apic_mode_refresh(void)
+{
+    apic_base = rdmsr(MSR_IA32_APIC_BASE);
+}
 
 static bool x2apic_on(void)
 {
-    return (rdmsr(MSR_IA32_APIC_BASE) & 0xC00) == 0xC00;
+    return (apic_base & 0xC00) == 0xC00;
 }
 
 static bool xapic_on(void)
 {
-    uint64_t b = rdmsr(MSR_IA32_APIC_BASE);
-    return (b & 0xC00) == 0x800 && (b & 0xFFFFF000u) == XAPIC;
+    return (apic_base & 0xC00) == 0x800 && (apic_base & 0xFFFFF000u) == XAPIC;
 }
 
 static void lapic_eoi(void)
@@ -956,6 +964,7 @@ static void gen_msr(void)
             guarded(do_wrmsr);
         }
     }
+    apic_mode_refresh();
     irq_sources_quiet();
 }
 
@@ -1144,6 +1153,7 @@ static void apic_base_restore(uint64_t base)
     guarded(do_wrmsr);
     a_lo = (uint32_t)base;
     guarded(do_wrmsr);
+    apic_mode_refresh();
 }
 
 static void gen_lapic(void)
@@ -1157,6 +1167,7 @@ static void gen_lapic(void)
         a_lo = (uint32_t)base | 0xC00;
         a_hi = 0;
         guarded(do_wrmsr);
+        apic_mode_refresh();
     }
     cli();
     for (unsigned i = 0; i < n; i++) {
@@ -1544,6 +1555,7 @@ int main(uint32_t magic, struct mb1_info *info)
 
     load_tables();
     paging_on();
+    apic_mode_refresh();
     pic_remap(0x20, 0x28);
     irq_sources_quiet();
 
