@@ -129,6 +129,8 @@ static struct gate idt[256] __attribute__((aligned(8)));
 extern const char hx_stubs[];      /* 16 bytes per vector, asm below */
 
 static uint32_t pd[1024] __attribute__((aligned(4096)));
+static uint32_t pt_fe8[1024] __attribute__((aligned(4096)));   /* 0xFE800000: testdev */
+static uint32_t pt_fec[1024] __attribute__((aligned(4096)));   /* 0xFEC00000: IOAPIC, xAPIC */
 
 static uint64_t seg_desc(uint32_t base, uint32_t limit, uint8_t access, uint8_t flags)
 {
@@ -171,14 +173,20 @@ static void load_tables(void)
 
 static uint32_t ram_pdes = 16;        /* 4 MiB pages of RAM (from multiboot) */
 
-/* Present: RAM, the MMIO window 0xFE800000-0xFEFFFFFF and the unbacked
- * window at HIGH_UNBACKED; elsewhere accesses fault (#PF). */
+/* Present: RAM, the pages of the test device, IOAPIC and xAPIC, and the
+ * unbacked window at HIGH_UNBACKED (see unbacked_window); elsewhere
+ * accesses fault (#PF), so random code cannot reach unbacked memory. */
 static void paging_on(void)
 {
     for (uint32_t i = 0; i < 1024; i++) {
-        bool present = i < ram_pdes || i == (HIGH_UNBACKED >> 22) || i == 0x3FA || i == 0x3FB;
+        bool present = i < ram_pdes || i == (HIGH_UNBACKED >> 22);
         pd[i] = present ? (i << 22 | PDE_PS | PDE_P | PDE_RW | (i ? PDE_US : 0)) : 0;
     }
+    pt_fe8[(TESTDEV >> 12) & 0x3FF] = TESTDEV | 7;
+    pt_fec[(IOAPIC >> 12) & 0x3FF] = IOAPIC | 7;
+    pt_fec[(XAPIC >> 12) & 0x3FF] = XAPIC | 7;
+    pd[TESTDEV >> 22] = (uint32_t)(uintptr_t)pt_fe8 | 7;
+    pd[IOAPIC >> 22] = (uint32_t)(uintptr_t)pt_fec | 7;
     write_cr4(read_cr4() | CR4_PSE);
     write_cr3((uint32_t)(uintptr_t)pd);
     write_cr0(read_cr0() | CR0_PG);
@@ -992,8 +1000,6 @@ static void gen_crdr(void)
     say("control and debug registers");
     uint32_t cr0 = read_cr0(), cr4 = read_cr4();
     for (unsigned i = 0; i < n; i++) {
-        if (verbose)
-            printf("hostile:   crdr %u\n", i);
         switch (below(4)) {
         case 0:   /* CR0: keep PE, PG (we run on them); flip others */
             a_cr = (cr0 ^ (1u << below(32))) | CR0_PE | CR0_PG;
@@ -1580,6 +1586,10 @@ int main(uint32_t magic, struct mb1_info *info)
     }
     bool unbacked = chance(8);
     any_forms = chance(4);
+    if (!unbacked) {                      /* no way to unbacked memory */
+        pd[HIGH_UNBACKED >> 22] = 0;
+        write_cr3((uint32_t)(uintptr_t)pd);
+    }
     int ending = below(10) < 5 ? END_PORT : (int)below(END_KINDS);
     printf("hostile: seed=%u steps=%u mix", seed, steps);
     for (int g = 0; g < G_KINDS; g++)
