@@ -48,7 +48,7 @@ APICV = ("on", "regs", "off")
 # fixed cases (hostile `case=NAME`) that replay what earlier runs found.
 CI_BOOTS = [((1, 4), ["pit-max"]), ((5, 4), ["pae", "mmio-stack"])]
 
-CI_STEPS = 40               # steps per seed in the CI set (about two minutes in all)
+CI_STEPS = 64               # steps per seed in the CI set (about a minute and a half in all)
 
 # A fixed case: how its guest must end (summary state, detail pattern) and
 # whether it prints "hostile: case NAME: PASS".
