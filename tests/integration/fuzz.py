@@ -31,6 +31,10 @@ runs stay useful; remove each entry when its fix lands):
 
 Usage: fuzz.py [--seeds N] [--first S] [--per-boot K] [--steps N]
                [--verbose] [--only GEN] [--case NAME]... [--ci] [--timeout S]
+Debugging aids: HOSTILE_EXTRA=" dump=27" adds words to every hostile guest's
+command line (dump=N prints step N's generated code and how each part of it
+ended); FUZZ_SEND='PATTERN=>TEXT' types TEXT on COM1 once PATTERN was printed
+(e.g. '\x010\rstats h4\r' asks the monitor for a stuck guest's exits).
 """
 import os
 import re
