@@ -9,6 +9,8 @@
 #   make fuzz-replay  build the fuzz targets and replay tests/fuzz/corpus
 #   make integration  integration tests only (T=name runs one)
 #   make bench      VM-exit round-trip benchmark under Bochs
+#   make fuzz-guests SEEDS=N [FIRST=S] [STEPS=N] [VERBOSE=1] [ONLY=GEN]
+#                   hostile guests beside a witness under Bochs (4 seeds a boot)
 #   make linux      fetch and build the Linux guest (build/linux)
 #   make run DEMO=linux   the demo with a Linux guest
 #   make run FIRMWARE=uefi  under QEMU with OVMF (UEFI) instead of a BIOS
@@ -41,7 +43,7 @@ KERNEL_OBJS += $(BUILD)/kernel/gen/font.c.o
 KERNEL      := $(BUILD)/hypervisor.elf
 ISO         := $(BUILD)/hypervisor.iso
 
-.PHONY: all iso run test unit integration bench clean deps guests linux fuzz fuzz-replay
+.PHONY: all iso run test unit integration bench clean deps guests linux fuzz fuzz-replay fuzz-guests
 all: $(KERNEL)
 
 $(BUILD)/kernel/%.c.o: %.c
@@ -169,8 +171,18 @@ fuzz-replay: deps $(FUZZ_BINS)
 
 # ---- integration tests (Bochs, QEMU) ----
 T ?=
+# Without T, the fixed hostile-guest seeds (fuzz.py --ci, two boots) run too.
 integration: deps $(KERNEL) guests linux iso
 	$(PYTHON) tests/integration/run.py $(T)
+	$(if $(T),,$(PYTHON) tests/integration/fuzz.py --ci)
+
+# Hostile guests (guest/tests/hostile.c) with seeds FIRST..FIRST+SEEDS-1.
+SEEDS ?= 8
+FIRST ?= 1
+STEPS ?= 64
+fuzz-guests: deps $(KERNEL) guests
+	$(PYTHON) tests/integration/fuzz.py --seeds $(SEEDS) --first $(FIRST) --steps $(STEPS) \
+	    $(if $(filter 1,$(VERBOSE)),--verbose) $(if $(ONLY),--only $(ONLY))
 
 # The Linux guest, built from Debian's packages (cached in build/linux).
 linux: deps

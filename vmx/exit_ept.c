@@ -7,6 +7,8 @@
  * ones and writes are dropped, as on a PC (OSes probe memory that way),
  * logged once per guest and page; with unbacked=stop, or for an
  * instruction fetch (there is no code to run), the guest stops instead.
+ * A device or unbacked access the CPU makes while delivering an event is
+ * not emulated: it stops the guest.
  */
 #include "vmx/exit.h"
 #include "vmx/guest_access.h"
@@ -73,6 +75,19 @@ enum exit_action exit_ept_violation(struct vcpu *v)
     gpa_t gpa = vmread(VMCS_GUEST_PHYSICAL_ADDRESS);
     bool device = !(q & EPT_QUAL_FETCH) && io_bus_find_mmio(&vm->bus, gpa, 1);
 
+    if (!(q & EPT_QUAL_FETCH) && (device || !guest_unbacked_stop)) {
+        uint32_t vectoring = (uint32_t)vmread(VMCS_IDT_VECTORING_INFO);
+        if (vectoring & INTR_INFO_VALID) {
+            /* The CPU's own access while delivering an event (say, pushing
+             * the frame onto a stack in MMIO): no instruction at RIP made
+             * it, so there is nothing to emulate (as KVM, we stop the guest). */
+            vm_stop(vm, VM_END_EMULATION_FAILED, 0,
+                    "MMIO at %#llx during delivery of vector %u, RIP %#llx: not emulated",
+                    (unsigned long long)gpa, vectoring & INTR_INFO_VECTOR_MASK,
+                    (unsigned long long)vmread(VMCS_GUEST_RIP));
+            return EXIT_STOP_VM;
+        }
+    }
     if (!device && !(q & EPT_QUAL_FETCH) && !guest_unbacked_stop) {
         note_unbacked(vm, gpa, q & EPT_QUAL_WRITE);
         device = true;                   /* the emulator reads ones, drops writes */

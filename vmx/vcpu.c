@@ -71,6 +71,7 @@
 #define FCW_DEFAULT            0x037F
 #define MXCSR_DEFAULT          0x1F80
 #define DR6_INIT               0xFFFF0FF0ULL    /* DR6 after reset */
+#define SLICE_MIN_FRACTION     100     /* shortest slice: 1/100 of a full one */
 
 struct sched_params sched;
 
@@ -336,9 +337,14 @@ void vcpu_run_slice(struct vcpu *v)
     }
 
     /* The slice ends at its length or at the next device event of any
-     * guest, whichever comes first, so timers fire on time. */
+     * guest, whichever comes first, so timers fire on time; but it lasts
+     * at least 1/SLICE_MIN_FRACTION of a slice, so a guest whose timer
+     * fires every few microseconds (a PIT at its highest rate) cannot
+     * shrink every slice to nothing and starve all guests (late events
+     * are delivered once, coalesced). */
     uint64_t slice_start = rdtsc();
     v->slice_deadline = MIN(slice_start + sched.slice_cycles, sched_next_event_tsc());
+    v->slice_deadline = MAX(v->slice_deadline, slice_start + sched.slice_cycles / SLICE_MIN_FRACTION);
     arm_slice_timer(v->slice_deadline);
     /* Timers that count while the hypervisor runs need no check per exit
      * (the sampled exits still check, see dispatch_sampled). */

@@ -11,7 +11,8 @@ GUEST_OBJ     := $(GUEST_OUT)/obj
 
 GUEST_NAMES := cpuid portio crshadow cr3 msr vmcall debugexit memtest triple ctlchars crcheck unbacked mb1gdt \
                vmxon mmio spin ticker bench hello primes fpustress \
-               pit lapictimer rtc serial clisti poweroff reset echo cpustate nmi gdbtarget
+               pit lapictimer rtc serial clisti poweroff reset echo cpustate nmi gdbtarget \
+               hostile witness
 
 GUEST_CFLAGS := -m32 -march=i686 -std=gnu11 -O2 -ffreestanding -fno-builtin \
     -fno-pic -fno-pie -fno-stack-protector -nostdlib -mgeneral-regs-only \
