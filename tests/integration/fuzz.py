@@ -79,29 +79,24 @@ ENDINGS = {                  # the hostile guest's announced ending -> summary t
 EARLY_OK = ("reset (triple fault)", "reset", "halted", "emulation failed")
 
 
-class Boot:
-    """What run.py's make_iso and run_bochs need to know about a boot."""
+class Boot(itest.Test):
+    """One boot of hostile guests and the witness, as a run.py test (so it
+    has every attribute make_iso and run_bochs read)."""
 
     def __init__(self, name, seeds, steps, verbose, timeout, only="", cases=()):
-        self.name = name
         self.seeds = seeds
         self.apicv = APICV[seeds[0] % len(APICV)] if seeds else "on"
-        self.boot = f"exit=bochs apicv={self.apicv}"
         v = (" v=1" if verbose else "") + (f" only={only}" if only else "") + \
             os.environ.get("HOSTILE_EXTRA", "")
-        self.modules = [f"hostile.elf name=h{s} mem=32M -- seed={s} steps={steps}{v}"
-                        for s in seeds]
+        modules = [f"hostile.elf name=h{s} mem=32M -- seed={s} steps={steps}{v}" for s in seeds]
         self.cases = list(cases)
-        self.modules += [f"hostile.elf name={c} mem=32M -- case={c}" for c in self.cases]
-        self.modules.append("witness.elf name=witness mem=8M -- rounds=24")
-        self.timeout = timeout
-        self.megs = 512
-        self.ips = 50000000
-        self.sends = []
+        modules += [f"hostile.elf name={c} mem=32M -- case={c}" for c in self.cases]
+        modules.append("witness.elf name=witness mem=8M -- rounds=24")
+        text = [f"boot: exit=bochs apicv={self.apicv}", f"timeout: {timeout}",
+                "megs: 512", "ips: 50000000"] + [f"module: {m}" for m in modules]
         if os.environ.get("FUZZ_SEND"):   # debugging: PATTERN=>TEXT typed on COM1
-            pat, _, text = os.environ["FUZZ_SEND"].partition("=>")
-            self.sends = [(pat, text.encode().decode("unicode_escape").encode("latin-1"))]
-        self.emu = "bochs"
+            text.append("send-after: " + os.environ["FUZZ_SEND"])
+        super().__init__(name + ".test", "\n".join(text))
 
 
 def hv_symbol(rip):

@@ -86,7 +86,9 @@ TESTDIR = os.path.join(ROOT, "tests", "integration")
 
 
 class Test:
-    def __init__(self, path):
+    def __init__(self, path, text=None):
+        """Read a .test file; with `text`, read that instead (path names
+        the test: fuzz.py describes its boots this way)."""
         self.name = os.path.splitext(os.path.basename(path))[0]
         self.emu = "bochs"
         self.firmware = "bios"
@@ -118,86 +120,88 @@ class Test:
         self.gdb_arch = None
         self.gdb_ready = "waits for the debugger"
         self.gdb_checks = []    # (kind, text)
-        with open(path) as f:
-            for lineno, line in enumerate(f, 1):
-                line = line.rstrip("\n")
-                if not line.strip() or line.lstrip().startswith("#"):
-                    continue
-                key, _, val = line.partition(":")
-                key, val = key.strip(), val.strip()
-                if key == "emu":
-                    self.emu = val
-                elif key == "firmware":
-                    if val not in ("bios", "uefi"):
-                        raise SystemExit(f"{path}:{lineno}: firmware: bios or uefi")
-                    self.firmware = val
-                elif key == "com":
-                    self.com = int(val)
-                    if not 1 <= self.com <= 4:
-                        raise SystemExit(f"{path}:{lineno}: com: 1 to 4")
-                elif key == "iso":
-                    if val != "demo":
-                        raise SystemExit(f"{path}:{lineno}: iso: demo is the only value")
-                    self.iso = val
-                elif key == "boot":
-                    self.boot = val
-                elif key == "module":
-                    self.modules.append(val)
-                elif key == "native":
-                    self.native = val
-                elif key == "file":
-                    self.extra_files.append(val)
-                elif key == "timeout":
-                    self.timeout = int(val)
-                elif key == "megs":
-                    self.megs = int(val)
-                elif key == "cpus":
-                    self.cpus = int(val)
-                elif key == "spcr":
-                    self.spcr = int(val, 0)
-                elif key == "ips":
-                    self.ips = int(val)
-                elif key == "expect-any":
-                    self.anys.append(val)
-                elif key in ("expect", "expect-re"):
-                    self.checks.append((key, val))
-                elif key == "send-after":
-                    pat, _, text = val.partition("=>")
-                    data = text.strip().encode().decode("unicode_escape").encode("latin-1")
-                    self.sends.append((pat.strip(), data))
-                elif key == "type-after":
-                    pat, _, text = val.partition("=>")
-                    data = text.strip().encode().decode("unicode_escape").encode("latin-1")
-                    self.types.append((pat.strip(), data))
-                elif key == "expect-e9":
-                    self.e9.append(val)
-                elif key == "reject":
-                    self.rejects.append(val)
-                elif key == "keys-after":
-                    pat, _, keys = val.partition("=>")
-                    self.keys.append((pat.strip(), keys.split()))
-                elif key == "screen-after":
-                    self.screen_after = val
-                elif key == "screen":
-                    self.screen.append(val)
-                elif key == "screen-reject":
-                    self.screen_rejects.append(val)
-                elif key == "exit-code":
-                    self.exit_code = int(val)
-                elif key == "gdb":
-                    self.gdb.append(val)
-                elif key == "gdb-elf":
-                    self.gdb_elf = val
-                elif key == "gdb-arch":
-                    self.gdb_arch = val
-                elif key == "gdb-ready":
-                    self.gdb_ready = val
-                elif key in ("gdb-expect", "gdb-expect-re"):
-                    self.gdb_checks.append((key[4:], val))
-                elif key == "bench":
-                    self.bench = val == "yes"
-                else:
-                    raise SystemExit(f"{path}:{lineno}: unknown key {key!r}")
+        if text is None:
+            with open(path) as f:
+                text = f.read()
+        for lineno, line in enumerate(text.splitlines(), 1):
+            line = line.rstrip("\n")
+            if not line.strip() or line.lstrip().startswith("#"):
+                continue
+            key, _, val = line.partition(":")
+            key, val = key.strip(), val.strip()
+            if key == "emu":
+                self.emu = val
+            elif key == "firmware":
+                if val not in ("bios", "uefi"):
+                    raise SystemExit(f"{path}:{lineno}: firmware: bios or uefi")
+                self.firmware = val
+            elif key == "com":
+                self.com = int(val)
+                if not 1 <= self.com <= 4:
+                    raise SystemExit(f"{path}:{lineno}: com: 1 to 4")
+            elif key == "iso":
+                if val != "demo":
+                    raise SystemExit(f"{path}:{lineno}: iso: demo is the only value")
+                self.iso = val
+            elif key == "boot":
+                self.boot = val
+            elif key == "module":
+                self.modules.append(val)
+            elif key == "native":
+                self.native = val
+            elif key == "file":
+                self.extra_files.append(val)
+            elif key == "timeout":
+                self.timeout = int(val)
+            elif key == "megs":
+                self.megs = int(val)
+            elif key == "cpus":
+                self.cpus = int(val)
+            elif key == "spcr":
+                self.spcr = int(val, 0)
+            elif key == "ips":
+                self.ips = int(val)
+            elif key == "expect-any":
+                self.anys.append(val)
+            elif key in ("expect", "expect-re"):
+                self.checks.append((key, val))
+            elif key == "send-after":
+                pat, _, text = val.partition("=>")
+                data = text.strip().encode().decode("unicode_escape").encode("latin-1")
+                self.sends.append((pat.strip(), data))
+            elif key == "type-after":
+                pat, _, text = val.partition("=>")
+                data = text.strip().encode().decode("unicode_escape").encode("latin-1")
+                self.types.append((pat.strip(), data))
+            elif key == "expect-e9":
+                self.e9.append(val)
+            elif key == "reject":
+                self.rejects.append(val)
+            elif key == "keys-after":
+                pat, _, keys = val.partition("=>")
+                self.keys.append((pat.strip(), keys.split()))
+            elif key == "screen-after":
+                self.screen_after = val
+            elif key == "screen":
+                self.screen.append(val)
+            elif key == "screen-reject":
+                self.screen_rejects.append(val)
+            elif key == "exit-code":
+                self.exit_code = int(val)
+            elif key == "gdb":
+                self.gdb.append(val)
+            elif key == "gdb-elf":
+                self.gdb_elf = val
+            elif key == "gdb-arch":
+                self.gdb_arch = val
+            elif key == "gdb-ready":
+                self.gdb_ready = val
+            elif key in ("gdb-expect", "gdb-expect-re"):
+                self.gdb_checks.append((key[4:], val))
+            elif key == "bench":
+                self.bench = val == "yes"
+            else:
+                raise SystemExit(f"{path}:{lineno}: unknown key {key!r}")
         if self.boot is None:
             self.boot = "exit=bochs" if self.emu == "bochs" else "exit=qemu"
         if self.firmware == "uefi" and self.emu != "qemu":
