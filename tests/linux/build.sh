@@ -53,7 +53,8 @@ fi
 # User programs for /init, without libc: /bin/vmcall tries a hypercall from
 # ring 3, /bin/fpufork checks YMM registers across fork.
 for prog in vmcall fpufork; do
-    if [ ! -s "$out/$prog" ] || [ "tests/linux/$prog.c" -nt "$out/$prog" ]; then
+    if [ ! -s "$out/$prog" ] || [ "tests/linux/$prog.c" -nt "$out/$prog" ] ||
+       [ tests/linux/nolibc.h -nt "$out/$prog" ]; then
         gcc -static -nostdlib -O2 -ffreestanding -fno-builtin -fno-stack-protector \
             -fno-tree-loop-distribute-patterns -fno-pie -no-pie -Wall -Wextra -Werror \
             -o "$out/$prog" "tests/linux/$prog.c"

@@ -8,23 +8,11 @@
  *
  * This is what found Bochs 2.7's XSAVEC bug (README, "Bochs 2.7's XSAVEC"):
  * with XSAVEC offered, every child saw wrong YMM registers and the kernel's
- * XRSTOR raised #GP ("Bad FPU state detected"). No libc (raw system calls),
- * built with gcc -static -nostdlib by tests/linux/build.sh.
+ * XRSTOR raised #GP ("Bad FPU state detected"). No libc: see nolibc.h.
  */
-#define SYS_write 1
-#define SYS_fork  57
-#define SYS_exit  60
-#define SYS_wait4 61
-#define FORKS     300
+#include "nolibc.h"
 
-static long sys4(long nr, long a, long b, long c, long d)
-{
-    long ret;
-    register long r10 __asm__("r10") = d;
-    __asm__ volatile("syscall" : "=a"(ret) : "a"(nr), "D"(a), "S"(b), "d"(c), "r"(r10)
-                     : "rcx", "r11", "memory");
-    return ret;
-}
+#define FORKS     300
 
 static int have_avx;
 
@@ -55,26 +43,6 @@ static int wrong(const unsigned *in, const unsigned *out)
         if (out[i] != in[i] || out[8 + i] != in[i])
             return 1;
     return 0;
-}
-
-static char *put_str(char *p, const char *s)
-{
-    while (*s)
-        *p++ = *s++;
-    return p;
-}
-
-static char *put_dec(char *p, unsigned long u)
-{
-    char tmp[24];
-    int n = 0;
-    do {
-        tmp[n++] = (char)('0' + u % 10);
-        u /= 10;
-    } while (u);
-    while (n)
-        *p++ = tmp[--n];
-    return p;
 }
 
 __attribute__((force_align_arg_pointer, noreturn)) void _start(void)
