@@ -30,7 +30,7 @@ KERNEL_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror \
 KERNEL_ASFLAGS := -Iinclude -I. -m64 -Wa,--noexecstack
 KERNEL_LDFLAGS := -nostdlib -n -T linker.ld -z max-page-size=0x1000 --no-warn-rwx-segments
 
-KERNEL_DIRS := boot lib drivers/hw drivers/virt mm vmx guest
+KERNEL_DIRS := boot lib drivers/hw drivers/virt mm vmx vmm guest
 KERNEL_C    := $(foreach d,$(KERNEL_DIRS),$(wildcard $(d)/*.c))
 KERNEL_S    := $(foreach d,$(KERNEL_DIRS),$(wildcard $(d)/*.S))
 KERNEL_OBJS := $(patsubst %,$(BUILD)/kernel/%.o,$(KERNEL_C) $(KERNEL_S))

@@ -2,7 +2,7 @@
 #include "vmx/apicv.h"
 #include "vmx/vmcs.h"
 #include "vmx/vmx_insn.h"
-#include "vmx/platform.h"
+#include "vmm/board.h"
 #include "vmx/interrupts.h"
 #include "mm/frames.h"
 #include <hv/errno.h>

@@ -40,7 +40,7 @@
 #ifndef VMX_APICV_H
 #define VMX_APICV_H
 
-#include "vmx/vm.h"
+#include "vmm/vm.h"
 
 enum apicv_mode {
     APICV_OFF,          /* every xAPIC access an EPT violation */

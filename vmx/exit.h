@@ -6,7 +6,7 @@
 #ifndef VMX_EXIT_H
 #define VMX_EXIT_H
 
-#include "vmx/vm.h"
+#include "vmm/vm.h"
 #include "vmx/vmcs_fields.h"
 #include "vmx/vmx_insn.h"
 

@@ -2,7 +2,7 @@
 #include "vmx/interrupts.h"
 #include "boot/boot_options.h"
 #include "vmx/exit.h"
-#include "vmx/platform.h"
+#include "vmm/board.h"
 #include "vmx/vmcs.h"
 #include "vmx/nmi_rules.h"
 #include "boot/msr.h"
@@ -119,7 +119,7 @@ static bool deliver_nmi(struct vcpu *v, bool *event_queued, uint64_t rflags, uin
     case NMI_INJECT:
         break;
     }
-    platform_take_nmi(vm);
+    board_take_nmi(vm);
     if (!vmx_ctls.virtual_nmis) {
         /* The blocking bit is the CPU's own NMI blocking then, meaningless
          * for an injected NMI; keep it clear for the entry. */
@@ -136,8 +136,8 @@ static bool deliver_nmi(struct vcpu *v, bool *event_queued, uint64_t rflags, uin
 void vcpu_deliver_interrupts(struct vcpu *v)
 {
     struct vm *vm = v->vm;
-    bool nmi = platform_nmi_pending(vm);
-    if (!nmi && !v->nmi_soft_blocked && platform_pending_vector(vm, false) < 0) {
+    bool nmi = board_nmi_pending(vm);
+    if (!nmi && !v->nmi_soft_blocked && board_pending_vector(vm, false) < 0) {
         v->work &= (uint8_t)~VCPU_WORK_IRQ;
         set_window_exiting(v, false);
         set_nmi_window_exiting(v, false);
@@ -153,7 +153,7 @@ void vcpu_deliver_interrupts(struct vcpu *v)
      * Events"). */
     if (nmi) {
         irq_window = deliver_nmi(v, &event_queued, rflags, intr);
-        nmi = platform_nmi_pending(vm);
+        nmi = board_nmi_pending(vm);
     }
     if (!nmi)
         set_nmi_window_exiting(v, false);
@@ -164,7 +164,7 @@ void vcpu_deliver_interrupts(struct vcpu *v)
     bool can_inject = !event_queued && (rflags & RFLAGS_IF) &&
                       !(intr & (INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS));
     if (can_inject) {
-        int vector = platform_pending_vector(vm, true);   /* the INTA cycle */
+        int vector = board_pending_vector(vm, true);   /* the INTA cycle */
         if (vector >= 0) {
             vmwrite(VMCS_VM_ENTRY_INTERRUPTION_INFO,
                     INTR_INFO_VALID | INTR_TYPE_EXTERNAL | (uint32_t)vector);
@@ -173,7 +173,7 @@ void vcpu_deliver_interrupts(struct vcpu *v)
     }
     /* More may be pending behind this one: look again at the next exit
      * (try again when the guest can take it). */
-    bool more = platform_pending_vector(vm, false) >= 0;
+    bool more = board_pending_vector(vm, false) >= 0;
     if (!more && !nmi)
         v->work &= (uint8_t)~VCPU_WORK_IRQ;
     set_window_exiting(v, more || irq_window || v->nmi_soft_blocked);

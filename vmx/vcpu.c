@@ -49,8 +49,8 @@
 #include "vmx/cpuid.h"
 #include "vmx/exit.h"
 #include "vmx/interrupts.h"
-#include "vmx/platform.h"
-#include "vmx/sched.h"
+#include "vmm/board.h"
+#include "vmm/sched.h"
 #include "vmx/trace.h"
 #include "vmx/vmcheck.h"
 #include "vmx/vmcs.h"
@@ -251,7 +251,7 @@ static __attribute__((noinline)) int exit_work(struct vcpu *v)
 {
     struct vm *vm = v->vm;
     if (v->work & VCPU_WORK_TIMERS) {
-        platform_update_timers(vm);
+        board_update_timers(vm);
         if (vm->next_event_tsc < v->slice_deadline) {
             v->slice_deadline = vm->next_event_tsc;
             arm_slice_timer(v->slice_deadline);

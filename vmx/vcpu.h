@@ -6,7 +6,7 @@
 #ifndef VMX_VCPU_H
 #define VMX_VCPU_H
 
-#include "vmx/vm.h"
+#include "vmm/vm.h"
 
 /* Host-wide scheduling parameters (set by the hypervisor at start). */
 struct sched_params {

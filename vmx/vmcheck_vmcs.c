@@ -4,7 +4,7 @@
  * at start, MAXPHYADDR from CPUID.
  */
 #include "vmx/vmcheck.h"
-#include "vmx/vm.h"
+#include "vmm/vm.h"
 #include "vmx/vmcs.h"
 #include "vmx/vmx_insn.h"
 #include "boot/x86.h"

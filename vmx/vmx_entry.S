@@ -2,7 +2,7 @@
  * The VM entry/exit loop (SDM Vol. 3C, "VMLAUNCH/VMRESUME" and "Loading
  * Host State"). The CPU saves and loads only RSP, RIP and RFLAGS of the
  * guest; the other general registers are saved here into struct vcpu_regs
- * (vmx/vm.h). Exits are handled in C by vmx_handle_exit() without leaving
+ * (vmm/vm.h). Exits are handled in C by vmx_handle_exit() without leaving
  * this loop, so the hot path pays neither for the host's callee-saved
  * registers nor for a VMCS_HOST_RSP write.
  *

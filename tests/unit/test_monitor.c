@@ -1,5 +1,5 @@
 /*
- * Host unit tests for the console multiplexer and monitor (vmx/monitor.c)
+ * Host unit tests for the console multiplexer and monitor (vmm/monitor.c)
  * together with the console's input line (drivers/hw/console.c).
  *
  * The physical UART is faked: typed bytes come from a script, and what the
@@ -17,12 +17,12 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "vmx/monitor.h"
-#include "vmx/sched.h"
-#include "vmx/platform.h"
+#include "vmm/monitor.h"
+#include "vmm/sched.h"
+#include "vmm/board.h"
 #include "vmx/exit.h"
 #include "vmx/trace.h"
-#include "vmx/vm.h"
+#include "vmm/vm.h"
 #include "drivers/hw/console.h"
 #include "drivers/hw/uart16550.h"
 
@@ -163,7 +163,7 @@ struct vm *const *sched_vms(unsigned *count)
     return vms;
 }
 
-void platform_feed_input(struct vm *vm)
+void board_feed_input(struct vm *vm)
 {
     (void)vm;
     feeds++;
@@ -171,7 +171,7 @@ void platform_feed_input(struct vm *vm)
 
 static unsigned lint_pulses;
 
-void platform_assert_lint(struct vm *vm, unsigned pin)
+void board_assert_lint(struct vm *vm, unsigned pin)
 {
     assert_ptr_equal(vm, &vm_b);
     assert_int_equal(pin, 1);

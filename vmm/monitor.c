@@ -1,7 +1,7 @@
-/* The console multiplexer and the hypervisor monitor (see vmx/monitor.h). */
-#include "vmx/monitor.h"
-#include "vmx/sched.h"
-#include "vmx/platform.h"
+/* The console multiplexer and the hypervisor monitor (see vmm/monitor.h). */
+#include "vmm/monitor.h"
+#include "vmm/sched.h"
+#include "vmm/board.h"
 #include "vmx/exit.h"
 #include "vmx/trace.h"
 #include "vmx/vmcheck.h"
@@ -205,7 +205,7 @@ static void run_command(char *cmd)
         if (vm->state == VM_STOPPED) {
             kprintf("[monitor] %s is stopped\n", vm->name);
         } else {
-            platform_assert_lint(vm, 1);
+            board_assert_lint(vm, 1);
             kprintf("[monitor] %s: LINT1 pulsed\n", vm->name);
         }
     } else if (!strcmp(cmd, "vmcheck")) {
@@ -261,7 +261,7 @@ static void to_guest(struct vm *vm, uint8_t c)
         vm->input[(vm->input_head + vm->input_len) % sizeof(vm->input)] = c;
         vm->input_len++;
     }
-    platform_feed_input(vm);
+    board_feed_input(vm);
 }
 
 static void key(uint8_t c)

@@ -3,13 +3,13 @@
  * and everything that only needs "a guest": device models, loaders, the
  * console. Nothing here mentions the VMCS.
  */
-#ifndef VMX_VM_H
-#define VMX_VM_H
+#ifndef VMM_VM_H
+#define VMM_VM_H
 
 #include <hv/types.h>
 #include "mm/guest_mem.h"
 #include "mm/ept.h"
-#include "vmx/io_bus.h"
+#include "vmm/io_bus.h"
 #include "vmx/trace.h"
 #include "drivers/virt/vconsole.h"
 #include "drivers/virt/vuart16550.h"
@@ -144,7 +144,7 @@ struct vm {
     hpa_t io_bitmap_pa;              /* two pages: ports 0-0x7FFF, 0x8000-0xFFFF */
     hpa_t msr_bitmap_pa;
 
-    /* Devices every guest gets (vmx/platform.c). */
+    /* Devices every guest gets (vmm/board.c). */
     struct vconsole console;         /* COM1, hypercalls, testdev */
     struct vconsole debugcon;        /* port 0xE9: its own line buffer */
     struct vuart16550 com1;

@@ -15,7 +15,7 @@
  * MADT's interrupt source override says). Unlisted ports read as all ones
  * and drop writes (vmx/exit_io.c).
  */
-#include "vmx/platform.h"
+#include "vmm/board.h"
 #include "vmx/interrupts.h"
 #include "vmx/vcpu.h"
 #include "vmx/apicv.h"
@@ -50,7 +50,7 @@ static uint64_t vm_clock_now(void *ctx)
     return muldiv64(rdtsc() - vm->tsc_base, NS_PER_SEC, sched.tsc_hz);
 }
 
-uint64_t platform_now_ns(const struct vm *vm)
+uint64_t board_now_ns(const struct vm *vm)
 {
     return vm_clock_now((void *)vm);
 }
@@ -109,7 +109,7 @@ static void lapic_eoi(void *ctx, uint8_t vector)
     vioapic_eoi(&vm->ioapic, vector);
 }
 
-int platform_pending_vector(struct vm *vm, bool ack)
+int board_pending_vector(struct vm *vm, bool ack)
 {
     struct vlapic *l = lapic(vm);
     /* With virtual-interrupt delivery the CPU delivers the LAPIC's. */
@@ -124,43 +124,43 @@ int platform_pending_vector(struct vm *vm, bool ack)
     return -1;
 }
 
-bool platform_interrupt_pending(struct vm *vm)
+bool board_interrupt_pending(struct vm *vm)
 {
-    return platform_pending_vector(vm, false) >= 0 || platform_nmi_pending(vm) ||
+    return board_pending_vector(vm, false) >= 0 || board_nmi_pending(vm) ||
            (vm->vcpu.vid && vlapic_pending(lapic(vm)) >= 0);
 }
 
-bool platform_nmi_pending(struct vm *vm)
+bool board_nmi_pending(struct vm *vm)
 {
     return vlapic_nmi_pending(&vm->lapic);      /* the page holds no NMI state */
 }
 
-void platform_take_nmi(struct vm *vm)
+void board_take_nmi(struct vm *vm)
 {
     vlapic_take_nmi(&vm->lapic);
 }
 
-void platform_assert_lint(struct vm *vm, unsigned pin)
+void board_assert_lint(struct vm *vm, unsigned pin)
 {
     struct vlapic *l = lapic(vm);
     vlapic_set_lint(l, pin, true);          /* an edge: NMIs are edge-triggered */
     vlapic_set_lint(l, pin, false);
 }
 
-void platform_lapic_eoi_done(struct vm *vm, uint8_t vector)
+void board_lapic_eoi_done(struct vm *vm, uint8_t vector)
 {
     vlapic_eoi_done(lapic(vm), vector);
 }
 
 /* ---- timers ---- */
-void platform_update_timers(struct vm *vm)
+void board_update_timers(struct vm *vm)
 {
     vm->vcpu.work &= (uint8_t)~VCPU_WORK_TIMERS;
     vpit8254_advance(&vm->pit);
     vrtc_advance(&vm->rtc);
     /* Only a due timer changes the LAPIC (and needs the page taken). */
     uint64_t lapic_due = vlapic_next_event(&vm->lapic);
-    if (lapic_due != VCLOCK_NEVER && lapic_due <= platform_now_ns(vm))
+    if (lapic_due != VCLOCK_NEVER && lapic_due <= board_now_ns(vm))
         vlapic_advance(lapic(vm));
     uint64_t next = vpit8254_next_event(&vm->pit);
     next = MIN(next, vrtc_next_event(&vm->rtc));
@@ -168,13 +168,13 @@ void platform_update_timers(struct vm *vm)
     vm->next_event_tsc = ns_to_tsc(vm, next);
 }
 
-bool platform_can_wake(struct vm *vm)
+bool board_can_wake(struct vm *vm)
 {
     return vm->next_event_tsc != UINT64_MAX || (vm->com1.ier & 0x01) ||
-           platform_interrupt_pending(vm);
+           board_interrupt_pending(vm);
 }
 
-void platform_feed_input(struct vm *vm)
+void board_feed_input(struct vm *vm)
 {
     while (vm->input_len && vuart16550_rx_space(&vm->com1)) {
         vuart16550_receive(&vm->com1, vm->input[vm->input_head]);
@@ -184,7 +184,7 @@ void platform_feed_input(struct vm *vm)
 }
 
 /* ---- local APIC through MSRs (x2APIC, TSC deadline, APIC base) ---- */
-int platform_rdmsr(struct vm *vm, uint32_t msr, uint64_t *val)
+int board_rdmsr(struct vm *vm, uint32_t msr, uint64_t *val)
 {
     if (msr == MSR_IA32_APIC_BASE) {
         *val = vlapic_get_apic_base(&vm->lapic);
@@ -197,7 +197,7 @@ int platform_rdmsr(struct vm *vm, uint32_t msr, uint64_t *val)
     return 0;
 }
 
-int platform_wrmsr(struct vm *vm, uint32_t msr, uint64_t val)
+int board_wrmsr(struct vm *vm, uint32_t msr, uint64_t val)
 {
     int rc;
     if (msr == MSR_IA32_APIC_BASE)
@@ -212,7 +212,7 @@ int platform_wrmsr(struct vm *vm, uint32_t msr, uint64_t val)
     return rc < 0 ? -1 : 1;
 }
 
-void platform_lapic_write(struct vm *vm, unsigned offset, uint32_t val)
+void board_lapic_write(struct vm *vm, unsigned offset, uint32_t val)
 {
     vlapic_mmio_write(lapic(vm), offset, 4, val);
     if (offset == LAPIC_LVT_TIMER || offset == LAPIC_REG_TIMER_ICR ||
@@ -220,13 +220,13 @@ void platform_lapic_write(struct vm *vm, unsigned offset, uint32_t val)
         vm_timers_changed(vm);
 }
 
-void platform_set_cr8(struct vm *vm, uint64_t cr8)
+void board_set_cr8(struct vm *vm, uint64_t cr8)
 {
     vlapic_set_cr8(lapic(vm), cr8);
     vm_kick(vm);                          /* a lower priority may unblock an interrupt */
 }
 
-uint64_t platform_get_cr8(struct vm *vm)
+uint64_t board_get_cr8(struct vm *vm)
 {
     return vlapic_get_cr8(lapic(vm));
 }
@@ -385,7 +385,7 @@ static int write_guest(void *ctx, uint64_t gpa, const void *data, size_t len)
     return gmem_write(&vm->mem, gpa, data, len);
 }
 
-int platform_attach(struct vm *vm)
+int board_attach(struct vm *vm)
 {
     static const struct vlapic_ops lapic_ops_cb = {
         .eoi = lapic_eoi, .kick = lapic_kick, .tsc_now = guest_tsc,

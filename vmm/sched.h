@@ -3,10 +3,10 @@
  * VMs, device timers that fire on time whichever guest runs, and waiting
  * when every guest is halted.
  */
-#ifndef VMX_SCHED_H
-#define VMX_SCHED_H
+#ifndef VMM_SCHED_H
+#define VMM_SCHED_H
 
-#include "vmx/vm.h"
+#include "vmm/vm.h"
 
 /* Add a VM to the run list (up to VM_MAX_GUESTS). */
 void sched_add(struct vm *vm);

@@ -1,8 +1,8 @@
-/* See vmx/sched.h. */
-#include "vmx/sched.h"
+/* See vmm/sched.h. */
+#include "vmm/sched.h"
 #include "vmx/vcpu.h"
-#include "vmx/platform.h"
-#include "vmx/monitor.h"
+#include "vmm/board.h"
+#include "vmm/monitor.h"
 #include "vmx/gdbstub.h"
 #include "boot/x86.h"
 #include "drivers/hw/console.h"
@@ -41,8 +41,8 @@ static void run_due_timers(void)
         if (vm->state == VM_STOPPED)
             continue;
         if ((vm->vcpu.work & VCPU_WORK_TIMERS) || vm->next_event_tsc <= now)
-            platform_update_timers(vm);
-        platform_feed_input(vm);
+            board_update_timers(vm);
+        board_feed_input(vm);
     }
 }
 
@@ -66,7 +66,7 @@ static bool idle(void)
     bool alive = false, waiting = false;
     for (unsigned i = 0; i < nvms; i++) {
         struct vm *vm = vms[i];
-        if (vm->state == VM_HALTED && !vm->gdb_stopped && !platform_can_wake(vm))
+        if (vm->state == VM_HALTED && !vm->gdb_stopped && !board_can_wake(vm))
             vm_stop(vm, VM_END_HALTED, 0,
                     "halted waiting for an interrupt, and no device will raise one");
         alive |= vm->state != VM_STOPPED;

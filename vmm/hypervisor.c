@@ -3,14 +3,14 @@
  * on GRUB's command line, share the CPU between them round-robin, and print
  * a summary when all have stopped.
  *
- * The module lines are read by vmx/guest_spec.c, the boot options by
+ * The module lines are read by vmm/guest_spec.c, the boot options by
  * boot/boot_options.c.
  */
-#include "vmx/hypervisor.h"
+#include "vmm/hypervisor.h"
 #include "vmx/apicv.h"
 #include "vmx/guest_access.h"
 #include "vmx/exit.h"
-#include "vmx/guest_spec.h"
+#include "vmm/guest_spec.h"
 #include "vmx/gdbstub.h"
 #include "vmx/interrupts.h"
 #include "vmx/cpuid.h"
@@ -19,8 +19,8 @@
 #include "vmx/vmcheck.h"
 #include "vmx/vmcs.h"
 #include "vmx/vmx_cpu.h"
-#include "vmx/sched.h"
-#include "vmx/monitor.h"
+#include "vmm/sched.h"
+#include "vmm/monitor.h"
 #include "boot/boot_options.h"
 #include "boot/multiboot2.h"
 #include "boot/x86.h"
