@@ -148,9 +148,9 @@ static const char *choose_slice_timer(enum preempt_mode preempt, struct vmx_cont
         ctls->preemption_timer = ctls->save_preemption_timer = false;
     }
     enum lapic_timer_mode m = lapic_timer_init(HOST_VECTOR_SLICE_TIMER,
-                                               preempt != PREEMPT_LAPIC_ONESHOT, sched.tsc_hz);
-    sched.lapic_slice_timer = m != LAPIC_TIMER_OFF;
-    if (!sched.lapic_slice_timer) {
+                                               preempt != PREEMPT_LAPIC_ONESHOT, run_params.tsc_hz);
+    run_params.lapic_slice_timer = m != LAPIC_TIMER_OFF;
+    if (!run_params.lapic_slice_timer) {
         pr_warn("no VMX-preemption timer and no usable LAPIC timer: a guest that never "
                 "exits keeps the CPU\n");
         return "checked at each VM exit";
@@ -162,9 +162,16 @@ static const char *choose_slice_timer(enum preempt_mode preempt, struct vmx_cont
 
 static void setup_scheduler(uint64_t ms, const char *slice_timer)
 {
-    sched.slice_cycles = sched.tsc_hz / 1000 * ms;
+    sched_set_slice(run_params.tsc_hz / 1000 * ms);
     pr_info("scheduler: TSC %llu kHz, time slice %llu ms (%s)\n",
-            (unsigned long long)(sched.tsc_hz / 1000), (unsigned long long)ms, slice_timer);
+            (unsigned long long)(run_params.tsc_hz / 1000), (unsigned long long)ms, slice_timer);
+}
+
+/* Between slices and while idle: the console monitor and the GDB stub. */
+static bool poll_consoles(void)
+{
+    bool did = monitor_poll();
+    return gdbstub_poll() || did;
 }
 
 int hypervisor_run(const struct vmx_caps *caps, const struct boot_info *bi,
@@ -177,7 +184,7 @@ int hypervisor_run(const struct vmx_caps *caps, const struct boot_info *bi,
                "%s)\n", missing, vmx_missing_hint(missing));
         return -HV_ENODEV;
     }
-    sched.tsc_hz = host_time_tsc_hz();        /* found at boot */
+    run_params.tsc_hz = host_time_tsc_hz();        /* found at boot */
     exit_irq_host_init();
     const char *slice_timer = choose_slice_timer((enum preempt_mode)opts->preempt, &ctls);
     vcpu_nmi_configure((enum vnmi_mode)opts->vnmi, caps, &ctls);
@@ -209,9 +216,9 @@ int hypervisor_run(const struct vmx_caps *caps, const struct boot_info *bi,
     pr_info("running %u guest(s)\n", nvms);
     monitor_announce();
     console_async(true);                  /* guests must not wait for the UART */
-    sched_run();
+    sched_run(poll_consoles);
     console_async(false);
-    if (sched.lapic_slice_timer)
+    if (run_params.lapic_slice_timer)
         lapic_timer_stop();
     print_summary();
     return 0;

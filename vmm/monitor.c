@@ -103,7 +103,7 @@ static void cmd_stats(struct vm *vm)
 {
     kprintf("[monitor] %s: %llu VM exits, %llu interrupts injected, %llu accepted by the "
             "local APIC\n", vm->name, (unsigned long long)total_exits(vm),
-            (unsigned long long)vm->irqs_injected, (unsigned long long)vm->lapic.stats.accepted);
+            (unsigned long long)vm->irqs_injected, (unsigned long long)vm->vcpu.lapic.stats.accepted);
     if (vm->hypercalls_refused)
         kprintf("[monitor]   hypercalls refused (CPL > 0): %llu\n",
                 (unsigned long long)vm->hypercalls_refused);

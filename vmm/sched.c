@@ -1,15 +1,26 @@
 /* See vmm/sched.h. */
 #include "vmm/sched.h"
-#include "vmx/vcpu.h"
 #include "vmm/board.h"
-#include "vmm/monitor.h"
-#include "vmx/gdbstub.h"
 #include "boot/x86.h"
 #include "drivers/hw/console.h"
 #include <hv/log.h>
 
+#define SLICE_MIN_FRACTION 100     /* shortest slice: 1/100 of a full one */
+
 static struct vm *vms[VM_MAX_GUESTS];
 static unsigned nvms;
+static uint64_t slice_cycles;
+static bool (*poll_fn)(void);      /* the console monitor, the GDB stub */
+
+void sched_set_slice(uint64_t cycles)
+{
+    slice_cycles = cycles;
+}
+
+static bool poll(void)
+{
+    return poll_fn && poll_fn();
+}
 
 void sched_add(struct vm *vm)
 {
@@ -76,7 +87,7 @@ static bool idle(void)
         return false;
     if (waiting) {
         uint64_t until = sched_next_event_tsc();
-        while (rdtsc() < until && !monitor_poll() && !gdbstub_poll()) {
+        while (rdtsc() < until && !poll()) {
             console_drain();
             pause();
         }
@@ -84,17 +95,32 @@ static bool idle(void)
     return true;
 }
 
-void sched_run(void)
+/*
+ * The slice ends at its length or at the next device event of any guest,
+ * whichever comes first, so timers fire on time; but it lasts at least
+ * 1/SLICE_MIN_FRACTION of a slice, so a guest whose timer fires every few
+ * microseconds (a PIT at its highest rate) cannot shrink every slice to
+ * nothing and starve all guests (late events are delivered once,
+ * coalesced).
+ */
+static uint64_t slice_deadline(void)
+{
+    uint64_t now = rdtsc();
+    uint64_t deadline = MIN(now + slice_cycles, sched_next_event_tsc());
+    return MAX(deadline, now + slice_cycles / SLICE_MIN_FRACTION);
+}
+
+void sched_run(bool (*poll_hook)(void))
 {
     unsigned cursor = nvms - 1;
+    poll_fn = poll_hook;
     for (;;) {
         console_drain();
-        monitor_poll();
-        gdbstub_poll();
+        poll();
         run_due_timers();
         struct vm *vm = pick_next(&cursor);
         if (vm)
-            vcpu_run_slice(&vm->vcpu);
+            vcpu_run(&vm->vcpu, slice_deadline());
         else if (!idle())
             return;
     }

@@ -12,8 +12,12 @@
 void sched_add(struct vm *vm);
 /* All VMs, in creation order. */
 struct vm *const *sched_vms(unsigned *count);
-/* Run until every VM has stopped. */
-void sched_run(void);
+/* The length of a time slice in TSC cycles. */
+void sched_set_slice(uint64_t cycles);
+/* Run until every VM has stopped. poll_hook (may be NULL) is called
+ * between slices and while waiting; it returns true when it did something
+ * (the console monitor, the GDB stub). */
+void sched_run(bool (*poll_hook)(void));
 /* TSC time of the earliest device event of any VM (UINT64_MAX if none). */
 uint64_t sched_next_event_tsc(void);
 

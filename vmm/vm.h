@@ -123,7 +123,25 @@ struct vcpu {
     bool vid;                        /* virtual-interrupt delivery on now */
     bool page_stale;                 /* the guest ran since the vLAPIC took the page */
     uint32_t eoi_exit[8];            /* EOI-exit bitmap as written to the VMCS */
+    /* The vCPU's local APIC (a model, drivers/virt/vlapic.c): per CPU, as on
+     * hardware. Users outside vmx/ reach it through vcpu_lapic(). */
+    struct vlapic lapic;
     struct exit_trace trace;         /* the monitor's exit trace (vmx/trace.h) */
+};
+
+/*
+ * What the board (the virtual PC above this API, vmm/board.c) provides to
+ * a running vCPU. The vCPU's own local APIC is the vCPU's; everything else
+ * reaches it through these two calls, so vmx/ never calls the board.
+ */
+struct vm_board_ops {
+    /* The interrupt the board's 8259 PIC presents on LINT0 (ExtINT): with
+     * ack the INTA cycle, returning the vector; without ack any value >= 0
+     * means "one is waiting". -1: none. */
+    int (*extint)(struct vm *vm, bool ack);
+    /* Run the board's device timers that are due (the vCPU's local APIC
+     * timer too) and set vm->next_event_tsc. */
+    void (*update_timers)(struct vm *vm);
 };
 
 struct vm {
@@ -144,6 +162,7 @@ struct vm {
     hpa_t io_bitmap_pa;              /* two pages: ports 0-0x7FFF, 0x8000-0xFFFF */
     hpa_t msr_bitmap_pa;
 
+    const struct vm_board_ops *board_ops;   /* set by board_attach */
     /* Devices every guest gets (vmm/board.c). */
     struct vconsole console;         /* COM1, hypercalls, testdev */
     struct vconsole debugcon;        /* port 0xE9: its own line buffer */
@@ -154,7 +173,6 @@ struct vm {
     struct vpic8259 pic;
     struct vpit8254 pit;
     struct vrtc rtc;
-    struct vlapic lapic;             /* of the one vCPU */
     struct vioapic ioapic;
     struct vi8042 kbc;               /* i8042, port 0x92, 0xCF9, port 0x80 */
     struct vfwcfg fwcfg;
@@ -188,6 +206,26 @@ static inline void vm_timers_changed(struct vm *vm)
 {
     vm->vcpu.work |= VCPU_WORK_TIMERS;
 }
+
+/* Note that an interrupt may have become pending for vm (from a device). */
+static inline void vm_kick(struct vm *vm)
+{
+    vm->vcpu.work |= VCPU_WORK_IRQ;
+    if (vm->state == VM_HALTED)
+        vm->state = VM_RUNNABLE;    /* a sleeping vCPU wakes to look */
+}
+
+/* The vCPU's local APIC, current: with APIC virtualization the guest
+ * changes IRR, ISR and TPR in the virtual-APIC page without exits, and
+ * this takes them into the model first (vmx/apicv.c). Every use of the
+ * model outside the exit handlers goes through here. */
+struct vlapic *vcpu_lapic(struct vcpu *v);
+/* Run v until `deadline` (TSC time), or sooner when it halts, yields or
+ * stops (vm->state says which) (vmx/vcpu.c). */
+void vcpu_run(struct vcpu *v, uint64_t deadline);
+/* Whether an interrupt or NMI waits for v, to be injected or delivered by
+ * the CPU (a HLT does not sleep then) (vmx/interrupts.c). */
+bool vcpu_interrupt_pending(struct vcpu *v);
 
 /* Stop `vm` with how it ended and a detail line (printed once). */
 void vm_stop(struct vm *vm, enum vm_end end, uint64_t status, const char *fmt, ...)

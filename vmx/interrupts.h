@@ -42,12 +42,4 @@ void vcpu_nmi_configure(enum vnmi_mode mode, const struct vmx_caps *caps,
 /* How NMIs are delivered on this CPU, for the boot log. */
 const char *vcpu_nmi_describe(void);
 
-/* Note that an interrupt may have become pending for vm (from a device). */
-static inline void vm_kick(struct vm *vm)
-{
-    vm->vcpu.work |= VCPU_WORK_IRQ;
-    if (vm->state == VM_HALTED)
-        vm->state = VM_RUNNABLE;    /* a sleeping vCPU wakes to look */
-}
-
 #endif

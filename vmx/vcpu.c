@@ -49,8 +49,6 @@
 #include "vmx/cpuid.h"
 #include "vmx/exit.h"
 #include "vmx/interrupts.h"
-#include "vmm/board.h"
-#include "vmm/sched.h"
 #include "vmx/trace.h"
 #include "vmx/vmcheck.h"
 #include "vmx/vmcs.h"
@@ -71,9 +69,8 @@
 #define FCW_DEFAULT            0x037F
 #define MXCSR_DEFAULT          0x1F80
 #define DR6_INIT               0xFFFF0FF0ULL    /* DR6 after reset */
-#define SLICE_MIN_FRACTION     100     /* shortest slice: 1/100 of a full one */
 
-struct sched_params sched;
+struct vcpu_run_params run_params;
 
 static bool host_xsave;
 /* What XSAVE saves for every guest: the components guests may enable, and
@@ -241,7 +238,7 @@ static void arm_slice_timer(uint64_t deadline)
         uint64_t now = rdtsc();
         uint64_t ticks = deadline > now ? (deadline - now) >> vmx_ctls.preempt_rate : 0;
         vmwrite(VMCS_VMX_PREEMPTION_TIMER_VALUE, ticks > 0xFFFFFFFF ? 0xFFFFFFFF : ticks);
-    } else if (sched.lapic_slice_timer) {
+    } else if (run_params.lapic_slice_timer) {
         lapic_timer_arm(deadline);
     }
 }
@@ -251,7 +248,7 @@ static __attribute__((noinline)) int exit_work(struct vcpu *v)
 {
     struct vm *vm = v->vm;
     if (v->work & VCPU_WORK_TIMERS) {
-        board_update_timers(vm);
+        vm->board_ops->update_timers(vm);
         if (vm->next_event_tsc < v->slice_deadline) {
             v->slice_deadline = vm->next_event_tsc;
             arm_slice_timer(v->slice_deadline);
@@ -324,7 +321,7 @@ int vmx_handle_exit(struct vcpu_regs *regs)
     return unlikely(v->work) ? exit_work(v) : 0;
 }
 
-void vcpu_run_slice(struct vcpu *v)
+void vcpu_run(struct vcpu *v, uint64_t deadline)
 {
     struct vm *vm = v->vm;
 
@@ -336,19 +333,12 @@ void vcpu_run_slice(struct vcpu *v)
         last_vcpu = v;
     }
 
-    /* The slice ends at its length or at the next device event of any
-     * guest, whichever comes first, so timers fire on time; but it lasts
-     * at least 1/SLICE_MIN_FRACTION of a slice, so a guest whose timer
-     * fires every few microseconds (a PIT at its highest rate) cannot
-     * shrink every slice to nothing and starve all guests (late events
-     * are delivered once, coalesced). */
     uint64_t slice_start = rdtsc();
-    v->slice_deadline = MIN(slice_start + sched.slice_cycles, sched_next_event_tsc());
-    v->slice_deadline = MAX(v->slice_deadline, slice_start + sched.slice_cycles / SLICE_MIN_FRACTION);
+    v->slice_deadline = deadline;
     arm_slice_timer(v->slice_deadline);
     /* Timers that count while the hypervisor runs need no check per exit
      * (the sampled exits still check, see dispatch_sampled). */
-    if (vmx_ctls.save_preemption_timer || sched.lapic_slice_timer)
+    if (vmx_ctls.save_preemption_timer || run_params.lapic_slice_timer)
         v->work &= (uint8_t)~VCPU_WORK_DEADLINE;
     else
         v->work |= VCPU_WORK_DEADLINE;
