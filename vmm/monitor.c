@@ -2,10 +2,7 @@
 #include "vmm/monitor.h"
 #include "vmm/sched.h"
 #include "vmm/board.h"
-#include "vmx/exit.h"
 #include "vmx/trace.h"
-#include "vmx/vmcheck.h"
-#include "vmx/vmcs.h"
 #include "vmx/gdbstub.h"
 #include "drivers/hw/console.h"
 #include <hv/log.h>
@@ -124,8 +121,7 @@ static void vmcheck_line(void *ctx, const char *line)
  * any VMCS may be made current (the next slice loads its own). */
 static void cmd_vmcheck(struct vm *vm)
 {
-    vmcs_load(&vm->vcpu);
-    if (vmcheck_current(vmcheck_line, vm) == 0)
+    if (vcpu_check_state(&vm->vcpu, vmcheck_line, vm) == 0)
         kprintf("[monitor] vmcheck %s: no problems found\n", vm->name);
 }
 

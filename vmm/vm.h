@@ -227,6 +227,18 @@ void vcpu_run(struct vcpu *v, uint64_t deadline);
  * the CPU (a HLT does not sleep then) (vmx/interrupts.c). */
 bool vcpu_interrupt_pending(struct vcpu *v);
 
+/* ---- Inspection: the monitor, the summary, tests (implemented in vmx/) ---- */
+/* The name of exit reason r, the index of vm->exits (vmx/exit.c). */
+const char *exit_reason_name(unsigned basic_reason);
+/* Check v's guest, host and control state against the SDM's VM-entry
+ * checks; report each broken rule. Returns how many (vmx/vmcheck_vmcs.c). */
+unsigned vcpu_check_state(struct vcpu *v, void (*report)(void *ctx, const char *line), void *ctx);
+/* For the integration tests (module option selftest=): break one rule in
+ * v's VMCS before its first entry: "badguest" (CS type), "badhost" (host TR
+ * selector 0), "badctl" (a reserved VM-entry control), "badmsr" (IA32_FS_BASE
+ * in the VM-entry MSR-load area). False if `what` is none of these. */
+bool vmcheck_selftest(struct vcpu *v, const char *what);
+
 /* Stop `vm` with how it ended and a detail line (printed once). */
 void vm_stop(struct vm *vm, enum vm_end end, uint64_t status, const char *fmt, ...)
     __printf(4, 5);

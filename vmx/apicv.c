@@ -118,19 +118,6 @@ void apicv_vcpu_free(struct vcpu *v)
     v->apicv_active = v->vid = v->page_stale = false;
 }
 
-void apicv_take_page(struct vcpu *v)
-{
-    v->page_stale = false;
-    vlapic_take_page(&v->lapic, v->vapic, v->vid);
-    v->work |= VCPU_WORK_APICV;       /* apicv_update before the guest runs again */
-}
-
-struct vlapic *vcpu_lapic(struct vcpu *v)
-{
-    apicv_sync(v);
-    return &v->lapic;
-}
-
 void apicv_update(struct vcpu *v)
 {
     struct vlapic *l = &v->lapic;

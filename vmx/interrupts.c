@@ -2,7 +2,7 @@
 #include "vmx/interrupts.h"
 #include "boot/boot_options.h"
 #include "vmx/exit.h"
-#include "vmx/apicv.h"
+#include "vmx/vcpu_lapic.h"
 #include "vmx/vmcs.h"
 #include "vmx/nmi_rules.h"
 #include "boot/msr.h"

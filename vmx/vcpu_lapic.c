@@ -7,8 +7,20 @@
  * (x2APIC MSRs, TSC-deadline mode, "Task Priority Register").
  */
 #include "vmx/vcpu_lapic.h"
-#include "vmx/apicv.h"
 #include "boot/msr.h"
+
+void apicv_take_page(struct vcpu *v)
+{
+    v->page_stale = false;
+    vlapic_take_page(&v->lapic, v->vapic, v->vid);
+    v->work |= VCPU_WORK_APICV;       /* apicv_update before the guest runs again */
+}
+
+struct vlapic *vcpu_lapic(struct vcpu *v)
+{
+    apicv_sync(v);
+    return &v->lapic;
+}
 
 int vcpu_lapic_rdmsr(struct vcpu *v, uint32_t msr, uint64_t *val)
 {

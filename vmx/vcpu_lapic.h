@@ -8,6 +8,16 @@
 
 #include "vmm/vm.h"
 
+/* Before the model is used: take what the guest changed in the virtual-
+ * APIC page without exits (vlapic_take_page; vmx/apicv.h). Needs no
+ * current VMCS. vcpu_lapic() (vmm/vm.h) is this for the layers above. */
+void apicv_take_page(struct vcpu *v);
+static inline void apicv_sync(struct vcpu *v)
+{
+    if (v->page_stale)
+        apicv_take_page(v);
+}
+
 /* The local APIC's MSRs. 1 = handled, 0 = not a LAPIC MSR, -1 = #GP. */
 int vcpu_lapic_rdmsr(struct vcpu *v, uint32_t msr, uint64_t *val);
 int vcpu_lapic_wrmsr(struct vcpu *v, uint32_t msr, uint64_t val);

@@ -126,3 +126,9 @@ bool vmcheck_selftest(struct vcpu *v, const char *what)
             v->vm->name, what);
     return true;
 }
+
+unsigned vcpu_check_state(struct vcpu *v, void (*report)(void *ctx, const char *line), void *ctx)
+{
+    vmcs_load(v);
+    return vmcheck_current(report, ctx);
+}

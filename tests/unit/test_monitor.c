@@ -199,13 +199,9 @@ static const char *vmcheck_problem;
 static struct vcpu *traced;
 static struct exit_trace traced_cfg;
 
-void vmcs_load(struct vcpu *v)
+unsigned vcpu_check_state(struct vcpu *v, void (*report)(void *ctx, const char *line), void *ctx)
 {
     loaded_vcpu = v;
-}
-
-unsigned vmcheck_current(void (*report)(void *ctx, const char *line), void *ctx)
-{
     if (!vmcheck_problem)
         return 0;
     report(ctx, vmcheck_problem);
