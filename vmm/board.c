@@ -236,7 +236,8 @@ static int lapic_write(void *dev, uint64_t off, unsigned size, uint64_t val)
 {
     struct vm *vm = dev;
     int rc = vlapic_mmio_write(lapic(vm), off, size, val);
-    vm_timers_changed(vm);
+    if (vlapic_reg_affects_timer(off))
+        vm_timers_changed(vm);
     return rc;
 }
 

@@ -9,17 +9,11 @@
 #include "vmx/vcpu_lapic.h"
 #include "boot/msr.h"
 
-void apicv_take_page(struct vcpu *v)
+void vcpu_lapic_take_page(struct vcpu *v)
 {
     v->page_stale = false;
     vlapic_take_page(&v->lapic, v->vapic, v->vid);
     v->work |= VCPU_WORK_APICV;       /* apicv_update before the guest runs again */
-}
-
-struct vlapic *vcpu_lapic(struct vcpu *v)
-{
-    apicv_sync(v);
-    return &v->lapic;
 }
 
 int vcpu_lapic_rdmsr(struct vcpu *v, uint32_t msr, uint64_t *val)
@@ -53,8 +47,7 @@ int vcpu_lapic_wrmsr(struct vcpu *v, uint32_t msr, uint64_t val)
 void vcpu_lapic_write(struct vcpu *v, unsigned offset, uint32_t val)
 {
     vlapic_mmio_write(vcpu_lapic(v), offset, 4, val);
-    if (offset == LAPIC_LVT_TIMER || offset == LAPIC_REG_TIMER_ICR ||
-        offset == LAPIC_REG_TIMER_DCR || offset == LAPIC_REG_SVR)
+    if (vlapic_reg_affects_timer(offset))
         vm_timers_changed(v->vm);
 }
 

@@ -8,14 +8,11 @@
 
 #include "vmm/vm.h"
 
-/* Before the model is used: take what the guest changed in the virtual-
- * APIC page without exits (vlapic_take_page; vmx/apicv.h). Needs no
- * current VMCS. vcpu_lapic() (vmm/vm.h) is this for the layers above. */
-void apicv_take_page(struct vcpu *v);
+/* Before the model is used inside vmx/: vcpu_lapic (vmm/vm.h) without the
+ * pointer. Needs no current VMCS. */
 static inline void apicv_sync(struct vcpu *v)
 {
-    if (v->page_stale)
-        apicv_take_page(v);
+    (void)vcpu_lapic(v);
 }
 
 /* The local APIC's MSRs. 1 = handled, 0 = not a LAPIC MSR, -1 = #GP. */
