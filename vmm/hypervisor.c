@@ -91,14 +91,19 @@ static void print_summary(void)
     struct vm *const *vms = sched_vms(&nvms);
     console_set_input(NULL, 0);           /* no more input: drop the prompt */
     pr_info("summary: %u guest(s)\n", nvms);
+    uint64_t guests = 0, guest_host = 0;
     for (unsigned i = 0; i < nvms; i++) {
         struct vm *vm = vms[i];
-        uint64_t total = 0;
-        for (unsigned r = 0; r < EXIT_STATS_MAX; r++)
-            total += vm->exits[r].count;
+        struct vm_host_work w;
+        vm_host_work(vm, &w);
+        guests += vm->tsc_guest;
+        guest_host += w.total;
         pr_info("  %s: %s, status %llu: %s; %llu VM exits, %llu TSC cycles in the guest\n",
                 vm->name, vm_end_name(vm->end), (unsigned long long)vm->exit_status,
-                vm->end_detail, (unsigned long long)total, (unsigned long long)vm->tsc_used);
+                vm->end_detail, (unsigned long long)w.exits, (unsigned long long)vm->tsc_guest);
+        char line[200];
+        vm_format_host_work(vm, line, sizeof(line));
+        pr_info("    %s\n", line);
         for (unsigned r = 0; r < EXIT_STATS_MAX; r++) {
             const struct exit_stat *st = &vm->exits[r];
             if (st->count)
@@ -119,6 +124,19 @@ static void print_summary(void)
                     (unsigned long long)vm->cr3_writes, vm->cr3_distinct,
                     vm->cr3_distinct_overflow ? "+" : "");
     }
+    /* Every cycle since the first slice, charged once (README, "Where the
+     * time goes"); what no counter saw is printed as unaccounted. */
+    struct sched_accounting a;
+    sched_accounting(&a);
+    uint64_t charged = guests + guest_host + a.host[HOST_SCHED] + a.host[HOST_CONSOLE] +
+                       a.host[HOST_IDLE];
+    uint64_t rest = a.elapsed > charged ? a.elapsed - charged : 0;
+    pr_info("accounting: %llu TSC cycles elapsed: guests %llu, host work for guests %llu, "
+            "scheduler %llu, host console %llu, idle %llu, unaccounted %llu\n",
+            (unsigned long long)a.elapsed, (unsigned long long)guests,
+            (unsigned long long)guest_host, (unsigned long long)a.host[HOST_SCHED],
+            (unsigned long long)a.host[HOST_CONSOLE], (unsigned long long)a.host[HOST_IDLE],
+            (unsigned long long)rest);
 }
 
 static void setup_scheduler(uint64_t ms, const char *slice_timer)

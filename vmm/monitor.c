@@ -93,7 +93,7 @@ static void cmd_list(void)
     for (unsigned i = 0; i < n; i++)
         kprintf("[monitor] %-3u %-16s %-8s %12llu %14llu\n", i + 1, vms[i]->name,
                 state_name(vms[i]->state), (unsigned long long)total_exits(vms[i]),
-                (unsigned long long)vms[i]->tsc_used);
+                (unsigned long long)vms[i]->tsc_guest);
 }
 
 static void cmd_stats(struct vm *vm)
@@ -104,6 +104,9 @@ static void cmd_stats(struct vm *vm)
     if (vm->hypercalls_refused)
         kprintf("[monitor]   hypercalls refused (CPL > 0): %llu\n",
                 (unsigned long long)vm->hypercalls_refused);
+    char line[200];
+    vm_format_host_work(vm, line, sizeof(line));
+    kprintf("[monitor]   %s\n", line);
     for (unsigned r = 0; r < EXIT_STATS_MAX; r++) {
         const struct exit_stat *st = &vm->exits[r];
         if (st->count)

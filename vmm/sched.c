@@ -11,6 +11,23 @@ static struct vm *vms[VM_MAX_GUESTS];
 static unsigned nvms;
 static uint64_t slice_cycles;
 static bool (*poll_fn)(void);      /* the console monitor, the GDB stub */
+static uint64_t host_tsc[HOST_MAX];
+static uint64_t run_start, run_end;
+
+/* Charge the TSC cycles since t0 to `counter`; returns now. */
+static uint64_t charge(uint64_t *counter, uint64_t t0)
+{
+    uint64_t t1 = rdtsc();
+    *counter += t1 - t0;
+    return t1;
+}
+
+void sched_accounting(struct sched_accounting *a)
+{
+    a->elapsed = (run_end ? run_end : rdtsc()) - run_start;
+    for (unsigned i = 0; i < HOST_MAX; i++)
+        a->host[i] = host_tsc[i];
+}
 
 void sched_set_slice(uint64_t cycles)
 {
@@ -47,13 +64,17 @@ uint64_t sched_next_event_tsc(void)
 static void run_due_timers(void)
 {
     uint64_t now = rdtsc();
+    uint64_t t = now;
     for (unsigned i = 0; i < nvms; i++) {
         struct vm *vm = vms[i];
         if (vm->state == VM_STOPPED)
             continue;
-        if ((vm->vcpu.work & VCPU_WORK_TIMERS) || vm->next_event_tsc <= now)
+        if ((vm->vcpu.work & VCPU_WORK_TIMERS) || vm->next_event_tsc <= now) {
             board_update_timers(vm);
+            t = charge(&vm->host_tsc[VM_HOST_TIMERS], t);
+        }
         board_feed_input(vm);
+        t = charge(&vm->host_tsc[VM_HOST_CONSOLE], t);
     }
 }
 
@@ -114,14 +135,25 @@ void sched_run(bool (*poll_hook)(void))
 {
     unsigned cursor = nvms - 1;
     poll_fn = poll_hook;
+    uint64_t t = run_start = rdtsc();
     for (;;) {
         console_drain();
         poll();
-        run_due_timers();
+        t = charge(&host_tsc[HOST_CONSOLE], t);
+        run_due_timers();                   /* charges the VMs */
+        t = rdtsc();
         struct vm *vm = pick_next(&cursor);
-        if (vm)
-            vcpu_run(&vm->vcpu, slice_deadline());
-        else if (!idle())
-            return;
+        if (vm) {
+            uint64_t deadline = slice_deadline();
+            charge(&host_tsc[HOST_SCHED], t);
+            vcpu_run(&vm->vcpu, deadline);  /* charges the VM, all of it */
+            t = rdtsc();
+        } else {
+            bool alive = idle();
+            t = charge(&host_tsc[HOST_IDLE], t);
+            if (!alive)
+                break;
+        }
     }
+    run_end = t;
 }

@@ -18,6 +18,13 @@ void sched_set_slice(uint64_t cycles);
  * between slices and while waiting; it returns true when it did something
  * (the console monitor, the GDB stub). */
 void sched_run(bool (*poll_hook)(void));
+/* Where the host's time went since sched_run began: TSC cycles elapsed
+ * (until it returned, or now), and those charged to no VM. */
+struct sched_accounting {
+    uint64_t elapsed;
+    uint64_t host[HOST_MAX];
+};
+void sched_accounting(struct sched_accounting *a);
 /* TSC time of the earliest device event of any VM (UINT64_MAX if none). */
 uint64_t sched_next_event_tsc(void);
 

@@ -35,3 +35,29 @@ void vm_stop(struct vm *vm, enum vm_end end, uint64_t status, const char *fmt, .
     bool normal = end == VM_END_EXIT_VMCALL || end == VM_END_EXIT_PORT || end == VM_END_POWEROFF;
     log_msg(normal ? LOG_INFO : LOG_WARN, "guest %s: stopped: %s\n", vm->name, vm->end_detail);
 }
+
+void vm_host_work(const struct vm *vm, struct vm_host_work *w)
+{
+    w->exits = 0;
+    w->exit_cycles = 0;
+    for (unsigned r = 0; r < EXIT_STATS_MAX; r++) {
+        w->exits += vm->exits[r].count;
+        w->exit_cycles += vm->exits[r].cycles;
+    }
+    w->total = w->exit_cycles;
+    for (unsigned a = 0; a < VM_HOST_MAX; a++)
+        w->total += vm->host_tsc[a];
+}
+
+void vm_format_host_work(const struct vm *vm, char *buf, size_t len)
+{
+    struct vm_host_work w;
+    vm_host_work(vm, &w);
+    fmt_snprintf(buf, len, "host work for it: %llu TSC cycles: exits %llu, starting slices %llu, "
+                 "device timers %llu, interrupt delivery %llu, console input %llu",
+                 (unsigned long long)w.total, (unsigned long long)w.exit_cycles,
+                 (unsigned long long)vm->host_tsc[VM_HOST_SWITCH],
+                 (unsigned long long)vm->host_tsc[VM_HOST_TIMERS],
+                 (unsigned long long)vm->host_tsc[VM_HOST_DELIVERY],
+                 (unsigned long long)vm->host_tsc[VM_HOST_CONSOLE]);
+}

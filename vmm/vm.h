@@ -40,6 +40,7 @@ enum vcpu_gpr {
  * in the VMCS. The offsets are fixed: vmx_entry.S uses them. */
 struct vcpu_regs {
     uint64_t gpr[16];
+    uint64_t entry_tsc;              /* TSC just before the last VM entry */
 };
 
 enum vm_state {
@@ -65,21 +66,36 @@ enum vm_end {
     VM_END_STOPPED_BY_USER,
 };
 
-/* Exits of one reason. Handling time is measured on one exit in
- * EXIT_SAMPLE_EVERY of each vCPU (the first one included), to keep RDTSC
- * off the hot path. 32 bytes, so indexing is a shift. */
-#define EXIT_SAMPLE_EVERY 16
+/* Exits of one reason. `cycles` is every TSC cycle from these exits to the
+ * next VM entry (or the end of the slice), less what was charged to a named
+ * host activity meanwhile (device timers, interrupt delivery). 16 bytes, so
+ * indexing is a shift. */
 struct exit_stat {
     uint64_t count;
-    uint64_t cycles;         /* TSC cycles in dispatch + handler, sampled exits only */
-    uint64_t samples;
-    uint64_t reserved;
+    uint64_t cycles;
 };
 
 static inline uint64_t exit_stat_avg_cycles(const struct exit_stat *st)
 {
-    return st->samples ? st->cycles / st->samples : 0;
+    return st->count ? st->cycles / st->count : 0;
 }
+
+/* Host work done for one VM that is not an exit's own handling. */
+enum vm_host_activity {
+    VM_HOST_SWITCH,          /* starting its slices: VMCS load, context switch, timer */
+    VM_HOST_TIMERS,          /* its device timers (in exits and between slices) */
+    VM_HOST_DELIVERY,        /* interrupt delivery and APIC page updates after exits */
+    VM_HOST_CONSOLE,         /* feeding console input to its UART */
+    VM_HOST_MAX,
+};
+
+/* Host work done for no VM in particular (vmm/sched.c). */
+enum host_activity {
+    HOST_SCHED,              /* choosing the next guest, its deadline */
+    HOST_CONSOLE,            /* host console output, the monitor, the GDB stub */
+    HOST_IDLE,               /* every guest halted: waiting */
+    HOST_MAX,
+};
 
 struct vm;
 
@@ -109,7 +125,8 @@ struct vcpu {
     void *fpu_area;                  /* XSAVE / FXSAVE image (vcpu.c sizes it) */
     /* Interrupt delivery state (vmx/interrupts.c). */
     uint8_t work;                    /* VCPU_WORK_*: checked once per exit */
-    uint32_t sample_countdown;       /* exits until the next timed one */
+    uint64_t last_exit_tsc;          /* TSC at the last exit (or the slice's start) */
+    uint64_t *charge_to;             /* its cycles counter: the last exit's reason's */
     bool window_exiting;             /* interrupt-window exiting is on */
     bool nmi_window_exiting;         /* NMI-window exiting is on */
     bool nmi_soft_blocked;           /* no virtual NMIs: an injected NMI's
@@ -190,7 +207,8 @@ struct vm {
     uint64_t cr3_values[VM_CR3_DISTINCT];
     unsigned cr3_distinct;
     bool cr3_distinct_overflow;
-    uint64_t tsc_used;               /* TSC cycles this guest ran, in total */
+    uint64_t tsc_guest;              /* TSC cycles in the guest (entry to exit) */
+    uint64_t host_tsc[VM_HOST_MAX];  /* TSC cycles of host work for it, by activity */
     uint64_t irqs_injected;
     uint64_t hypercalls_refused;     /* VMCALLs from CPL > 0 (HC_EPERM) */
     uint64_t nmis_injected;
@@ -249,5 +267,15 @@ bool vmcheck_selftest(struct vcpu *v, const char *what);
 void vm_stop(struct vm *vm, enum vm_end end, uint64_t status, const char *fmt, ...)
     __printf(4, 5);
 const char *vm_end_name(enum vm_end end);
+
+/* What the host spent on vm: its exits (with their cycles, from each exit
+ * to the next entry) and the named activities of vm->host_tsc. */
+struct vm_host_work {
+    uint64_t exits, exit_cycles;
+    uint64_t total;                  /* exit_cycles + every host_tsc[] */
+};
+void vm_host_work(const struct vm *vm, struct vm_host_work *w);
+/* "host work for it: N TSC cycles: exits ..., starting slices ..., ...". */
+void vm_format_host_work(const struct vm *vm, char *buf, size_t len);
 
 #endif

@@ -178,6 +178,11 @@ void board_assert_lint(struct vm *vm, unsigned pin)
     lint_pulses++;
 }
 
+void vm_format_host_work(const struct vm *vm, char *buf, size_t len)
+{
+    snprintf(buf, len, "host work for it: %s", vm->name);
+}
+
 void vm_stop(struct vm *vm, enum vm_end end, uint64_t status, const char *fmt, ...)
 {
     (void)status;
@@ -258,11 +263,10 @@ static int setup(void **state)
     vm_a.state = VM_RUNNABLE;
     vm_b.state = VM_HALTED;
     vm_a.exits[10].count = 7;
-    vm_a.exits[10].cycles = 700;
-    vm_a.exits[10].samples = 1;
+    vm_a.exits[10].cycles = 4900;                 /* 700 each */
     vm_a.exits[30].count = 3;
     vm_a.irqs_injected = 5;
-    vm_a.tsc_used = 123456;
+    vm_a.tsc_guest = 123456;
     vms[0] = &vm_a;
     vms[1] = &vm_b;
     nvms = 2;
