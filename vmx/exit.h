@@ -32,7 +32,6 @@ static inline enum exit_action exit_dispatch(struct vcpu *v, unsigned basic)
 {
     return likely(basic < EXIT_REASON_MAX) ? exit_handlers[basic](v) : exit_stop_unhandled(v, basic);
 }
-const char *exit_reason_name(unsigned basic_reason);
 
 /* Advance the guest's RIP past the instruction that exited. Blocking by
  * STI/MOV SS is left as saved: it only delays an injection by one
@@ -85,8 +84,5 @@ enum exit_action exit_monitor_trap_flag(struct vcpu *v);   /* vmx/gdbstub.c */
 /* Emulate the instruction that touched device memory at gpa (vmx/exit_ept.c).
  * gla: its linear address, when the CPU reported it, saves a page walk. */
 enum exit_action exit_emulate_mmio(struct vcpu *v, gpa_t gpa, bool gla_valid, gva_t gla);
-
-/* Read guest memory at a guest-physical address (for hypercalls). */
-int vcpu_read_guest(struct vcpu *v, gpa_t gpa, void *buf, size_t len);
 
 #endif
