@@ -14,6 +14,7 @@
 #include "drivers/virt/vacpi_pm.h"
 #include "drivers/virt/vi8042.h"
 #include "drivers/virt/vrtc.h"
+#include <hv/board.h>
 #include <hv/errno.h>
 #include <hv/string.h>
 
@@ -218,8 +219,6 @@ _Static_assert(sizeof(struct madt_lapic_nmi) == 6, "MADT LAPIC NMI entry");
 #define MPS_INTI_CONFORMS   0x0
 #define MPS_INTI_ACTIVE_HIGH 0x1
 #define MPS_INTI_LEVEL      (0x3 << 2)
-#define ISA_IRQ_PIT         0
-#define GSI_PIT             2           /* the IOAPIC's pin 2 takes the PIT */
 #define ISA_IRQ_CASCADE     2
 #define ISA_IRQS            16
 
@@ -445,7 +444,7 @@ static void write_madt(struct out *o, const struct acpi_tables_config *cfg,
     };
     struct madt_iso iso[2] = {
         { .type = MADT_TYPE_ISO, .length = sizeof(struct madt_iso), .bus = MADT_ISA_BUS,
-          .source = ISA_IRQ_PIT, .gsi = GSI_PIT, .flags = MPS_INTI_CONFORMS },
+          .source = BOARD_PIT_IRQ, .gsi = BOARD_PIT_GSI, .flags = MPS_INTI_CONFORMS },
         { .type = MADT_TYPE_ISO, .length = sizeof(struct madt_iso), .bus = MADT_ISA_BUS,
           .source = cfg->sci_irq, .gsi = cfg->sci_irq,
           .flags = MPS_INTI_LEVEL | MPS_INTI_ACTIVE_HIGH },
@@ -494,20 +493,20 @@ void acpi_tables_default_config(struct acpi_tables_config *cfg, unsigned ncpus)
 {
     *cfg = (struct acpi_tables_config){
         .ncpus = ncpus,
-        .lapic_addr = ACPI_TABLES_LAPIC_ADDR,
-        .ioapic_id = 0,
-        .ioapic_addr = ACPI_TABLES_IOAPIC_ADDR,
-        .ioapic_gsi_base = 0,
-        .pm1a_evt_blk = VACPI_PM1A_EVT_BLK,
-        .pm1a_cnt_blk = VACPI_PM1A_CNT_BLK,
-        .pm_tmr_blk = VACPI_PM_TMR_BLK,
-        .sci_irq = VACPI_SCI_IRQ,
-        .s5_slp_typ = VACPI_SLP_TYP_S5,
-        .reset_port = VI8042_PORT_RST_CNT,
+        .lapic_addr = (uint32_t)BOARD_LAPIC_BASE,
+        .ioapic_id = BOARD_IOAPIC_ID,
+        .ioapic_addr = (uint32_t)BOARD_IOAPIC_BASE,
+        .ioapic_gsi_base = BOARD_IOAPIC_GSI_BASE,
+        .pm1a_evt_blk = BOARD_ACPI_PM_PORT + VACPI_PM1_STS_OFF,
+        .pm1a_cnt_blk = BOARD_ACPI_PM_PORT + VACPI_PM1_CNT_OFF,
+        .pm_tmr_blk = BOARD_ACPI_PM_PORT + VACPI_PM_TMR_OFF,
+        .sci_irq = BOARD_SCI_IRQ,
+        .s5_slp_typ = BOARD_S5_SLP_TYP,
+        .reset_port = BOARD_RESET_PORT,
         .reset_value = VI8042_RST_CPU | VI8042_RST_SYS,
         .rtc_century = VRTC_REG_CENTURY,
-        .base = ACPI_TABLES_BASE,
-        .size = ACPI_TABLES_AREA_SIZE,
+        .base = BOARD_ACPI_BASE,
+        .size = BOARD_ACPI_SIZE,
     };
 }
 
@@ -522,7 +521,7 @@ int acpi_tables_build(const struct acpi_tables_config *cfg, acpi_tables_write_fn
         return -HV_EINVAL;
     len = acpi_tables_len(cfg);
     if (len == 0 || !IS_ALIGNED(cfg->base, RSDP_ALIGN) ||
-        cfg->s5_slp_typ > SLP_TYP_MAX || cfg->sci_irq == ISA_IRQ_PIT ||
+        cfg->s5_slp_typ > SLP_TYP_MAX || cfg->sci_irq == BOARD_PIT_IRQ ||
         cfg->sci_irq == ISA_IRQ_CASCADE || cfg->sci_irq >= ISA_IRQS ||
         cfg->pm1a_evt_blk == 0 || cfg->pm1a_cnt_blk == 0 || cfg->pm_tmr_blk == 0)
         return -HV_EINVAL;
