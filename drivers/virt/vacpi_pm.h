@@ -31,6 +31,7 @@
 
 #include <hv/types.h>
 #include "drivers/virt/vclock.h"
+#include <hv/acpi_layout.h>
 
 /* One region of VACPI_PM_NUM_PORTS I/O ports (at BOARD_ACPI_PM_PORT). */
 #define VACPI_PM_NUM_PORTS      12
@@ -66,13 +67,8 @@
                                  VACPI_PM1_EN_SLPBTN | VACPI_PM1_EN_RTC | \
                                  VACPI_PM1_EN_PCIEXP_WAKE_DIS)
 
-/* PM1_CNT */
-#define VACPI_PM1_CNT_SCI_EN    BIT(0)  /* reads 1, writes ignored */
-#define VACPI_PM1_CNT_BM_RLD    BIT(1)
-#define VACPI_PM1_CNT_GBL_RLS   BIT(2)  /* write-only, reads 0 */
-#define VACPI_PM1_CNT_SLP_TYP_SHIFT 10
-#define VACPI_PM1_CNT_SLP_TYP_MASK  (7U << VACPI_PM1_CNT_SLP_TYP_SHIFT)
-#define VACPI_PM1_CNT_SLP_EN    BIT(13) /* write-only, reads 0 */
+/* PM1_CNT: the ACPI_PM1_CNT_* bits of include/hv/acpi_layout.h. SCI_EN
+ * reads 1 and ignores writes; GBL_RLS and SLP_EN are write-only (read 0). */
 
 /* PM timer */
 #define VACPI_PM_TMR_HZ         3579545ULL

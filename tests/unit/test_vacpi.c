@@ -88,7 +88,7 @@ static void pout(struct pmfx *f, uint16_t port, unsigned size, uint64_t v)
 
 static uint16_t slp(unsigned typ)
 {
-    return (uint16_t)((typ << VACPI_PM1_CNT_SLP_TYP_SHIFT) | VACPI_PM1_CNT_SLP_EN);
+    return (uint16_t)((typ << ACPI_PM1_CNT_SLP_TYP_SHIFT) | ACPI_PM1_CNT_SLP_EN);
 }
 
 /* First ns at which the timer has counted `ticks`. */
@@ -202,12 +202,12 @@ static void test_pm1_cnt_reads(void **state)
 {
     struct pmfx *f = *state;
 
-    assert_int_equal(pin(f, PORT_CNT, 2), VACPI_PM1_CNT_SCI_EN);
+    assert_int_equal(pin(f, PORT_CNT, 2), ACPI_PM1_CNT_SCI_EN);
     pout(f, PORT_CNT, 2, 0);                                   /* cannot leave ACPI mode */
-    assert_int_equal(pin(f, PORT_CNT, 2), VACPI_PM1_CNT_SCI_EN);
-    pout(f, PORT_CNT, 2, 2 << VACPI_PM1_CNT_SLP_TYP_SHIFT | VACPI_PM1_CNT_GBL_RLS);
+    assert_int_equal(pin(f, PORT_CNT, 2), ACPI_PM1_CNT_SCI_EN);
+    pout(f, PORT_CNT, 2, 2 << ACPI_PM1_CNT_SLP_TYP_SHIFT | ACPI_PM1_CNT_GBL_RLS);
     assert_int_equal(pin(f, PORT_CNT, 2),
-                     2 << VACPI_PM1_CNT_SLP_TYP_SHIFT | VACPI_PM1_CNT_SCI_EN);
+                     2 << ACPI_PM1_CNT_SLP_TYP_SHIFT | ACPI_PM1_CNT_SCI_EN);
     /* The gap between CNT and TMR floats. */
     assert_int_equal(pin(f, PM1A_CNT_BLK + 2, 2), 0xFFFF);
 }
@@ -219,12 +219,12 @@ static void test_slp_en_s5_powers_off(void **state)
     pout(f, PORT_CNT, 2, slp(BOARD_S5_SLP_TYP));
     assert_int_equal(f->poweroffs, 1);
     /* SLP_EN is write-only. */
-    assert_false(pin(f, PORT_CNT, 2) & VACPI_PM1_CNT_SLP_EN);
+    assert_false(pin(f, PORT_CNT, 2) & ACPI_PM1_CNT_SLP_EN);
     assert_int_equal(pin(f, PORT_STS, 2), 0);
 
     /* The usual OS sequence: SLP_TYP first, then SLP_TYP | SLP_EN, here
      * with byte writes to the high byte. */
-    pout(f, PORT_CNT + 1, 1, (BOARD_S5_SLP_TYP << VACPI_PM1_CNT_SLP_TYP_SHIFT) >> 8);
+    pout(f, PORT_CNT + 1, 1, (BOARD_S5_SLP_TYP << ACPI_PM1_CNT_SLP_TYP_SHIFT) >> 8);
     assert_int_equal(f->poweroffs, 1);
     pout(f, PORT_CNT + 1, 1, slp(BOARD_S5_SLP_TYP) >> 8);
     assert_int_equal(f->poweroffs, 2);
@@ -247,7 +247,7 @@ static void test_slp_en_other_types_ignored(void **state)
         pout(f, PORT_STS, 2, VACPI_PM1_STS_WAK);
     }
     /* S5's SLP_TYP without SLP_EN does nothing either. */
-    pout(f, PORT_CNT, 2, BOARD_S5_SLP_TYP << VACPI_PM1_CNT_SLP_TYP_SHIFT);
+    pout(f, PORT_CNT, 2, BOARD_S5_SLP_TYP << ACPI_PM1_CNT_SLP_TYP_SHIFT);
     assert_int_equal(f->poweroffs, 0);
 }
 
