@@ -347,7 +347,7 @@ static const struct device_range devices[] = {
     { IO_SPACE_PIO, BOARD_POST_PORT, 1, &post_ops, DEV(kbc), "post" },
     { IO_SPACE_PIO, BOARD_FWCFG_PORT, VFWCFG_NUM_PORTS, &fwcfg_ops, DEV(fwcfg), "fw_cfg" },
     { IO_SPACE_PIO, BOARD_ACPI_PM_PORT, VACPI_PM_NUM_PORTS, &pm_ops, DEV(pm), "acpi-pm" },
-    { IO_SPACE_PIO, BOARD_COM1_PORT, VUART_NUM_PORTS, &uart_ops, DEV(com1), "com1" },
+    { IO_SPACE_PIO, BOARD_COM1_PORT, UART_NUM_REGS, &uart_ops, DEV(com1), "com1" },
     { IO_SPACE_PIO, BOARD_DEBUGCON_PORT, 1, &debugcon_ops, THE_VM, "debugcon" },
     { IO_SPACE_PIO, BOARD_DEBUG_EXIT_PORT, 4, &debug_exit_ops, THE_VM, "isa-debug-exit" },
     { IO_SPACE_MMIO, BOARD_LAPIC_BASE, BOARD_APIC_PAGE_SIZE, &lapic_ops, THE_VM, "lapic" },
