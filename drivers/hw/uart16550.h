@@ -11,8 +11,6 @@
 
 #define COM1_PORT 0x3F8   /* the host PC's first serial port */
 
-#define UART_CLOCK_HZ 115200
-
 /* Probe and program the UART at `port` for 115200 8N1, FIFOs on.
  * Returns false when no UART answers (scratch register and loopback test). */
 bool uart16550_init(uint16_t port);
