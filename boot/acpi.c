@@ -32,154 +32,15 @@
 #include <hv/format.h>
 #include <hv/string.h>
 
-/* ---------------------------------------------------------------------
- * Table layouts. All ACPI tables are little-endian and byte-packed.
- * They are never accessed in place: the bytes are memcpy'd into these
- * structures, so alignment and aliasing are never a concern.
- * --------------------------------------------------------------------- */
+/* Table layouts: include/hv/acpi_layout.h. Tables are never accessed in
+ * place: their bytes are memcpy'd into those structures, so alignment and
+ * aliasing are never a concern. */
 
-/* "Root System Description Pointer (RSDP) Structure" */
-struct __packed acpi_rsdp {
-    char     signature[8];      /* "RSD PTR " */
-    uint8_t  checksum;          /* bytes 0..19 sum to 0 (mod 256) */
-    char     oem_id[6];
-    uint8_t  revision;          /* 0: ACPI 1.0 (20 bytes); 2: ACPI 2.0+ */
-    uint32_t rsdt_address;
-    /* ACPI 2.0+ only (revision >= 2): */
-    uint32_t length;            /* of the whole RSDP */
-    uint64_t xsdt_address;
-    uint8_t  extended_checksum; /* all `length` bytes sum to 0 */
-    uint8_t  reserved[3];
-};
-_Static_assert(offsetof(struct acpi_rsdp, length) == ACPI_RSDP_V1_LEN, "RSDP 1.0 size");
-_Static_assert(sizeof(struct acpi_rsdp) == ACPI_RSDP_V2_LEN, "RSDP 2.0 size");
-
-#define ACPI_RSDP_SIG       "RSD PTR "
-#define ACPI_RSDP_XSDT_REV  2   /* first revision with Length / XsdtAddress */
-
-/* "System Description Table Header": starts every table except the RSDP. */
-struct __packed acpi_sdt_header {
-    char     signature[4];
-    uint32_t length;            /* whole table, header included */
-    uint8_t  revision;
-    uint8_t  checksum;          /* all `length` bytes sum to 0 */
-    char     oem_id[6];
-    char     oem_table_id[8];
-    uint32_t oem_revision;
-    uint32_t creator_id;
-    uint32_t creator_revision;
-};
-_Static_assert(sizeof(struct acpi_sdt_header) == 36, "SDT header size");
-
-#define ACPI_SDT_HDR_LEN    sizeof(struct acpi_sdt_header)
 /* Sanity limit on a table's Length, so a corrupt value is caught before it
  * is handed to the map function. Real DSDTs are at most a few hundred KiB. */
 #define ACPI_MAX_TABLE_LEN  (16U << 20)
 
-#define ACPI_SIG_RSDT       "RSDT"
-#define ACPI_SIG_XSDT       "XSDT"
-#define ACPI_SIG_FADT       "FACP"
-#define ACPI_SIG_DSDT       "DSDT"
-#define ACPI_SIG_LEN        4
-
-/* "Generic Address Structure (GAS)" */
-struct __packed acpi_gas {
-    uint8_t  space_id;          /* ACPI_GAS_* */
-    uint8_t  bit_width;
-    uint8_t  bit_offset;
-    uint8_t  access_size;
-    uint64_t address;
-};
-_Static_assert(sizeof(struct acpi_gas) == 12, "GAS size");
-
-#define ACPI_GAS_SYSTEM_MEMORY  0
-#define ACPI_GAS_SYSTEM_IO      1
-
-/*
- * "Fixed ACPI Description Table (FADT)", up to X_PM1b_CNT_BLK; the fields
- * after it are not needed here. An ACPI 1.0 FADT ends after `flags`
- * (116 bytes); newer ones are longer, so every field past offset 116 must be
- * checked against the table's Length before use (FADT_HAS).
- */
-struct __packed acpi_fadt {
-    struct acpi_sdt_header hdr;     /* "FACP" */
-    uint32_t firmware_ctrl;
-    uint32_t dsdt;
-    uint8_t  reserved0;             /* INT_MODEL in ACPI 1.0 */
-    uint8_t  preferred_pm_profile;
-    uint16_t sci_int;
-    uint32_t smi_cmd;               /* SMI command port; 0 = no legacy mode */
-    uint8_t  acpi_enable;           /* write to smi_cmd to enter ACPI mode */
-    uint8_t  acpi_disable;
-    uint8_t  s4bios_req;
-    uint8_t  pstate_cnt;
-    uint32_t pm1a_evt_blk;
-    uint32_t pm1b_evt_blk;
-    uint32_t pm1a_cnt_blk;          /* I/O port of PM1a_CNT */
-    uint32_t pm1b_cnt_blk;          /* I/O port of PM1b_CNT, 0 = none */
-    uint32_t pm2_cnt_blk;
-    uint32_t pm_tmr_blk;
-    uint32_t gpe0_blk;
-    uint32_t gpe1_blk;
-    uint8_t  pm1_evt_len;
-    uint8_t  pm1_cnt_len;
-    uint8_t  pm2_cnt_len;
-    uint8_t  pm_tmr_len;
-    uint8_t  gpe0_blk_len;
-    uint8_t  gpe1_blk_len;
-    uint8_t  gpe1_base;
-    uint8_t  cst_cnt;
-    uint16_t p_lvl2_lat;
-    uint16_t p_lvl3_lat;
-    uint16_t flush_size;
-    uint16_t flush_stride;
-    uint8_t  duty_offset;
-    uint8_t  duty_width;
-    uint8_t  day_alrm;
-    uint8_t  mon_alrm;
-    uint8_t  century;
-    uint16_t iapc_boot_arch;
-    uint8_t  reserved1;
-    uint32_t flags;                 /* "Fixed ACPI Description Table Fixed Feature Flags" */
-    /* ---- end of the ACPI 1.0 FADT ---- */
-    struct acpi_gas reset_reg;
-    uint8_t  reset_value;
-    uint16_t arm_boot_arch;
-    uint8_t  minor_version;
-    uint64_t x_firmware_ctrl;
-    uint64_t x_dsdt;                /* 64-bit DSDT address; 0 = use `dsdt` */
-    struct acpi_gas x_pm1a_evt_blk;
-    struct acpi_gas x_pm1b_evt_blk;
-    struct acpi_gas x_pm1a_cnt_blk; /* overrides pm1a_cnt_blk when nonzero */
-    struct acpi_gas x_pm1b_cnt_blk;
-};
-#define ACPI_FADT_V1_LEN  116
-_Static_assert(offsetof(struct acpi_fadt, smi_cmd) == 48, "FADT SMI_CMD offset");
-_Static_assert(offsetof(struct acpi_fadt, pm1a_cnt_blk) == 64, "FADT PM1a_CNT_BLK offset");
-_Static_assert(offsetof(struct acpi_fadt, flags) == 112, "FADT Flags offset");
-_Static_assert(offsetof(struct acpi_fadt, reset_reg) == ACPI_FADT_V1_LEN, "FADT 1.0 size");
-_Static_assert(offsetof(struct acpi_fadt, x_dsdt) == 140, "FADT X_DSDT offset");
-_Static_assert(offsetof(struct acpi_fadt, x_pm1a_cnt_blk) == 172, "FADT X_PM1a_CNT_BLK offset");
-_Static_assert(sizeof(struct acpi_fadt) == 196, "FADT prefix size");
-
-#define ACPI_FADT_HW_REDUCED_ACPI  BIT(20)  /* Flags: no PM1 blocks at all */
-
-/* True if a FADT of `len` bytes holds all of `field`. */
-#define FADT_HAS(len, field) \
-    ((len) >= offsetof(struct acpi_fadt, field) + sizeof(((struct acpi_fadt *)0)->field))
-
-/* AML encodings ("ACPI Machine Language (AML) Specification"). */
-#define AML_ZERO_OP         0x00    /* "Data Objects Encoding": ZeroOp */
-#define AML_ONE_OP          0x01    /* OneOp */
-#define AML_NAME_OP         0x08    /* "Namespace Modifier Objects Encoding": DefName */
-#define AML_BYTE_PREFIX     0x0A
-#define AML_WORD_PREFIX     0x0B
-#define AML_DWORD_PREFIX    0x0C
-#define AML_QWORD_PREFIX    0x0E
-#define AML_PACKAGE_OP      0x12    /* "Expression Opcodes Encoding": DefPackage */
-#define AML_ROOT_CHAR       '\\'    /* "Name Objects Encoding": RootChar */
 #define AML_S5_NAME         "_S5_"  /* NameSeg: 4 characters, '_'-padded */
-#define AML_NAMESEG_LEN     4
 
 /* "Package Length Encoding" */
 #define AML_PKGLEN_FOLLOW_SHIFT  6      /* lead bits 7:6: count of bytes that follow */
@@ -387,7 +248,7 @@ static int read_fadt(struct acpi_ctx *c, const uint8_t *p, uint32_t len,
         return fail(c, -HV_EINVAL, "FADT: length %u is shorter than ACPI 1.0's %d", len,
                     ACPI_FADT_V1_LEN);
     /* Copy only what the table has; fields past its end are checked with
-     * FADT_HAS before being looked at. */
+     * ACPI_FADT_HAS before being looked at. */
     memset(&f, 0, sizeof(f));
     memcpy(&f, p, MIN((size_t)len, sizeof(f)));
 
@@ -395,19 +256,19 @@ static int read_fadt(struct acpi_ctx *c, const uint8_t *p, uint32_t len,
         return fail(c, -HV_ENODEV, "FADT: hardware-reduced ACPI, no PM1 control block");
 
     rc = pm1_port(c, "PM1a", f.pm1a_cnt_blk, &f.x_pm1a_cnt_blk,
-                  FADT_HAS(len, x_pm1a_cnt_blk), &out->pm1a_cnt);
+                  ACPI_FADT_HAS(len, x_pm1a_cnt_blk), &out->pm1a_cnt);
     if (rc)
         return rc;
     if (out->pm1a_cnt == 0)
         return fail(c, -HV_ENODEV, "FADT: no PM1a_CNT_BLK");
     rc = pm1_port(c, "PM1b", f.pm1b_cnt_blk, &f.x_pm1b_cnt_blk,
-                  FADT_HAS(len, x_pm1b_cnt_blk), &out->pm1b_cnt);
+                  ACPI_FADT_HAS(len, x_pm1b_cnt_blk), &out->pm1b_cnt);
     if (rc)
         return rc;
 
     out->smi_cmd = f.smi_cmd;
     out->acpi_enable = f.acpi_enable;
-    out->dsdt_pa = (FADT_HAS(len, x_dsdt) && f.x_dsdt != 0) ? f.x_dsdt : f.dsdt;
+    out->dsdt_pa = (ACPI_FADT_HAS(len, x_dsdt) && f.x_dsdt != 0) ? f.x_dsdt : f.dsdt;
     if (out->dsdt_pa == 0)
         return fail(c, -HV_ENOENT, "FADT: no DSDT address");
     return 0;
@@ -656,32 +517,17 @@ uint16_t acpi_pm1_cnt_s5(uint16_t slp_typ)
  * Platform facts: PM timer (FADT), HPET ("HPET" table), CPUs (MADT)
  * --------------------------------------------------------------------- */
 
-#define ACPI_SIG_HPET            "HPET"
-#define ACPI_SIG_MADT            "APIC"
-#define ACPI_SIG_SPCR            "SPCR"
-#define ACPI_SPCR_TYPE           36      /* SPCR: Interface Type */
-#define ACPI_SPCR_BASE_GAS       40      /* SPCR: Base Address (GAS) */
-#define ACPI_FADT_PM_TMR_BLK     76      /* PM_TMR_BLK: I/O port of the PM timer */
-#define ACPI_FADT_PM_TMR_LEN     91      /* PM_TMR_LEN: 4 when there is one */
-#define ACPI_FADT_TMR_VAL_EXT    BIT(8)  /* Flags: the PM timer counts 32 bits, not 24 */
-#define ACPI_FADT_X_PM_TMR_BLK   208     /* X_PM_TMR_BLK generic address */
-#define ACPI_HPET_BASE_GAS       40      /* "IA-PC HPET Description Table": base address */
-#define ACPI_MADT_ENTRIES        44      /* "Multiple APIC Description Table": first entry */
-#define ACPI_MADT_LAPIC          0       /* Processor Local APIC structure */
-#define ACPI_MADT_X2APIC         9       /* Processor Local x2APIC structure */
-#define ACPI_MADT_ENABLED        BIT(0)  /* Local APIC Flags: usable now */
-
 static void read_pm_timer(const uint8_t *f, uint32_t len, struct acpi_platform *out)
 {
     uint32_t flags, blk;
     memcpy(&flags, f + offsetof(struct acpi_fadt, flags), sizeof(flags));
     if (flags & ACPI_FADT_HW_REDUCED_ACPI)
         return;
-    memcpy(&blk, f + ACPI_FADT_PM_TMR_BLK, sizeof(blk));
-    uint64_t port = f[ACPI_FADT_PM_TMR_LEN] == 4 ? blk : 0;
-    if (len >= ACPI_FADT_X_PM_TMR_BLK + sizeof(struct acpi_gas)) {
+    memcpy(&blk, f + offsetof(struct acpi_fadt, pm_tmr_blk), sizeof(blk));
+    uint64_t port = f[offsetof(struct acpi_fadt, pm_tmr_len)] == 4 ? blk : 0;
+    if (ACPI_FADT_HAS(len, x_pm_tmr_blk)) {
         struct acpi_gas x;
-        memcpy(&x, f + ACPI_FADT_X_PM_TMR_BLK, sizeof(x));
+        memcpy(&x, f + offsetof(struct acpi_fadt, x_pm_tmr_blk), sizeof(x));
         if (x.address && x.space_id == ACPI_GAS_SYSTEM_IO)
             port = x.address;
     }
@@ -694,15 +540,15 @@ static void read_pm_timer(const uint8_t *f, uint32_t len, struct acpi_platform *
 static void read_madt(const uint8_t *t, uint32_t len, struct acpi_platform *out)
 {
     out->has_madt = true;
-    for (uint32_t off = ACPI_MADT_ENTRIES; off + 2 <= len;) {
+    for (uint32_t off = sizeof(struct acpi_madt); off + 2 <= len;) {
         uint8_t type = t[off], elen = t[off + 1];
         if (elen < 2 || off + elen > len)
             break;                              /* malformed: stop counting */
         uint32_t flags = 0;
-        if (type == ACPI_MADT_LAPIC && elen >= 8)
-            memcpy(&flags, t + off + 4, sizeof(flags));
-        else if (type == ACPI_MADT_X2APIC && elen >= 16)
-            memcpy(&flags, t + off + 8, sizeof(flags));
+        if (type == ACPI_MADT_TYPE_LAPIC && elen >= sizeof(struct acpi_madt_lapic))
+            memcpy(&flags, t + off + offsetof(struct acpi_madt_lapic, flags), sizeof(flags));
+        else if (type == ACPI_MADT_TYPE_X2APIC && elen >= sizeof(struct acpi_madt_x2apic))
+            memcpy(&flags, t + off + offsetof(struct acpi_madt_x2apic, flags), sizeof(flags));
         else
             type = 0xFF;
         if (type != 0xFF && (flags & ACPI_MADT_ENABLED))
@@ -713,9 +559,9 @@ static void read_madt(const uint8_t *t, uint32_t len, struct acpi_platform *out)
 
 static void read_spcr(const uint8_t *t, struct acpi_platform *out)
 {
-    uint8_t type = t[ACPI_SPCR_TYPE];
+    uint8_t type = t[offsetof(struct acpi_spcr, interface_type)];
     struct acpi_gas g;
-    memcpy(&g, t + ACPI_SPCR_BASE_GAS, sizeof(g));
+    memcpy(&g, t + offsetof(struct acpi_spcr, base_address), sizeof(g));
     if (type != ACPI_SPCR_16550 && type != ACPI_SPCR_16450 && type != ACPI_SPCR_16550_GAS)
         return;
     if (g.space_id == ACPI_GAS_SYSTEM_IO && g.address && g.address <= 0xFFF8)
@@ -747,16 +593,16 @@ int acpi_parse_platform(const void *rsdp, size_t rsdp_len, acpi_map_fn map, void
     if (find_table(&c, &r, ACPI_SIG_FADT, &t, &len, &pa) == 0 && len >= ACPI_FADT_V1_LEN)
         read_pm_timer(t, len, out);
     if (find_table(&c, &r, ACPI_SIG_HPET, &t, &len, &pa) == 0 &&
-        len >= ACPI_HPET_BASE_GAS + sizeof(struct acpi_gas)) {
+        len >= sizeof(struct acpi_hpet)) {
         struct acpi_gas g;
-        memcpy(&g, t + ACPI_HPET_BASE_GAS, sizeof(g));
+        memcpy(&g, t + offsetof(struct acpi_hpet, base_address), sizeof(g));
         if (g.space_id == ACPI_GAS_SYSTEM_MEMORY && g.address)
             out->hpet_base = g.address;
     }
     if (find_table(&c, &r, ACPI_SIG_MADT, &t, &len, &pa) == 0)
         read_madt(t, len, out);
     if (find_table(&c, &r, ACPI_SIG_SPCR, &t, &len, &pa) == 0 &&
-        len >= ACPI_SPCR_BASE_GAS + sizeof(struct acpi_gas))
+        len >= sizeof(struct acpi_spcr))
         read_spcr(t, out);
     if (err && errlen)
         err[0] = '\0';

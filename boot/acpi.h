@@ -18,6 +18,7 @@
 #define BOOT_ACPI_H
 
 #include <hv/types.h>
+#include <hv/acpi_layout.h>
 
 /*
  * Returns a pointer to `len` readable bytes at physical address pa, or NULL
@@ -26,23 +27,11 @@
  */
 typedef const void *(*acpi_map_fn)(void *opaque, uint64_t pa, size_t len);
 
-/* "Finding the RSDP on IA-PC Systems": where the BIOS may put the RSDP. */
+/* "Finding the RSDP on IA-PC Systems": where the BIOS may put the RSDP
+ * (the EBDA here; the BIOS area, the RSDP's size and alignment, the table
+ * layouts and the PM1 control bits are in include/hv/acpi_layout.h). */
 #define ACPI_BDA_EBDA_SEG    0x40EULL   /* BDA word: real-mode segment of the EBDA */
 #define ACPI_EBDA_SCAN_LEN   1024       /* only the first 1 KiB of the EBDA is searched */
-#define ACPI_BIOS_ROM_START  0xE0000ULL
-#define ACPI_BIOS_ROM_END    0x100000ULL
-#define ACPI_RSDP_ALIGN      16
-
-/* "Root System Description Pointer (RSDP) Structure": sizes of the two versions. */
-#define ACPI_RSDP_V1_LEN     20
-#define ACPI_RSDP_V2_LEN     36
-
-/* "PM1 Control Registers": bits of PM1a_CNT / PM1b_CNT. */
-#define ACPI_PM1_CNT_SCI_EN         BIT(0)   /* 1 = ACPI mode (SCI), 0 = legacy (SMI) mode */
-#define ACPI_PM1_CNT_SLP_TYP_SHIFT  10       /* SLP_TYPx: bits 12:10 */
-#define ACPI_PM1_CNT_SLP_TYP_MASK   (7U << ACPI_PM1_CNT_SLP_TYP_SHIFT)
-#define ACPI_PM1_CNT_SLP_EN         BIT(13)  /* write 1 to enter the sleeping state */
-#define ACPI_SLP_TYP_MAX            7        /* SLP_TYPx is a 3-bit field */
 
 /* What the caller needs to enter S5. */
 struct acpi_s5 {
@@ -109,12 +98,6 @@ struct acpi_platform {
     uint16_t spcr_port;
     uint64_t spcr_mmio;
 };
-
-/* SPCR "Interface Type" values for a 16550-compatible UART (the DBG2
- * serial subtypes): full 16550, 16550 subset, 16550 with GAS parameters. */
-#define ACPI_SPCR_16550          0x00
-#define ACPI_SPCR_16450          0x01
-#define ACPI_SPCR_16550_GAS      0x12
 
 /*
  * Read the PM timer port from the FADT ("PM_TMR_BLK"; none under

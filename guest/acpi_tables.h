@@ -2,7 +2,8 @@
  * ACPI tables describing the virtual PC to its guest (reference: ACPI
  * Specification 6.5, "ACPI Software Programming Model"; table revisions as
  * in ACPI 6.0+), written into guest memory where an OS's search for the
- * RSDP finds them (the BIOS area 0xE0000-0xFFFFF, on a 16-byte boundary):
+ * RSDP finds them (the BIOS area 0xE0000-0xFFFFF, on a 16-byte boundary;
+ * the board puts them at BOARD_ACPI_BASE, include/hv/board_layout.h):
  *
  *   base + 0x00  RSDP  revision 2: RSDT and XSDT addresses, both checksums
  *   64-aligned   FACS  64 bytes (a non-hardware-reduced FADT needs one)
@@ -30,14 +31,7 @@
 
 #include <hv/types.h>
 
-/* Where the tables normally go: the lower half of the BIOS area, which the
- * e820 map reports as reserved and which is backed by RAM. */
-#define ACPI_TABLES_BASE        0xE0000ULL
-#define ACPI_TABLES_AREA_SIZE   0x10000ULL
-
 #define ACPI_TABLES_MAX_CPUS    255         /* xAPIC IDs 0..254; 255 is broadcast */
-#define ACPI_TABLES_LAPIC_ADDR  0xFEE00000U
-#define ACPI_TABLES_IOAPIC_ADDR 0xFEC00000U
 
 #define ACPI_TABLES_OEM_ID      "MINIVS"    /* 6 characters */
 #define ACPI_TABLES_CREATOR_ID  "MNVS"      /* 4 characters */
@@ -60,11 +54,12 @@ struct acpi_tables_config {
     uint64_t size;              /* bytes available from base */
 };
 
-/* Fill *cfg for this hypervisor's PC: ncpus vCPUs, the ports of
- * drivers/virt/vacpi_pm.h, SCI IRQ 9, S5 = VACPI_SLP_TYP_S5, reset through
- * 0xCF9 with 0x06, century at CMOS 0x32, IOAPIC ID 0 (as on QEMU; it
- * must match the IOAPIC model's ID register) at 0xFEC00000 with GSI base
- * 0, and the area [ACPI_TABLES_BASE, +ACPI_TABLES_AREA_SIZE). */
+/* Fill *cfg for the board every guest gets (include/hv/board_layout.h): ncpus
+ * vCPUs, the local APIC and the IOAPIC (ID and GSI base as the IOAPIC model
+ * is given) where the board has them, the PM blocks of drivers/virt/vacpi_pm.h
+ * at BOARD_ACPI_PM_PORT, SCI IRQ BOARD_SCI_IRQ, S5 = BOARD_S5_SLP_TYP, reset
+ * through BOARD_RESET_PORT with 0x06, century at CMOS 0x32, and the area
+ * [BOARD_ACPI_BASE, +BOARD_ACPI_SIZE). */
 void acpi_tables_default_config(struct acpi_tables_config *cfg, unsigned ncpus);
 
 /* Writes len bytes to guest-physical gpa. 0, or a negative HV_E* value

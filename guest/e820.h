@@ -1,10 +1,12 @@
 /*
- * The memory map a guest is told about (QEMU PC conventions):
- *   0        .. 0x9FC00     usable
- *   0x9FC00  .. 0x100000    reserved (EBDA, VGA, option ROMs, BIOS; backed by RAM)
- *   0x100000 .. mem         usable
- *   0xFEC00000 +4 KiB       reserved (IOAPIC)     -- only with with_apic
- *   0xFEE00000 +4 KiB       reserved (local APIC) -- only with with_apic
+ * The memory map a guest is told about (the board's layout,
+ * include/hv/board_layout.h; QEMU PC conventions):
+ *   0                 .. BOARD_LOW_RAM_END  usable (0x9FC00)
+ *   BOARD_LOW_RAM_END .. BOARD_LEGACY_END   reserved (EBDA, VGA, option ROMs,
+ *                                           BIOS, ACPI tables; backed by RAM)
+ *   BOARD_LEGACY_END  .. mem                usable (from 1 MiB)
+ *   BOARD_IOAPIC_BASE +4 KiB                reserved -- only with with_apic
+ *   BOARD_LAPIC_BASE  +4 KiB                reserved -- only with with_apic
  */
 #ifndef GUEST_E820_H
 #define GUEST_E820_H

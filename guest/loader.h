@@ -16,14 +16,15 @@
 
 #include <hv/types.h>
 #include "mm/guest_mem.h"
+#include <hv/board_layout.h>
 
-/* Guest-physical layout used by the loaders (see guest/e820.c). */
+/* Guest-physical layout used by the loaders (the board's: include/hv/board_layout.h). */
 #define GUEST_BOOTINFO_BASE  0x1000ULL   /* MB1 info, mmap, cmdline, module list */
 #define GUEST_BOOTINFO_END   0x8000ULL
-#define GUEST_LOW_RAM_END    0x9FC00ULL  /* conventional memory reported to the guest */
-#define GUEST_LEGACY_START   0xA0000ULL  /* VGA + BIOS area: reserved in the map, backed by RAM */
-#define GUEST_LEGACY_END     0x100000ULL
-#define GUEST_MB1_GDT        0x9FC00ULL  /* multiboot1: the loader's flat GDT (reserved range) */
+#define GUEST_LOW_RAM_END    BOARD_LOW_RAM_END   /* conventional memory reported to the guest */
+#define GUEST_LEGACY_START   BOARD_LEGACY_START  /* VGA + BIOS area: reserved in the map, backed by RAM */
+#define GUEST_LEGACY_END     BOARD_LEGACY_END
+#define GUEST_MB1_GDT        BOARD_LOW_RAM_END   /* multiboot1: the loader's flat GDT (reserved range) */
 
 #define GUEST_MAX_MODULES    8
 #define GUEST_CMDLINE_MAX    512

@@ -1,19 +1,10 @@
 /*
- * The virtual PC every guest gets (QEMU PC conventions, so kernels written
- * for QEMU behave the same). Ports:
- *   0x20-0x21, 0xA0-0xA1  8259A PIC pair           0x4D0-0x4D1  ELCR
- *   0x40-0x43             8254 PIT (IRQ 0)         0x61         port B (PIT gate 2, speaker)
- *   0x70-0x71             MC146818 RTC (IRQ 8)     0x60, 0x64   i8042
- *   0x92                  system control port A    0xCF9        reset control
- *   0x80                  POST code                0x510-0x511  QEMU fw_cfg
- *   0x600-0x60B           ACPI PM1 event/control, PM timer (SCI IRQ 9)
- *   0x3F8-0x3FF           COM1, 16550A (IRQ 4)     0xE9         debug console
- *   0xF4                  QEMU isa-debug-exit: stops the guest, status (v << 1) | 1
- * MMIO: 0xFEE00000 local APIC, 0xFEC00000 IOAPIC, 0xFEB00000 testdev.
- * ACPI tables (RSDP, RSDT/XSDT, FADT, FACS, MADT, DSDT with \_S5) at 0xE0000.
- * ISA IRQs go to both the PIC pair and the IOAPIC (IRQ 0 on GSI 2, as the
- * MADT's interrupt source override says). Unlisted ports read as all ones
- * and drop writes (vmx/exit_io.c).
+ * The virtual PC every guest gets, wired: its device models on the I/O bus
+ * at the ports and MMIO pages of include/hv/board_layout.h (the one description of
+ * the board, which the E820 map and the ACPI tables follow too), their
+ * interrupt lines routed to the PIC pair and the IOAPIC, and the ACPI
+ * tables (RSDP, RSDT/XSDT, FADT, FACS, MADT, DSDT with \_S5) written at
+ * BOARD_ACPI_BASE.
  */
 #include "vmm/board.h"
 #include "drivers/hw/console.h"
@@ -22,24 +13,9 @@
 #include "guest/acpi_tables.h"
 #include "boot/msr.h"
 #include "boot/x86.h"
+#include <hv/board_layout.h>
 #include <hv/format.h>
 #include <hv/string.h>
-
-#define PORT_COM1         0x3F8
-#define PORT_DEBUGCON     0xE9
-#define PORT_DEBUG_EXIT   0xF4
-#define PORT_PIC_MASTER   0x20
-#define PORT_PIC_SLAVE    0xA0
-#define PORT_ELCR         0x4D0
-#define PORT_PIT          0x40
-#define PORT_SYSCTL_B     0x61
-#define PORT_I8042_DATA   0x60
-#define PORT_I8042_CMD    0x64
-#define PORT_SYSCTL_A     0x92
-#define PORT_RESET_CTL    0xCF9
-#define PORT_POST         0x80
-#define COM1_IRQ          4
-#define ISA_IRQ0_GSI      2          /* MADT interrupt source override */
 
 /* ---- time ---- */
 static uint64_t vm_clock_now(void *ctx)
@@ -78,7 +54,7 @@ static void isa_irq_set(void *ctx, unsigned irq, bool level)
 {
     struct vm *vm = ctx;
     vpic8259_set_irq(&vm->pic, irq, level);
-    vioapic_set_irq(&vm->ioapic, irq == 0 ? ISA_IRQ0_GSI : irq, level);
+    vioapic_set_irq(&vm->ioapic, irq == BOARD_PIT_IRQ ? BOARD_PIT_GSI : irq, level);
 }
 
 static void pic_output(void *ctx, unsigned line, bool level)
@@ -137,7 +113,7 @@ void board_update_timers(struct vm *vm)
 
 bool board_can_wake(struct vm *vm)
 {
-    return vm->next_event_tsc != UINT64_MAX || (vm->com1.ier & 0x01) ||
+    return vm->next_event_tsc != UINT64_MAX || (vm->com1.ier & UART_IER_ERBFI) ||
            vcpu_interrupt_pending(&vm->vcpu);
 }
 
@@ -175,7 +151,7 @@ static int debugcon_write(void *dev, uint64_t off, unsigned size, uint64_t val)
 static int debugcon_read(void *dev, uint64_t off, unsigned size, uint64_t *val)
 {
     (void)dev; (void)off; (void)size;
-    *val = PORT_DEBUGCON;             /* Bochs and QEMU answer 0xE9: "debug console here" */
+    *val = BOARD_DEBUGCON_PORT;       /* Bochs and QEMU answer 0xE9: "debug console here" */
     return 0;
 }
 
@@ -278,25 +254,25 @@ struct device_range {
 #define THE_VM     SIZE_MAX
 
 static const struct device_range devices[] = {
-    { IO_SPACE_PIO, PORT_PIC_MASTER, 2, &pic_master_ops, DEV(pic), "pic-master" },
-    { IO_SPACE_PIO, PORT_PIC_SLAVE, 2, &pic_slave_ops, DEV(pic), "pic-slave" },
-    { IO_SPACE_PIO, PORT_ELCR, 2, &elcr_ops, DEV(pic), "elcr" },
-    { IO_SPACE_PIO, PORT_PIT, 4, &pit_ops, THE_VM, "pit" },
-    { IO_SPACE_PIO, PORT_SYSCTL_B, 1, &port61_ops, THE_VM, "port61" },
-    { IO_SPACE_PIO, VRTC_PORT_BASE, VRTC_NUM_PORTS, &rtc_ops, THE_VM, "rtc" },
-    { IO_SPACE_PIO, PORT_I8042_DATA, 1, &kbc_data_ops, DEV(kbc), "i8042-data" },
-    { IO_SPACE_PIO, PORT_I8042_CMD, 1, &kbc_cmd_ops, DEV(kbc), "i8042-cmd" },
-    { IO_SPACE_PIO, PORT_SYSCTL_A, 1, &sysctl_a_ops, DEV(kbc), "port92" },
-    { IO_SPACE_PIO, PORT_RESET_CTL, 1, &reset_ctl_ops, DEV(kbc), "reset-control" },
-    { IO_SPACE_PIO, PORT_POST, 1, &post_ops, DEV(kbc), "post" },
-    { IO_SPACE_PIO, VFWCFG_PORT_BASE, VFWCFG_NUM_PORTS, &fwcfg_ops, DEV(fwcfg), "fw_cfg" },
-    { IO_SPACE_PIO, VACPI_PM_BASE, VACPI_PM_NUM_PORTS, &pm_ops, DEV(pm), "acpi-pm" },
-    { IO_SPACE_PIO, PORT_COM1, VUART_NUM_PORTS, &uart_ops, DEV(com1), "com1" },
-    { IO_SPACE_PIO, PORT_DEBUGCON, 1, &debugcon_ops, THE_VM, "debugcon" },
-    { IO_SPACE_PIO, PORT_DEBUG_EXIT, 4, &debug_exit_ops, THE_VM, "isa-debug-exit" },
-    { IO_SPACE_MMIO, ACPI_TABLES_LAPIC_ADDR, PAGE_SIZE, &lapic_ops, THE_VM, "lapic" },
-    { IO_SPACE_MMIO, VIOAPIC_MMIO_BASE, PAGE_SIZE, &ioapic_ops, DEV(ioapic), "ioapic" },
-    { IO_SPACE_MMIO, TESTDEV_MMIO_BASE, TESTDEV_MMIO_SIZE, &testdev_ops, DEV(testdev), "testdev" },
+    { IO_SPACE_PIO, BOARD_PIC_MASTER_PORT, VPIC_NUM_PORTS, &pic_master_ops, DEV(pic), "pic-master" },
+    { IO_SPACE_PIO, BOARD_PIC_SLAVE_PORT, VPIC_NUM_PORTS, &pic_slave_ops, DEV(pic), "pic-slave" },
+    { IO_SPACE_PIO, BOARD_ELCR_PORT, VPIC_ELCR_NUM_PORTS, &elcr_ops, DEV(pic), "elcr" },
+    { IO_SPACE_PIO, BOARD_PIT_PORT, VPIT_NUM_PORTS, &pit_ops, THE_VM, "pit" },
+    { IO_SPACE_PIO, BOARD_PORT_B, VPIT_PORT61_NUM_PORTS, &port61_ops, THE_VM, "port61" },
+    { IO_SPACE_PIO, BOARD_RTC_PORT, VRTC_NUM_PORTS, &rtc_ops, THE_VM, "rtc" },
+    { IO_SPACE_PIO, BOARD_I8042_DATA_PORT, 1, &kbc_data_ops, DEV(kbc), "i8042-data" },
+    { IO_SPACE_PIO, BOARD_I8042_CMD_PORT, 1, &kbc_cmd_ops, DEV(kbc), "i8042-cmd" },
+    { IO_SPACE_PIO, BOARD_PORT_A, 1, &sysctl_a_ops, DEV(kbc), "port92" },
+    { IO_SPACE_PIO, BOARD_RESET_PORT, 1, &reset_ctl_ops, DEV(kbc), "reset-control" },
+    { IO_SPACE_PIO, BOARD_POST_PORT, 1, &post_ops, DEV(kbc), "post" },
+    { IO_SPACE_PIO, BOARD_FWCFG_PORT, VFWCFG_NUM_PORTS, &fwcfg_ops, DEV(fwcfg), "fw_cfg" },
+    { IO_SPACE_PIO, BOARD_ACPI_PM_PORT, VACPI_PM_NUM_PORTS, &pm_ops, DEV(pm), "acpi-pm" },
+    { IO_SPACE_PIO, BOARD_COM1_PORT, UART_NUM_REGS, &uart_ops, DEV(com1), "com1" },
+    { IO_SPACE_PIO, BOARD_DEBUGCON_PORT, 1, &debugcon_ops, THE_VM, "debugcon" },
+    { IO_SPACE_PIO, BOARD_DEBUG_EXIT_PORT, 4, &debug_exit_ops, THE_VM, "isa-debug-exit" },
+    { IO_SPACE_MMIO, BOARD_LAPIC_BASE, BOARD_APIC_PAGE_SIZE, &lapic_ops, THE_VM, "lapic" },
+    { IO_SPACE_MMIO, BOARD_IOAPIC_BASE, BOARD_APIC_PAGE_SIZE, &ioapic_ops, DEV(ioapic), "ioapic" },
+    { IO_SPACE_MMIO, BOARD_TESTDEV_BASE, TESTDEV_MMIO_SIZE, &testdev_ops, DEV(testdev), "testdev" },
 };
 
 static int write_guest(void *ctx, uint64_t gpa, const void *data, size_t len)
@@ -316,9 +292,9 @@ int board_attach(struct vm *vm)
         .eoi = lapic_eoi, .kick = lapic_kick, .tsc_now = guest_tsc,
     };
     static const struct vioapic_ops ioapic_ops_cb = { .deliver = ioapic_deliver };
-    const struct virq_line irq0 = { isa_irq_set, vm, 0 };
-    const struct virq_line irq4 = { isa_irq_set, vm, COM1_IRQ };
-    const struct virq_line irq8 = { isa_irq_set, vm, VRTC_IRQ };
+    const struct virq_line irq0 = { isa_irq_set, vm, BOARD_PIT_IRQ };
+    const struct virq_line irq4 = { isa_irq_set, vm, BOARD_COM1_IRQ };
+    const struct virq_line irq8 = { isa_irq_set, vm, BOARD_RTC_IRQ };
     const struct virq_line pic_int = { pic_output, vm, 0 };
     struct vrtc_time now;
     int rc;
@@ -333,14 +309,14 @@ int board_attach(struct vm *vm)
     testdev_init(&vm->testdev, &vm->console);
     vpic8259_init(&vm->pic);
     vpic8259_connect_output(&vm->pic, &pic_int);
-    vioapic_init(&vm->ioapic, 0, &ioapic_ops_cb, vm);
+    vioapic_init(&vm->ioapic, BOARD_IOAPIC_ID, &ioapic_ops_cb, vm);
     vlapic_init(&vm->vcpu.lapic, vm->vcpu.id, true, &vm->clock, host_time_tsc_hz(), &lapic_ops_cb, vm);
     vpit8254_init(&vm->pit, &vm->clock, &irq0);
     rtc_read_time(&now);
     vrtc_init(&vm->rtc, &vm->clock, &irq8, &now, vm->mem.size);
     vi8042_init(&vm->kbc, guest_reset, vm);
     vfwcfg_init(&vm->fwcfg, vm->mem.size, 1);
-    vacpi_pm_init(&vm->pm, &vm->clock, VACPI_SLP_TYP_S5, guest_poweroff, vm);
+    vacpi_pm_init(&vm->pm, &vm->clock, BOARD_S5_SLP_TYP, guest_poweroff, vm);
 
     io_bus_init(&vm->bus);
     for (unsigned i = 0; i < ARRAY_SIZE(devices); i++) {

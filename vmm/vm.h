@@ -11,6 +11,7 @@
 #include "mm/ept.h"
 #include "vmm/io_bus.h"
 #include "vmx/trace.h"
+#include "vmx/exit_reasons.h"
 #include "drivers/virt/vconsole.h"
 #include "drivers/virt/vuart16550.h"
 #include "drivers/virt/testdev.h"
@@ -28,7 +29,7 @@
 #define VM_MAX_GUESTS    16
 #define VM_CR3_DISTINCT  64      /* distinct CR3 values remembered per guest */
 #define VM_UNBACKED_LOG_MAX 16   /* unbacked pages logged per guest */
-#define EXIT_STATS_MAX   66      /* one slot per basic exit reason + 1 */
+#define EXIT_STATS_MAX   EXIT_REASON_MAX   /* one slot per basic exit reason */
 
 /* GPRs in x86 encoding order (the same order as the instruction emulator). */
 enum vcpu_gpr {
@@ -202,7 +203,6 @@ struct vm {
 
     /* Statistics. */
     struct exit_stat exits[EXIT_STATS_MAX];
-    uint64_t total_exits;
     uint64_t cr3_writes;
     uint64_t cr3_values[VM_CR3_DISTINCT];
     unsigned cr3_distinct;

@@ -96,7 +96,4 @@ enum exit_action gdbstub_exception_exit(struct vcpu *v, uint32_t info);
  * gla: its linear address, when the CPU reported it, saves a page walk. */
 enum exit_action exit_emulate_mmio(struct vcpu *v, gpa_t gpa, bool gla_valid, gva_t gla);
 
-/* Read guest memory at a guest-physical address (for hypercalls). */
-int vcpu_read_guest(struct vcpu *v, gpa_t gpa, void *buf, size_t len);
-
 #endif

@@ -14,9 +14,16 @@
 #include <hv/log.h>
 
 /*
- * The slice timer's interrupt taken by the host itself (after a failed VM
- * entry, which leaves interrupts on, see vmx_entry.S): ask again a little
- * later, so the slice still ends.
+ * The slice timer's interrupt taken through the host's IDT. The host runs
+ * with RFLAGS.IF = 0 throughout: the multiboot2 hand-over leaves IF clear,
+ * nothing here sets it, every VM exit loads RFLAGS with only bit 1 set (SDM
+ * Vol. 3C, "Loading Host State"), and a VMLAUNCH/VMRESUME that fails leaves
+ * it as it was. So a timer that fires while the host runs (also after a
+ * failed entry) stays pending in the local APIC and becomes an
+ * external-interrupt exit right after the next VM entry
+ * (exit_external_interrupt). This handler runs only if the host enables
+ * interrupts some day: it acknowledges and asks again a little later, so the
+ * slice still ends.
  */
 static void host_slice_timer_irq(struct trap_frame *tf)
 {

@@ -97,8 +97,12 @@ static void write_host_state(void)
 
 static void write_segment(enum vmcs_field sel, uint16_t selector, uint32_t ar)
 {
-    /* Selector, limit, access rights and base are 0x800/0x4800/0x4814/0x6806 apart
-     * in the same order for ES..TR (SDM Vol. 3D, Appendix B). */
+    /* The guest selector, limit, access-rights and base fields form four
+     * groups, starting at encodings 0x0800, 0x4800, 0x4814 and 0x6806; in
+     * each the segments follow as ES, CS, SS, DS, FS, GS, LDTR, TR, 2 apart
+     * (bits 9:1 of an encoding are its index, bit 0 its access type), so a
+     * segment's offset from ES is the same in all four (SDM Vol. 3D,
+     * Appendix B "Field Encoding in VMCS"). */
     unsigned i = (sel - VMCS_GUEST_ES_SELECTOR) / 2;
     vmwrite(sel, selector);
     vmwrite(VMCS_GUEST_ES_LIMIT + 2 * i, (ar & AR_UNUSABLE) ? 0 : 0xFFFFFFFF);

@@ -12,7 +12,6 @@
 #include <hv/types.h>
 #include "drivers/virt/vconsole.h"
 
-#define TESTDEV_MMIO_BASE   0xFEB00000ULL
 #define TESTDEV_MMIO_SIZE   0x1000
 #define TESTDEV_REG_SCRATCH 0x000
 #define TESTDEV_SCRATCH_LEN 0x80

@@ -4,7 +4,7 @@
 #include "drivers/virt/vacpi_pm.h"
 #include <hv/string.h>
 
-#define PM1_CNT_WRITABLE    (VACPI_PM1_CNT_BM_RLD | VACPI_PM1_CNT_SLP_TYP_MASK)
+#define PM1_CNT_WRITABLE    (ACPI_PM1_CNT_BM_RLD | ACPI_PM1_CNT_SLP_TYP_MASK)
 #define REG16_BYTES         2
 #define TMR_BYTES           4
 
@@ -52,7 +52,7 @@ static uint16_t read_sts(const struct vacpi_pm *pm, uint64_t ticks)
 
 static uint16_t read_cnt(const struct vacpi_pm *pm)
 {
-    return (uint16_t)(pm->cnt | VACPI_PM1_CNT_SCI_EN);
+    return (uint16_t)(pm->cnt | ACPI_PM1_CNT_SCI_EN);
 }
 
 int vacpi_pm_read(void *dev, uint64_t offset, unsigned size, uint64_t *val)
@@ -86,9 +86,9 @@ static void write_cnt(struct vacpi_pm *pm, uint16_t v, uint16_t mask)
     unsigned typ;
 
     pm->cnt = (uint16_t)((pm->cnt & ~(mask & PM1_CNT_WRITABLE)) | (v & mask & PM1_CNT_WRITABLE));
-    if (!(v & mask & VACPI_PM1_CNT_SLP_EN))
+    if (!(v & mask & ACPI_PM1_CNT_SLP_EN))
         return;
-    typ = (pm->cnt & VACPI_PM1_CNT_SLP_TYP_MASK) >> VACPI_PM1_CNT_SLP_TYP_SHIFT;
+    typ = (pm->cnt & ACPI_PM1_CNT_SLP_TYP_MASK) >> ACPI_PM1_CNT_SLP_TYP_SHIFT;
     if (typ == pm->s5_slp_typ) {
         if (pm->poweroff)
             pm->poweroff(pm->ctx);      /* may reinitialise *pm: nothing after this */

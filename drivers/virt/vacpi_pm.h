@@ -2,12 +2,13 @@
  * ACPI fixed-hardware power-management registers (reference: ACPI
  * Specification 6.5, "ACPI Hardware Specification" -> "Fixed Hardware
  * Programming Model", "PM1 Event Grouping", "PM1 Control Grouping", "Power
- * Management Timer"), at the I/O ports QEMU's PIIX4 PM device uses:
+ * Management Timer"), laid out as QEMU's PIIX4 PM device (whose base, 0x600,
+ * the board uses too: BOARD_ACPI_PM_PORT in include/hv/board_layout.h):
  *
- *   0x600  PM1a_EVT_BLK, 4 bytes: PM1_STS (16-bit, write 1 to clear),
- *                                 PM1_EN (16-bit)
- *   0x604  PM1a_CNT_BLK, 2 bytes: PM1_CNT
- *   0x608  PM_TMR_BLK,   4 bytes: 24-bit timer at 3.579545 MHz (read-only)
+ *   +0  PM1a_EVT_BLK, 4 bytes: PM1_STS (16-bit, write 1 to clear),
+ *                              PM1_EN (16-bit)
+ *   +4  PM1a_CNT_BLK, 2 bytes: PM1_CNT
+ *   +8  PM_TMR_BLK,   4 bytes: 24-bit timer at 3.579545 MHz (read-only)
  *
  * The guest is always in ACPI mode (SCI_EN reads 1; there is no SMI_CMD to
  * switch). Writing SLP_EN with SLP_TYP equal to the S5 value given at init
@@ -30,21 +31,16 @@
 
 #include <hv/types.h>
 #include "drivers/virt/vclock.h"
+#include <hv/acpi_layout.h>
 
-/* I/O ports (one region of VACPI_PM_NUM_PORTS at VACPI_PM_BASE). */
-#define VACPI_PM_BASE           0x600
-#define VACPI_PM1A_EVT_BLK      0x600
-#define VACPI_PM1A_CNT_BLK      0x604
-#define VACPI_PM_TMR_BLK        0x608
+/* One region of VACPI_PM_NUM_PORTS I/O ports (at BOARD_ACPI_PM_PORT). */
 #define VACPI_PM_NUM_PORTS      12
 #define VACPI_PM1_EVT_LEN       4       /* FADT PM1_EVT_LEN */
 #define VACPI_PM1_CNT_LEN       2       /* FADT PM1_CNT_LEN */
 #define VACPI_PM_TMR_LEN        4       /* FADT PM_TMR_LEN */
 
-#define VACPI_SCI_IRQ           9       /* FADT SCI_INT (no SCI is raised) */
-#define VACPI_SLP_TYP_S5        5       /* default S5 SLP_TYP (the DSDT's \_S5_) */
-
-/* Offsets inside the region */
+/* Offsets inside the region: the FADT's PM1a_EVT_BLK, PM1a_CNT_BLK and
+ * PM_TMR_BLK are the region's port plus these. */
 #define VACPI_PM1_STS_OFF       0
 #define VACPI_PM1_EN_OFF        2
 #define VACPI_PM1_CNT_OFF       4
@@ -71,13 +67,8 @@
                                  VACPI_PM1_EN_SLPBTN | VACPI_PM1_EN_RTC | \
                                  VACPI_PM1_EN_PCIEXP_WAKE_DIS)
 
-/* PM1_CNT */
-#define VACPI_PM1_CNT_SCI_EN    BIT(0)  /* reads 1, writes ignored */
-#define VACPI_PM1_CNT_BM_RLD    BIT(1)
-#define VACPI_PM1_CNT_GBL_RLS   BIT(2)  /* write-only, reads 0 */
-#define VACPI_PM1_CNT_SLP_TYP_SHIFT 10
-#define VACPI_PM1_CNT_SLP_TYP_MASK  (7U << VACPI_PM1_CNT_SLP_TYP_SHIFT)
-#define VACPI_PM1_CNT_SLP_EN    BIT(13) /* write-only, reads 0 */
+/* PM1_CNT: the ACPI_PM1_CNT_* bits of include/hv/acpi_layout.h. SCI_EN
+ * reads 1 and ignores writes; GBL_RLS and SLP_EN are write-only (read 0). */
 
 /* PM timer */
 #define VACPI_PM_TMR_HZ         3579545ULL
@@ -97,7 +88,7 @@ struct vacpi_pm {
 
 /*
  * Power-on state: status and enables clear, timer counting from 0 at vclock
- * time 0. s5_slp_typ (0-7, normally VACPI_SLP_TYP_S5) must match the
+ * time 0. s5_slp_typ (0-7, the board's BOARD_S5_SLP_TYP) must match the
  * DSDT's \_S5_ package. poweroff(ctx) (may be NULL) is called when the
  * guest enters S5; it may stop the VM or reinitialise this device.
  */
@@ -108,8 +99,7 @@ void vacpi_pm_init(struct vacpi_pm *pm, const struct vclock *clock, uint8_t s5_s
 uint32_t vacpi_pm_timer(const struct vacpi_pm *pm);
 
 /*
- * io_ops callbacks for the region at VACPI_PM_BASE, length
- * VACPI_PM_NUM_PORTS. Any access size at any offset: each byte goes to the
+ * io_ops callbacks for the region of VACPI_PM_NUM_PORTS ports. Any access size at any offset: each byte goes to the
  * register it belongs to (a 16-bit PM1_CNT write may also be done as two
  * byte writes; SLP_EN then acts on the high byte's write). Bytes 6-7 and
  * bytes beyond the region read as all ones and ignore writes. Never fail.

@@ -4,8 +4,8 @@
 #include "drivers/virt/vfwcfg.h"
 #include <hv/string.h>
 
-#define SEL_OFFSET      (VFWCFG_PORT_SELECTOR - VFWCFG_PORT_BASE)
-#define DATA_OFFSET     (VFWCFG_PORT_DATA - VFWCFG_PORT_BASE)
+#define SEL_OFFSET      VFWCFG_SELECTOR_OFF
+#define DATA_OFFSET     VFWCFG_DATA_OFF
 
 static void put_le(uint8_t *p, uint64_t v, unsigned n)
 {

@@ -23,9 +23,9 @@
 
 #include <hv/types.h>
 
-#define VFWCFG_PORT_BASE        0x510
-#define VFWCFG_PORT_SELECTOR    0x510
-#define VFWCFG_PORT_DATA        0x511
+/* Offsets in its two ports (at BOARD_FWCFG_PORT, 0x510, on a PC). */
+#define VFWCFG_SELECTOR_OFF     0
+#define VFWCFG_DATA_OFF         1
 #define VFWCFG_NUM_PORTS        2
 
 /* Selector keys */
@@ -62,7 +62,7 @@ struct vfwcfg {
  * Selector 0 (the signature) is selected. */
 void vfwcfg_init(struct vfwcfg *f, uint64_t ram_size, uint16_t ncpus);
 
-/* io_ops callbacks for the region at VFWCFG_PORT_BASE, length 2: a write of
+/* io_ops callbacks for its two ports (offset 0 selector, 1 data): a write of
  * 2 or more bytes at offset 0 selects (low 16 bits), a read at offset 1
  * returns the next data byte (bytes above it in a wider read are all ones).
  * Never fail. */

@@ -36,12 +36,6 @@
 
 #include <hv/types.h>
 
-#define VI8042_PORT_DATA        0x60
-#define VI8042_PORT_CMD         0x64    /* read: status, write: command */
-#define VI8042_PORT_SYSCTL_A    0x92
-#define VI8042_PORT_RST_CNT     0xCF9
-#define VI8042_PORT_POST        0x80
-
 /* Status register (read at 0x64) */
 #define VI8042_STS_OBF          0x01    /* output buffer full: read 0x60 */
 #define VI8042_STS_IBF          0x02    /* input buffer full: always 0 (we are instant) */

@@ -43,7 +43,6 @@
 
 #include <hv/types.h>
 
-#define VIOAPIC_MMIO_BASE       0xFEC00000ULL
 #define VIOAPIC_MMIO_SIZE       0x1000
 #define VIOAPIC_NUM_PINS        24
 

@@ -1,7 +1,8 @@
 /*
- * How a device model drives an interrupt line of its VM. The VM layer
- * routes ISA lines to the virtual PIC pair and the IOAPIC (vmx/virq_route.c);
- * tests record the calls. Edge-triggered devices pulse: set(1) then set(0).
+ * How a device model drives an interrupt line of its VM. The board
+ * (vmm/board.c) routes ISA lines to the virtual PIC pair and the IOAPIC
+ * (which IRQ is on which GSI: include/hv/board_layout.h); tests record the calls.
+ * Edge-triggered devices pulse: set(1) then set(0).
  */
 #ifndef DRIVERS_VIRT_VIRQ_H
 #define DRIVERS_VIRT_VIRQ_H

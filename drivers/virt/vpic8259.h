@@ -45,11 +45,8 @@
 #include <hv/types.h>
 #include "drivers/virt/virq.h"
 
-#define VPIC_MASTER_BASE    0x20
-#define VPIC_SLAVE_BASE     0xA0
 #define VPIC_NUM_PORTS      2           /* command (offset 0) and data (offset 1) */
-#define VPIC_ELCR_BASE      0x4D0
-#define VPIC_ELCR_NUM_PORTS 2           /* 0x4D0: IRQ 0-7, 0x4D1: IRQ 8-15 */
+#define VPIC_ELCR_NUM_PORTS 2           /* offset 0: IRQ 0-7, offset 1: IRQ 8-15 */
 #define VPIC_NUM_IRQS       16
 #define VPIC_CASCADE_IR     2           /* master input the slave is wired to */
 

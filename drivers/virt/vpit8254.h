@@ -64,13 +64,11 @@
 #include "drivers/virt/virq.h"
 
 #define VPIT_FREQ_HZ        1193182ULL
-#define VPIT_BASE           0x40
 #define VPIT_NUM_PORTS      4
-#define VPIT_PORT61         0x61
 #define VPIT_PORT61_NUM_PORTS 1
 #define VPIT_NUM_CHANNELS   3
 
-/* Port offsets from VPIT_BASE. */
+/* Port offsets from the first port (BOARD_PIT_PORT, 0x40, on a PC). */
 #define PIT_REG_CH0         0
 #define PIT_REG_CH1         1
 #define PIT_REG_CH2         2

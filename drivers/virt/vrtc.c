@@ -413,7 +413,7 @@ int vrtc_read(void *dev, uint64_t offset, unsigned size, uint64_t *val)
     for (unsigned i = 0; i < size; i++) {
         uint8_t b = 0xFF;               /* index port is write-only */
 
-        if (offset + i == VRTC_PORT_DATA - VRTC_PORT_BASE)
+        if (offset + i == VRTC_DATA_OFF)
             b = data_read(r, t);
         *val |= (uint64_t)b << (8 * i);
     }
@@ -428,9 +428,9 @@ int vrtc_write(void *dev, uint64_t offset, unsigned size, uint64_t val)
     for (unsigned i = 0; i < size; i++) {
         uint8_t b = (uint8_t)(val >> (8 * i));
 
-        if (offset + i == VRTC_PORT_INDEX - VRTC_PORT_BASE)
+        if (offset + i == VRTC_INDEX_OFF)
             r->index = b & VRTC_INDEX_MASK;     /* NMI disable bit ignored */
-        else if (offset + i == VRTC_PORT_DATA - VRTC_PORT_BASE)
+        else if (offset + i == VRTC_DATA_OFF)
             data_write(r, b, t);
     }
     return 0;

@@ -41,12 +41,10 @@
 #include "drivers/virt/vclock.h"
 #include "drivers/virt/virq.h"
 
-/* Ports (register the pair as one 2-port region at VRTC_PORT_BASE). */
-#define VRTC_PORT_BASE      0x70
-#define VRTC_PORT_INDEX     0x70
-#define VRTC_PORT_DATA      0x71
+/* Its two ports, as one region (at BOARD_RTC_PORT, 0x70, on a PC). */
+#define VRTC_INDEX_OFF      0
+#define VRTC_DATA_OFF       1
 #define VRTC_NUM_PORTS      2
-#define VRTC_IRQ            8           /* ISA IRQ of the RTC */
 #define VRTC_INDEX_NMI_DIS  0x80        /* port 0x70 bit 7: ignored */
 #define VRTC_INDEX_MASK     0x7F
 
@@ -156,7 +154,7 @@ struct vrtc {
  * (0x15-0x16), KiB above 1 MiB (0x17-0x18 and 0x30-0x31, capped at 65535),
  * 64 KiB blocks above 16 MiB (0x34-0x35, capped at 65535) and the checksum
  * of 0x10-0x2D at 0x2E-0x2F. `clock` and `irq` are copied; irq->line is
- * normally VRTC_IRQ. The line is set low.
+ * normally ISA IRQ 8 (BOARD_RTC_IRQ). The line is set low.
  */
 void vrtc_init(struct vrtc *r, const struct vclock *clock, const struct virq_line *irq,
                const struct vrtc_time *now, uint64_t ram_size);
@@ -178,7 +176,7 @@ void vrtc_advance(struct vrtc *r);
  */
 uint64_t vrtc_next_event(const struct vrtc *r);
 
-/* io_ops callbacks for the region at VRTC_PORT_BASE (offset 0 = index,
+/* io_ops callbacks for the two ports (offset 0 = index,
  * 1 = data). Wider accesses are split into bytes at successive ports; bytes
  * outside the two ports read 0xFF and are not written. Never fail. */
 int vrtc_read(void *dev, uint64_t offset, unsigned size, uint64_t *val);

@@ -5,7 +5,8 @@
  * accesses, input bytes and modem-line changes go in; bytes for a vconsole
  * and the level of an interrupt line come out.
  *
- * Registers (offset from the base port; DLAB = LCR bit 7):
+ * Registers (offset from the base port; DLAB = LCR bit 7; names and bits
+ * in include/hv/uart16550_regs.h):
  *   0  RBR (read) / THR (write); DLL when DLAB=1
  *   1  IER, bits 3:0 (ERBFI, ETBEI, ELSI, EDSSI), bits 7:4 read as 0; DLM when DLAB=1
  *   2  IIR (read) / FCR (write), whatever DLAB is
@@ -74,81 +75,7 @@
 #include <hv/types.h>
 #include "drivers/virt/vconsole.h"
 #include "drivers/virt/virq.h"
-
-#define VUART_NUM_PORTS 8
-#define VUART_FIFO_SIZE 16
-
-/* Register offsets. */
-#define VUART_RBR 0                 /* read, DLAB=0 */
-#define VUART_THR 0                 /* write, DLAB=0 */
-#define VUART_DLL 0                 /* DLAB=1 */
-#define VUART_IER 1                 /* DLAB=0 */
-#define VUART_DLM 1                 /* DLAB=1 */
-#define VUART_IIR 2                 /* read */
-#define VUART_FCR 2                 /* write */
-#define VUART_LCR 3
-#define VUART_MCR 4
-#define VUART_LSR 5
-#define VUART_MSR 6
-#define VUART_SCR 7
-
-#define VUART_IER_ERBFI   0x01      /* received data available */
-#define VUART_IER_ETBEI   0x02      /* transmitter holding register empty */
-#define VUART_IER_ELSI    0x04      /* receiver line status */
-#define VUART_IER_EDSSI   0x08      /* modem status */
-#define VUART_IER_MASK    0x0F
-
-#define VUART_IIR_NO_INT  0x01
-#define VUART_IIR_ID_MASK 0x0F
-#define VUART_IIR_MSR     0x00
-#define VUART_IIR_THRE    0x02
-#define VUART_IIR_RDA     0x04
-#define VUART_IIR_RLS     0x06
-#define VUART_IIR_TIMEOUT 0x0C
-#define VUART_IIR_FIFO_ON 0xC0
-
-#define VUART_FCR_ENABLE   0x01
-#define VUART_FCR_CLEAR_RX 0x02
-#define VUART_FCR_CLEAR_TX 0x04
-#define VUART_FCR_DMA      0x08
-#define VUART_FCR_TRIG_MASK 0xC0
-#define VUART_FCR_TRIG_1   0x00
-#define VUART_FCR_TRIG_4   0x40
-#define VUART_FCR_TRIG_8   0x80
-#define VUART_FCR_TRIG_14  0xC0
-
-#define VUART_LCR_WLEN_MASK 0x03    /* 5 + n data bits */
-#define VUART_LCR_8N1     0x03
-#define VUART_LCR_BREAK   0x40
-#define VUART_LCR_DLAB    0x80
-
-#define VUART_MCR_DTR     0x01
-#define VUART_MCR_RTS     0x02
-#define VUART_MCR_OUT1    0x04
-#define VUART_MCR_OUT2    0x08
-#define VUART_MCR_LOOP    0x10
-#define VUART_MCR_MASK    0x1F
-
-#define VUART_LSR_DR      0x01
-#define VUART_LSR_OE      0x02
-#define VUART_LSR_PE      0x04
-#define VUART_LSR_FE      0x08
-#define VUART_LSR_BI      0x10
-#define VUART_LSR_THRE    0x20
-#define VUART_LSR_TEMT    0x40
-#define VUART_LSR_FIFOE   0x80
-#define VUART_LSR_ERRORS  (VUART_LSR_OE | VUART_LSR_PE | VUART_LSR_FE | VUART_LSR_BI)
-
-#define VUART_MSR_DCTS    0x01
-#define VUART_MSR_DDSR    0x02
-#define VUART_MSR_TERI    0x04
-#define VUART_MSR_DDCD    0x08
-#define VUART_MSR_DELTAS  0x0F
-#define VUART_MSR_CTS     0x10
-#define VUART_MSR_DSR     0x20
-#define VUART_MSR_RI      0x40
-#define VUART_MSR_DCD     0x80
-#define VUART_MSR_INPUTS  0xF0
+#include <hv/uart16550_regs.h>
 
 struct vuart16550 {
     uint8_t ier, lcr, mcr, scr, dll, dlm;
@@ -158,8 +85,8 @@ struct vuart16550 {
     uint8_t ext_inputs;             /* modem inputs outside loopback (MSR bits 7:4) */
     uint8_t rbr;                    /* last byte read from the FIFO */
     bool thre_pending;              /* THR-empty interrupt pending (meaningful with ETBEI) */
-    uint8_t rx[VUART_FIFO_SIZE];
-    uint8_t rx_err[VUART_FIFO_SIZE];    /* PE/FE/BI of each byte */
+    uint8_t rx[UART_FIFO_DEPTH];
+    uint8_t rx_err[UART_FIFO_DEPTH];    /* PE/FE/BI of each byte */
     uint8_t rx_head, rx_count;
     struct virq_line irq;
     bool irq_level;                 /* level last driven on irq */

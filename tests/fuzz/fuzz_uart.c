@@ -33,9 +33,9 @@ static void sink(void *ctx, const char *s, size_t len)
 
 static void check(const struct vuart16550 *u)
 {
-    CHECK(u->rx_count <= VUART_FIFO_SIZE, "rx_count %u", u->rx_count);
-    CHECK(u->rx_head < VUART_FIFO_SIZE, "rx_head %u", u->rx_head);
-    CHECK(vuart16550_rx_space(u) <= VUART_FIFO_SIZE - u->rx_count, "rx_space %u with %u queued",
+    CHECK(u->rx_count <= UART_FIFO_DEPTH, "rx_count %u", u->rx_count);
+    CHECK(u->rx_head < UART_FIFO_DEPTH, "rx_head %u", u->rx_head);
+    CHECK(vuart16550_rx_space(u) <= UART_FIFO_DEPTH - u->rx_count, "rx_space %u with %u queued",
           vuart16550_rx_space(u), u->rx_count);
     CHECK(u->irq_level == vuart16550_irq_level(u), "irq_level %d", u->irq_level);
     CHECK(line == u->irq_level, "line %d, model %d", line, u->irq_level);

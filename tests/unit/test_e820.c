@@ -10,6 +10,8 @@
 #include <cmocka.h>
 
 #include "guest/e820.h"
+#include "mm/guest_mem.h"
+#include <hv/board_layout.h>
 
 #define RAM  E820_RAM
 #define RES  E820_RESERVED
@@ -64,10 +66,44 @@ static void test_e820_table(void **state)
     }
 }
 
+/* The map is the board's (include/hv/board_layout.h): RAM below the legacy hole
+ * and from 1 MiB, the APIC pages reserved, nothing usable in the MMIO hole
+ * even with the most RAM a guest can have. */
+static void test_e820_agrees_with_board(void **state)
+{
+    struct e820_entry out[E820_MAX_ENTRIES];
+    unsigned n = e820_build(GMEM_MAX_SIZE, true, out);
+    (void)state;
+
+    assert_int_equal(n, 5);
+    assert_int_equal(out[0].addr, 0);
+    assert_int_equal(out[0].size, BOARD_LOW_RAM_END);
+    assert_int_equal(out[1].addr, BOARD_LOW_RAM_END);
+    assert_int_equal(out[1].addr + out[1].size, BOARD_LEGACY_END);
+    assert_int_equal(out[1].type, E820_RESERVED);
+    assert_true(BOARD_LEGACY_START >= BOARD_LOW_RAM_END);
+    assert_true(BOARD_ACPI_BASE >= out[1].addr &&
+                BOARD_ACPI_BASE + BOARD_ACPI_SIZE <= out[1].addr + out[1].size);
+    assert_int_equal(out[2].addr, BOARD_LEGACY_END);
+    assert_int_equal(out[2].type, E820_RAM);
+    assert_true(out[2].addr + out[2].size <= BOARD_MMIO_HOLE_START);
+    assert_int_equal(out[3].addr, BOARD_IOAPIC_BASE);
+    assert_int_equal(out[3].size, BOARD_APIC_PAGE_SIZE);
+    assert_int_equal(out[3].type, E820_RESERVED);
+    assert_int_equal(out[4].addr, BOARD_LAPIC_BASE);
+    assert_int_equal(out[4].size, BOARD_APIC_PAGE_SIZE);
+    assert_int_equal(out[4].type, E820_RESERVED);
+    /* The MMIO devices all lie in the hole, so no RAM entry covers them. */
+    const uint64_t mmio[] = { BOARD_TESTDEV_BASE, BOARD_IOAPIC_BASE, BOARD_LAPIC_BASE };
+    for (unsigned i = 0; i < ARRAY_SIZE(mmio); i++)
+        assert_true(mmio[i] >= BOARD_MMIO_HOLE_START && mmio[i] < BOARD_MMIO_HOLE_END);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_e820_table),
+        cmocka_unit_test(test_e820_agrees_with_board),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

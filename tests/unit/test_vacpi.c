@@ -16,8 +16,16 @@
 
 #include "drivers/virt/vacpi_pm.h"
 #include "guest/acpi_tables.h"
+#include "guest/e820.h"
 #include <boot/acpi.h>
+#include <hv/board_layout.h>
 #include <hv/errno.h>
+
+/* The PM blocks where the board puts the model (the FADT's ports). */
+#define PM_BASE         BOARD_ACPI_PM_PORT
+#define PM1A_EVT_BLK    (BOARD_ACPI_PM_PORT + VACPI_PM1_STS_OFF)
+#define PM1A_CNT_BLK    (BOARD_ACPI_PM_PORT + VACPI_PM1_CNT_OFF)
+#define PM_TMR_BLK      (BOARD_ACPI_PM_PORT + VACPI_PM_TMR_OFF)
 
 #define SEC     NS_PER_SEC
 #define MS      1000000ULL
@@ -48,7 +56,7 @@ static int pm_setup(void **state)
     if (!f)
         return -1;
     c.ctx = f;
-    vacpi_pm_init(&f->pm, &c, VACPI_SLP_TYP_S5, fake_poweroff, f);
+    vacpi_pm_init(&f->pm, &c, BOARD_S5_SLP_TYP, fake_poweroff, f);
     *state = f;
     return 0;
 }
@@ -64,23 +72,23 @@ static uint64_t pin(struct pmfx *f, uint16_t port, unsigned size)
 {
     uint64_t v;
 
-    assert_int_equal(vacpi_pm_read(&f->pm, port - VACPI_PM_BASE, size, &v), 0);
+    assert_int_equal(vacpi_pm_read(&f->pm, port - PM_BASE, size, &v), 0);
     return v;
 }
 
 static void pout(struct pmfx *f, uint16_t port, unsigned size, uint64_t v)
 {
-    assert_int_equal(vacpi_pm_write(&f->pm, port - VACPI_PM_BASE, size, v), 0);
+    assert_int_equal(vacpi_pm_write(&f->pm, port - PM_BASE, size, v), 0);
 }
 
-#define PORT_STS    (VACPI_PM1A_EVT_BLK)
-#define PORT_EN     (VACPI_PM1A_EVT_BLK + 2)
-#define PORT_CNT    (VACPI_PM1A_CNT_BLK)
-#define PORT_TMR    (VACPI_PM_TMR_BLK)
+#define PORT_STS    (PM1A_EVT_BLK)
+#define PORT_EN     (PM1A_EVT_BLK + 2)
+#define PORT_CNT    (PM1A_CNT_BLK)
+#define PORT_TMR    (PM_TMR_BLK)
 
 static uint16_t slp(unsigned typ)
 {
-    return (uint16_t)((typ << VACPI_PM1_CNT_SLP_TYP_SHIFT) | VACPI_PM1_CNT_SLP_EN);
+    return (uint16_t)((typ << ACPI_PM1_CNT_SLP_TYP_SHIFT) | ACPI_PM1_CNT_SLP_EN);
 }
 
 /* First ns at which the timer has counted `ticks`. */
@@ -92,9 +100,9 @@ static uint64_t tick_time(uint64_t ticks)
 static void test_pm_ports_match_fadt_lengths(void **state)
 {
     (void)state;
-    assert_int_equal(VACPI_PM1A_CNT_BLK - VACPI_PM1A_EVT_BLK, VACPI_PM1_EVT_LEN);
-    assert_true(VACPI_PM_TMR_BLK >= VACPI_PM1A_CNT_BLK + VACPI_PM1_CNT_LEN);
-    assert_int_equal(VACPI_PM_TMR_BLK + VACPI_PM_TMR_LEN - VACPI_PM_BASE, VACPI_PM_NUM_PORTS);
+    assert_int_equal(PM1A_CNT_BLK - PM1A_EVT_BLK, VACPI_PM1_EVT_LEN);
+    assert_true(PM_TMR_BLK >= PM1A_CNT_BLK + VACPI_PM1_CNT_LEN);
+    assert_int_equal(PM_TMR_BLK + VACPI_PM_TMR_LEN - PM_BASE, VACPI_PM_NUM_PORTS);
 }
 
 static void test_pm_timer_rate(void **state)
@@ -194,35 +202,35 @@ static void test_pm1_cnt_reads(void **state)
 {
     struct pmfx *f = *state;
 
-    assert_int_equal(pin(f, PORT_CNT, 2), VACPI_PM1_CNT_SCI_EN);
+    assert_int_equal(pin(f, PORT_CNT, 2), ACPI_PM1_CNT_SCI_EN);
     pout(f, PORT_CNT, 2, 0);                                   /* cannot leave ACPI mode */
-    assert_int_equal(pin(f, PORT_CNT, 2), VACPI_PM1_CNT_SCI_EN);
-    pout(f, PORT_CNT, 2, 2 << VACPI_PM1_CNT_SLP_TYP_SHIFT | VACPI_PM1_CNT_GBL_RLS);
+    assert_int_equal(pin(f, PORT_CNT, 2), ACPI_PM1_CNT_SCI_EN);
+    pout(f, PORT_CNT, 2, 2 << ACPI_PM1_CNT_SLP_TYP_SHIFT | ACPI_PM1_CNT_GBL_RLS);
     assert_int_equal(pin(f, PORT_CNT, 2),
-                     2 << VACPI_PM1_CNT_SLP_TYP_SHIFT | VACPI_PM1_CNT_SCI_EN);
+                     2 << ACPI_PM1_CNT_SLP_TYP_SHIFT | ACPI_PM1_CNT_SCI_EN);
     /* The gap between CNT and TMR floats. */
-    assert_int_equal(pin(f, VACPI_PM1A_CNT_BLK + 2, 2), 0xFFFF);
+    assert_int_equal(pin(f, PM1A_CNT_BLK + 2, 2), 0xFFFF);
 }
 
 static void test_slp_en_s5_powers_off(void **state)
 {
     struct pmfx *f = *state;
 
-    pout(f, PORT_CNT, 2, slp(VACPI_SLP_TYP_S5));
+    pout(f, PORT_CNT, 2, slp(BOARD_S5_SLP_TYP));
     assert_int_equal(f->poweroffs, 1);
     /* SLP_EN is write-only. */
-    assert_false(pin(f, PORT_CNT, 2) & VACPI_PM1_CNT_SLP_EN);
+    assert_false(pin(f, PORT_CNT, 2) & ACPI_PM1_CNT_SLP_EN);
     assert_int_equal(pin(f, PORT_STS, 2), 0);
 
     /* The usual OS sequence: SLP_TYP first, then SLP_TYP | SLP_EN, here
      * with byte writes to the high byte. */
-    pout(f, PORT_CNT + 1, 1, (VACPI_SLP_TYP_S5 << VACPI_PM1_CNT_SLP_TYP_SHIFT) >> 8);
+    pout(f, PORT_CNT + 1, 1, (BOARD_S5_SLP_TYP << ACPI_PM1_CNT_SLP_TYP_SHIFT) >> 8);
     assert_int_equal(f->poweroffs, 1);
-    pout(f, PORT_CNT + 1, 1, slp(VACPI_SLP_TYP_S5) >> 8);
+    pout(f, PORT_CNT + 1, 1, slp(BOARD_S5_SLP_TYP) >> 8);
     assert_int_equal(f->poweroffs, 2);
 
     /* The value boot/acpi.c's shutdown path writes. */
-    pout(f, PORT_CNT, 2, acpi_pm1_cnt_s5(VACPI_SLP_TYP_S5));
+    pout(f, PORT_CNT, 2, acpi_pm1_cnt_s5(BOARD_S5_SLP_TYP));
     assert_int_equal(f->poweroffs, 3);
 }
 
@@ -231,7 +239,7 @@ static void test_slp_en_other_types_ignored(void **state)
     struct pmfx *f = *state;
 
     for (unsigned typ = 0; typ <= 7; typ++) {
-        if (typ == VACPI_SLP_TYP_S5)
+        if (typ == BOARD_S5_SLP_TYP)
             continue;
         pout(f, PORT_CNT, 2, slp(typ));
         assert_int_equal(f->poweroffs, 0);
@@ -239,7 +247,7 @@ static void test_slp_en_other_types_ignored(void **state)
         pout(f, PORT_STS, 2, VACPI_PM1_STS_WAK);
     }
     /* S5's SLP_TYP without SLP_EN does nothing either. */
-    pout(f, PORT_CNT, 2, VACPI_SLP_TYP_S5 << VACPI_PM1_CNT_SLP_TYP_SHIFT);
+    pout(f, PORT_CNT, 2, BOARD_S5_SLP_TYP << ACPI_PM1_CNT_SLP_TYP_SHIFT);
     assert_int_equal(f->poweroffs, 0);
 }
 
@@ -249,13 +257,13 @@ static void test_slp_typ_is_configurable(void **state)
     struct vclock c = { fake_now, f };
 
     vacpi_pm_init(&f->pm, &c, 0, fake_poweroff, f);          /* QEMU PIIX4's \_S5 = 0 */
-    pout(f, PORT_CNT, 2, slp(VACPI_SLP_TYP_S5));
+    pout(f, PORT_CNT, 2, slp(BOARD_S5_SLP_TYP));
     assert_int_equal(f->poweroffs, 0);
     pout(f, PORT_CNT, 2, slp(0));
     assert_int_equal(f->poweroffs, 1);
 
-    vacpi_pm_init(&f->pm, &c, VACPI_SLP_TYP_S5, NULL, NULL); /* no callback: no crash */
-    pout(f, PORT_CNT, 2, slp(VACPI_SLP_TYP_S5));
+    vacpi_pm_init(&f->pm, &c, BOARD_S5_SLP_TYP, NULL, NULL); /* no callback: no crash */
+    pout(f, PORT_CNT, 2, slp(BOARD_S5_SLP_TYP));
 }
 
 /* ==== ACPI tables ========================================================= */
@@ -396,22 +404,22 @@ static void test_tables_found_by_acpi_parser(void **state)
 
     /* The BIOS-area scan finds it, where we put it. */
     assert_int_equal(acpi_find_rsdp(fake_map, m, &rsdp_pa, &rsdp_len), 0);
-    assert_int_equal(rsdp_pa, ACPI_TABLES_BASE);
+    assert_int_equal(rsdp_pa, BOARD_ACPI_BASE);
     assert_int_equal(rsdp_len, 36);
 
     assert_int_equal(acpi_parse_s5(m->b + rsdp_pa, rsdp_len, fake_map, m, &s5, err,
                                    sizeof(err)), 0);
-    assert_int_equal(s5.pm1a_cnt, VACPI_PM1A_CNT_BLK);
+    assert_int_equal(s5.pm1a_cnt, PM1A_CNT_BLK);
     assert_int_equal(s5.pm1b_cnt, 0);
-    assert_int_equal(s5.slp_typa, VACPI_SLP_TYP_S5);
-    assert_int_equal(s5.slp_typb, VACPI_SLP_TYP_S5);
+    assert_int_equal(s5.slp_typa, BOARD_S5_SLP_TYP);
+    assert_int_equal(s5.slp_typb, BOARD_S5_SLP_TYP);
     assert_int_equal(s5.smi_cmd, 0);
     assert_string_equal(s5.oem_id, "MINIVS");
     assert_int_equal(s5.revision, 2);
     /* Everything lies inside the area, within its first 64 KiB. */
-    assert_int_equal(m->min_written, ACPI_TABLES_BASE);
-    assert_int_equal(m->max_written - ACPI_TABLES_BASE, acpi_tables_len(&cfg));
-    assert_true(m->max_written <= ACPI_TABLES_BASE + ACPI_TABLES_AREA_SIZE);
+    assert_int_equal(m->min_written, BOARD_ACPI_BASE);
+    assert_int_equal(m->max_written - BOARD_ACPI_BASE, acpi_tables_len(&cfg));
+    assert_true(m->max_written <= BOARD_ACPI_BASE + BOARD_ACPI_SIZE);
     assert_true(s5.dsdt_pa + H_LEN < m->max_written);
     free_mem(m);
 }
@@ -435,7 +443,7 @@ static void test_parsed_values_drive_pm_model(void **state)
     assert_int_equal(s5.slp_typa, 7);
 
     vacpi_pm_init(&f.pm, &c, cfg.s5_slp_typ, fake_poweroff, &f);
-    assert_int_equal(vacpi_pm_write(&f.pm, s5.pm1a_cnt - VACPI_PM_BASE, 2,
+    assert_int_equal(vacpi_pm_write(&f.pm, s5.pm1a_cnt - PM_BASE, 2,
                                     acpi_pm1_cnt_s5(s5.slp_typa)), 0);
     assert_int_equal(f.poweroffs, 1);
     free_mem(m);
@@ -488,10 +496,10 @@ static void test_fadt(void **state)
     assert_true(f[H_REVISION] >= 3);
     assert_int_equal(get16(f + F_SCI_INT), 9);
     assert_int_equal(get32(f + F_SMI_CMD), 0);
-    assert_int_equal(get32(f + F_PM1A_EVT), VACPI_PM1A_EVT_BLK);
+    assert_int_equal(get32(f + F_PM1A_EVT), PM1A_EVT_BLK);
     assert_int_equal(get32(f + F_PM1B_EVT), 0);
-    assert_int_equal(get32(f + F_PM1A_CNT), VACPI_PM1A_CNT_BLK);
-    assert_int_equal(get32(f + F_PM_TMR), VACPI_PM_TMR_BLK);
+    assert_int_equal(get32(f + F_PM1A_CNT), PM1A_CNT_BLK);
+    assert_int_equal(get32(f + F_PM_TMR), PM_TMR_BLK);
     assert_int_equal(get32(f + F_GPE0), 0);
     assert_int_equal(f[F_PM1_EVT_LEN], 4);
     assert_int_equal(f[F_PM1_CNT_LEN], 2);
@@ -510,9 +518,9 @@ static void test_fadt(void **state)
 
     check_gas_io(f + F_RESET_REG, 0xCF9, 8);
     assert_int_equal(f[F_RESET_VALUE], 0x06);
-    check_gas_io(f + F_X_PM1A_EVT, VACPI_PM1A_EVT_BLK, 32);
-    check_gas_io(f + F_X_PM1A_CNT, VACPI_PM1A_CNT_BLK, 16);
-    check_gas_io(f + F_X_PM_TMR, VACPI_PM_TMR_BLK, 32);
+    check_gas_io(f + F_X_PM1A_EVT, PM1A_EVT_BLK, 32);
+    check_gas_io(f + F_X_PM1A_CNT, PM1A_CNT_BLK, 16);
+    check_gas_io(f + F_X_PM_TMR, PM_TMR_BLK, 32);
 
     dsdt = get32(f + F_DSDT);
     assert_int_equal(get64(f + F_X_DSDT), dsdt);
@@ -632,6 +640,67 @@ static void test_madt(void **state)
     check_madt(ACPI_TABLES_MAX_CPUS);
 }
 
+/* The tables say what include/hv/board_layout.h says, and the E820 map keeps
+ * every address they name away from usable RAM. */
+static bool e820_reserved(const struct e820_entry *e, unsigned n, uint64_t addr, uint64_t len)
+{
+    for (unsigned i = 0; i < n; i++)
+        if (e[i].type == E820_RESERVED && addr >= e[i].addr &&
+            addr + len <= e[i].addr + e[i].size)
+            return true;
+    return false;
+}
+
+static void test_tables_agree_with_board(void **state)
+{
+    struct acpi_tables_config cfg;
+    struct mem *m = build_default(1, &cfg);
+    struct e820_entry map[E820_MAX_ENTRIES];
+    unsigned n = e820_build(MiB(64), true, map);
+    uint64_t fadt, madt, rsdp_pa;
+    const uint8_t *f, *t, *e;
+    bool pit_iso = false, sci_iso = false;
+    struct acpi_s5 s5;
+    size_t rsdp_len;
+    (void)state;
+
+    assert_int_equal(acpi_find_rsdp(fake_map, m, &rsdp_pa, &rsdp_len), 0);
+    assert_int_equal(rsdp_pa, BOARD_ACPI_BASE);
+    assert_true(acpi_tables_len(&cfg) <= BOARD_ACPI_SIZE);
+    assert_true(e820_reserved(map, n, BOARD_ACPI_BASE, BOARD_ACPI_SIZE));
+    assert_int_equal(acpi_parse_s5(m->b + rsdp_pa, rsdp_len, fake_map, m, &s5, NULL, 0), 0);
+    assert_int_equal(s5.slp_typa, BOARD_S5_SLP_TYP);
+
+    check_roots(m, cfg.base, &fadt, &madt);
+    f = m->b + fadt;
+    assert_int_equal(get16(f + F_SCI_INT), BOARD_SCI_IRQ);
+    assert_int_equal(get32(f + F_PM1A_EVT), BOARD_ACPI_PM_PORT + VACPI_PM1_STS_OFF);
+    assert_int_equal(get32(f + F_PM1A_CNT), BOARD_ACPI_PM_PORT + VACPI_PM1_CNT_OFF);
+    assert_int_equal(get32(f + F_PM_TMR), BOARD_ACPI_PM_PORT + VACPI_PM_TMR_OFF);
+    assert_true(get32(f + F_PM_TMR) + f[F_PM_TMR_LEN] <= BOARD_ACPI_PM_PORT + VACPI_PM_NUM_PORTS);
+    check_gas_io(f + F_RESET_REG, BOARD_RESET_PORT, 8);
+
+    t = m->b + madt;
+    assert_int_equal(get32(t + 36), BOARD_LAPIC_BASE);
+    assert_true(e820_reserved(map, n, BOARD_LAPIC_BASE, BOARD_APIC_PAGE_SIZE));
+    for (e = t + 44; e < t + get32(t + H_LENGTH); e += e[1]) {
+        if (e[0] == T_IOAPIC) {
+            assert_int_equal(e[2], BOARD_IOAPIC_ID);
+            assert_int_equal(get32(e + 4), BOARD_IOAPIC_BASE);
+            assert_int_equal(get32(e + 8), BOARD_IOAPIC_GSI_BASE);
+            assert_true(e820_reserved(map, n, get32(e + 4), BOARD_APIC_PAGE_SIZE));
+        } else if (e[0] == T_ISO && e[3] == BOARD_PIT_IRQ) {
+            assert_int_equal(get32(e + 4), BOARD_PIT_GSI);
+            pit_iso = true;
+        } else if (e[0] == T_ISO && e[3] == BOARD_SCI_IRQ) {
+            assert_int_equal(get32(e + 4), BOARD_SCI_IRQ);
+            sci_iso = true;
+        }
+    }
+    assert_true(pit_iso && sci_iso);
+    free_mem(m);
+}
+
 static void test_all_checksums_and_layout(void **state)
 {
     struct acpi_tables_config cfg;
@@ -699,22 +768,22 @@ static void test_bad_config(void **state)
     cfg.ncpus = ACPI_TABLES_MAX_CPUS + 1;
     assert_int_equal(acpi_tables_build(&cfg, fake_write, m), -HV_EINVAL);
     cfg.ncpus = 1;
-    cfg.base = ACPI_TABLES_BASE + 8;                         /* RSDP needs 16 */
+    cfg.base = BOARD_ACPI_BASE + 8;                         /* RSDP needs 16 */
     assert_int_equal(acpi_tables_build(&cfg, fake_write, m), -HV_EINVAL);
     cfg.base = GiB(4) - 0x100;                               /* RSDT can't point there */
     assert_int_equal(acpi_tables_build(&cfg, fake_write, m), -HV_EINVAL);
-    cfg.base = ACPI_TABLES_BASE;
+    cfg.base = BOARD_ACPI_BASE;
     cfg.s5_slp_typ = 8;
     assert_int_equal(acpi_tables_build(&cfg, fake_write, m), -HV_EINVAL);
-    cfg.s5_slp_typ = VACPI_SLP_TYP_S5;
+    cfg.s5_slp_typ = BOARD_S5_SLP_TYP;
     cfg.sci_irq = 0;
     assert_int_equal(acpi_tables_build(&cfg, fake_write, m), -HV_EINVAL);
     cfg.sci_irq = 16;
     assert_int_equal(acpi_tables_build(&cfg, fake_write, m), -HV_EINVAL);
-    cfg.sci_irq = VACPI_SCI_IRQ;
+    cfg.sci_irq = BOARD_SCI_IRQ;
     cfg.pm1a_cnt_blk = 0;
     assert_int_equal(acpi_tables_build(&cfg, fake_write, m), -HV_EINVAL);
-    cfg.pm1a_cnt_blk = VACPI_PM1A_CNT_BLK;
+    cfg.pm1a_cnt_blk = PM1A_CNT_BLK;
     assert_int_equal(acpi_tables_build(NULL, fake_write, m), -HV_EINVAL);
     assert_int_equal(acpi_tables_build(&cfg, NULL, m), -HV_EINVAL);
     assert_int_equal(m->writes, 0);
@@ -772,6 +841,7 @@ int main(void)
         cmocka_unit_test(test_fadt),
         cmocka_unit_test(test_dsdt_aml),
         cmocka_unit_test(test_madt),
+        cmocka_unit_test(test_tables_agree_with_board),
         cmocka_unit_test(test_all_checksums_and_layout),
         cmocka_unit_test(test_area_too_small),
         cmocka_unit_test(test_bad_config),

@@ -243,10 +243,10 @@ static void test_vuart_reset_state(void **state)
     struct uart_env e;
     uart_env_init(&e);
     static const struct { unsigned off; uint64_t want; } cases[] = {
-        { UART_REG_RBR, 0x00 }, { UART_REG_IER, 0x00 }, { UART_REG_IIR, 0x01 },
-        { UART_REG_LCR, UART_LCR_8N1 }, { UART_REG_MCR, 0x00 },
-        { UART_REG_LSR, UART_LSR_THRE | UART_LSR_TEMT }, { UART_REG_MSR, 0xB0 },
-        { UART_REG_SCR, 0x00 },
+        { UART_RBR, 0x00 }, { UART_IER, 0x00 }, { UART_IIR, 0x01 },
+        { UART_LCR, UART_LCR_8N1 }, { UART_MCR, 0x00 },
+        { UART_LSR, UART_LSR_THRE | UART_LSR_TEMT }, { UART_MSR, 0xB0 },
+        { UART_SCR, 0x00 },
     };
     for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
         uint64_t v = ur(&e, cases[i].off);
@@ -254,11 +254,11 @@ static void test_vuart_reset_state(void **state)
             fail_msg("uart reset case %zu (reg %u): 0x%llx, want 0x%llx", i, cases[i].off,
                      (unsigned long long)v, (unsigned long long)cases[i].want);
     }
-    assert_int_equal(ur(&e, UART_REG_LSR), 0x60);
+    assert_int_equal(ur(&e, UART_LSR), 0x60);
     /* the divisor latch starts at 1 (115200 baud) */
-    uw(&e, UART_REG_LCR, UART_LCR_DLAB | UART_LCR_8N1);
-    assert_int_equal(ur(&e, UART_REG_DLL), 1);
-    assert_int_equal(ur(&e, UART_REG_DLM), 0);
+    uw(&e, UART_LCR, UART_LCR_DLAB | UART_LCR_8N1);
+    assert_int_equal(ur(&e, UART_DLL), 1);
+    assert_int_equal(ur(&e, UART_DLM), 0);
 }
 
 static void test_vuart_output(void **state)
@@ -268,18 +268,18 @@ static void test_vuart_output(void **state)
     uart_env_init(&e);
     const char *s = "Hello, UART\r\nsecond\n";
     for (const char *p = s; *p; p++)
-        uw(&e, UART_REG_THR, (uint8_t)*p);
+        uw(&e, UART_THR, (uint8_t)*p);
     assert_int_equal(e.r.n, 2);
     assert_string_equal(e.r.line[0], "Hello, UART");
     assert_string_equal(e.r.line[1], "second");
     assert_int_equal(e.con.bytes, strlen(s));
     /* a wider write still sends only its low byte */
-    assert_int_equal(vuart16550_write(&e.u, UART_REG_THR, 4, 0x41424344), 0);
-    uw(&e, UART_REG_THR, '\n');
+    assert_int_equal(vuart16550_write(&e.u, UART_THR, 4, 0x41424344), 0);
+    uw(&e, UART_THR, '\n');
     assert_int_equal(e.r.n, 3);
     assert_string_equal(e.r.line[2], "D");
     /* LSR stays "transmitter empty" throughout */
-    assert_int_equal(ur(&e, UART_REG_LSR), 0x60);
+    assert_int_equal(ur(&e, UART_LSR), 0x60);
 }
 
 static void test_vuart_dlab(void **state)
@@ -287,28 +287,28 @@ static void test_vuart_dlab(void **state)
     (void)state;
     struct uart_env e;
     uart_env_init(&e);
-    uw(&e, UART_REG_IER, 0x05);
+    uw(&e, UART_IER, 0x05);
     /* DLAB on: offsets 0 and 1 are the divisor latch, nothing is sent */
-    uw(&e, UART_REG_LCR, UART_LCR_DLAB | UART_LCR_8N1);
-    assert_int_equal(ur(&e, UART_REG_LCR), 0x83);
-    uw(&e, UART_REG_DLL, 0x0C);
-    uw(&e, UART_REG_DLM, 0x03);
-    assert_int_equal(ur(&e, UART_REG_DLL), 0x0C);
-    assert_int_equal(ur(&e, UART_REG_DLM), 0x03);
+    uw(&e, UART_LCR, UART_LCR_DLAB | UART_LCR_8N1);
+    assert_int_equal(ur(&e, UART_LCR), 0x83);
+    uw(&e, UART_DLL, 0x0C);
+    uw(&e, UART_DLM, 0x03);
+    assert_int_equal(ur(&e, UART_DLL), 0x0C);
+    assert_int_equal(ur(&e, UART_DLM), 0x03);
     assert_int_equal(e.con.bytes, 0);
     /* other registers are unaffected by DLAB */
-    uw(&e, UART_REG_SCR, 0x5A);
-    assert_int_equal(ur(&e, UART_REG_SCR), 0x5A);
-    assert_int_equal(ur(&e, UART_REG_LSR), 0x60);
+    uw(&e, UART_SCR, 0x5A);
+    assert_int_equal(ur(&e, UART_SCR), 0x5A);
+    assert_int_equal(ur(&e, UART_LSR), 0x60);
     /* DLAB off: RBR (empty, 0) and IER come back, the latch is kept */
-    uw(&e, UART_REG_LCR, UART_LCR_8N1);
-    assert_int_equal(ur(&e, UART_REG_RBR), 0x00);
-    assert_int_equal(ur(&e, UART_REG_IER), 0x05);
-    uw(&e, UART_REG_THR, 'x');
+    uw(&e, UART_LCR, UART_LCR_8N1);
+    assert_int_equal(ur(&e, UART_RBR), 0x00);
+    assert_int_equal(ur(&e, UART_IER), 0x05);
+    uw(&e, UART_THR, 'x');
     assert_int_equal(e.con.bytes, 1);
-    uw(&e, UART_REG_LCR, UART_LCR_DLAB);
-    assert_int_equal(ur(&e, UART_REG_DLL), 0x0C);
-    assert_int_equal(ur(&e, UART_REG_DLM), 0x03);
+    uw(&e, UART_LCR, UART_LCR_DLAB);
+    assert_int_equal(ur(&e, UART_DLL), 0x0C);
+    assert_int_equal(ur(&e, UART_DLM), 0x03);
 }
 
 static void test_vuart_registers(void **state)
@@ -321,29 +321,29 @@ static void test_vuart_registers(void **state)
         uint8_t want;
     } cases[] = {
         /* IER keeps 4 bits */
-        { UART_REG_IER, 0xFF, UART_REG_IER, 0x0F },
-        { UART_REG_IER, 0xA5, UART_REG_IER, 0x05 },
-        { UART_REG_IER, 0x00, UART_REG_IER, 0x00 },
+        { UART_IER, 0xFF, UART_IER, 0x0F },
+        { UART_IER, 0xA5, UART_IER, 0x05 },
+        { UART_IER, 0x00, UART_IER, 0x00 },
         /* FCR: FIFOs enabled show in IIR bits 7:6 */
-        { UART_REG_FCR, 0x07, UART_REG_IIR, 0xC1 },
-        { UART_REG_FCR, 0xC1, UART_REG_IIR, 0xC1 },
-        { UART_REG_FCR, 0x06, UART_REG_IIR, 0x01 },
-        { UART_REG_FCR, 0x00, UART_REG_IIR, 0x01 },
+        { UART_FCR, 0x07, UART_IIR, 0xC1 },
+        { UART_FCR, 0xC1, UART_IIR, 0xC1 },
+        { UART_FCR, 0x06, UART_IIR, 0x01 },
+        { UART_FCR, 0x00, UART_IIR, 0x01 },
         /* LCR, SCR round trip */
-        { UART_REG_LCR, 0x1B, UART_REG_LCR, 0x1B },
-        { UART_REG_SCR, 0x00, UART_REG_SCR, 0x00 },
-        { UART_REG_SCR, 0x55, UART_REG_SCR, 0x55 },
-        { UART_REG_SCR, 0xAA, UART_REG_SCR, 0xAA },
-        { UART_REG_SCR, 0xFF, UART_REG_SCR, 0xFF },
+        { UART_LCR, 0x1B, UART_LCR, 0x1B },
+        { UART_SCR, 0x00, UART_SCR, 0x00 },
+        { UART_SCR, 0x55, UART_SCR, 0x55 },
+        { UART_SCR, 0xAA, UART_SCR, 0xAA },
+        { UART_SCR, 0xFF, UART_SCR, 0xFF },
         /* MCR keeps 5 bits */
-        { UART_REG_MCR, 0xFF, UART_REG_MCR, 0x1F },
-        { UART_REG_MCR, 0x0B, UART_REG_MCR, 0x0B },
-        { UART_REG_MCR, 0xE0, UART_REG_MCR, 0x00 },
+        { UART_MCR, 0xFF, UART_MCR, 0x1F },
+        { UART_MCR, 0x0B, UART_MCR, 0x0B },
+        { UART_MCR, 0xE0, UART_MCR, 0x00 },
         /* LSR and MSR are read-only */
-        { UART_REG_LSR, 0x00, UART_REG_LSR, 0x60 },
-        { UART_REG_LSR, 0xFF, UART_REG_LSR, 0x60 },
-        { UART_REG_MSR, 0x00, UART_REG_MSR, 0xB0 },
-        { UART_REG_MSR, 0xFF, UART_REG_MSR, 0xB0 },
+        { UART_LSR, 0x00, UART_LSR, 0x60 },
+        { UART_LSR, 0xFF, UART_LSR, 0x60 },
+        { UART_MSR, 0x00, UART_MSR, 0xB0 },
+        { UART_MSR, 0xFF, UART_MSR, 0xB0 },
     };
     for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
         struct uart_env e;
@@ -368,33 +368,33 @@ static void test_vuart_loopback(void **state)
     for (unsigned mcr = 0; mcr < 16; mcr++) {
         struct uart_env e;
         uart_env_init(&e);
-        uw(&e, UART_REG_MCR, (uint8_t)(UART_MCR_LOOP | mcr));
+        uw(&e, UART_MCR, (uint8_t)(UART_MCR_LOOP | mcr));
         uint8_t want = (uint8_t)(((mcr & UART_MCR_RTS) ? 0x10 : 0) |    /* CTS */
                                  ((mcr & UART_MCR_DTR) ? 0x20 : 0) |    /* DSR */
                                  ((mcr & 0x04) ? 0x40 : 0) |            /* RI  <- OUT1 */
                                  ((mcr & UART_MCR_OUT2) ? 0x80 : 0));   /* DCD */
         /* PC16550D: RTS -> CTS, DTR -> DSR, OUT1 -> RI, OUT2 -> DCD (Linux's
          * 8250 probe writes MCR = LOOP|RTS|OUT2 and expects MSR & 0xF0 = 0x90). */
-        uint64_t v = ur(&e, UART_REG_MSR) & 0xF0;
+        uint64_t v = ur(&e, UART_MSR) & 0xF0;
         if (v != want) {
             fail_msg("loopback case %u (MCR 0x%02x): MSR 0x%02llx, want 0x%02x", mcr,
                      UART_MCR_LOOP | mcr, (unsigned long long)v, want);
         }
         for (const char *p = "loop\n"; *p; p++)
-            uw(&e, UART_REG_THR, (uint8_t)*p);
+            uw(&e, UART_THR, (uint8_t)*p);
         vconsole_flush(&e.con);
         if (e.con.bytes != 0 || e.r.n != 0)
             fail_msg("loopback case %u: output not suppressed", mcr);
         /* The looped-back bytes land in the 1-byte receive holding register
          * (FIFOs off): the first is ready, the other four overran it. */
-        uint64_t lsr = ur(&e, UART_REG_LSR);
+        uint64_t lsr = ur(&e, UART_LSR);
         if (lsr != 0x63)
             fail_msg("loopback case %u: LSR 0x%02llx, want 0x63 (DR, OE, THRE, TEMT)", mcr,
                      (unsigned long long)lsr);
         /* leaving loopback restores output and the fixed MSR */
-        uw(&e, UART_REG_MCR, (uint8_t)mcr);
-        uw(&e, UART_REG_THR, 'k');
-        if (e.con.bytes != 1 || ur(&e, UART_REG_MSR) != 0xB0)
+        uw(&e, UART_MCR, (uint8_t)mcr);
+        uw(&e, UART_THR, 'k');
+        if (e.con.bytes != 1 || ur(&e, UART_MSR) != 0xB0)
             fail_msg("loopback case %u: leaving loopback", mcr);
     }
 }
@@ -404,13 +404,13 @@ static void test_vuart_wide_reads(void **state)
 {
     (void)state;
     static const struct { unsigned off, size; uint64_t want; } cases[] = {
-        { UART_REG_LSR, 1, 0x60 },
-        { UART_REG_LSR, 2, 0xFF60 },
-        { UART_REG_LSR, 4, 0xFFFFFF60 },
-        { UART_REG_LSR, 8, 0xFFFFFFFFFFFFFF60ULL },
-        { UART_REG_IIR, 2, 0xFF01 },
-        { UART_REG_SCR, 4, 0xFFFFFF00 },
-        { UART_REG_RBR, 4, 0xFFFFFF00 },
+        { UART_LSR, 1, 0x60 },
+        { UART_LSR, 2, 0xFF60 },
+        { UART_LSR, 4, 0xFFFFFF60 },
+        { UART_LSR, 8, 0xFFFFFFFFFFFFFF60ULL },
+        { UART_IIR, 2, 0xFF01 },
+        { UART_SCR, 4, 0xFFFFFF00 },
+        { UART_RBR, 4, 0xFFFFFF00 },
     };
     for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
         struct uart_env e;

@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "drivers/virt/vrtc.h"
+#include <hv/board_layout.h>
 
 #define MS      1000000ULL
 #define US      1000ULL
@@ -33,7 +34,7 @@ static void fake_irq(void *ctx, unsigned line, bool level)
 {
     struct fx *f = ctx;
 
-    assert_int_equal(line, VRTC_IRQ);
+    assert_int_equal(line, BOARD_RTC_IRQ);
     if (level && !f->level)
         f->rises++;
     f->level = level;
@@ -43,7 +44,7 @@ static void start(struct fx *f, uint16_t y, uint8_t mon, uint8_t d, uint8_t h, u
                   uint8_t s, uint64_t ram)
 {
     struct vclock c = { fake_now, f };
-    struct virq_line l = { fake_irq, f, VRTC_IRQ };
+    struct virq_line l = { fake_irq, f, BOARD_RTC_IRQ };
     struct vrtc_time t = { .year = y, .mon = mon, .mday = d, .hour = h, .min = mi, .sec = s };
 
     vrtc_init(&f->r, &c, &l, &t, ram);

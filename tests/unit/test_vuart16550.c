@@ -118,21 +118,21 @@ struct step {
 #define SPACE(n)      { OP_SPACE, 0, (n), 0, NULL }
 
 /* Shorthands. */
-#define RBR VUART_RBR
-#define THR VUART_THR
-#define DLL VUART_DLL
-#define DLM VUART_DLM
-#define IER VUART_IER
-#define IIR VUART_IIR
-#define FCR VUART_FCR
-#define LCR VUART_LCR
-#define MCR VUART_MCR
-#define LSR VUART_LSR
-#define MSR VUART_MSR
-#define SCR VUART_SCR
+#define RBR UART_RBR
+#define THR UART_THR
+#define DLL UART_DLL
+#define DLM UART_DLM
+#define IER UART_IER
+#define IIR UART_IIR
+#define FCR UART_FCR
+#define LCR UART_LCR
+#define MCR UART_MCR
+#define LSR UART_LSR
+#define MSR UART_MSR
+#define SCR UART_SCR
 #define IDLE 0x60               /* LSR: THRE | TEMT */
-#define OUT2 VUART_MCR_OUT2
-#define LOOP VUART_MCR_LOOP
+#define OUT2 UART_MCR_OUT2
+#define LOOP UART_MCR_LOOP
 #define E2BIG (-HV_E2BIG)
 #define EBUSY (-HV_EBUSY)
 
@@ -250,13 +250,13 @@ static const struct tcase probe_cases[] = {
     { "FIFO detection: FCR 0xE7 -> IIR 11xx0001", .s = {
         W(FCR, 0xE7), RM(IIR, 0xC0, 0xC0), R(IIR, 0xC1), W(FCR, 0), R(IIR, 0x01) } },
     { "autoconfig: EFR write under LCR 0xBF, then FCR enable", .s = {
-        W(LCR, 0xBF), W(2, 0), W(LCR, 0), W(FCR, VUART_FCR_ENABLE), R(IIR, 0xC1) } },
+        W(LCR, 0xBF), W(2, 0), W(LCR, 0), W(FCR, UART_FCR_ENABLE), R(IIR, 0xC1) } },
     { "autoconfig_16550a: no EFR, no NSC, no 16750, no UUE", .s = {
         W(FCR, 0x01),
         W(LCR, 0x80), R(2, 0xC1),               /* "EFR" reads non-zero: not ST16C650V1 */
         W(LCR, 0xBF), R(2, 0xC1),               /* not an EFR UART */
-        W(LCR, 0), R(MCR, 0), W(LCR, 0xE0), RM(2, VUART_MCR_LOOP, 0),  /* NSC EXCR1 test */
-        W(LCR, 0), W(MCR, LOOP), W(LCR, 0xE0), RM(2, VUART_MCR_LOOP, 0), W(LCR, 0), W(MCR, 0),
+        W(LCR, 0), R(MCR, 0), W(LCR, 0xE0), RM(2, UART_MCR_LOOP, 0),  /* NSC EXCR1 test */
+        W(LCR, 0), W(MCR, LOOP), W(LCR, 0xE0), RM(2, UART_MCR_LOOP, 0), W(LCR, 0), W(MCR, 0),
         W(LCR, 0), W(FCR, 0x21), RM(IIR, 0xE0, 0xC0),   /* no 64-byte FIFO */
         W(FCR, 0x01), W(LCR, 0x80), W(FCR, 0x21), RM(IIR, 0xE0, 0xC0), W(FCR, 0x01),
         W(LCR, 0), W(IER, 0x40), RM(IER, 0x40, 0), W(IER, 0) } },
@@ -266,16 +266,16 @@ static const struct tcase probe_cases[] = {
     { "startup: clear FIFOs, clear interrupts, TXEN test", .s = {
         W(FCR, 0x01), W(FCR, 0x07), W(FCR, 0x00),
         R(LSR, IDLE), R(RBR, 0), R(IIR, 0x01), R(MSR, 0xB0),
-        W(LCR, 0x03), W(MCR, OUT2 | VUART_MCR_DTR | VUART_MCR_RTS), LEVEL(0),
+        W(LCR, 0x03), W(MCR, OUT2 | UART_MCR_DTR | UART_MCR_RTS), LEVEL(0),
         /* "quick test to see if we receive an interrupt when we enable the TX irq" */
-        W(IER, VUART_IER_ETBEI), LEVEL(1), RM(LSR, VUART_LSR_TEMT, VUART_LSR_TEMT),
+        W(IER, UART_IER_ETBEI), LEVEL(1), RM(LSR, UART_LSR_TEMT, UART_LSR_TEMT),
         R(IIR, 0x02), LEVEL(0), W(IER, 0), LEVEL(0),
         /* UART_BUG_THRE test: THRE must be reasserted after IER toggles */
-        W(IER, VUART_IER_ETBEI), R(IIR, 0x02), W(IER, 0), W(IER, VUART_IER_ETBEI), R(IIR, 0x02),
+        W(IER, UART_IER_ETBEI), R(IIR, 0x02), W(IER, 0), W(IER, UART_IER_ETBEI), R(IIR, 0x02),
         R(IIR, 0x01), W(IER, 0),
         /* set_termios: 8N1, FIFO with trigger 8, RX interrupts */
         W(LCR, 0x83), W(DLL, 1), W(DLM, 0), W(LCR, 0x03), W(FCR, 0x81), R(IIR, 0xC1),
-        W(IER, VUART_IER_ERBFI | VUART_IER_ELSI), R(IIR, 0xC1), LEVEL(0), CALLS(6) } },
+        W(IER, UART_IER_ERBFI | UART_IER_ELSI), R(IIR, 0xC1), LEVEL(0), CALLS(6) } },
 };
 
 static void test_probe(void **state)
@@ -291,32 +291,32 @@ static const struct tcase tx_cases[] = {
         W(THR, 'h'), W(THR, 'i'), W(THR, '\n'), R(LSR, IDLE), OUT("hi\n"), R(IIR, 0x01),
         CALLS(0) } },
     { "ETBEI: raised, cleared by IIR read, re-raised by THR write", .s = {
-        W(MCR, OUT2), W(IER, VUART_IER_ETBEI), LEVEL(1), R(IIR, 0x02), LEVEL(0), R(IIR, 0x01),
+        W(MCR, OUT2), W(IER, UART_IER_ETBEI), LEVEL(1), R(IIR, 0x02), LEVEL(0), R(IIR, 0x01),
         W(THR, 'a'), LEVEL(1), R(LSR, IDLE), LEVEL(1), R(IIR, 0x02), R(IIR, 0x01), LEVEL(0),
         W(THR, 'b'), W(THR, 'c'), LEVEL(1), W(IER, 0), LEVEL(0), R(IIR, 0x01), OUT("abc\n"),
         CALLS(6) } },
     { "ETBEI with FIFOs on: IIR 0xC2", .s = {
-        W(FCR, 0x01), W(IER, VUART_IER_ETBEI), R(IIR, 0xC2), R(IIR, 0xC1), W(THR, 'x'),
+        W(FCR, 0x01), W(IER, UART_IER_ETBEI), R(IIR, 0xC2), R(IIR, 0xC1), W(THR, 'x'),
         R(IIR, 0xC2), OUT("x\n") } },
     { "rewriting IER with ETBEI kept set does not re-raise", .s = {
-        W(IER, VUART_IER_ETBEI), R(IIR, 0x02), W(IER, VUART_IER_ETBEI), R(IIR, 0x01),
-        W(IER, VUART_IER_ETBEI | VUART_IER_ERBFI), R(IIR, 0x01),
-        W(IER, VUART_IER_ERBFI), W(IER, VUART_IER_ETBEI | VUART_IER_ERBFI), R(IIR, 0x02) } },
+        W(IER, UART_IER_ETBEI), R(IIR, 0x02), W(IER, UART_IER_ETBEI), R(IIR, 0x01),
+        W(IER, UART_IER_ETBEI | UART_IER_ERBFI), R(IIR, 0x01),
+        W(IER, UART_IER_ERBFI), W(IER, UART_IER_ETBEI | UART_IER_ERBFI), R(IIR, 0x02) } },
     { "THR written with ETBEI off: pending only once enabled", .s = {
-        W(THR, 'q'), R(IIR, 0x01), W(IER, VUART_IER_ETBEI), R(IIR, 0x02), OUT("q\n") } },
+        W(THR, 'q'), R(IIR, 0x01), W(IER, UART_IER_ETBEI), R(IIR, 0x02), OUT("q\n") } },
     { "clearing ETBEI drops a pending THRE", .s = {
-        W(MCR, OUT2), W(IER, VUART_IER_ETBEI), LEVEL(1), W(IER, 0), LEVEL(0), R(IIR, 0x01),
-        W(IER, VUART_IER_ETBEI | VUART_IER_EDSSI), R(IIR, 0x02) } },
+        W(MCR, OUT2), W(IER, UART_IER_ETBEI), LEVEL(1), W(IER, 0), LEVEL(0), R(IIR, 0x01),
+        W(IER, UART_IER_ETBEI | UART_IER_EDSSI), R(IIR, 0x02) } },
     { "THRE below RX data: IIR read of 0x04 does not clear THRE", .s = {
-        W(IER, VUART_IER_ETBEI | VUART_IER_ERBFI), IN('r'), R(IIR, 0x04), R(IIR, 0x04),
+        W(IER, UART_IER_ETBEI | UART_IER_ERBFI), IN('r'), R(IIR, 0x04), R(IIR, 0x04),
         R(RBR, 'r'), R(IIR, 0x02), R(IIR, 0x01) } },
     { "transmit in DLAB mode writes DLL, sends nothing", .s = {
-        W(IER, VUART_IER_ETBEI), R(IIR, 0x02), W(LCR, 0x83), W(THR, 'z'), R(IIR, 0x01),
+        W(IER, UART_IER_ETBEI), R(IIR, 0x02), W(LCR, 0x83), W(THR, 'z'), R(IIR, 0x01),
         R(DLL, 'z'), W(LCR, 0x03), OUT("") } },
     { "word length masks output (7 bits)", .s = {
         W(LCR, 0x02), W(THR, 0xC1), W(LCR, 0x03), W(THR, 0xC2 & 0x7F), OUT("AB\n") } },
     { "unwired UART still reports IIR", .unwired = true, .s = {
-        W(MCR, OUT2), W(IER, VUART_IER_ETBEI), LEVEL(1), R(IIR, 0x02), LEVEL(0) } },
+        W(MCR, OUT2), W(IER, UART_IER_ETBEI), LEVEL(1), R(IIR, 0x02), LEVEL(0) } },
 };
 
 static void test_transmit(void **state)
@@ -329,15 +329,15 @@ static void test_transmit(void **state)
 
 static const struct tcase irq_cases[] = {
     { "no OUT2: pending but line low", .s = {
-        W(IER, VUART_IER_ETBEI), R(IIR, 0x02), W(IER, 0), W(IER, VUART_IER_ETBEI), LEVEL(0),
+        W(IER, UART_IER_ETBEI), R(IIR, 0x02), W(IER, 0), W(IER, UART_IER_ETBEI), LEVEL(0),
         CALLS(0), W(MCR, OUT2), LEVEL(1), W(MCR, 0), LEVEL(0), W(MCR, OUT2), LEVEL(1),
         R(IIR, 0x02), LEVEL(0), CALLS(4) } },
     { "OUT1, DTR, RTS do not open the gate", .s = {
-        W(IER, VUART_IER_ERBFI), IN('a'),
-        W(MCR, VUART_MCR_DTR | VUART_MCR_RTS | VUART_MCR_OUT1), LEVEL(0), CALLS(0),
+        W(IER, UART_IER_ERBFI), IN('a'),
+        W(MCR, UART_MCR_DTR | UART_MCR_RTS | UART_MCR_OUT1), LEVEL(0), CALLS(0),
         W(MCR, 0x0F), LEVEL(1), R(RBR, 'a'), LEVEL(0), CALLS(2) } },
     { "loopback closes the gate", .s = {
-        W(IER, VUART_IER_ETBEI), W(MCR, OUT2), LEVEL(1), W(MCR, OUT2 | LOOP), LEVEL(0),
+        W(IER, UART_IER_ETBEI), W(MCR, OUT2), LEVEL(1), W(MCR, OUT2 | LOOP), LEVEL(0),
         R(MCR, OUT2 | LOOP), W(MCR, OUT2), LEVEL(1), CALLS(3) } },
     { "line follows the pending sources, one call per change", .s = {
         W(MCR, OUT2), W(IER, 0x0F), LEVEL(1), CALLS(1), R(IIR, 0x02), LEVEL(0),
@@ -345,8 +345,8 @@ static const struct tcase irq_cases[] = {
         R(IIR, 0x04), R(RBR, '1'), LEVEL(0), MODEM(0x30), LEVEL(1), R(IIR, 0x00),
         R(MSR, 0x38), LEVEL(0), R(IIR, 0x01), CALLS(5) } },
     { "disabling all sources lowers the line", .s = {
-        W(MCR, OUT2), W(IER, VUART_IER_ERBFI), IN('x'), LEVEL(1), W(IER, 0), LEVEL(0),
-        W(IER, VUART_IER_ERBFI), LEVEL(1), W(IER, VUART_IER_ERBFI), LEVEL(1), CALLS(3) } },
+        W(MCR, OUT2), W(IER, UART_IER_ERBFI), IN('x'), LEVEL(1), W(IER, 0), LEVEL(0),
+        W(IER, UART_IER_ERBFI), LEVEL(1), W(IER, UART_IER_ERBFI), LEVEL(1), CALLS(3) } },
 };
 
 static void test_irq_line(void **state)
@@ -367,8 +367,8 @@ static void test_set_irq(void **state)
     struct virq_line lb = { .set = irq_set, .ctx = b, .line = TEST_IRQ };
 
     /* pending before wiring: the new line is raised at once */
-    wr(a, VUART_MCR, OUT2);
-    wr(a, VUART_IER, VUART_IER_ETBEI);
+    wr(a, UART_MCR, OUT2);
+    wr(a, UART_IER, UART_IER_ETBEI);
     assert_true(vuart16550_irq_level(&a->u));
     vuart16550_set_irq(&a->u, &la);
     assert_true(a->level);
@@ -383,8 +383,8 @@ static void test_set_irq(void **state)
     vuart16550_set_irq(&a->u, NULL);
     assert_false(b->level);
     assert_int_equal(b->calls, 2);
-    assert_int_equal(rd(a, VUART_IIR), 0x02);
-    wr(a, VUART_THR, 'x');
+    assert_int_equal(rd(a, UART_IIR), 0x02);
+    wr(a, UART_THR, 'x');
     assert_int_equal(a->calls, 2);
     assert_int_equal(b->calls, 2);
     /* wiring with nothing pending calls nothing */
@@ -397,7 +397,7 @@ static void test_set_irq(void **state)
 
 static const struct tcase rx_cases[] = {
     { "no FIFO: one-byte holding register", .s = {
-        W(MCR, OUT2), W(IER, VUART_IER_ERBFI), SPACE(1), IN('x'), LEVEL(1), R(LSR, 0x61),
+        W(MCR, OUT2), W(IER, UART_IER_ERBFI), SPACE(1), IN('x'), LEVEL(1), R(LSR, 0x61),
         R(IIR, 0x04), SPACE(0), R(RBR, 'x'), LEVEL(0), R(LSR, IDLE), R(IIR, 0x01), SPACE(1),
         R(RBR, 'x'), R(LSR, IDLE) } },
     { "no FIFO: overrun drops the new byte, sets OE until LSR read", .s = {
@@ -406,7 +406,7 @@ static const struct tcase rx_cases[] = {
     { "no FIFO: ERBFI off, polled receive", .s = {
         W(MCR, OUT2), IN('p'), R(IIR, 0x01), LEVEL(0), R(LSR, 0x61), R(RBR, 'p'), CALLS(0) } },
     { "FIFO: bytes come out in order", .s = {
-        W(FCR, 0x01), W(IER, VUART_IER_ERBFI), SPACE(16), IN('a'), IN('b'), IN('c'), SPACE(13),
+        W(FCR, 0x01), W(IER, UART_IER_ERBFI), SPACE(16), IN('a'), IN('b'), IN('c'), SPACE(13),
         R(IIR, 0xC4), R(LSR, 0x61), R(RBR, 'a'), R(RBR, 'b'), R(IIR, 0xC4), R(RBR, 'c'),
         R(IIR, 0xC1), R(LSR, IDLE), SPACE(16) } },
     { "FIFO: 16 bytes fit, the 17th overruns", .s = {
@@ -440,30 +440,30 @@ static void test_receive(void **state)
  * it received data (0x04); both are interrupts. */
 static const struct tcase trigger_cases[] = {
     { "trigger 1", .s = {
-        W(FCR, 0x01), W(IER, VUART_IER_ERBFI), R(IIR, 0xC1), IN('a'), R(IIR, 0xC4),
+        W(FCR, 0x01), W(IER, UART_IER_ERBFI), R(IIR, 0xC1), IN('a'), R(IIR, 0xC4),
         R(RBR, 'a'), R(IIR, 0xC1) } },
     { "trigger 4", .s = {
-        W(FCR, 0x41), W(MCR, OUT2), W(IER, VUART_IER_ERBFI), IN('1'), R(IIR, 0xCC), LEVEL(1),
+        W(FCR, 0x41), W(MCR, OUT2), W(IER, UART_IER_ERBFI), IN('1'), R(IIR, 0xCC), LEVEL(1),
         IN('2'), IN('3'), R(IIR, 0xCC), IN('4'), R(IIR, 0xC4), IN('5'), R(IIR, 0xC4),
         R(RBR, '1'), R(IIR, 0xC4), R(RBR, '2'), R(IIR, 0xCC), LEVEL(1),
         R(RBR, '3'), R(RBR, '4'), R(RBR, '5'), R(IIR, 0xC1), LEVEL(0), CALLS(2) } },
     { "trigger 8", .s = {
-        W(FCR, 0x81), W(IER, VUART_IER_ERBFI), IN('1'), IN('2'), IN('3'), IN('4'), IN('5'),
+        W(FCR, 0x81), W(IER, UART_IER_ERBFI), IN('1'), IN('2'), IN('3'), IN('4'), IN('5'),
         IN('6'), IN('7'), R(IIR, 0xCC), IN('8'), R(IIR, 0xC4), R(RBR, '1'), R(IIR, 0xCC) } },
     { "trigger 14", .s = {
-        W(FCR, 0xC1), W(IER, VUART_IER_ERBFI), IN('1'), IN('2'), IN('3'), IN('4'), IN('5'),
+        W(FCR, 0xC1), W(IER, UART_IER_ERBFI), IN('1'), IN('2'), IN('3'), IN('4'), IN('5'),
         IN('6'), IN('7'), IN('8'), IN('9'), IN('A'), IN('B'), IN('C'), IN('D'), R(IIR, 0xCC),
         IN('E'), R(IIR, 0xC4), IN('F'), IN('G'), R(IIR, 0xC4), IN_RC('H', E2BIG),
-        R(IIR, 0xC4), W(IER, VUART_IER_ERBFI | VUART_IER_ELSI), R(IIR, 0xC6), R(LSR, 0x63),
+        R(IIR, 0xC4), W(IER, UART_IER_ERBFI | UART_IER_ELSI), R(IIR, 0xC6), R(LSR, 0x63),
         R(IIR, 0xC4), R(RBR, '1'), R(RBR, '2'), R(RBR, '3'), R(IIR, 0xCC) } },
     { "changing the trigger level re-evaluates", .s = {
-        W(FCR, 0xC1), W(IER, VUART_IER_ERBFI), IN('1'), IN('2'), IN('3'), IN('4'),
+        W(FCR, 0xC1), W(IER, UART_IER_ERBFI), IN('1'), IN('2'), IN('3'), IN('4'),
         R(IIR, 0xCC), W(FCR, 0x41), R(IIR, 0xC4), R(LSR, 0x61), W(FCR, 0x81), R(IIR, 0xCC) } },
     { "timeout without ERBFI: nothing", .s = {
-        W(FCR, 0x41), W(MCR, OUT2), IN('1'), R(IIR, 0xC1), LEVEL(0), W(IER, VUART_IER_ERBFI),
+        W(FCR, 0x41), W(MCR, OUT2), IN('1'), R(IIR, 0xC1), LEVEL(0), W(IER, UART_IER_ERBFI),
         R(IIR, 0xCC), LEVEL(1), R(RBR, '1'), R(IIR, 0xC1), LEVEL(0) } },
     { "FIFOs off: no timeout indication", .s = {
-        W(FCR, 0xC0), W(IER, VUART_IER_ERBFI), IN('1'), R(IIR, 0x04) } },
+        W(FCR, 0xC0), W(IER, UART_IER_ERBFI), IN('1'), R(IIR, 0x04) } },
 };
 
 static void test_trigger_levels(void **state)
@@ -481,18 +481,18 @@ static const struct tcase lsr_cases[] = {
         IN('k'), IN('l'), IN('m'), IN('n'), IN('o'), IN('p'), IN_RC('q', E2BIG), R(IIR, 0xC6),
         R(IIR, 0xC6), LEVEL(1), R(LSR, 0x63), R(IIR, 0xC4), R(LSR, 0x61) } },
     { "overrun without ELSI: no line-status interrupt, OE still shown", .s = {
-        W(IER, VUART_IER_ERBFI), IN('a'), IN_RC('b', E2BIG), R(IIR, 0x04), R(LSR, 0x63),
+        W(IER, UART_IER_ERBFI), IN('a'), IN_RC('b', E2BIG), R(IIR, 0x04), R(LSR, 0x63),
         R(LSR, 0x61) } },
     { "line status alone (ERBFI off)", .s = {
-        W(MCR, OUT2), W(IER, VUART_IER_ELSI), IN('a'), R(IIR, 0x01), LEVEL(0),
+        W(MCR, OUT2), W(IER, UART_IER_ELSI), IN('a'), R(IIR, 0x01), LEVEL(0),
         IN_RC('b', E2BIG), R(IIR, 0x06), LEVEL(1), R(LSR, 0x63), R(IIR, 0x01), LEVEL(0),
         R(RBR, 'a') } },
     { "break, FIFO on: BI|FE with the byte, FIFO error bit", .s = {
-        W(FCR, 0x01), W(IER, VUART_IER_ELSI | VUART_IER_ERBFI), BRK(0), R(IIR, 0xC6),
+        W(FCR, 0x01), W(IER, UART_IER_ELSI | UART_IER_ERBFI), BRK(0), R(IIR, 0xC6),
         R(LSR, 0xF9), R(IIR, 0xC4), R(LSR, 0xE1), R(RBR, 0x00), R(LSR, IDLE),
         R(IIR, 0xC1) } },
     { "break behind a byte is revealed when it reaches the top", .s = {
-        W(FCR, 0x01), W(IER, VUART_IER_ELSI), IN('a'), BRK(0), IN('b'), R(IIR, 0xC1),
+        W(FCR, 0x01), W(IER, UART_IER_ELSI), IN('a'), BRK(0), IN('b'), R(IIR, 0xC1),
         R(LSR, 0xE1), R(RBR, 'a'), R(IIR, 0xC6), R(LSR, 0xF9), R(LSR, 0xE1), R(RBR, 0x00),
         R(LSR, 0x61), R(RBR, 'b'), R(LSR, IDLE) } },
     { "break, FIFO off: no FIFO error bit", .s = {
@@ -511,7 +511,7 @@ static void test_line_status(void **state)
 
 static const struct tcase msr_cases[] = {
     { "CTS drop: DCTS and modem status interrupt", .s = {
-        W(MCR, OUT2), W(IER, VUART_IER_EDSSI), MODEM(0xA0), LEVEL(1), R(IIR, 0x00),
+        W(MCR, OUT2), W(IER, UART_IER_EDSSI), MODEM(0xA0), LEVEL(1), R(IIR, 0x00),
         R(MSR, 0xA1), LEVEL(0), R(IIR, 0x01), R(MSR, 0xA0) } },
     { "each line's delta", .s = {
         MODEM(0x90), R(MSR, 0x92), MODEM(0x10), R(MSR, 0x18), MODEM(0x00), R(MSR, 0x01),
@@ -521,10 +521,10 @@ static const struct tcase msr_cases[] = {
     { "deltas accumulate until read; bits 7:4 are current", .s = {
         MODEM(0x00), MODEM(0xB0), R(MSR, 0xBB), MODEM(0xB0), R(MSR, 0xB0) } },
     { "EDSSI off: deltas latch, no interrupt", .s = {
-        W(MCR, OUT2), MODEM(0x30), R(IIR, 0x01), LEVEL(0), W(IER, VUART_IER_EDSSI),
+        W(MCR, OUT2), MODEM(0x30), R(IIR, 0x01), LEVEL(0), W(IER, UART_IER_EDSSI),
         R(IIR, 0x00), LEVEL(1), R(MSR, 0x38), LEVEL(0), CALLS(2) } },
     { "modem status is the lowest priority", .s = {
-        W(IER, VUART_IER_EDSSI | VUART_IER_ETBEI), MODEM(0xA0), R(IIR, 0x02), R(IIR, 0x00),
+        W(IER, UART_IER_EDSSI | UART_IER_ETBEI), MODEM(0xA0), R(IIR, 0x02), R(IIR, 0x00),
         R(IIR, 0x00), R(MSR, 0xA1), R(IIR, 0x01) } },
     { "inputs set during loopback show after it", .s = {
         W(MCR, LOOP), MODEM(0x00), R(MSR, 0x00), W(MCR, 0), R(MSR, 0x00), MODEM(0x80),
@@ -550,16 +550,16 @@ static const struct tcase loop_cases[] = {
         W(MCR, LOOP), SPACE(0), IN_RC('z', EBUSY), BRK(EBUSY), R(LSR, IDLE), W(MCR, 0),
         SPACE(1), IN('z'), R(RBR, 'z') } },
     { "MSR mirrors MCR (entering loopback: no deltas)", .s = {
-        W(MCR, LOOP), R(MSR, 0x00), W(MCR, LOOP | VUART_MCR_DTR), R(MSR, 0x22),
-        W(MCR, LOOP | VUART_MCR_RTS), R(MSR, 0x13), W(MCR, LOOP | VUART_MCR_OUT1),
+        W(MCR, LOOP), R(MSR, 0x00), W(MCR, LOOP | UART_MCR_DTR), R(MSR, 0x22),
+        W(MCR, LOOP | UART_MCR_RTS), R(MSR, 0x13), W(MCR, LOOP | UART_MCR_OUT1),
         R(MSR, 0x41), W(MCR, LOOP | OUT2), R(MSR, 0x8C), W(MCR, LOOP | 0x0F), R(MSR, 0xF3),
         W(MCR, 0x0F), R(MSR, 0xB0), W(MCR, LOOP | 0x0A), R(MSR, 0x90) } },
     { "loopback interrupts: pending, gate closed until loopback ends", .s = {
-        W(IER, VUART_IER_ERBFI | VUART_IER_EDSSI), W(MCR, LOOP | OUT2), W(THR, 'q'),
-        R(IIR, 0x04), LEVEL(0), W(MCR, LOOP | OUT2 | VUART_MCR_DTR), W(MCR, OUT2), LEVEL(1),
-        R(RBR, 'q'), R(IIR, 0x00), R(MSR, 0xB0 | VUART_MSR_DDSR), LEVEL(0), CALLS(2) } },
+        W(IER, UART_IER_ERBFI | UART_IER_EDSSI), W(MCR, LOOP | OUT2), W(THR, 'q'),
+        R(IIR, 0x04), LEVEL(0), W(MCR, LOOP | OUT2 | UART_MCR_DTR), W(MCR, OUT2), LEVEL(1),
+        R(RBR, 'q'), R(IIR, 0x00), R(MSR, 0xB0 | UART_MSR_DDSR), LEVEL(0), CALLS(2) } },
     { "THRE still works in loopback", .s = {
-        W(MCR, LOOP), W(IER, VUART_IER_ETBEI), R(IIR, 0x02), W(THR, 'x'), R(IIR, 0x02),
+        W(MCR, LOOP), W(IER, UART_IER_ETBEI), R(IIR, 0x02), W(THR, 'x'), R(IIR, 0x02),
         R(RBR, 'x') } },
     { "word length applies to looped bytes", .s = {
         W(MCR, LOOP), W(LCR, 0x02), W(THR, 0xFF), W(LCR, 0x03), R(RBR, 0x7F) } },
@@ -575,7 +575,7 @@ static void test_loopback(void **state)
 
 static const struct tcase fcr_cases[] = {
     { "clear RX keeps the FIFO on", .s = {
-        W(FCR, 0x01), W(IER, VUART_IER_ERBFI), IN('a'), IN('b'), IN('c'), W(FCR, 0x03),
+        W(FCR, 0x01), W(IER, UART_IER_ERBFI), IN('a'), IN('b'), IN('c'), W(FCR, 0x03),
         R(LSR, IDLE), R(IIR, 0xC1), SPACE(16), IN('d'), R(RBR, 'd') } },
     { "clear TX leaves RX alone", .s = {
         W(FCR, 0x01), IN('a'), W(FCR, 0x05), R(LSR, 0x61), R(RBR, 'a') } },
@@ -586,7 +586,7 @@ static const struct tcase fcr_cases[] = {
     { "rewriting FCR enabled keeps the data", .s = {
         W(FCR, 0x01), IN('a'), W(FCR, 0xC1), R(LSR, 0x61), R(RBR, 'a') } },
     { "FCR bits need FCR0: trigger not programmed with FIFOs off", .s = {
-        W(FCR, 0xC0), R(IIR, 0x01), W(FCR, 0x01), W(IER, VUART_IER_ERBFI), IN('a'),
+        W(FCR, 0xC0), R(IIR, 0x01), W(FCR, 0x01), W(IER, UART_IER_ERBFI), IN('a'),
         R(IIR, 0xC4) } },
     { "clear RX with FCR0 = 0 disables and empties", .s = {
         W(FCR, 0x01), IN('a'), W(FCR, 0x02), R(IIR, 0x01), R(LSR, IDLE) } },
@@ -632,12 +632,12 @@ static void test_access(void **state)
 {
     (void)state;
     static const struct { unsigned off, size; uint64_t want; } cases[] = {
-        { VUART_LSR, 1, 0x60 },
-        { VUART_LSR, 2, 0xFF60 },
-        { VUART_LSR, 4, 0xFFFFFF60 },
-        { VUART_LSR, 8, 0xFFFFFFFFFFFFFF60ULL },
-        { VUART_IIR, 2, 0xFF01 },
-        { VUART_MSR, 4, 0xFFFFFFB0 },
+        { UART_LSR, 1, 0x60 },
+        { UART_LSR, 2, 0xFF60 },
+        { UART_LSR, 4, 0xFFFFFF60 },
+        { UART_LSR, 8, 0xFFFFFFFFFFFFFF60ULL },
+        { UART_IIR, 2, 0xFF01 },
+        { UART_MSR, 4, 0xFFFFFFB0 },
     };
     static struct env env;
     struct env *e = &env;
@@ -651,7 +651,7 @@ static void test_access(void **state)
     }
     /* a wide write sends only the low byte */
     env_init(e, true);
-    assert_int_equal(vuart16550_write(&e->u, VUART_THR, 4, 0x41424344), 0);
+    assert_int_equal(vuart16550_write(&e->u, UART_THR, 4, 0x41424344), 0);
     vconsole_flush(&e->con);
     assert_string_equal(e->text, "D\n");
     /* offsets past the 8 ports are refused */
@@ -694,30 +694,30 @@ static void test_linux_tx_flow(void **state)
             want[w++] = '\n';               /* the flush ends the partial line */
         want[w] = '\0';
         /* startup */
-        wr(e, VUART_FCR, 0x07);
-        wr(e, VUART_FCR, 0x81);
-        wr(e, VUART_LCR, 0x03);
-        wr(e, VUART_MCR, OUT2 | VUART_MCR_DTR | VUART_MCR_RTS);
-        wr(e, VUART_IER, VUART_IER_ERBFI | VUART_IER_ELSI);
+        wr(e, UART_FCR, 0x07);
+        wr(e, UART_FCR, 0x81);
+        wr(e, UART_LCR, 0x03);
+        wr(e, UART_MCR, OUT2 | UART_MCR_DTR | UART_MCR_RTS);
+        wr(e, UART_IER, UART_IER_ERBFI | UART_IER_ELSI);
         /* start_tx */
-        wr(e, VUART_IER, rd(e, VUART_IER) | VUART_IER_ETBEI);
+        wr(e, UART_IER, rd(e, UART_IER) | UART_IER_ETBEI);
         while (pic_take(e, &taken)) {
             irqs++;
             if (irqs > 10 * len + 10)
                 fail_msg("tx flow case %zu: interrupt storm", ci);
             /* handle_irq, looping like serial8250_interrupt (PASS_LIMIT 512) */
             for (unsigned pass = 0; pass < 512; pass++) {
-                uint8_t iir = rd(e, VUART_IIR);
-                if (iir & VUART_IIR_NO_INT)
+                uint8_t iir = rd(e, UART_IIR);
+                if (iir & UART_IIR_NO_INT)
                     break;
-                uint8_t lsr = rd(e, VUART_LSR);
-                if (lsr & VUART_LSR_DR)
+                uint8_t lsr = rd(e, UART_LSR);
+                if (lsr & UART_LSR_DR)
                     fail_msg("tx flow case %zu: unexpected receive", ci);
-                if ((lsr & VUART_LSR_THRE) && (rd(e, VUART_IER) & VUART_IER_ETBEI)) {
+                if ((lsr & UART_LSR_THRE) && (rd(e, UART_IER) & UART_IER_ETBEI)) {
                     for (unsigned n = 0; n < 16 && sent < len; n++)
-                        wr(e, VUART_THR, (uint8_t)buf[sent++]);
+                        wr(e, UART_THR, (uint8_t)buf[sent++]);
                     if (sent == len)
-                        wr(e, VUART_IER, rd(e, VUART_IER) & ~VUART_IER_ETBEI);
+                        wr(e, UART_IER, rd(e, UART_IER) & ~UART_IER_ETBEI);
                 }
             }
         }
@@ -726,7 +726,7 @@ static void test_linux_tx_flow(void **state)
         vconsole_flush(&e->con);
         if (strcmp(e->text, want) != 0)
             fail_msg("tx flow case %zu (len %u): output differs", ci, len);
-        if (e->level || rd(e, VUART_IIR) != 0xC1)
+        if (e->level || rd(e, UART_IIR) != 0xC1)
             fail_msg("tx flow case %zu: interrupt left pending", ci);
         if (e->redundant)
             fail_msg("tx flow case %zu: redundant virq_set", ci);
@@ -747,9 +747,9 @@ static void test_linux_rx_flow(void **state)
         char got[sizeof(input)] = { 0 };
         unsigned fed = 0, n = 0, taken = 0, rounds = 0;
         env_init(e, true);
-        wr(e, VUART_FCR, fcrs[ci] | VUART_FCR_CLEAR_RX);
-        wr(e, VUART_MCR, OUT2 | VUART_MCR_DTR | VUART_MCR_RTS);
-        wr(e, VUART_IER, VUART_IER_ERBFI | VUART_IER_ELSI);
+        wr(e, UART_FCR, fcrs[ci] | UART_FCR_CLEAR_RX);
+        wr(e, UART_MCR, OUT2 | UART_MCR_DTR | UART_MCR_RTS);
+        wr(e, UART_IER, UART_IER_ERBFI | UART_IER_ELSI);
         while (n < sizeof(input) - 1) {
             if (++rounds > 1000)
                 fail_msg("rx flow case %zu (FCR 0x%02x): stalled at %u bytes", ci, fcrs[ci], n);
@@ -760,13 +760,13 @@ static void test_linux_rx_flow(void **state)
             if (!pic_take(e, &taken))
                 continue;
             for (;;) {
-                uint8_t iir = rd(e, VUART_IIR);
-                if (iir & VUART_IIR_NO_INT)
+                uint8_t iir = rd(e, UART_IIR);
+                if (iir & UART_IIR_NO_INT)
                     break;
-                if ((iir & 0x0F) == VUART_IIR_RLS)
+                if ((iir & 0x0F) == UART_IIR_RLS)
                     fail_msg("rx flow case %zu: line status error", ci);
-                while (rd(e, VUART_LSR) & VUART_LSR_DR)
-                    got[n++] = (char)rd(e, VUART_RBR);
+                while (rd(e, UART_LSR) & UART_LSR_DR)
+                    got[n++] = (char)rd(e, UART_RBR);
             }
         }
         if (strcmp(got, input) != 0)
