@@ -69,7 +69,7 @@ enum exit_action exit_invd(struct vcpu *v)
     /* The guest's caches are the host's: write back and keep data (WBINVD
      * semantics for INVD too, which must never drop host data). */
     (void)v;
-    __asm__ volatile("wbinvd" ::: "memory");
+    wbinvd();
     vcpu_skip_instruction();
     return EXIT_RESUME;
 }
@@ -97,7 +97,7 @@ enum exit_action exit_xsetbv(struct vcpu *v)
         return EXIT_RESUME;
     }
     v->xcr0 = value;
-    __asm__ volatile("xsetbv" :: "a"((uint32_t)value), "d"((uint32_t)(value >> 32)), "c"(0));
+    write_xcr0(value);
     vcpu_skip_instruction();
     return EXIT_RESUME;
 }
