@@ -1,16 +1,17 @@
-/* The board (vmm/board.h) for host tests of vmx/: see tests/fakes/vmx_fakes.h. */
-#include "vmm/board.h"
+/* The board as a vCPU sees it (struct vm_board_ops, vmm/vm.h) for host
+ * tests of vmx/: see tests/fakes/vmx_fakes.h. */
+#include "vmm/vm.h"
 #include "tests/fakes/vmx_fakes.h"
 
 struct board_fake board_fake;
 
 void board_fake_reset(void)
 {
-    board_fake = (struct board_fake){ .pending = -1, .after_ack = -1, .last_acked = -1,
-                                      .eoi_done = -1 };
+    board_fake = (struct board_fake){ .pending = -1, .after_ack = -1, .last_acked = -1 };
 }
 
-int board_pending_vector(struct vm *vm, bool ack)
+/* The 8259 PIC's output on LINT0: `pending` until acknowledged, then `after_ack`. */
+static int fake_extint(struct vm *vm, bool ack)
 {
     (void)vm;
     int v = board_fake.pending;
@@ -23,71 +24,10 @@ int board_pending_vector(struct vm *vm, bool ack)
     return v;
 }
 
-bool board_interrupt_pending(struct vm *vm)
+static void fake_update_timers(struct vm *vm)
 {
     (void)vm;
-    return board_fake.interrupt_pending || board_fake.pending >= 0;
+    board_fake.timer_updates++;
 }
 
-bool board_nmi_pending(struct vm *vm)
-{
-    (void)vm;
-    return board_fake.nmi;
-}
-
-void board_take_nmi(struct vm *vm)
-{
-    (void)vm;
-    board_fake.nmi = false;
-    board_fake.nmis_taken++;
-}
-
-void board_lapic_eoi_done(struct vm *vm, uint8_t vector)
-{
-    (void)vm;
-    board_fake.eoi_done = vector;
-}
-
-int board_rdmsr(struct vm *vm, uint32_t msr, uint64_t *val)
-{
-    (void)vm;
-    if (msr != board_fake.msr || !msr)
-        return 0;
-    if (board_fake.msr_gp)
-        return -1;
-    *val = board_fake.msr_value;
-    return 1;
-}
-
-int board_wrmsr(struct vm *vm, uint32_t msr, uint64_t val)
-{
-    (void)vm;
-    if (msr != board_fake.msr || !msr)
-        return 0;
-    if (board_fake.msr_gp)
-        return -1;
-    board_fake.msr_value = val;
-    board_fake.msr_writes++;
-    return 1;
-}
-
-void board_lapic_write(struct vm *vm, unsigned offset, uint32_t val)
-{
-    (void)vm;
-    board_fake.lapic_writes++;
-    board_fake.lapic_offset = offset;
-    board_fake.lapic_value = val;
-}
-
-void board_set_cr8(struct vm *vm, uint64_t cr8)
-{
-    (void)vm;
-    board_fake.cr8 = cr8;
-    board_fake.cr8_writes++;
-}
-
-uint64_t board_get_cr8(struct vm *vm)
-{
-    (void)vm;
-    return board_fake.cr8;
-}
+const struct vm_board_ops board_fake_ops = { fake_extint, fake_update_timers };

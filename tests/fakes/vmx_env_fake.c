@@ -55,7 +55,7 @@ void cpuid_guest(const struct vcpu *v, uint32_t leaf, uint32_t sub, struct cpuid
 }
 
 /* vmx/vcpu.c */
-struct sched_params sched;
+struct vcpu_run_params run_params;
 uint64_t vcpu_guest_xcr0_supported(void) { return vmx_env_fake.xcr0_supported; }
 
 /* XSETBV and WBINVD (boot/x86.h) */
@@ -116,7 +116,7 @@ void vmx_env_fake_reset(void)
 {
     memset(&vmx_env_fake, 0, sizeof(vmx_env_fake));
     memset(&vmx_ctls, 0, sizeof(vmx_ctls));
-    memset(&sched, 0, sizeof(sched));
+    memset(&run_params, 0, sizeof(run_params));
     memset(cpuid_cache_basic, 0, sizeof(cpuid_cache_basic));
     memset(cpuid_cache_hv, 0, sizeof(cpuid_cache_hv));
     memset(cpuid_cache_ext, 0, sizeof(cpuid_cache_ext));

@@ -11,7 +11,8 @@
  *   (checked for every access, constant field or not) and a write to a
  *   read-only (VM-exit information) field. Writes are logged in order.
  *   INVEPT, INVVPID, VMPTRLD... are counted.
- * - board_fake.c: the vmm/board.h functions, answering from board_fake.
+ * - board_fake.c: the board's side of a vCPU (struct vm_board_ops): the
+ *   PIC's interrupt as board_fake says.
  * - vmx_env_fake.c: the rest (the VMCS policy of vmx/vmcs.c and vmx_ctls,
  *   CPUID policy, the host LAPIC, the GDB stub, frames, EPT, XSETBV).
  */
@@ -54,29 +55,18 @@ extern struct vmx_fake_insns vmx_fake_insns;
 
 /* ---- the board (board_fake.c) ---- */
 
+/* vm->board_ops for tests: the PIC's interrupt (extint) is `pending` until
+ * acknowledged, then `after_ack`; every acknowledge is counted. The vCPU's
+ * own local APIC is the real model (drivers/virt/vlapic.c). */
 struct board_fake {
-    /* board_pending_vector: `pending` until acknowledged (ack = true), then
-     * `after_ack`; every acknowledge is counted. */
     int pending, after_ack;
     unsigned acks;
     int last_acked;
-    bool interrupt_pending;          /* board_interrupt_pending (HLT) */
-    bool nmi;                        /* board_nmi_pending; board_take_nmi clears it */
-    unsigned nmis_taken;
-    /* One platform MSR: board_rdmsr/board_wrmsr answer for `msr` (1), with
-     * -1 when msr_gp; 0 for any other. */
-    uint32_t msr;
-    uint64_t msr_value;
-    bool msr_gp;
-    unsigned msr_writes;
-    uint64_t cr8;
-    unsigned cr8_writes;
-    unsigned lapic_writes;
-    unsigned lapic_offset;
-    uint32_t lapic_value;
-    int eoi_done;                    /* vector of the last board_lapic_eoi_done, or -1 */
+    unsigned timer_updates;
 };
 extern struct board_fake board_fake;
+struct vm_board_ops;
+extern const struct vm_board_ops board_fake_ops;
 void board_fake_reset(void);
 
 /* ---- everything else (vmx_env_fake.c) ---- */

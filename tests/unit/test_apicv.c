@@ -28,7 +28,7 @@
 
 static struct vm vm;
 static struct vcpu *v = &vm.vcpu;
-static struct vlapic *lapic = &vm.lapic;
+static struct vlapic *lapic = &vm.vcpu.lapic;
 static uint64_t now;
 
 static uint64_t clock_now(void *ctx)
@@ -38,6 +38,22 @@ static uint64_t clock_now(void *ctx)
 }
 
 static const struct vclock clk = { clock_now, NULL };
+
+/* The IOAPIC's side of a level-triggered EOI (vlapic_ops.eoi). */
+static int eoi_vector;
+
+static void on_eoi(void *ctx, uint8_t vector)
+{
+    (void)ctx;
+    eoi_vector = vector;
+}
+
+static const struct vlapic_ops lapic_ops = { .eoi = on_eoi };
+
+static bool bit_in(const uint32_t *regs, uint8_t vector)
+{
+    return regs[vector / 32] & (1u << (vector % 32));
+}
 
 /* A vCPU with APIC virtualization in `mode`, set up as vm_create does. */
 static void start(enum apicv_mode mode)
@@ -56,7 +72,9 @@ static int setup(void **state)
     vm.state = VM_RUNNABLE;
     vm.eptp = EPTP;
     v->vm = &vm;
-    vlapic_init(lapic, 0, true, &clk, 0, NULL, NULL);
+    vm.board_ops = &board_fake_ops;
+    vlapic_init(lapic, 0, true, &clk, 0, &lapic_ops, NULL);
+    eoi_vector = -1;
     vmx_ctls.apicv = vmx_ctls.apicv_vid = true;
     vmx_ctls.apicv_proc = PROC_CTL_USE_TPR_SHADOW;
     vmx_ctls.apicv_proc2 = APICV_PROC2;
@@ -82,6 +100,13 @@ static void guest_ran(void)
 static uint32_t page_reg(unsigned offset)
 {
     return v->vapic[offset / 4];
+}
+
+/* An interrupt the guest has taken (IRR -> ISR). */
+static void lapic_raise_and_take(uint8_t vector)
+{
+    assert_true(vlapic_accept(lapic, vector, false));
+    vlapic_ack(lapic, vector);
 }
 
 /* ---- set-up ---- */
@@ -154,8 +179,7 @@ static void test_svi_follows_isr(void **state)
     (void)state;
     start(APICV_VID);
     guest_ran();
-    assert_true(vlapic_accept(lapic, 0x41, false));
-    vlapic_ack(lapic, 0x41);
+    lapic_raise_and_take(0x41);
     assert_true(vlapic_accept(lapic, 0x35, false));
     apicv_update(v);
     assert_int_equal(vmcs_fake_get(VMCS_GUEST_INTERRUPT_STATUS), 0x4135);
@@ -257,38 +281,50 @@ static void test_ept_failure_keeps_state(void **state)
 
 /* ---- exits ---- */
 
+/* With APIC-register virtualization an EOI is an APIC-write exit: the
+ * model ends the vector, and the page shows it (and reads 0 at EOI). */
 static void test_apic_write_exit_eoi(void **state)
 {
     (void)state;
     start(APICV_REGS);
     guest_ran();
-    vmcs_fake_set(VMCS_EXIT_QUALIFICATION, LAPIC_REG_EOI);
+    lapic_raise_and_take(0x41);
+    apicv_update(v);
+    assert_true(page_reg(LAPIC_REG_ISR + 0x20) & BIT(1));
     v->vapic[LAPIC_REG_EOI / 4] = 0x1234;            /* what the guest stored */
+    vmcs_fake_set(VMCS_EXIT_QUALIFICATION, LAPIC_REG_EOI);
+    vmcs_fake_forget_writes();
     assert_int_equal(exit_apic_write(v), EXIT_RESUME);
-    assert_int_equal(board_fake.lapic_writes, 1);
-    assert_int_equal(board_fake.lapic_offset, LAPIC_REG_EOI);
-    assert_int_equal(board_fake.lapic_value, 0x1234);
+    assert_false(bit_in(lapic->isr, 0x41));
+    assert_false(page_reg(LAPIC_REG_ISR + 0x20) & BIT(1));
     assert_int_equal(page_reg(LAPIC_REG_EOI), 0);    /* write-only: reads 0 */
+    assert_int_equal(vmcs_fake_writes_to(VMCS_GUEST_RIP), 0);   /* trap-like: RIP is past it */
 }
 
+/* A write inside a register (the CPU reports the byte offset) is the
+ * register's: here the timer's divide configuration, which moves timers. */
 static void test_apic_write_exit_offset_is_aligned(void **state)
 {
     (void)state;
     start(APICV_REGS);
     guest_ran();
-    vmcs_fake_set(VMCS_EXIT_QUALIFICATION, 0x3E4);   /* inside the timer's DCR */
-    v->vapic[0x3E0 / 4] = 0xB;
+    vmcs_fake_set(VMCS_EXIT_QUALIFICATION, LAPIC_REG_TIMER_DCR + 4);
+    v->vapic[LAPIC_REG_TIMER_DCR / 4] = 0xB;
+    v->work = 0;
     assert_int_equal(exit_apic_write(v), EXIT_RESUME);
-    assert_int_equal(board_fake.lapic_offset, 0x3E0);
-    assert_int_equal(board_fake.lapic_value, 0xB);
+    assert_int_equal(lapic->timer_dcr, 0xB);
+    assert_true(v->work & VCPU_WORK_TIMERS);
 }
 
+/* With virtual-interrupt delivery only a level-triggered vector's EOI
+ * exits (its EOI-exit bitmap bit): the IOAPIC hears of it. */
 static void test_virtualized_eoi_exit(void **state)
 {
     (void)state;
+    assert_true(vlapic_accept(lapic, 0x52, true));
     vmcs_fake_set(VMCS_EXIT_QUALIFICATION, 0x52);
     assert_int_equal(exit_virtualized_eoi(v), EXIT_RESUME);
-    assert_int_equal(board_fake.eoi_done, 0x52);
+    assert_int_equal(eoi_vector, 0x52);
 }
 
 static void test_apic_access_fetch_stops(void **state)

@@ -5,7 +5,8 @@
  * handler reading any other fails the test), runs the handler, and checks
  * what it wrote (RIP advanced by the instruction length, the event queued
  * for the next entry, control-register shadows) and what the guest sees in
- * its registers. The board and the host are fakes (tests/fakes/vmx_fakes.h).
+ * its registers. The vCPU's local APIC is the real model; the board's side
+ * (the PIC's interrupt) and the host are fakes (tests/fakes/vmx_fakes.h).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -19,6 +20,7 @@
 #include "vmx/cpuid.h"
 #include "vmx/hypercall.h"
 #include "vmx/vmcs.h"
+#include <hv/apic_regs.h>
 #include "tests/fakes/vmx_fakes.h"
 
 #define GUEST_RIP   0x101000ULL
@@ -34,6 +36,14 @@
 static struct vm vm;
 static struct vcpu *v = &vm.vcpu;
 static char console_out[512];
+
+static uint64_t clock_now(void *ctx)
+{
+    (void)ctx;
+    return 0;
+}
+
+static const struct vclock clk = { clock_now, NULL };
 
 static void console_sink(void *ctx, const char *line, size_t len)
 {
@@ -54,6 +64,8 @@ static int setup(void **state)
     strcpy(vm.name, "t");
     vm.state = VM_RUNNABLE;
     v->vm = &vm;
+    vm.board_ops = &board_fake_ops;
+    vlapic_init(&v->lapic, 0, true, &clk, 0, NULL, NULL);    /* as firmware leaves a BSP's */
     vconsole_init(&vm.console, console_sink, NULL);
     vconsole_init(&vm.debugcon, console_sink, NULL);
     console_out[0] = 0;
@@ -214,12 +226,24 @@ static void test_hlt_if1_with_interrupt_waiting_does_not_sleep(void **state)
     (void)state;
     vmcs_fake_set(VMCS_GUEST_RFLAGS, RFLAGS_IF | 2);
     vmcs_fake_set(VMCS_GUEST_INTERRUPTIBILITY_STATE, 0);
-    board_fake.interrupt_pending = true;
+    assert_true(vlapic_accept(&v->lapic, 0x30, false));       /* in the local APIC's IRR */
     assert_int_equal(exit_hlt(v), EXIT_RESUME);
     assert_int_equal(vm.state, VM_RUNNABLE);
     assert_true(v->work & VCPU_WORK_IRQ);
     assert_rip_advanced();
     assert_int_equal(vmcs_fake_writes_to(VMCS_GUEST_INTERRUPTIBILITY_STATE), 0);
+}
+
+static void test_hlt_if1_with_pic_interrupt_waiting_does_not_sleep(void **state)
+{
+    (void)state;
+    vmcs_fake_set(VMCS_GUEST_RFLAGS, RFLAGS_IF | 2);
+    vmcs_fake_set(VMCS_GUEST_INTERRUPTIBILITY_STATE, 0);
+    board_fake.pending = 0x20;                                /* LINT0 is in virtual-wire mode */
+    assert_int_equal(exit_hlt(v), EXIT_RESUME);
+    assert_int_equal(vm.state, VM_RUNNABLE);
+    assert_int_equal(board_fake.acks, 0);                     /* only looked, not acknowledged */
+    assert_rip_advanced();
 }
 
 static void test_hlt_if0_stops_the_guest(void **state)
@@ -318,15 +342,14 @@ static void test_rdmsr_efer(void **state)
     assert_nothing_injected();
 }
 
-static void test_rdmsr_board_msr_split_into_edx_eax(void **state)
+/* IA32_APIC_BASE of a BSP in xAPIC mode, from the vCPU's local APIC. */
+static void test_rdmsr_apic_base(void **state)
 {
     (void)state;
-    board_fake.msr = 0x6E0;                                    /* IA32_TSC_DEADLINE */
-    board_fake.msr_value = 0x0000001234567890ULL;
-    msr_regs(0x6E0, 0);
+    msr_regs(MSR_IA32_APIC_BASE, 0);
     assert_int_equal(exit_rdmsr(v), EXIT_RESUME);
-    assert_int_equal(v->regs.gpr[GPR_RAX], 0x34567890);
-    assert_int_equal(v->regs.gpr[GPR_RDX], 0x12);
+    assert_int_equal(v->regs.gpr[GPR_RAX], LAPIC_DEFAULT_BASE | APIC_BASE_BSP | APIC_BASE_EN);
+    assert_int_equal(v->regs.gpr[GPR_RDX], 0);
     assert_rip_advanced();
 }
 
@@ -340,12 +363,12 @@ static void test_rdmsr_unknown_gp0(void **state)
     assert_int_equal(v->regs.gpr[GPR_RAX], rax);              /* nothing loaded */
 }
 
-static void test_rdmsr_board_refuses_gp0(void **state)
+/* x2APIC registers exist as MSRs only in x2APIC mode (SDM Vol. 3A,
+ * "x2APIC Register Availability"). */
+static void test_rdmsr_x2apic_register_in_xapic_mode_gp0(void **state)
 {
     (void)state;
-    board_fake.msr = 0x830;
-    board_fake.msr_gp = true;
-    msr_regs(0x830, 0);
+    msr_regs(0x802, 0);                                       /* the x2APIC ID register */
     assert_int_equal(exit_rdmsr(v), EXIT_RESUME);
     assert_gp0();
 }
@@ -411,14 +434,24 @@ static void test_wrmsr_unknown_gp0(void **state)
     assert_gp0();
 }
 
-static void test_wrmsr_board_msr(void **state)
+static void test_wrmsr_apic_base_enters_x2apic_mode(void **state)
 {
     (void)state;
-    board_fake.msr = 0x6E0;
-    msr_regs(0x6E0, 0x0000000500000007ULL);
+    msr_regs(MSR_IA32_APIC_BASE, LAPIC_DEFAULT_BASE | APIC_BASE_BSP | APIC_BASE_EN | APIC_BASE_EXTD);
     assert_int_equal(exit_wrmsr(v), EXIT_RESUME);
-    assert_int_equal(board_fake.msr_value, 0x0000000500000007ULL);
+    assert_int_equal(vlapic_mode(&v->lapic), VLAPIC_MODE_X2APIC);
+    assert_true(v->work & VCPU_WORK_TIMERS);
     assert_rip_advanced();
+    assert_nothing_injected();
+}
+
+static void test_wrmsr_apic_base_reserved_bit_gp0(void **state)
+{
+    (void)state;
+    msr_regs(MSR_IA32_APIC_BASE, LAPIC_DEFAULT_BASE | APIC_BASE_BSP | APIC_BASE_EN | BIT(9));
+    assert_int_equal(exit_wrmsr(v), EXIT_RESUME);
+    assert_gp0();
+    assert_int_equal(vlapic_mode(&v->lapic), VLAPIC_MODE_XAPIC);
 }
 
 /* ---- control registers ---- */
@@ -596,7 +629,7 @@ static void test_mov_to_cr8_reserved_bits_gp0(void **state)
     v->regs.gpr[GPR_RAX] = 0x10;
     assert_int_equal(exit_cr_access(v), EXIT_RESUME);
     assert_gp0();
-    assert_int_equal(board_fake.cr8_writes, 0);
+    assert_int_equal(vlapic_get_cr8(&v->lapic), 0);
 }
 
 static void test_mov_cr8_to_and_from(void **state)
@@ -606,13 +639,15 @@ static void test_mov_cr8_to_and_from(void **state)
     vmcs_fake_set(VMCS_GUEST_IA32_EFER, IA32_EFER_LME | IA32_EFER_LMA);
     v->regs.gpr[GPR_R9] = 0x7;
     assert_int_equal(exit_cr_access(v), EXIT_RESUME);
-    assert_int_equal(board_fake.cr8, 7);
+    assert_int_equal(vlapic_get_cr8(&v->lapic), 7);
+    assert_int_equal(v->lapic.tpr, 0x70);                     /* CR8 is TPR[7:4] */
+    assert_true(v->work & VCPU_WORK_IRQ);                     /* a lower TPR may unblock one */
     assert_rip_advanced();
 
     vmcs_fake_forget_writes();
     vmcs_fake_set(VMCS_GUEST_RIP, GUEST_RIP);
     vmcs_fake_set(VMCS_EXIT_QUALIFICATION, 8 | (1u << 4) | (GPR_RDI << 8));   /* MOV from CR8 */
-    board_fake.cr8 = 0xA;
+    vlapic_set_cr8(&v->lapic, 0xA);
     assert_int_equal(exit_cr_access(v), EXIT_RESUME);
     assert_int_equal(v->regs.gpr[GPR_RDI], 0xA);
     assert_rip_advanced();
@@ -917,6 +952,7 @@ int main(void)
         T(test_cpuid_computed_leaf_gets_subleaf),
         T(test_hlt_if1_sleeps_and_ends_sti_blocking),
         T(test_hlt_if1_with_interrupt_waiting_does_not_sleep),
+        T(test_hlt_if1_with_pic_interrupt_waiting_does_not_sleep),
         T(test_hlt_if0_stops_the_guest),
         T(test_xsetbv_valid),
         T(test_xsetbv_avx_without_sse_gp),
@@ -925,16 +961,17 @@ int main(void)
         T(test_xsetbv_ecx_not_zero_gp),
         T(test_xsetbv_from_cpl3_gp),
         T(test_rdmsr_efer),
-        T(test_rdmsr_board_msr_split_into_edx_eax),
+        T(test_rdmsr_apic_base),
         T(test_rdmsr_unknown_gp0),
-        T(test_rdmsr_board_refuses_gp0),
+        T(test_rdmsr_x2apic_register_in_xapic_mode_gp0),
         T(test_wrmsr_efer_keeps_lma),
         T(test_wrmsr_efer_reserved_bit_gp0),
         T(test_wrmsr_efer_lme_with_paging_on_gp0),
         T(test_wrmsr_pat),
         T(test_wrmsr_pat_reserved_type_gp0),
         T(test_wrmsr_unknown_gp0),
-        T(test_wrmsr_board_msr),
+        T(test_wrmsr_apic_base_enters_x2apic_mode),
+        T(test_wrmsr_apic_base_reserved_bit_gp0),
         T(test_mov_to_cr0_sets_shadow_and_fixed_bits),
         T(test_mov_to_cr0_pg_without_pe_gp0),
         T(test_mov_to_cr0_reserved_high_bit_gp0),

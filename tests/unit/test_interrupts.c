@@ -1,7 +1,7 @@
 /*
  * Host unit tests of interrupt and NMI delivery (vmx/interrupts.c) against
- * the fake VMCS (tests/fakes/vmcs_fake.c) and a fake board that says which
- * vector or NMI is pending: when an external interrupt is injected and when
+ * the fake VMCS (tests/fakes/vmcs_fake.c), with the vCPU's local APIC the
+ * real model and a fake board whose PIC raises its interrupt on LINT0: when an external interrupt is injected and when
  * the interrupt window is opened instead (RFLAGS.IF, STI and MOV-SS
  * blocking, an event already queued), re-injection of an event whose
  * delivery an exit interrupted, and the NMI rules with and without virtual
@@ -26,6 +26,33 @@
 
 static struct vm vm;
 static struct vcpu *v = &vm.vcpu;
+static struct vlapic *lapic = &vm.vcpu.lapic;
+
+static uint64_t clock_now(void *ctx)
+{
+    (void)ctx;
+    return 0;
+}
+
+static const struct vclock clk = { clock_now, NULL };
+
+/* An edge on LINT1, which a BSP's LVT has in NMI mode: one NMI pending. */
+static void raise_nmi(void)
+{
+    vlapic_set_lint(lapic, 1, false);
+    vlapic_set_lint(lapic, 1, true);
+    assert_true(vlapic_nmi_pending(lapic));
+}
+
+static void lapic_raise(uint8_t vector)
+{
+    assert_true(vlapic_accept(lapic, vector, false));
+}
+
+static bool in_service(uint8_t vector)
+{
+    return lapic->isr[vector / 32] & (1u << (vector % 32));
+}
 
 static int setup(void **state)
 {
@@ -35,6 +62,8 @@ static int setup(void **state)
     strcpy(vm.name, "t");
     vm.state = VM_RUNNABLE;
     v->vm = &vm;
+    vm.board_ops = &board_fake_ops;
+    vlapic_init(lapic, 0, true, &clk, 0, NULL, NULL);        /* virtual wire: the PIC passes */
     v->work = VCPU_WORK_IRQ;
     vmx_ctls.virtual_nmis = vmx_ctls.nmi_window = true;
     /* What the CPU leaves at an exit: no event queued for the next entry. */
@@ -91,11 +120,11 @@ static void test_nothing_pending_closes_windows(void **state)
 static void test_if0_opens_interrupt_window(void **state)
 {
     (void)state;
-    board_fake.pending = 0x30;
+    lapic_raise(0x30);
     guest_state(0, 0);
     vcpu_deliver_interrupts(v);
     assert_nothing_injected();
-    assert_int_equal(board_fake.acks, 0);           /* not acknowledged: still pending */
+    assert_int_equal(vlapic_pending(lapic), 0x30);  /* not acknowledged: still pending */
     assert_window(true, false);
     assert_true(v->work & VCPU_WORK_IRQ);
 }
@@ -103,18 +132,20 @@ static void test_if0_opens_interrupt_window(void **state)
 static void test_if1_injects_and_closes_window(void **state)
 {
     (void)state;
-    board_fake.pending = 0x30;
+    lapic_raise(0x30);
     v->window_exiting = true;                       /* opened earlier; this is its exit */
     vmcs_fake_set(VMCS_PRIMARY_PROC_BASED_VM_EXEC_CONTROL, PROC_BASE | PROC_CTL_INTERRUPT_WINDOW_EXITING);
     guest_state(RFLAGS_IF, 0);
     vcpu_deliver_interrupts(v);
     assert_injected(EXTINT(0x30));
-    assert_int_equal(board_fake.acks, 1);
+    assert_true(in_service(0x30));                  /* acknowledged: IRR -> ISR */
+    assert_int_equal(vlapic_pending(lapic), -1);
     assert_int_equal(vm.irqs_injected, 1);
     assert_window(false, false);
     assert_false(v->work & VCPU_WORK_IRQ);
 }
 
+/* The PIC's interrupt, through LINT0 in virtual-wire mode (ExtINT). */
 static void test_if1_window_already_closed_is_not_rewritten(void **state)
 {
     (void)state;
@@ -122,13 +153,14 @@ static void test_if1_window_already_closed_is_not_rewritten(void **state)
     guest_state(RFLAGS_IF, 0);
     vcpu_deliver_interrupts(v);
     assert_injected(EXTINT(0x41));
+    assert_int_equal(board_fake.acks, 1);
     assert_int_equal(vmcs_fake_writes_to(VMCS_PRIMARY_PROC_BASED_VM_EXEC_CONTROL), 0);
 }
 
 static void test_sti_blocking_waits_for_window(void **state)
 {
     (void)state;
-    board_fake.pending = 0x30;
+    lapic_raise(0x30);
     guest_state(RFLAGS_IF, INTERRUPTIBILITY_STI);
     vcpu_deliver_interrupts(v);
     assert_nothing_injected();
@@ -138,7 +170,7 @@ static void test_sti_blocking_waits_for_window(void **state)
 static void test_mov_ss_blocking_waits_for_window(void **state)
 {
     (void)state;
-    board_fake.pending = 0x30;
+    lapic_raise(0x30);
     guest_state(RFLAGS_IF, INTERRUPTIBILITY_MOV_SS);
     vcpu_deliver_interrupts(v);
     assert_nothing_injected();
@@ -162,15 +194,42 @@ static void test_second_pending_keeps_window_open(void **state)
 static void test_queued_exception_goes_first(void **state)
 {
     (void)state;
-    board_fake.pending = 0x30;
+    lapic_raise(0x30);
     guest_state(RFLAGS_IF, 0);
     vcpu_inject_gp(v);
     vcpu_deliver_interrupts(v);
     assert_int_equal(vmcs_fake_get(VMCS_VM_ENTRY_INTERRUPTION_INFO),
                      INTR_INFO_VALID | INTR_TYPE_HARD_EXCEPTION | INTR_INFO_DELIVER_ERROR_CODE | 13);
     assert_int_equal(vmcs_fake_writes_to(VMCS_VM_ENTRY_INTERRUPTION_INFO), 1);
-    assert_int_equal(board_fake.acks, 0);
+    assert_false(in_service(0x30));
     assert_window(true, false);
+}
+
+/* The local APIC's interrupt goes before the PIC's. */
+static void test_lapic_before_pic(void **state)
+{
+    (void)state;
+    lapic_raise(0x50);
+    board_fake.pending = 0x20;
+    guest_state(RFLAGS_IF, 0);
+    vcpu_deliver_interrupts(v);
+    assert_injected(EXTINT(0x50));
+    assert_int_equal(board_fake.acks, 0);
+    assert_window(true, false);                     /* the PIC's waits for the next window */
+}
+
+/* With virtual-interrupt delivery the CPU delivers the local APIC's
+ * interrupts itself (from RVI): nothing to inject, no window. */
+static void test_vid_leaves_lapic_interrupts_to_the_cpu(void **state)
+{
+    (void)state;
+    v->vid = true;
+    lapic_raise(0x50);
+    vcpu_deliver_interrupts(v);
+    assert_nothing_injected();
+    assert_window(false, false);
+    assert_false(v->work & VCPU_WORK_IRQ);
+    assert_true(vcpu_interrupt_pending(v));         /* but a HLT must not sleep */
 }
 
 /* ---- re-injection from the IDT-vectoring information ---- */
@@ -186,11 +245,11 @@ static void test_reinjected_page_fault_goes_first(void **state)
     assert_int_equal(vmcs_fake_get(VMCS_VM_ENTRY_EXCEPTION_ERROR_CODE), 0x2);
     assert_true(v->work & VCPU_WORK_IRQ);
 
-    board_fake.pending = 0x30;
+    lapic_raise(0x30);
     guest_state(RFLAGS_IF, 0);
     vcpu_deliver_interrupts(v);
     assert_injected(pf);                            /* not replaced by the interrupt */
-    assert_int_equal(board_fake.acks, 0);
+    assert_false(in_service(0x30));
     assert_window(true, false);
 }
 
@@ -227,11 +286,11 @@ static void test_reinjected_nmi_clears_nmi_blocking(void **state)
 static void test_nmi_injected_whatever_if_says(void **state)
 {
     (void)state;
-    board_fake.nmi = true;
+    raise_nmi();
     guest_state(0, 0);
     vcpu_deliver_interrupts(v);
     assert_injected(NMI_INFO);
-    assert_int_equal(board_fake.nmis_taken, 1);
+    assert_false(vlapic_nmi_pending(lapic));        /* taken */
     assert_int_equal(vm.nmis_injected, 1);
     assert_window(false, false);
     assert_false(v->work & VCPU_WORK_IRQ);
@@ -240,23 +299,23 @@ static void test_nmi_injected_whatever_if_says(void **state)
 static void test_nmi_before_external_interrupt(void **state)
 {
     (void)state;
-    board_fake.nmi = true;
-    board_fake.pending = 0x30;
+    raise_nmi();
+    lapic_raise(0x30);
     guest_state(RFLAGS_IF, 0);
     vcpu_deliver_interrupts(v);
     assert_injected(NMI_INFO);
-    assert_int_equal(board_fake.acks, 0);           /* the interrupt waits */
+    assert_false(in_service(0x30));                 /* the interrupt waits */
     assert_window(true, false);
 }
 
 static void test_nmi_blocked_by_nmi_opens_nmi_window(void **state)
 {
     (void)state;
-    board_fake.nmi = true;
+    raise_nmi();
     guest_state(RFLAGS_IF, INTERRUPTIBILITY_NMI);
     vcpu_deliver_interrupts(v);
     assert_nothing_injected();
-    assert_int_equal(board_fake.nmis_taken, 0);
+    assert_true(vlapic_nmi_pending(lapic));
     assert_window(false, true);
     assert_true(v->work & VCPU_WORK_IRQ);
 }
@@ -264,7 +323,7 @@ static void test_nmi_blocked_by_nmi_opens_nmi_window(void **state)
 static void test_nmi_behind_sti_uses_interrupt_window(void **state)
 {
     (void)state;
-    board_fake.nmi = true;
+    raise_nmi();
     guest_state(0, INTERRUPTIBILITY_STI);
     vcpu_deliver_interrupts(v);
     assert_nothing_injected();
@@ -275,7 +334,7 @@ static void test_nmi_without_nmi_window_uses_interrupt_window(void **state)
 {
     (void)state;
     vmx_ctls.nmi_window = false;
-    board_fake.nmi = true;
+    raise_nmi();
     guest_state(RFLAGS_IF, INTERRUPTIBILITY_NMI);
     vcpu_deliver_interrupts(v);
     assert_nothing_injected();
@@ -288,7 +347,7 @@ static void test_nmi_without_virtual_nmis(void **state)
 {
     (void)state;
     vmx_ctls.virtual_nmis = vmx_ctls.nmi_window = false;
-    board_fake.nmi = true;
+    raise_nmi();
     guest_state(RFLAGS_IF, INTERRUPTIBILITY_NMI);   /* the CPU's own NMI blocking */
     vcpu_deliver_interrupts(v);
     assert_injected(NMI_INFO);
@@ -299,7 +358,7 @@ static void test_nmi_without_virtual_nmis(void **state)
     /* The next exit finds the handler still running (IF=0): a second NMI waits. */
     vmcs_fake_forget_writes();
     vmcs_fake_set(VMCS_VM_ENTRY_INTERRUPTION_INFO, 0);
-    board_fake.nmi = true;
+    raise_nmi();
     guest_state(0, 0);
     vcpu_deliver_interrupts(v);
     assert_nothing_injected();
@@ -363,6 +422,8 @@ int main(void)
         T(test_mov_ss_blocking_waits_for_window),
         T(test_second_pending_keeps_window_open),
         T(test_queued_exception_goes_first),
+        T(test_lapic_before_pic),
+        T(test_vid_leaves_lapic_interrupts_to_the_cpu),
         T(test_reinjected_page_fault_goes_first),
         T(test_reinjected_external_interrupt),
         T(test_reinjected_software_interrupt_keeps_length),
