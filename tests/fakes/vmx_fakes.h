@@ -89,7 +89,8 @@ struct vmx_env_fake {
 };
 extern struct vmx_env_fake vmx_env_fake;
 /* CR0/CR4 as a VMX CPU with unrestricted guest fixes them here: CR0.NE
- * and CR4.VMXE must be 1; CR4 bits a guest may set (vmcs_cr4_allowed). */
+ * and CR4.VMXE must be 1 (vmcs_cr0_for_guest, vmcs_cr4_for_guest); the CR4
+ * bits a guest may set are in vmx_env_fake.c (vmcs_cr4_allowed). */
 #define FAKE_CR0_FIXED0    CR0_NE
 #define FAKE_CR4_FIXED0    CR4_VMXE
 void vmx_env_fake_reset(void);
