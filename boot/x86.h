@@ -44,6 +44,19 @@ static inline uint64_t rdtsc(void)
     return ((uint64_t)hi << 32) | lo;
 }
 
+/* XSETBV of XCR0, and WBINVD. Host tests of the exit handlers that issue
+ * them link stand-ins (tests/fakes/vmx_env_fake.c) instead. */
+#ifdef HV_HOST_TEST
+void write_xcr0(uint64_t v);
+void wbinvd(void);
+#else
+static inline void write_xcr0(uint64_t v)
+{
+    __asm__ volatile("xsetbv" :: "a"((uint32_t)v), "d"((uint32_t)(v >> 32)), "c"(0));
+}
+static inline void wbinvd(void) { __asm__ volatile("wbinvd" ::: "memory"); }
+#endif
+
 #define DEFINE_CR(n)                                                          \
     static inline uint64_t read_cr##n(void)                                   \
     { uint64_t v; __asm__ volatile("mov %%cr" #n ", %0" : "=r"(v)); return v; } \

@@ -54,7 +54,7 @@ static void write_eoi_exit_bitmap(struct vcpu *v, const uint32_t *tmr, bool all)
             continue;
         v->eoi_exit[2 * i] = tmr[2 * i];
         v->eoi_exit[2 * i + 1] = tmr[2 * i + 1];
-        vmwrite(VMCS_EOI_EXIT_BITMAP_0 + 2 * i, (uint64_t)tmr[2 * i + 1] << 32 | tmr[2 * i]);
+        vmcs_write64(VMCS_EOI_EXIT_BITMAP_0 + 2 * i, (uint64_t)tmr[2 * i + 1] << 32 | tmr[2 * i]);
     }
 }
 
@@ -64,7 +64,7 @@ static void set_active(struct vcpu *v, bool on)
     struct vm *vm = v->vm;
     uint32_t ctls = vmx_ctls.apicv_proc2 |
                     (mode == APICV_VID ? PROC2_CTL_VIRTUAL_INTERRUPT_DELIVERY : 0);
-    uint64_t proc2 = vmread(VMCS_SECONDARY_PROC_BASED_VM_EXEC_CONTROL);
+    uint64_t proc2 = vmcs_read32(VMCS_SECONDARY_PROC_BASED_VM_EXEC_CONTROL);
     int rc = on ? ept_map(&vm->ept, LAPIC_DEFAULT_BASE, access_page, PAGE_SIZE,
                           EPT_READ | EPT_WRITE)
                 : ept_unmap(&vm->ept, LAPIC_DEFAULT_BASE, PAGE_SIZE);
@@ -76,11 +76,11 @@ static void set_active(struct vcpu *v, bool on)
     }
     invept_vm(vm);
     proc2 = on ? proc2 | ctls : proc2 & ~(uint64_t)ctls;
-    vmwrite(VMCS_SECONDARY_PROC_BASED_VM_EXEC_CONTROL, proc2);
+    vmcs_write32(VMCS_SECONDARY_PROC_BASED_VM_EXEC_CONTROL, proc2);
     /* Without virtualized APIC accesses the threshold must not exceed
      * VTPR[7:4] (SDM "Checks on VMX Controls"): 0 is always fine. With
      * virtual-interrupt delivery it is not used. */
-    vmwrite(VMCS_TPR_THRESHOLD, 0);
+    vmcs_write32(VMCS_TPR_THRESHOLD, 0);
     v->tpr_threshold = 0;
     v->apicv_active = on;
     v->vid = on && mode == APICV_VID;
@@ -101,10 +101,10 @@ int apicv_vcpu_init(struct vcpu *v)
         return -HV_ENOMEM;
     v->vapic = phys_to_virt(pa);
     memset(v->vapic, 0, PAGE_SIZE);
-    vmwrite(VMCS_VIRTUAL_APIC_PAGE_ADDR, pa);
-    vmwrite(VMCS_APIC_ACCESS_ADDR, access_page);
-    vmwrite(VMCS_PRIMARY_PROC_BASED_VM_EXEC_CONTROL,
-            vmread(VMCS_PRIMARY_PROC_BASED_VM_EXEC_CONTROL) | vmx_ctls.apicv_proc);
+    vmcs_write64(VMCS_VIRTUAL_APIC_PAGE_ADDR, pa);
+    vmcs_write64(VMCS_APIC_ACCESS_ADDR, access_page);
+    vmcs_write32(VMCS_PRIMARY_PROC_BASED_VM_EXEC_CONTROL,
+            vmcs_read32(VMCS_PRIMARY_PROC_BASED_VM_EXEC_CONTROL) | vmx_ctls.apicv_proc);
     v->apicv_active = v->vid = v->page_stale = false;
     apicv_update(v);
     return 0;
@@ -145,14 +145,14 @@ void apicv_update(struct vcpu *v)
         if (v->vid) {
             /* The CPU keeps RVI/SVI in step with the page while the guest
              * runs; the model changed the page, so they are set anew. */
-            vmwrite(VMCS_GUEST_INTERRUPT_STATUS, vlapic_intr_status(l));
+            vmcs_write16(VMCS_GUEST_INTERRUPT_STATUS, vlapic_intr_status(l));
             write_eoi_exit_bitmap(v, l->tmr, false);
         }
     }
     if (!v->vid) {
         unsigned thr = vlapic_tpr_threshold(l);
         if (thr != v->tpr_threshold) {
-            vmwrite(VMCS_TPR_THRESHOLD, thr);
+            vmcs_write32(VMCS_TPR_THRESHOLD, thr);
             v->tpr_threshold = (uint8_t)thr;
         }
     }

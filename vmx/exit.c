@@ -11,7 +11,7 @@
 /* Reasons without a handler of their own stop the guest with a report. */
 static enum exit_action exit_unhandled(struct vcpu *v)
 {
-    return exit_stop_unhandled(v, (uint32_t)vmread(VMCS_EXIT_REASON) & EXIT_REASON_BASIC_MASK);
+    return exit_stop_unhandled(v, vmcs_read32(VMCS_EXIT_REASON) & EXIT_REASON_BASIC_MASK);
 }
 
 /* A range default, then the handled reasons: GCC's documented idiom, whose
@@ -81,14 +81,14 @@ enum exit_action exit_stop_unhandled(struct vcpu *v, unsigned reason)
     const uint64_t *g = v->regs.gpr;
     pr_err("guest %s: unhandled VM exit %u (%s), qualification %#llx, RIP %#llx\n",
            v->vm->name, reason, exit_reason_name(reason),
-           (unsigned long long)vmread(VMCS_EXIT_QUALIFICATION),
-           (unsigned long long)vmread(VMCS_GUEST_RIP));
+           (unsigned long long)vmcs_readnat(VMCS_EXIT_QUALIFICATION),
+           (unsigned long long)vmcs_readnat(VMCS_GUEST_RIP));
     pr_err("guest %s:   RAX %#llx RBX %#llx RCX %#llx RDX %#llx RSI %#llx RDI %#llx "
            "RBP %#llx RSP %#llx\n", v->vm->name,
            (unsigned long long)g[GPR_RAX], (unsigned long long)g[GPR_RBX],
            (unsigned long long)g[GPR_RCX], (unsigned long long)g[GPR_RDX],
            (unsigned long long)g[GPR_RSI], (unsigned long long)g[GPR_RDI],
-           (unsigned long long)g[GPR_RBP], (unsigned long long)vmread(VMCS_GUEST_RSP));
+           (unsigned long long)g[GPR_RBP], (unsigned long long)vmcs_readnat(VMCS_GUEST_RSP));
     vm_stop(v->vm, VM_END_UNHANDLED_EXIT, 0, "unhandled VM exit %s", exit_reason_name(reason));
     return EXIT_STOP_VM;
 }
@@ -100,15 +100,15 @@ void vcpu_inject_exception(struct vcpu *v, unsigned vector, bool has_error_code,
     uint32_t info = INTR_INFO_VALID | INTR_TYPE_HARD_EXCEPTION | (vector & INTR_INFO_VECTOR_MASK);
     if (has_error_code) {
         info |= INTR_INFO_DELIVER_ERROR_CODE;
-        vmwrite(VMCS_VM_ENTRY_EXCEPTION_ERROR_CODE, error_code);
+        vmcs_write32(VMCS_VM_ENTRY_EXCEPTION_ERROR_CODE, error_code);
     }
-    vmwrite(VMCS_VM_ENTRY_INTERRUPTION_INFO, info);
+    vmcs_write32(VMCS_VM_ENTRY_INTERRUPTION_INFO, info);
 }
 
 enum exit_action exit_invalid_guest_state(struct vcpu *v)
 {
     pr_err("guest %s: VM entry failed: invalid guest state (exit qualification %#llx)\n",
-           v->vm->name, (unsigned long long)vmread(VMCS_EXIT_QUALIFICATION));
+           v->vm->name, (unsigned long long)vmcs_readnat(VMCS_EXIT_QUALIFICATION));
     vmcheck_explain(v);
     vmcs_dump(v);
     vm_stop(v->vm, VM_END_ENTRY_FAILED, 0, "VM entry failed: invalid guest state");
@@ -119,7 +119,7 @@ enum exit_action exit_invalid_guest_state(struct vcpu *v)
  * (SDM Vol. 3C, "VM-Entry Failures During or After Loading Guest State"). */
 enum exit_action exit_msr_loading(struct vcpu *v)
 {
-    unsigned long long entry = vmread(VMCS_EXIT_QUALIFICATION);
+    unsigned long long entry = vmcs_readnat(VMCS_EXIT_QUALIFICATION);
     pr_err("guest %s: VM entry failed: MSR loading, entry %llu\n", v->vm->name, entry);
     vmcheck_explain(v);
     vmcs_dump(v);

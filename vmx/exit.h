@@ -8,7 +8,7 @@
 
 #include "vmm/vm.h"
 #include "vmx/vmcs_fields.h"
-#include "vmx/vmx_insn.h"
+#include "vmx/vmcs_access.h"
 
 enum exit_action {
     EXIT_RESUME,        /* enter the same guest again */
@@ -38,7 +38,7 @@ static inline enum exit_action exit_dispatch(struct vcpu *v, unsigned basic)
  * instruction (vmx/interrupts.c checks it), and keeps this path short. */
 static inline void vcpu_skip_instruction(void)
 {
-    vmwrite(VMCS_GUEST_RIP, vmread(VMCS_GUEST_RIP) + vmread(VMCS_VM_EXIT_INSTRUCTION_LEN));
+    vmcs_writenat(VMCS_GUEST_RIP, vmcs_readnat(VMCS_GUEST_RIP) + vmcs_read32(VMCS_VM_EXIT_INSTRUCTION_LEN));
 }
 
 /* Queue a hardware exception for the next VM entry (SDM Vol. 3C, "Event Injection"). */

@@ -18,7 +18,7 @@
  * instruction against the model like any MMIO (fault-like: RIP is on it). */
 enum exit_action exit_apic_access(struct vcpu *v)
 {
-    uint64_t q = vmread(VMCS_EXIT_QUALIFICATION);
+    uint64_t q = vmcs_readnat(VMCS_EXIT_QUALIFICATION);
     unsigned type = APIC_ACCESS_TYPE(q);
 
     if (type != APIC_ACCESS_LINEAR_READ && type != APIC_ACCESS_LINEAR_WRITE) {
@@ -27,7 +27,7 @@ enum exit_action exit_apic_access(struct vcpu *v)
         vm_stop(v->vm, VM_END_EMULATION_FAILED, 0,
                 "APIC access of type %u at offset %#llx, RIP %#llx", type,
                 (unsigned long long)APIC_ACCESS_OFFSET(q),
-                (unsigned long long)vmread(VMCS_GUEST_RIP));
+                (unsigned long long)vmcs_readnat(VMCS_GUEST_RIP));
         return EXIT_STOP_VM;
     }
     enum exit_action a = exit_emulate_mmio(v, LAPIC_DEFAULT_BASE + APIC_ACCESS_OFFSET(q), false, 0);
@@ -40,7 +40,7 @@ enum exit_action exit_apic_access(struct vcpu *v)
  * the page (an EOI, for one, changes ISR and PPR and must read as 0). */
 enum exit_action exit_apic_write(struct vcpu *v)
 {
-    unsigned off = APIC_ACCESS_OFFSET(vmread(VMCS_EXIT_QUALIFICATION)) & ~0xFu;
+    unsigned off = APIC_ACCESS_OFFSET(vmcs_readnat(VMCS_EXIT_QUALIFICATION)) & ~0xFu;
     vcpu_lapic_write(v, off, v->vapic[off / 4]);
     if (off == LAPIC_REG_EOI)
         v->vapic[off / 4] = 0;        /* write-only: reads 0 (the model may not refill) */
@@ -53,7 +53,7 @@ enum exit_action exit_apic_write(struct vcpu *v)
  * qualification is the vector; SDM "EOI Virtualization"). */
 enum exit_action exit_virtualized_eoi(struct vcpu *v)
 {
-    vcpu_lapic_eoi_done(v, (uint8_t)vmread(VMCS_EXIT_QUALIFICATION));
+    vcpu_lapic_eoi_done(v, (uint8_t)vmcs_readnat(VMCS_EXIT_QUALIFICATION));
     return EXIT_RESUME;
 }
 

@@ -47,13 +47,13 @@ enum exit_action exit_hlt(struct vcpu *v)
 {
     vcpu_skip_instruction();
     /* "STI; HLT" leaves STI blocking set; it ends with the HLT. */
-    uint64_t intr = vmread(VMCS_GUEST_INTERRUPTIBILITY_STATE);
+    uint64_t intr = vmcs_read32(VMCS_GUEST_INTERRUPTIBILITY_STATE);
     if (intr & (INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS))
-        vmwrite(VMCS_GUEST_INTERRUPTIBILITY_STATE,
+        vmcs_write32(VMCS_GUEST_INTERRUPTIBILITY_STATE,
                 intr & ~(uint64_t)(INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS));
-    if (!(vmread(VMCS_GUEST_RFLAGS) & RFLAGS_IF)) {
+    if (!(vmcs_readnat(VMCS_GUEST_RFLAGS) & RFLAGS_IF)) {
         vm_stop(v->vm, VM_END_HALTED, 0, "halted with interrupts disabled at RIP %#llx",
-                (unsigned long long)vmread(VMCS_GUEST_RIP));
+                (unsigned long long)vmcs_readnat(VMCS_GUEST_RIP));
         return EXIT_STOP_VM;
     }
     if (vcpu_interrupt_pending(v)) {
@@ -69,7 +69,7 @@ enum exit_action exit_invd(struct vcpu *v)
     /* The guest's caches are the host's: write back and keep data (WBINVD
      * semantics for INVD too, which must never drop host data). */
     (void)v;
-    __asm__ volatile("wbinvd" ::: "memory");
+    wbinvd();
     vcpu_skip_instruction();
     return EXIT_RESUME;
 }
@@ -91,13 +91,13 @@ enum exit_action exit_xsetbv(struct vcpu *v)
     uint64_t *g = v->regs.gpr;
     uint64_t value = ((g[GPR_RDX] & 0xFFFFFFFF) << 32) | (g[GPR_RAX] & 0xFFFFFFFF);
 
-    if (AR_DPL(vmread(VMCS_GUEST_SS_ACCESS_RIGHTS)) != 0 || (uint32_t)g[GPR_RCX] != 0 ||
+    if (AR_DPL(vmcs_read32(VMCS_GUEST_SS_ACCESS_RIGHTS)) != 0 || (uint32_t)g[GPR_RCX] != 0 ||
         !xcr0_valid(value, vcpu_guest_xcr0_supported())) {
         vcpu_inject_gp(v);
         return EXIT_RESUME;
     }
     v->xcr0 = value;
-    __asm__ volatile("xsetbv" :: "a"((uint32_t)value), "d"((uint32_t)(value >> 32)), "c"(0));
+    write_xcr0(value);
     vcpu_skip_instruction();
     return EXIT_RESUME;
 }
@@ -114,7 +114,7 @@ enum exit_action exit_vmx_instruction(struct vcpu *v)
 enum exit_action exit_triple_fault(struct vcpu *v)
 {
     vm_stop(v->vm, VM_END_TRIPLE_FAULT, 0, "reset by a triple fault at RIP %#llx (a PC resets on one)",
-            (unsigned long long)vmread(VMCS_GUEST_RIP));
+            (unsigned long long)vmcs_readnat(VMCS_GUEST_RIP));
     return EXIT_STOP_VM;
 }
 
@@ -130,7 +130,7 @@ enum exit_action exit_vmcall(struct vcpu *v)
 
     /* VMCALL exits at any CPL; hypercalls are for the guest's kernel, so a
      * user program gets HC_EPERM and nothing happens (as KVM does). */
-    if (unlikely(AR_DPL(vmread(VMCS_GUEST_SS_ACCESS_RIGHTS)) != 0)) {
+    if (unlikely(AR_DPL(vmcs_read32(VMCS_GUEST_SS_ACCESS_RIGHTS)) != 0)) {
         vm->hypercalls_refused++;
         g[GPR_RAX] = (uint64_t)(int64_t)HC_EPERM;
         vcpu_skip_instruction();

@@ -37,13 +37,13 @@
 
 static uint64_t read_gpr(struct vcpu *v, unsigned r)
 {
-    return r == GPR_RSP ? vmread(VMCS_GUEST_RSP) : v->regs.gpr[r];
+    return r == GPR_RSP ? vmcs_readnat(VMCS_GUEST_RSP) : v->regs.gpr[r];
 }
 
 static void write_gpr(struct vcpu *v, unsigned r, uint64_t val)
 {
     if (r == GPR_RSP)
-        vmwrite(VMCS_GUEST_RSP, val);
+        vmcs_writenat(VMCS_GUEST_RSP, val);
     else
         v->regs.gpr[r] = val;
 }
@@ -69,7 +69,7 @@ static bool load_pdptes(struct vcpu *v, uint64_t cr3)
             (pdpte[i] & (PDPTE_RESERVED_LOW | above_maxphyaddr())))
             return false;
     for (int i = 0; i < 4; i++)
-        vmwrite(VMCS_GUEST_PDPTE0 + 2 * i, pdpte[i]);
+        vmcs_write64(VMCS_GUEST_PDPTE0 + 2 * i, pdpte[i]);
     return true;
 }
 
@@ -80,7 +80,7 @@ static bool pae_paging(uint64_t cr0, uint64_t cr4, uint64_t efer)
 
 static bool in_64bit_mode(uint64_t efer)
 {
-    return (efer & IA32_EFER_LMA) && (vmread(VMCS_GUEST_CS_ACCESS_RIGHTS) & AR_L);
+    return (efer & IA32_EFER_LMA) && (vmcs_read32(VMCS_GUEST_CS_ACCESS_RIGHTS) & AR_L);
 }
 
 static enum exit_action gp(struct vcpu *v)
@@ -94,7 +94,7 @@ static enum exit_action gp(struct vcpu *v)
 static enum exit_action set_cr0(struct vcpu *v, uint64_t val)
 {
     uint64_t old = v->cr0_shadow;
-    uint64_t efer = vmread(VMCS_GUEST_IA32_EFER);
+    uint64_t efer = vmcs_read64(VMCS_GUEST_IA32_EFER);
     uint64_t cr4 = v->cr4_shadow;
 
     if ((val & CR0_RESERVED_HIGH) || ((val & CR0_PG) && !(val & CR0_PE)) ||
@@ -116,18 +116,18 @@ static enum exit_action set_cr0(struct vcpu *v, uint64_t val)
         if (!(cr4 & CR4_PAE))
             return gp(v);
         efer |= IA32_EFER_LMA;
-        vmwrite(VMCS_GUEST_IA32_EFER, efer);
-        vmwrite(VMCS_VM_ENTRY_CONTROLS, vmread(VMCS_VM_ENTRY_CONTROLS) | ENTRY_CTL_IA32E_MODE_GUEST);
+        vmcs_write64(VMCS_GUEST_IA32_EFER, efer);
+        vmcs_write32(VMCS_VM_ENTRY_CONTROLS, vmcs_read32(VMCS_VM_ENTRY_CONTROLS) | ENTRY_CTL_IA32E_MODE_GUEST);
     } else if (paging_off && (efer & IA32_EFER_LMA)) {
         efer &= ~IA32_EFER_LMA;
-        vmwrite(VMCS_GUEST_IA32_EFER, efer);
-        vmwrite(VMCS_VM_ENTRY_CONTROLS, vmread(VMCS_VM_ENTRY_CONTROLS) & ~(uint64_t)ENTRY_CTL_IA32E_MODE_GUEST);
+        vmcs_write64(VMCS_GUEST_IA32_EFER, efer);
+        vmcs_write32(VMCS_VM_ENTRY_CONTROLS, vmcs_read32(VMCS_VM_ENTRY_CONTROLS) & ~(uint64_t)ENTRY_CTL_IA32E_MODE_GUEST);
     }
-    if (pae_paging(val, cr4, efer) && paging_on && !load_pdptes(v, vmread(VMCS_GUEST_CR3)))
+    if (pae_paging(val, cr4, efer) && paging_on && !load_pdptes(v, vmcs_readnat(VMCS_GUEST_CR3)))
         return gp(v);
     v->cr0_shadow = val;
-    vmwrite(VMCS_CR0_READ_SHADOW, val);
-    vmwrite(VMCS_GUEST_CR0, vmcs_cr0_for_guest(val));
+    vmcs_writenat(VMCS_CR0_READ_SHADOW, val);
+    vmcs_writenat(VMCS_GUEST_CR0, vmcs_cr0_for_guest(val));
     vcpu_skip_instruction();
     return EXIT_RESUME;
 }
@@ -138,7 +138,7 @@ static enum exit_action set_cr0(struct vcpu *v, uint64_t val)
  * "Process-Context Identifiers", "IA-32e Mode Operation"). */
 static enum exit_action set_cr4(struct vcpu *v, uint64_t val)
 {
-    uint64_t efer = vmread(VMCS_GUEST_IA32_EFER);
+    uint64_t efer = vmcs_read64(VMCS_GUEST_IA32_EFER);
     uint64_t old = v->cr4_shadow;
     bool lma = efer & IA32_EFER_LMA;
 
@@ -147,16 +147,16 @@ static enum exit_action set_cr4(struct vcpu *v, uint64_t val)
     if (lma && (!(val & CR4_PAE) || ((val ^ old) & CR4_LA57)))
         return gp(v);
     if ((val & CR4_PCIDE) && !(old & CR4_PCIDE) &&
-        (!lma || (vmread(VMCS_GUEST_CR3) & CR3_PCID_MASK)))
+        (!lma || (vmcs_readnat(VMCS_GUEST_CR3) & CR3_PCID_MASK)))
         return gp(v);
     if ((val & CR4_CET) && !(v->cr0_shadow & CR0_WP))
         return gp(v);
     if (pae_paging(v->cr0_shadow, val, efer) && !(old & CR4_PAE) &&
-        !load_pdptes(v, vmread(VMCS_GUEST_CR3)))
+        !load_pdptes(v, vmcs_readnat(VMCS_GUEST_CR3)))
         return gp(v);
     v->cr4_shadow = val;
-    vmwrite(VMCS_CR4_READ_SHADOW, val);
-    vmwrite(VMCS_GUEST_CR4, vmcs_cr4_for_guest(val));
+    vmcs_writenat(VMCS_CR4_READ_SHADOW, val);
+    vmcs_writenat(VMCS_GUEST_CR4, vmcs_cr4_for_guest(val));
     vcpu_skip_instruction();
     return EXIT_RESUME;
 }
@@ -178,7 +178,7 @@ static void note_cr3(struct vm *vm, uint64_t cr3)
  * "Process-Context Identifiers"); it is not stored. */
 static enum exit_action set_cr3(struct vcpu *v, uint64_t val)
 {
-    uint64_t efer = vmread(VMCS_GUEST_IA32_EFER);
+    uint64_t efer = vmcs_read64(VMCS_GUEST_IA32_EFER);
     if ((efer & IA32_EFER_LMA) && (v->cr4_shadow & CR4_PCIDE))
         val &= ~CR3_NOFLUSH;
     if ((efer & IA32_EFER_LMA) && (val & above_maxphyaddr()))
@@ -186,20 +186,20 @@ static enum exit_action set_cr3(struct vcpu *v, uint64_t val)
     note_cr3(v->vm, val);
     if (pae_paging(v->cr0_shadow, v->cr4_shadow, efer) && !load_pdptes(v, val))
         return gp(v);
-    vmwrite(VMCS_GUEST_CR3, val);
+    vmcs_writenat(VMCS_GUEST_CR3, val);
     vcpu_skip_instruction();
     return EXIT_RESUME;
 }
 
 enum exit_action exit_cr_access(struct vcpu *v)
 {
-    uint64_t q = vmread(VMCS_EXIT_QUALIFICATION);
+    uint64_t q = vmcs_readnat(VMCS_EXIT_QUALIFICATION);
     unsigned cr = CR_QUAL_NUMBER(q), gpr = CR_QUAL_GPR(q);
 
     switch (CR_QUAL_TYPE(q)) {
     case CR_TYPE_MOV_TO: {
         uint64_t val = read_gpr(v, gpr);
-        if (!(vmread(VMCS_GUEST_IA32_EFER) & IA32_EFER_LMA))
+        if (!(vmcs_read64(VMCS_GUEST_IA32_EFER) & IA32_EFER_LMA))
             val &= 0xFFFFFFFF;                       /* 32-bit operand outside long mode */
         if (cr == 0)
             return set_cr0(v, val);
@@ -220,7 +220,7 @@ enum exit_action exit_cr_access(struct vcpu *v)
     }
     case CR_TYPE_MOV_FROM:
         if (cr == 3 || cr == 8) {        /* CR3 only when the CPU forces CR3-store exiting */
-            write_gpr(v, gpr, cr == 3 ? vmread(VMCS_GUEST_CR3) : vcpu_get_cr8(v));
+            write_gpr(v, gpr, cr == 3 ? vmcs_readnat(VMCS_GUEST_CR3) : vcpu_get_cr8(v));
             vcpu_skip_instruction();
             return EXIT_RESUME;
         }

@@ -65,18 +65,18 @@ static void note_unbacked(struct vm *vm, gpa_t gpa, bool write)
     pr_info("guest %s: %s of unbacked guest-physical address %#llx at RIP %#llx (reads all "
             "ones, writes dropped; not logged again for this page)\n", vm->name,
             write ? "write" : "read", (unsigned long long)gpa,
-            (unsigned long long)vmread(VMCS_GUEST_RIP));
+            (unsigned long long)vmcs_readnat(VMCS_GUEST_RIP));
 }
 
 enum exit_action exit_ept_violation(struct vcpu *v)
 {
     struct vm *vm = v->vm;
-    uint64_t q = vmread(VMCS_EXIT_QUALIFICATION);
-    gpa_t gpa = vmread(VMCS_GUEST_PHYSICAL_ADDRESS);
+    uint64_t q = vmcs_readnat(VMCS_EXIT_QUALIFICATION);
+    gpa_t gpa = vmcs_read64(VMCS_GUEST_PHYSICAL_ADDRESS);
     bool device = !(q & EPT_QUAL_FETCH) && io_bus_find_mmio(&vm->bus, gpa, 1);
 
     if (!(q & EPT_QUAL_FETCH) && (device || !guest_unbacked_stop)) {
-        uint32_t vectoring = (uint32_t)vmread(VMCS_IDT_VECTORING_INFO);
+        uint32_t vectoring = vmcs_read32(VMCS_IDT_VECTORING_INFO);
         if (vectoring & INTR_INFO_VALID) {
             /* The CPU's own access while delivering an event (say, pushing
              * the frame onto a stack in MMIO): no instruction at RIP made
@@ -84,7 +84,7 @@ enum exit_action exit_ept_violation(struct vcpu *v)
             vm_stop(vm, VM_END_EMULATION_FAILED, 0,
                     "MMIO at %#llx during delivery of vector %u, RIP %#llx: not emulated",
                     (unsigned long long)gpa, vectoring & INTR_INFO_VECTOR_MASK,
-                    (unsigned long long)vmread(VMCS_GUEST_RIP));
+                    (unsigned long long)vmcs_readnat(VMCS_GUEST_RIP));
             return EXIT_STOP_VM;
         }
     }
@@ -97,12 +97,12 @@ enum exit_action exit_ept_violation(struct vcpu *v)
          * Qualification for EPT Violations"): the emulator need not walk. */
         bool gla = (q & (EPT_QUAL_GLA_VALID | EPT_QUAL_GLA_XLATE)) ==
                    (EPT_QUAL_GLA_VALID | EPT_QUAL_GLA_XLATE);
-        return exit_emulate_mmio(v, gpa, gla, gla ? vmread(VMCS_GUEST_LINEAR_ADDRESS) : 0);
+        return exit_emulate_mmio(v, gpa, gla, gla ? vmcs_readnat(VMCS_GUEST_LINEAR_ADDRESS) : 0);
     }
     vm_stop(vm, VM_END_BAD_ACCESS, 0,
             "%s of unbacked guest-physical address %#llx at RIP %#llx",
             (q & EPT_QUAL_FETCH) ? "instruction fetch" : (q & EPT_QUAL_WRITE) ? "write" : "read",
-            (unsigned long long)gpa, (unsigned long long)vmread(VMCS_GUEST_RIP));
+            (unsigned long long)gpa, (unsigned long long)vmcs_readnat(VMCS_GUEST_RIP));
     return EXIT_STOP_VM;
 }
 
@@ -110,6 +110,6 @@ enum exit_action exit_ept_misconfig(struct vcpu *v)
 {
     /* Our own EPT tables are wrong: a hypervisor bug, but only this guest suffers. */
     vm_stop(v->vm, VM_END_UNHANDLED_EXIT, 0, "EPT misconfiguration at guest-physical %#llx",
-            (unsigned long long)vmread(VMCS_GUEST_PHYSICAL_ADDRESS));
+            (unsigned long long)vmcs_read64(VMCS_GUEST_PHYSICAL_ADDRESS));
     return EXIT_STOP_VM;
 }

@@ -123,7 +123,7 @@ static __attribute__((noinline)) enum exit_action port_out(struct vcpu *v, uint6
 
 enum exit_action exit_io_instruction(struct vcpu *v)
 {
-    uint64_t q = vmread(VMCS_EXIT_QUALIFICATION);
+    uint64_t q = vmcs_readnat(VMCS_EXIT_QUALIFICATION);
     if (unlikely(q & IO_QUAL_STRING))
         return string_io(v, q);
     return (q & IO_QUAL_IN) ? port_in(v, q) : port_out(v, q);

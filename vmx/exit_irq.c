@@ -52,7 +52,7 @@ enum exit_action exit_external_interrupt(struct vcpu *v)
      * while the host ran) does not end this slice. */
     if (!run_params.lapic_slice_timer)
         return EXIT_YIELD;
-    uint32_t info = (uint32_t)vmread(VMCS_VM_EXIT_INTERRUPTION_INFO);
+    uint32_t info = vmcs_read32(VMCS_VM_EXIT_INTERRUPTION_INFO);
     lapic_eoi();
     if ((info & INTR_INFO_VECTOR_MASK) == HOST_VECTOR_SLICE_TIMER &&
         rdtsc() < v->slice_deadline) {
@@ -64,7 +64,7 @@ enum exit_action exit_external_interrupt(struct vcpu *v)
 
 enum exit_action exit_exception_nmi(struct vcpu *v)
 {
-    uint32_t info = (uint32_t)vmread(VMCS_VM_EXIT_INTERRUPTION_INFO);
+    uint32_t info = vmcs_read32(VMCS_VM_EXIT_INTERRUPTION_INFO);
     if ((info & INTR_TYPE_MASK) == INTR_TYPE_NMI) {
         pr_warn("guest %s: NMI arrived while it ran; ignored\n", v->vm->name);
         return EXIT_RESUME;
@@ -83,8 +83,8 @@ enum exit_action exit_exception_nmi(struct vcpu *v)
 
 enum exit_action exit_interrupt_window(struct vcpu *v)
 {
-    vmwrite(VMCS_PRIMARY_PROC_BASED_VM_EXEC_CONTROL,
-            vmread(VMCS_PRIMARY_PROC_BASED_VM_EXEC_CONTROL) & ~(uint64_t)PROC_CTL_INTERRUPT_WINDOW_EXITING);
+    vmcs_write32(VMCS_PRIMARY_PROC_BASED_VM_EXEC_CONTROL,
+            vmcs_read32(VMCS_PRIMARY_PROC_BASED_VM_EXEC_CONTROL) & ~(uint64_t)PROC_CTL_INTERRUPT_WINDOW_EXITING);
     v->window_exiting = false;        /* so that the injection can turn it on again */
     v->work |= VCPU_WORK_IRQ;
     return EXIT_RESUME;
@@ -94,8 +94,8 @@ enum exit_action exit_interrupt_window(struct vcpu *v)
  * blocking are gone): the pending NMI goes in now (vmx/interrupts.c). */
 enum exit_action exit_nmi_window(struct vcpu *v)
 {
-    vmwrite(VMCS_PRIMARY_PROC_BASED_VM_EXEC_CONTROL,
-            vmread(VMCS_PRIMARY_PROC_BASED_VM_EXEC_CONTROL) & ~(uint64_t)PROC_CTL_NMI_WINDOW_EXITING);
+    vmcs_write32(VMCS_PRIMARY_PROC_BASED_VM_EXEC_CONTROL,
+            vmcs_read32(VMCS_PRIMARY_PROC_BASED_VM_EXEC_CONTROL) & ~(uint64_t)PROC_CTL_NMI_WINDOW_EXITING);
     v->nmi_window_exiting = false;
     v->work |= VCPU_WORK_IRQ;
     return EXIT_RESUME;

@@ -50,9 +50,9 @@ static uint64_t efer_guest_bits(void)
 static bool msr_read(struct vcpu *v, uint32_t msr, uint64_t *val)
 {
     switch (msr) {
-    case MSR_IA32_EFER:            *val = vmread(VMCS_GUEST_IA32_EFER); return true;
+    case MSR_IA32_EFER:            *val = vmcs_read64(VMCS_GUEST_IA32_EFER); return true;
     case MSR_IA32_PAT:
-        *val = vmx_ctls.load_pat ? vmread(VMCS_GUEST_IA32_PAT) : v->msr_pat;
+        *val = vmx_ctls.load_pat ? vmcs_read64(VMCS_GUEST_IA32_PAT) : v->msr_pat;
         return true;
     case MSR_IA32_MISC_ENABLE:     *val = v->msr_misc_enable; return true;
     case MSR_IA32_PLATFORM_ID:
@@ -61,7 +61,7 @@ static bool msr_read(struct vcpu *v, uint32_t msr, uint64_t *val)
         *val = 0;
         return true;
     case MSR_IA32_MCG_CAP:         *val = 0; return true;   /* no machine-check banks */
-    case MSR_IA32_TIME_STAMP_COUNTER: *val = rdtsc() + vmread(VMCS_TSC_OFFSET); return true;
+    case MSR_IA32_TIME_STAMP_COUNTER: *val = rdtsc() + vmcs_read64(VMCS_TSC_OFFSET); return true;
     case MSR_IA32_TSC_ADJUST:      *val = 0; return true;
     default:
         return false;
@@ -72,14 +72,14 @@ static bool msr_write(struct vcpu *v, uint32_t msr, uint64_t val)
 {
     switch (msr) {
     case MSR_IA32_EFER: {
-        uint64_t efer = vmread(VMCS_GUEST_IA32_EFER), guest_bits = efer_guest_bits();
+        uint64_t efer = vmcs_read64(VMCS_GUEST_IA32_EFER), guest_bits = efer_guest_bits();
         if (val & ~(guest_bits | IA32_EFER_LMA))
             return false;
         /* LME may not change while paging is on (SDM Vol. 3A, "IA32_EFER"). */
         if ((v->cr0_shadow & CR0_PG) && ((val ^ efer) & IA32_EFER_LME))
             return false;
         /* LMA is read-only: keep the current value. */
-        vmwrite(VMCS_GUEST_IA32_EFER, (val & guest_bits) | (efer & IA32_EFER_LMA));
+        vmcs_write64(VMCS_GUEST_IA32_EFER, (val & guest_bits) | (efer & IA32_EFER_LMA));
         return true;
     }
     case MSR_IA32_PAT:
@@ -89,7 +89,7 @@ static bool msr_write(struct vcpu *v, uint32_t msr, uint64_t val)
                 return false;
         }
         if (vmx_ctls.load_pat)
-            vmwrite(VMCS_GUEST_IA32_PAT, val);
+            vmcs_write64(VMCS_GUEST_IA32_PAT, val);
         v->msr_pat = val;
         return true;
     case MSR_IA32_MISC_ENABLE:

@@ -1,6 +1,6 @@
 /* See vmx/guest_access.h. */
 #include "vmx/guest_access.h"
-#include "vmx/vmx_insn.h"
+#include "vmx/vmcs_access.h"
 #include "boot/msr.h"
 #include <hv/errno.h>
 #include <hv/log.h>
@@ -48,8 +48,8 @@ static const struct emul_ops guest_ops = { read_ram, read_mem, write_mem };
 
 unsigned guest_cpu_mode(void)
 {
-    uint64_t ar = vmread(VMCS_GUEST_CS_ACCESS_RIGHTS);
-    if ((vmread(VMCS_GUEST_IA32_EFER) & IA32_EFER_LMA) && (ar & AR_L))
+    uint64_t ar = vmcs_read32(VMCS_GUEST_CS_ACCESS_RIGHTS);
+    if ((vmcs_read64(VMCS_GUEST_IA32_EFER) & IA32_EFER_LMA) && (ar & AR_L))
         return 64;
     return (ar & AR_DB) ? 32 : 16;
 }
@@ -58,22 +58,22 @@ void guest_emul_ctx(struct vcpu *v, struct emul_ctx *ctx, struct emul_regs *regs
 {
     for (int i = 0; i < 16; i++)
         regs->gpr[i] = v->regs.gpr[i];
-    regs->gpr[GPR_RSP] = vmread(VMCS_GUEST_RSP);
-    regs->rip = vmread(VMCS_GUEST_RIP);
-    regs->rflags = vmread(VMCS_GUEST_RFLAGS);
+    regs->gpr[GPR_RSP] = vmcs_readnat(VMCS_GUEST_RSP);
+    regs->rip = vmcs_readnat(VMCS_GUEST_RIP);
+    regs->rflags = vmcs_readnat(VMCS_GUEST_RFLAGS);
 
     ctx->regs = regs;
     ctx->cpu_mode = guest_cpu_mode();
-    ctx->cs_base = vmread(VMCS_GUEST_CS_BASE);
-    ctx->ds_base = vmread(VMCS_GUEST_DS_BASE);
-    ctx->es_base = vmread(VMCS_GUEST_ES_BASE);
-    ctx->ss_base = vmread(VMCS_GUEST_SS_BASE);
-    ctx->fs_base = vmread(VMCS_GUEST_FS_BASE);
-    ctx->gs_base = vmread(VMCS_GUEST_GS_BASE);
-    ctx->cr0 = vmread(VMCS_GUEST_CR0);
-    ctx->cr3 = vmread(VMCS_GUEST_CR3);
-    ctx->cr4 = vmread(VMCS_GUEST_CR4);
-    ctx->efer = vmread(VMCS_GUEST_IA32_EFER);
+    ctx->cs_base = vmcs_readnat(VMCS_GUEST_CS_BASE);
+    ctx->ds_base = vmcs_readnat(VMCS_GUEST_DS_BASE);
+    ctx->es_base = vmcs_readnat(VMCS_GUEST_ES_BASE);
+    ctx->ss_base = vmcs_readnat(VMCS_GUEST_SS_BASE);
+    ctx->fs_base = vmcs_readnat(VMCS_GUEST_FS_BASE);
+    ctx->gs_base = vmcs_readnat(VMCS_GUEST_GS_BASE);
+    ctx->cr0 = vmcs_readnat(VMCS_GUEST_CR0);
+    ctx->cr3 = vmcs_readnat(VMCS_GUEST_CR3);
+    ctx->cr4 = vmcs_readnat(VMCS_GUEST_CR4);
+    ctx->efer = vmcs_read64(VMCS_GUEST_IA32_EFER);
     ctx->ops = &guest_ops;
     ctx->hint_valid = false;
     ctx->opaque = v->vm;
@@ -83,7 +83,7 @@ void guest_regs_store(struct vcpu *v, const struct emul_regs *regs)
 {
     for (int i = 0; i < 16; i++)
         v->regs.gpr[i] = regs->gpr[i];
-    vmwrite(VMCS_GUEST_RSP, regs->gpr[GPR_RSP]);
-    vmwrite(VMCS_GUEST_RIP, regs->rip);
-    vmwrite(VMCS_GUEST_RFLAGS, regs->rflags);
+    vmcs_writenat(VMCS_GUEST_RSP, regs->gpr[GPR_RSP]);
+    vmcs_writenat(VMCS_GUEST_RIP, regs->rip);
+    vmcs_writenat(VMCS_GUEST_RFLAGS, regs->rflags);
 }

@@ -15,20 +15,20 @@
 void vcpu_reinject_vectoring(struct vcpu *v, uint32_t info)
 {
     uint32_t type = info & INTR_TYPE_MASK;
-    vmwrite(VMCS_VM_ENTRY_INTERRUPTION_INFO, info & ~(uint32_t)BIT(12));  /* bit 12 is undefined here */
+    vmcs_write32(VMCS_VM_ENTRY_INTERRUPTION_INFO, info & ~(uint32_t)BIT(12));  /* bit 12 is undefined here */
     if (info & INTR_INFO_DELIVER_ERROR_CODE)
-        vmwrite(VMCS_VM_ENTRY_EXCEPTION_ERROR_CODE, vmread(VMCS_IDT_VECTORING_ERROR_CODE));
+        vmcs_write32(VMCS_VM_ENTRY_EXCEPTION_ERROR_CODE, vmcs_read32(VMCS_IDT_VECTORING_ERROR_CODE));
     if (type == INTR_TYPE_SOFT_INTERRUPT || type == INTR_TYPE_SOFT_EXCEPTION ||
         type == INTR_TYPE_PRIV_SW_EXCEPTION)
-        vmwrite(VMCS_VM_ENTRY_INSTRUCTION_LEN, vmread(VMCS_VM_EXIT_INSTRUCTION_LEN));
+        vmcs_write32(VMCS_VM_ENTRY_INSTRUCTION_LEN, vmcs_read32(VMCS_VM_EXIT_INSTRUCTION_LEN));
     if (type == INTR_TYPE_NMI) {
         /* The NMI was not delivered, so the guest does not block NMIs yet;
          * with virtual NMIs an NMI may only be injected with blocking by NMI
          * clear (SDM "Checks on Guest Non-Register State"). Delivering it
          * sets the blocking again. */
-        uint64_t intr = vmread(VMCS_GUEST_INTERRUPTIBILITY_STATE);
+        uint64_t intr = vmcs_read32(VMCS_GUEST_INTERRUPTIBILITY_STATE);
         if (intr & INTERRUPTIBILITY_NMI)
-            vmwrite(VMCS_GUEST_INTERRUPTIBILITY_STATE, intr & ~(uint64_t)INTERRUPTIBILITY_NMI);
+            vmcs_write32(VMCS_GUEST_INTERRUPTIBILITY_STATE, intr & ~(uint64_t)INTERRUPTIBILITY_NMI);
     }
     /* an external interrupt we had injected is pending again, not lost */
     v->work |= VCPU_WORK_IRQ;
@@ -47,13 +47,13 @@ void vcpu_check_nmi_unblocking(struct vcpu *v, unsigned basic_reason)
     if (!vmx_ctls.virtual_nmis)
         return;
     bool unblocked = basic_reason == EXIT_REASON_EPT_VIOLATION
-        ? vmread(VMCS_EXIT_QUALIFICATION) & EPT_QUAL_NMI_UNBLOCKING
-        : vmread(VMCS_VM_EXIT_INTERRUPTION_INFO) & INTR_INFO_NMI_UNBLOCKING;
+        ? vmcs_readnat(VMCS_EXIT_QUALIFICATION) & EPT_QUAL_NMI_UNBLOCKING
+        : vmcs_read32(VMCS_VM_EXIT_INTERRUPTION_INFO) & INTR_INFO_NMI_UNBLOCKING;
     if (!unblocked)
         return;
-    uint64_t intr = vmread(VMCS_GUEST_INTERRUPTIBILITY_STATE);
+    uint64_t intr = vmcs_read32(VMCS_GUEST_INTERRUPTIBILITY_STATE);
     if (!(intr & INTERRUPTIBILITY_NMI))
-        vmwrite(VMCS_GUEST_INTERRUPTIBILITY_STATE, intr | INTERRUPTIBILITY_NMI);
+        vmcs_write32(VMCS_GUEST_INTERRUPTIBILITY_STATE, intr | INTERRUPTIBILITY_NMI);
 }
 
 void vcpu_nmi_configure(enum vnmi_mode mode, const struct vmx_caps *caps,
@@ -113,10 +113,10 @@ static void set_window_exiting(struct vcpu *v, bool on)
 {
     if (v->window_exiting == on)
         return;
-    uint64_t proc = vmread(VMCS_PRIMARY_PROC_BASED_VM_EXEC_CONTROL);
+    uint64_t proc = vmcs_read32(VMCS_PRIMARY_PROC_BASED_VM_EXEC_CONTROL);
     proc = on ? proc | PROC_CTL_INTERRUPT_WINDOW_EXITING
               : proc & ~(uint64_t)PROC_CTL_INTERRUPT_WINDOW_EXITING;
-    vmwrite(VMCS_PRIMARY_PROC_BASED_VM_EXEC_CONTROL, proc);
+    vmcs_write32(VMCS_PRIMARY_PROC_BASED_VM_EXEC_CONTROL, proc);
     v->window_exiting = on;
 }
 
@@ -124,10 +124,10 @@ static void set_nmi_window_exiting(struct vcpu *v, bool on)
 {
     if (v->nmi_window_exiting == on)
         return;
-    uint64_t proc = vmread(VMCS_PRIMARY_PROC_BASED_VM_EXEC_CONTROL);
+    uint64_t proc = vmcs_read32(VMCS_PRIMARY_PROC_BASED_VM_EXEC_CONTROL);
     proc = on ? proc | PROC_CTL_NMI_WINDOW_EXITING
               : proc & ~(uint64_t)PROC_CTL_NMI_WINDOW_EXITING;
-    vmwrite(VMCS_PRIMARY_PROC_BASED_VM_EXEC_CONTROL, proc);
+    vmcs_write32(VMCS_PRIMARY_PROC_BASED_VM_EXEC_CONTROL, proc);
     v->nmi_window_exiting = on;
 }
 
@@ -152,10 +152,10 @@ static bool deliver_nmi(struct vcpu *v, bool *event_queued, uint64_t rflags, uin
         /* The blocking bit is the CPU's own NMI blocking then, meaningless
          * for an injected NMI; keep it clear for the entry. */
         if (intr & INTERRUPTIBILITY_NMI)
-            vmwrite(VMCS_GUEST_INTERRUPTIBILITY_STATE, intr & ~(uint64_t)INTERRUPTIBILITY_NMI);
+            vmcs_write32(VMCS_GUEST_INTERRUPTIBILITY_STATE, intr & ~(uint64_t)INTERRUPTIBILITY_NMI);
         v->nmi_soft_blocked = true;
     }
-    vmwrite(VMCS_VM_ENTRY_INTERRUPTION_INFO, INTR_INFO_VALID | INTR_TYPE_NMI | NMI_VECTOR);
+    vmcs_write32(VMCS_VM_ENTRY_INTERRUPTION_INFO, INTR_INFO_VALID | INTR_TYPE_NMI | NMI_VECTOR);
     vm->nmis_injected++;
     *event_queued = true;
     return false;
@@ -172,9 +172,9 @@ void vcpu_deliver_interrupts(struct vcpu *v)
         return;
     }
     /* An exception from the handler or a re-injected event goes first. */
-    bool event_queued = vmread(VMCS_VM_ENTRY_INTERRUPTION_INFO) & INTR_INFO_VALID;
-    uint64_t rflags = vmread(VMCS_GUEST_RFLAGS);
-    uint64_t intr = vmread(VMCS_GUEST_INTERRUPTIBILITY_STATE);
+    bool event_queued = vmcs_read32(VMCS_VM_ENTRY_INTERRUPTION_INFO) & INTR_INFO_VALID;
+    uint64_t rflags = vmcs_readnat(VMCS_GUEST_RFLAGS);
+    uint64_t intr = vmcs_read32(VMCS_GUEST_INTERRUPTIBILITY_STATE);
     bool irq_window = false;
 
     /* NMIs before external interrupts (SDM "Priority Among Concurrent
@@ -194,7 +194,7 @@ void vcpu_deliver_interrupts(struct vcpu *v)
     if (can_inject) {
         int vector = pending_vector(v, true);   /* the INTA cycle */
         if (vector >= 0) {
-            vmwrite(VMCS_VM_ENTRY_INTERRUPTION_INFO,
+            vmcs_write32(VMCS_VM_ENTRY_INTERRUPTION_INFO,
                     INTR_INFO_VALID | INTR_TYPE_EXTERNAL | (uint32_t)vector);
             vm->irqs_injected++;
         }

@@ -217,7 +217,7 @@ static void report_entry_failure(struct vcpu *v, int rc)
 {
     struct vm *vm = v->vm;
     if (rc == VMX_RUN_FAIL_VALID) {
-        uint32_t err = (uint32_t)vmread(VMCS_VM_INSTRUCTION_ERROR);
+        uint32_t err = vmcs_read32(VMCS_VM_INSTRUCTION_ERROR);
         pr_err("guest %s: VM entry failed: VM-instruction error %u (%s)\n", vm->name, err,
                vmx_instruction_error_name(err));
         if (err == VMXERR_INVALID_CONTROL_FIELDS || err == VMXERR_INVALID_HOST_STATE)
@@ -237,7 +237,7 @@ static void arm_slice_timer(uint64_t deadline)
     if (vmx_ctls.preemption_timer) {
         uint64_t now = rdtsc();
         uint64_t ticks = deadline > now ? (deadline - now) >> vmx_ctls.preempt_rate : 0;
-        vmwrite(VMCS_VMX_PREEMPTION_TIMER_VALUE, ticks > 0xFFFFFFFF ? 0xFFFFFFFF : ticks);
+        vmcs_write32(VMCS_VMX_PREEMPTION_TIMER_VALUE, ticks > 0xFFFFFFFF ? 0xFFFFFFFF : ticks);
     } else if (run_params.lapic_slice_timer) {
         lapic_timer_arm(deadline);
     }
@@ -309,14 +309,14 @@ int vmx_handle_exit(struct vcpu_regs *regs)
     if (unlikely(now >= v->slice_deadline))
         v->work |= VCPU_WORK_DEADLINE;
 
-    unsigned basic = (uint32_t)vmread(VMCS_EXIT_REASON) & EXIT_REASON_BASIC_MASK;
+    unsigned basic = vmcs_read32(VMCS_EXIT_REASON) & EXIT_REASON_BASIC_MASK;
     if (unlikely(basic >= EXIT_REASON_MAX)) {
         v->charge_to = &vm->host_tsc[VM_HOST_SWITCH];
         return exit_stop_unhandled(v, basic) == EXIT_RESUME ? 0 : 1;
     }
 
     if (unlikely(exit_during_delivery & BIT(basic))) {
-        uint32_t info = (uint32_t)vmread(VMCS_IDT_VECTORING_INFO);
+        uint32_t info = vmcs_read32(VMCS_IDT_VECTORING_INFO);
         if (info & INTR_INFO_VALID)
             vcpu_reinject_vectoring(v, info);
         else if (basic == EXIT_REASON_EPT_VIOLATION || basic == EXIT_REASON_EXCEPTION_NMI)

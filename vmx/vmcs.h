@@ -7,7 +7,7 @@
 
 #include "vmm/vm.h"
 #include "vmx/vmx_caps.h"
-#include "vmx/vmx_insn.h"
+#include "vmx/vmcs_access.h"
 #include "guest/loader.h"
 
 /* Control words and CR masks shared by every VMCS (set by vmcs_global_init). */

@@ -12,6 +12,52 @@
 
 enum vmx_status { VMX_OK = 0, VMX_FAIL_INVALID = 1, VMX_FAIL_VALID = 2 };
 
+struct invept_desc { uint64_t eptp, reserved; };
+struct invvpid_desc { uint64_t vpid, linear; };
+
+#define INVEPT_SINGLE_CONTEXT  1
+#define INVEPT_ALL_CONTEXT     2
+#define INVVPID_SINGLE_CONTEXT 1
+#define INVVPID_ALL_CONTEXT    2
+
+#ifdef HV_HOST_TEST
+/*
+ * Host unit tests have no VMX: the instructions go to tests/fakes/vmcs_fake.c
+ * (a VMCS held as a table of field values; the width-checked accessors of
+ * vmx/vmcs_access.h use it too). VMCS_WIDTH_ANY: the generic vmread/vmwrite
+ * say no width, the fake takes the field's own.
+ */
+#define VMCS_WIDTH_ANY 4u
+uint64_t vmcs_fake_read(unsigned long field, unsigned width);
+void vmcs_fake_write(unsigned long field, unsigned width, uint64_t value);
+enum vmx_status vmx_fake_vmxon(hpa_t region);
+enum vmx_status vmx_fake_vmclear(hpa_t vmcs);
+enum vmx_status vmx_fake_vmptrld(hpa_t vmcs);
+void vmx_fake_vmxoff(void);
+enum vmx_status vmx_fake_invept(uint64_t type, uint64_t eptp);
+enum vmx_status vmx_fake_invvpid(uint64_t type, uint16_t vpid);
+
+static inline enum vmx_status vmxon(hpa_t region)   { return vmx_fake_vmxon(region); }
+static inline enum vmx_status vmclear(hpa_t vmcs)   { return vmx_fake_vmclear(vmcs); }
+static inline enum vmx_status vmptrld(hpa_t vmcs)   { return vmx_fake_vmptrld(vmcs); }
+static inline void vmxoff(void) { vmx_fake_vmxoff(); }
+static inline void vmwrite(enum vmcs_field field, uint64_t value)
+{
+    vmcs_fake_write(field, VMCS_WIDTH_ANY, value);
+}
+static inline uint64_t vmread(enum vmcs_field field)
+{
+    return vmcs_fake_read(field, VMCS_WIDTH_ANY);
+}
+static inline enum vmx_status invept(uint64_t type, uint64_t eptp)
+{
+    return vmx_fake_invept(type, eptp);
+}
+static inline enum vmx_status invvpid(uint64_t type, uint16_t vpid)
+{
+    return vmx_fake_invvpid(type, vpid);
+}
+#else
 /* "setna" catches CF=1 or ZF=1; "setb" tells them apart. */
 #define VMX_INSN_STATUS(insn, ...)                                             \
     ({                                                                         \
@@ -41,14 +87,6 @@ static inline uint64_t vmread(enum vmcs_field field)
     return v;
 }
 
-struct invept_desc { uint64_t eptp, reserved; };
-struct invvpid_desc { uint64_t vpid, linear; };
-
-#define INVEPT_SINGLE_CONTEXT  1
-#define INVEPT_ALL_CONTEXT     2
-#define INVVPID_SINGLE_CONTEXT 1
-#define INVVPID_ALL_CONTEXT    2
-
 static inline enum vmx_status invept(uint64_t type, uint64_t eptp)
 {
     struct invept_desc d = { eptp, 0 };
@@ -60,5 +98,6 @@ static inline enum vmx_status invvpid(uint64_t type, uint16_t vpid)
     struct invvpid_desc d = { vpid, 0 };
     return VMX_INSN_STATUS("invvpid %2, %3", "m"(d), "r"(type));
 }
+#endif /* HV_HOST_TEST */
 
 #endif

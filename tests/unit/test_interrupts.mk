@@ -1,0 +1,2 @@
+UNIT_TESTS += test_interrupts
+test_interrupts_SRCS = $(VMX_UNIT_SRCS)
