@@ -550,6 +550,8 @@ static void lapic_eoi(void)
  * end the run as for the other generators, the PIT watchdog ends loops.
  */
 static volatile bool raw0_active;
+static volatile bool tf_case;
+static uint32_t tf_eips[16], tf_n;
 static uint32_t raw0_start, raw0_end, raw0_steps;
 
 #define RAW0_PROLOGUE 46u     /* 8 x (mov r32, imm32) + jmp [raw0_resume] */
@@ -635,6 +637,11 @@ __attribute__((used)) int hx_trap(struct hx_frame *f)
     uint32_t v = f->vector;
     if (v == 2) {                          /* NMI: count, go on */
         n_nmis++;
+        return 0;
+    }
+    if (v == 1 && tf_case && hx_active) {     /* case tf-cpuid: where each trap came */
+        if (tf_n < 16)
+            tf_eips[tf_n++] = f->eip;
         return 0;
     }
     if (v == 1 && raw0_active && hx_active) {
@@ -2139,6 +2146,8 @@ static __attribute__((noreturn)) void run_case(const char *name, size_t len)
     bool is_pit = len == 7 && !strncmp(name, "pit-max", 7);
     bool is_pae = len == 3 && !strncmp(name, "pae", 3);
     bool is_stack = len == 10 && !strncmp(name, "mmio-stack", 10);
+    bool is_rgp = len == 7 && !strncmp(name, "real-gp", 7);
+    bool is_tf = len == 8 && !strncmp(name, "tf-cpuid", 8);
     if (is_pit) {
         /* The PIT at divisor 2 (600 kHz) for a while: every time slice of
          * every guest used to shrink to the PIT's period, starving all. */
@@ -2183,6 +2192,46 @@ static __attribute__((noreturn)) void run_case(const char *name, size_t len)
         emit_end();
         hx_enter(CODE_BUF, 0, EFL_BASE);
         printf("hostile: case mmio-stack: FAIL: still running\n");
+    } else if (is_rgp) {
+        /* RDPMC in real mode: the hypervisor answers #GP, which must come
+         * without an error code (it used to fail the VM entry). */
+        cp = (uint8_t *)RM_CODE;
+        emit8(0x0F);
+        emit8(0x33);
+        emit_end();
+        rm_prepare();
+        int v = rm_enter(0, EFL_BASE);
+        volatile uint16_t *prm = (volatile uint16_t *)RM_PARAM;
+        bool ok = v == VEC_GP && prm[5] == 0 && prm[6] == RM_CODE_SEG;
+        printf("hostile: case real-gp: %s: vector %d at %x:%x (want 13 at 1000:0)\n",
+               ok ? "PASS" : "FAIL", v, prm[6], prm[5]);
+    } else if (is_tf) {
+        /* Single-stepping over CPUID (which the hypervisor completes): the
+         * #DB trap must follow CPUID itself, also after a MOV SS (whose
+         * blocking used to stay set with TF, failing the VM entry). */
+        cp = (uint8_t *)CODE_BUF;
+        static const uint8_t code[] = { 0x0F, 0xA2,                      /* 0: cpuid */
+                                        0x90,                            /* 2: nop */
+                                        0xB8, 0x10, 0, 0, 0,             /* 3: mov eax, 0x10 */
+                                        0x8E, 0xD0,                      /* 8: mov ss, ax */
+                                        0x0F, 0xA2,                      /* 10: cpuid */
+                                        0x90 };                          /* 12: nop */
+        for (unsigned i = 0; i < sizeof(code); i++)
+            emit8(code[i]);
+        emit_end();
+        tf_case = true;
+        tf_n = 0;
+        hx_enter(CODE_BUF, 0, EFL_BASE | EFL_TF);
+        tf_case = false;
+        bool after1 = false, after2 = false;
+        printf("hostile: case tf-cpuid: traps at");
+        for (uint32_t i = 0; i < tf_n; i++) {
+            printf(" +%u", tf_eips[i] - CODE_BUF);
+            after1 |= tf_eips[i] == CODE_BUF + 2;
+            after2 |= tf_eips[i] == CODE_BUF + 12;
+        }
+        printf("\nhostile: case tf-cpuid: %s: a trap after each CPUID (+2, +12)\n",
+               after1 && after2 ? "PASS" : "FAIL");
     } else {
         printf("hostile: seed=%u: BUG: unknown case\n", seed);
     }

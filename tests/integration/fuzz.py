@@ -64,6 +64,11 @@ CASES = {
     "pae": ("exited (debug-exit port)", r"", True),
     # seed 7 (later): INT with the stack in MMIO emulated the INT at RIP
     "mmio-stack": ("emulation failed", r"during delivery of vector 129", False),
+    # insnr, seed 1: #GP injected in real mode with an error code failed the VM entry
+    "real-gp": ("exited (debug-exit port)", r"", True),
+    # raw0: an instruction the hypervisor completed under RFLAGS.TF lost its
+    # single-step trap (and after a MOV SS failed the VM entry)
+    "tf-cpuid": ("exited (debug-exit port)", r"", True),
 }
 
 ENDINGS = {                  # the hostile guest's announced ending -> summary text
