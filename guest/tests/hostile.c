@@ -13,7 +13,16 @@
  *                prefixes, ModRM, SIB, displacements) at CPL 0 or CPL 3;
  *                before each one every GPR is loaded, so memory operands hit
  *                chosen places (scratch RAM, testdev, IOAPIC, xAPIC, page 0)
+ *   insnr        the same in real mode (CR0.PE=0): 16-bit operand and
+ *                address size, scratch RAM through DS/ES/SS, the test
+ *                device and the xAPIC page through "unreal" FS and GS bases
+ *   insn64       the same in 64-bit mode at CPL 0 or 3: REX prefixes, R8-R15,
+ *                RIP-relative operands, 64-bit moffs, 64-bit-only forms
+ *                (MOVSXD, SWAPGS, MOV CR8, CMPXCHG16B, IRETQ, SYSCALL, ...)
  *   raw3         random bytes at CPL 3 (a PIT watchdog ends endless loops)
+ *   raw0         random bytes at CPL 0, single-stepped (EFLAGS.TF): the #DB
+ *                handler refuses the instructions that would take the guest
+ *                apart (see raw0_check); the watchdog ends loops
  *   io           IN/OUT/INS/OUTS of random width on random and device ports
  *   msr          RDMSR/WRMSR of random and interesting MSRs, random values
  *                (the old value is written back after a write that worked)
@@ -36,11 +45,16 @@
  * and ends by E, chosen by the seed: the debug-exit port, hypercall 2, a
  * triple fault, a reset (0xCF9), HLT with IF=0, or ACPI S5.
  *
- * Everything runs in 32-bit protected mode (real mode and long mode are not
- * generated yet) with 4 MiB paging: the first
+ * The guest lives in 32-bit protected mode with 4 MiB paging: the first
  * 4 MiB (this image) is supervisor-only, the arena at 4-8 MiB (code
  * buffer, scratch, user stack, page tables for the paging generator) and
- * everything else user-accessible.
+ * everything else user-accessible. insnr switches to real mode and back
+ * for each run of code (rm_blob, below 1 MiB: code at RM_CODE, data at
+ * RM_DATA, its own IVT); insn64 switches to IA-32e mode and back (lm_enter:
+ * PAE paging with the same layout in 2 MiB pages, a 64-bit IDT; out through
+ * compatibility mode, CR0.PG and EFER.LME cleared as the SDM says). In both,
+ * every exception or interrupt ends the run back in protected mode, where
+ * the step goes on at the next instruction.
  */
 #include "guest.h"
 

@@ -50,7 +50,7 @@ APICV = ("on", "regs", "off")
 
 # The CI set (make integration): two boots of four seeds each, plus the
 # fixed cases (hostile `case=NAME`) that replay what earlier runs found.
-CI_BOOTS = [((1, 4), ["pit-max"]), ((5, 4), ["pae", "mmio-stack"])]
+CI_BOOTS = [((1, 4), ["pit-max", "real-gp"]), ((5, 4), ["pae", "mmio-stack", "tf-cpuid"])]
 
 CI_STEPS = 64               # steps per seed in the CI set (about a minute and a half in all)
 
