@@ -515,7 +515,7 @@ uint32_t hx_recover_esp;
 void (*hx_fn)(void);
 uint32_t hx_vector;
 uint32_t hx_active;          /* inside hx_enter: faults abandon the code run */
-static uint32_t fault_eip, fault_err, fault_cr2;
+static uint32_t fault_eip, fault_err, fault_cr2, fault_esi, fault_ecx;
 
 struct hx_frame {
     uint32_t edi, esi, ebp, esp, ebx, edx, ecx, eax;
@@ -608,7 +608,8 @@ static bool raw0_denied(const uint8_t *p)
     case 0x0F:
         op = p[1];
         m = p[2];
-        if (op == 0x22 || op == 0x23 || op == 0x30 || op == 0x34 || op == 0x35 || op == 0xB2)
+        if (op == 0x22 || op == 0x23 || op == 0x30 || op == 0x34 || op == 0x35 || op == 0xB2 ||
+            op == 0xCC)                             /* ..., BSWAP ESP */
             return true;
         if (op == 0x00 && (((m >> 3) & 7) == 2 || ((m >> 3) & 7) == 3))
             return true;
@@ -687,6 +688,8 @@ __attribute__((used)) int hx_trap(struct hx_frame *f)
         hx_vector = v;
         fault_eip = f->eip;
         fault_err = f->error;
+        fault_esi = f->esi;
+        fault_ecx = f->ecx;
         __asm__ volatile("mov %%cr2, %0" : "=r"(fault_cr2));
         return 1;
     }
@@ -2162,6 +2165,7 @@ static __attribute__((noreturn)) void run_case(const char *name, size_t len)
     bool is_stack = len == 10 && !strncmp(name, "mmio-stack", 10);
     bool is_rgp = len == 7 && !strncmp(name, "real-gp", 7);
     bool is_tf = len == 8 && !strncmp(name, "tf-cpuid", 8);
+    bool is_outs = len == 7 && !strncmp(name, "outs-pf", 7);
     if (is_pit) {
         /* The PIT at divisor 2 (600 kHz) for a while: every time slice of
          * every guest used to shrink to the PIT's period, starving all. */
@@ -2219,6 +2223,37 @@ static __attribute__((noreturn)) void run_case(const char *name, size_t len)
         bool ok = v == VEC_GP && prm[5] == 0 && prm[6] == RM_CODE_SEG;
         printf("hostile: case real-gp: %s: vector %d at %x:%x (want 13 at 1000:0)\n",
                ok ? "PASS" : "FAIL", v, prm[6], prm[5]);
+    } else if (is_outs) {
+        /* OUTS/INS on an unmapped linear address: the guest's #PF (CR2,
+         * W for INS), with a REP's progress kept; it used to stop the guest. */
+        uint32_t end = ram_pdes << 22;
+        static const struct { uint8_t esi_or_edi, op[2]; uint32_t addr, ecx, cr2, err; } t[] = {
+            { 0xBE, { 0x90, 0x6E }, 0x80000000u, 0, 0x80000000u, 0 },     /* outsb */
+            { 0xBF, { 0x90, 0x6C }, 0x80000000u, 0, 0x80000000u, 2 },     /* insb */
+            { 0xBE, { 0xF3, 0x6E }, 0, 4, 0, 0 },                       /* rep outsb over the end */
+        };
+        bool ok = true;
+        for (int k = 0; k < 3; k++) {
+            uint32_t addr = t[k].addr ? t[k].addr : end - 2, cr2 = t[k].cr2 ? t[k].cr2 : end;
+            cp = (uint8_t *)CODE_BUF;
+            emit8(t[k].esi_or_edi);
+            emit32(addr);
+            emit8(0xB9);
+            emit32(t[k].ecx);
+            emit8(0xBA);
+            emit32(0x80);
+            emit8(t[k].op[0]);
+            emit8(t[k].op[1]);
+            emit_end();
+            int v = hx_enter(CODE_BUF, 0, EFL_BASE);
+            bool good = v == VEC_PF && fault_cr2 == cr2 && fault_err == t[k].err &&
+                        fault_eip == CODE_BUF + 15 + (t[k].op[0] == 0xF3 ? 0 : 1) &&
+                        (t[k].ecx == 0 || (fault_esi == end && fault_ecx == 2));
+            printf("hostile: case outs-pf: %u: vector %d, CR2 %x, error %x, ESI %x, ECX %u%s\n",
+                   k, v, fault_cr2, fault_err, fault_esi, fault_ecx, good ? "" : " (wrong)");
+            ok &= good;
+        }
+        printf("hostile: case outs-pf: %s\n", ok ? "PASS" : "FAIL");
     } else if (is_tf) {
         /* Single-stepping over CPUID (which the hypervisor completes): the
          * #DB trap must follow CPUID itself, also after a MOV SS (whose
@@ -2229,23 +2264,28 @@ static __attribute__((noreturn)) void run_case(const char *name, size_t len)
                                         0xB8, 0x10, 0, 0, 0,             /* 3: mov eax, 0x10 */
                                         0x8E, 0xD0,                      /* 8: mov ss, ax */
                                         0x0F, 0xA2,                      /* 10: cpuid */
-                                        0x90 };                          /* 12: nop */
+                                        0x90,                            /* 12: nop */
+                                        0xF4,                            /* 13: hlt */
+                                        0x90 };                          /* 14: nop */
         for (unsigned i = 0; i < sizeof(code); i++)
             emit8(code[i]);
         emit_end();
         tf_case = true;
         tf_n = 0;
-        hx_enter(CODE_BUF, 0, EFL_BASE | EFL_TF);
+        pit_path_ready(1193);              /* the interrupt that ends the HLT */
+        hx_enter(CODE_BUF, 0, EFL_BASE | EFL_TF | EFL_IF);
         tf_case = false;
-        bool after1 = false, after2 = false;
+        irq_sources_quiet();
+        bool after1 = false, after2 = false, after3 = false;
         printf("hostile: case tf-cpuid: traps at");
         for (uint32_t i = 0; i < tf_n; i++) {
             printf(" +%u", tf_eips[i] - CODE_BUF);
             after1 |= tf_eips[i] == CODE_BUF + 2;
             after2 |= tf_eips[i] == CODE_BUF + 12;
+            after3 |= tf_eips[i] == CODE_BUF + 14;
         }
-        printf("\nhostile: case tf-cpuid: %s: a trap after each CPUID (+2, +12)\n",
-               after1 && after2 ? "PASS" : "FAIL");
+        printf("\nhostile: case tf-cpuid: %s: a trap after each CPUID and the HLT (+2, +12, "
+               "+14)\n", after1 && after2 && after3 ? "PASS" : "FAIL");
     } else {
         printf("hostile: seed=%u: BUG: unknown case\n", seed);
     }
