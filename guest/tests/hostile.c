@@ -2266,7 +2266,9 @@ static __attribute__((noreturn)) void run_case(const char *name, size_t len)
                                         0x0F, 0xA2,                      /* 10: cpuid */
                                         0x90,                            /* 12: nop */
                                         0xF4,                            /* 13: hlt */
-                                        0x90 };                          /* 14: nop */
+                                        0x90,                            /* 14: nop */
+                                        0xA1, 0x40, 0, 0xB0, 0xFE,       /* 15: MMIO read */
+                                        0x90 };                          /* 20: nop */
         for (unsigned i = 0; i < sizeof(code); i++)
             emit8(code[i]);
         emit_end();
@@ -2276,16 +2278,17 @@ static __attribute__((noreturn)) void run_case(const char *name, size_t len)
         hx_enter(CODE_BUF, 0, EFL_BASE | EFL_TF | EFL_IF);
         tf_case = false;
         irq_sources_quiet();
-        bool after1 = false, after2 = false, after3 = false;
+        bool after1 = false, after2 = false, after3 = false, after4 = false;
         printf("hostile: case tf-cpuid: traps at");
         for (uint32_t i = 0; i < tf_n; i++) {
             printf(" +%u", tf_eips[i] - CODE_BUF);
             after1 |= tf_eips[i] == CODE_BUF + 2;
             after2 |= tf_eips[i] == CODE_BUF + 12;
             after3 |= tf_eips[i] == CODE_BUF + 14;
+            after4 |= tf_eips[i] == CODE_BUF + 20;
         }
-        printf("\nhostile: case tf-cpuid: %s: a trap after each CPUID and the HLT (+2, +12, "
-               "+14)\n", after1 && after2 && after3 ? "PASS" : "FAIL");
+        printf("\nhostile: case tf-cpuid: %s: a trap after each CPUID, the HLT and the MMIO "
+               "read (+2, +12, +14, +20)\n", after1 && after2 && after3 && after4 ? "PASS" : "FAIL");
     } else {
         printf("hostile: seed=%u: BUG: unknown case\n", seed);
     }
