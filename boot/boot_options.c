@@ -8,7 +8,6 @@
 #include "drivers/hw/console.h"
 #include "drivers/hw/console_spec.h"
 #include "drivers/hw/tsc_freq.h"
-#include "vmx/apicv.h"
 
 static const char *check_console(const char *v, size_t n)
 {

@@ -12,6 +12,11 @@ enum selftest { SELFTEST_NONE, SELFTEST_FAULT, SELFTEST_UD };
 enum preempt_mode { PREEMPT_AUTO, PREEMPT_LAPIC, PREEMPT_LAPIC_ONESHOT };
 enum unbacked_mode { UNBACKED_ONES, UNBACKED_STOP };
 enum vnmi_mode { VNMI_ON, VNMI_NOWINDOW, VNMI_OFF };
+enum apicv_mode {
+    APICV_OFF,          /* every xAPIC access an EPT violation */
+    APICV_REGS,         /* APIC-register virtualization, interrupts injected */
+    APICV_VID,          /* and virtual-interrupt delivery */
+};
 
 #define SLICE_MS_DEFAULT 10
 #define SLICE_MS_MIN     1

@@ -16,7 +16,7 @@
 #include "mm/frames.h"
 #include "mm/paging.h"
 #include "vmx/vmx_probe.h"
-#include "vmx/hypervisor.h"
+#include "vmm/hypervisor.h"
 #include <hv/format.h>
 #include <hv/string.h>
 #include <hv/version.h>

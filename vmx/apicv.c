@@ -2,7 +2,6 @@
 #include "vmx/apicv.h"
 #include "vmx/vmcs.h"
 #include "vmx/vmx_insn.h"
-#include "vmx/platform.h"
 #include "vmx/interrupts.h"
 #include "mm/frames.h"
 #include <hv/errno.h>
@@ -86,9 +85,9 @@ static void set_active(struct vcpu *v, bool on)
     v->apicv_active = on;
     v->vid = on && mode == APICV_VID;
     if (v->vid)
-        write_eoi_exit_bitmap(v, vm->lapic.tmr, true);
+        write_eoi_exit_bitmap(v, v->lapic.tmr, true);
     if (on)
-        vm->lapic.dirty |= VLAPIC_DIRTY_ALL;   /* the whole page, RVI and SVI */
+        v->lapic.dirty |= VLAPIC_DIRTY_ALL;   /* the whole page, RVI and SVI */
 }
 
 int apicv_vcpu_init(struct vcpu *v)
@@ -119,16 +118,9 @@ void apicv_vcpu_free(struct vcpu *v)
     v->apicv_active = v->vid = v->page_stale = false;
 }
 
-void apicv_take_page(struct vcpu *v)
-{
-    v->page_stale = false;
-    vlapic_take_page(&v->vm->lapic, v->vapic, v->vid);
-    v->work |= VCPU_WORK_APICV;       /* apicv_update before the guest runs again */
-}
-
 void apicv_update(struct vcpu *v)
 {
-    struct vlapic *l = &v->vm->lapic;
+    struct vlapic *l = &v->lapic;
     /* Stale: nobody used the model since the page was last given, so the
      * model has nothing new (every use takes the page first). */
     if (v->page_stale)

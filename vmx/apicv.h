@@ -40,13 +40,10 @@
 #ifndef VMX_APICV_H
 #define VMX_APICV_H
 
-#include "vmx/vm.h"
+#include "vmm/vm.h"
+#include "vmx/vcpu_lapic.h"      /* apicv_sync */
+#include "boot/boot_options.h"     /* enum apicv_mode */
 
-enum apicv_mode {
-    APICV_OFF,          /* every xAPIC access an EPT violation */
-    APICV_REGS,         /* APIC-register virtualization, interrupts injected */
-    APICV_VID,          /* and virtual-interrupt delivery */
-};
 
 /* Boot option apicv=on|regs|off (default on): the most of `want` the CPU offers. */
 void apicv_configure(enum apicv_mode want);
@@ -63,14 +60,5 @@ void apicv_vcpu_free(struct vcpu *v);
  * the model's changes to the page (and RVI/SVI, the EOI-exit bitmap), set
  * the TPR threshold. */
 void apicv_update(struct vcpu *v);
-
-/* Before the model is used: take what the guest changed in the page
- * without exits (vlapic_take_page). Needs no current VMCS. */
-void apicv_take_page(struct vcpu *v);
-static inline void apicv_sync(struct vcpu *v)
-{
-    if (v->page_stale)
-        apicv_take_page(v);
-}
 
 #endif

@@ -108,11 +108,11 @@ void cpuid_guest(const struct vcpu *v, uint32_t leaf, uint32_t sub, struct cpuid
         break;
     case CPUID_LEAF_TSC:
         /* TSC = crystal (ECX) * EBX / EAX: the TSC the guest really sees. */
-        r = (struct cpuid_regs){ 1, 1, (uint32_t)MIN(sched.tsc_hz, 0xFFFFFFFFULL), 0 };
+        r = (struct cpuid_regs){ 1, 1, (uint32_t)MIN(run_params.tsc_hz, 0xFFFFFFFFULL), 0 };
         break;
     case CPUID_LEAF_FREQ:
-        r = (struct cpuid_regs){ (uint32_t)(sched.tsc_hz / 1000000),
-                                 (uint32_t)(sched.tsc_hz / 1000000), 100, 0 };
+        r = (struct cpuid_regs){ (uint32_t)(run_params.tsc_hz / 1000000),
+                                 (uint32_t)(run_params.tsc_hz / 1000000), 100, 0 };
         break;
     case 1:
         r = cpuid(1, 0);

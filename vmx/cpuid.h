@@ -4,7 +4,7 @@
 #ifndef VMX_CPUID_H
 #define VMX_CPUID_H
 
-#include "vmx/vm.h"
+#include "vmm/vm.h"
 #include "boot/x86.h"
 #include "vmx/xsave.h"
 

@@ -6,7 +6,7 @@
 #ifndef VMX_EXIT_H
 #define VMX_EXIT_H
 
-#include "vmx/vm.h"
+#include "vmm/vm.h"
 #include "vmx/vmcs_fields.h"
 #include "vmx/vmx_insn.h"
 
@@ -32,7 +32,6 @@ static inline enum exit_action exit_dispatch(struct vcpu *v, unsigned basic)
 {
     return likely(basic < EXIT_REASON_MAX) ? exit_handlers[basic](v) : exit_stop_unhandled(v, basic);
 }
-const char *exit_reason_name(unsigned basic_reason);
 
 /* The single-step trap of an instruction the hypervisor completed for a
  * guest running with RFLAGS.TF (vmx/exit.c). */
@@ -89,6 +88,17 @@ enum exit_action exit_apic_write(struct vcpu *v);
 enum exit_action exit_tpr_below_threshold(struct vcpu *v);
 enum exit_action exit_virtualized_eoi(struct vcpu *v);
 enum exit_action exit_monitor_trap_flag(struct vcpu *v);   /* vmx/gdbstub.c */
+/* The GDB stub's exceptions (vmx/gdbstub.c). */
+/* A #BP exit of v (exit_exception_nmi): ours stops the guest, another is
+ * given back to the guest. */
+enum exit_action gdbstub_breakpoint_exit(struct vcpu *v);
+/* A #DB exit (exit_exception_nmi): the end of a step by RFLAGS.TF (where
+ * there is no monitor trap flag), else given back to the guest. */
+enum exit_action gdbstub_debug_exit(struct vcpu *v);
+/* #DE, #UD or #GP exits, on while gdb's `monitor catch on` holds: the guest
+ * stops with the signal; the exception is delivered when it goes on. */
+enum exit_action gdbstub_exception_exit(struct vcpu *v, uint32_t info);
+
 
 /* Emulate the instruction that touched device memory at gpa (vmx/exit_ept.c).
  * gla: its linear address, when the CPU reported it, saves a page walk. */

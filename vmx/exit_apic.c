@@ -5,7 +5,7 @@
  */
 #include "vmx/exit.h"
 #include "vmx/apicv.h"
-#include "vmx/platform.h"
+#include "vmx/vcpu_lapic.h"
 #include <hv/log.h>
 
 #define APIC_ACCESS_OFFSET(q)   ((q) & 0xFFF)
@@ -41,7 +41,7 @@ enum exit_action exit_apic_access(struct vcpu *v)
 enum exit_action exit_apic_write(struct vcpu *v)
 {
     unsigned off = APIC_ACCESS_OFFSET(vmread(VMCS_EXIT_QUALIFICATION)) & ~0xFu;
-    platform_lapic_write(v->vm, off, v->vapic[off / 4]);
+    vcpu_lapic_write(v, off, v->vapic[off / 4]);
     if (off == LAPIC_REG_EOI)
         v->vapic[off / 4] = 0;        /* write-only: reads 0 (the model may not refill) */
     apicv_update(v);
@@ -53,7 +53,7 @@ enum exit_action exit_apic_write(struct vcpu *v)
  * qualification is the vector; SDM "EOI Virtualization"). */
 enum exit_action exit_virtualized_eoi(struct vcpu *v)
 {
-    platform_lapic_eoi_done(v->vm, (uint8_t)vmread(VMCS_EXIT_QUALIFICATION));
+    vcpu_lapic_eoi_done(v, (uint8_t)vmread(VMCS_EXIT_QUALIFICATION));
     return EXIT_RESUME;
 }
 

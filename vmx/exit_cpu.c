@@ -6,7 +6,6 @@
 #include "vmx/exit.h"
 #include "vmx/hypercall.h"
 #include "vmx/cpuid.h"
-#include "vmx/platform.h"
 #include "vmx/vmcs.h"
 #include "vmx/vcpu.h"
 #include "vmx/xsave.h"
@@ -57,7 +56,7 @@ enum exit_action exit_hlt(struct vcpu *v)
                 (unsigned long long)vmread(VMCS_GUEST_RIP));
         return EXIT_STOP_VM;
     }
-    if (platform_interrupt_pending(v->vm)) {
+    if (vcpu_interrupt_pending(v)) {
         v->work |= VCPU_WORK_IRQ;          /* an interrupt is already waiting: no sleep */
         return EXIT_RESUME;
     }

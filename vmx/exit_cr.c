@@ -9,7 +9,7 @@
  */
 #include "vmx/exit.h"
 #include "vmx/vmcs.h"
-#include "vmx/platform.h"
+#include "vmx/vcpu_lapic.h"
 #include "vmx/cpuid.h"
 #include "boot/msr.h"
 #include <hv/log.h>
@@ -212,7 +212,7 @@ enum exit_action exit_cr_access(struct vcpu *v)
                 vcpu_inject_gp(v);
                 return EXIT_RESUME;
             }
-            platform_set_cr8(v->vm, val);
+            vcpu_set_cr8(v, val);
             vcpu_skip_instruction();
             return EXIT_RESUME;
         }
@@ -220,7 +220,7 @@ enum exit_action exit_cr_access(struct vcpu *v)
     }
     case CR_TYPE_MOV_FROM:
         if (cr == 3 || cr == 8) {        /* CR3 only when the CPU forces CR3-store exiting */
-            write_gpr(v, gpr, cr == 3 ? vmread(VMCS_GUEST_CR3) : platform_get_cr8(v->vm));
+            write_gpr(v, gpr, cr == 3 ? vmread(VMCS_GUEST_CR3) : vcpu_get_cr8(v));
             vcpu_skip_instruction();
             return EXIT_RESUME;
         }

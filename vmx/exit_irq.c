@@ -22,7 +22,7 @@ static void host_slice_timer_irq(struct trap_frame *tf)
 {
     (void)tf;
     lapic_eoi();
-    lapic_timer_arm(rdtsc() + sched.tsc_hz / 100000);       /* 10 us */
+    lapic_timer_arm(rdtsc() + run_params.tsc_hz / 100000);       /* 10 us */
 }
 
 static void host_spurious_irq(struct trap_frame *tf)
@@ -43,7 +43,7 @@ enum exit_action exit_external_interrupt(struct vcpu *v)
      * host owes the APIC an EOI. The host's only interrupt source is the
      * LAPIC slice timer; one that fired early (armed for an earlier slice
      * while the host ran) does not end this slice. */
-    if (!sched.lapic_slice_timer)
+    if (!run_params.lapic_slice_timer)
         return EXIT_YIELD;
     uint32_t info = (uint32_t)vmread(VMCS_VM_EXIT_INTERRUPTION_INFO);
     lapic_eoi();

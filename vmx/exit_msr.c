@@ -2,7 +2,7 @@
  * RDMSR/WRMSR exits (SDM Vol. 3C, "VM Exits Caused by Instructions" and
  * Vol. 4 for the MSRs). The MSR bitmap (vmx/vm.c) lets the guest reach the
  * MSRs the VMCS or a vCPU switch already keeps per guest; everything else
- * exits here. The local APIC's MSRs go to the platform (vmx/platform.c);
+ * exits here. The local APIC's MSRs go to the platform (vmm/board.c);
  * MSRs a booting kernel touches are handled on purpose; any other raises
  * #GP in the guest, as hardware does for an MSR it lacks.
  */
@@ -10,7 +10,7 @@
 #include "vmx/vmcs.h"
 #include "boot/msr.h"
 #include "boot/x86.h"
-#include "vmx/platform.h"
+#include "vmx/vcpu_lapic.h"
 #include "vmx/cpuid.h"
 
 #define MISC_ENABLE_FAST_STRINGS BIT(0)
@@ -112,7 +112,7 @@ enum exit_action exit_rdmsr(struct vcpu *v)
     uint64_t *g = v->regs.gpr;
     uint32_t msr = (uint32_t)g[GPR_RCX];
     uint64_t val;
-    int rc = platform_rdmsr(v->vm, msr, &val);        /* the local APIC's MSRs */
+    int rc = vcpu_lapic_rdmsr(v, msr, &val);        /* the local APIC's MSRs */
     if (rc < 0 || (rc == 0 && !msr_read(v, msr, &val))) {
         vcpu_inject_gp(v);
         return EXIT_RESUME;
@@ -128,7 +128,7 @@ enum exit_action exit_wrmsr(struct vcpu *v)
     uint64_t *g = v->regs.gpr;
     uint64_t val = ((g[GPR_RDX] & 0xFFFFFFFF) << 32) | (g[GPR_RAX] & 0xFFFFFFFF);
     uint32_t msr = (uint32_t)g[GPR_RCX];
-    int rc = platform_wrmsr(v->vm, msr, val);
+    int rc = vcpu_lapic_wrmsr(v, msr, val);
     if (rc < 0 || (rc == 0 && !msr_write(v, msr, val))) {
         vcpu_inject_gp(v);
         return EXIT_RESUME;

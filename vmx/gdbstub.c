@@ -13,6 +13,7 @@
  * is set, with #DB exiting; the guest's own values come back after.
  */
 #include "vmx/gdbstub.h"
+#include "vmx/exit.h"
 #include "vmx/guest_access.h"
 #include "vmx/insn_emulate.h"
 #include "vmx/vmcs.h"

@@ -10,7 +10,7 @@
 #ifndef VMX_GDBSTUB_H
 #define VMX_GDBSTUB_H
 
-#include "vmx/exit.h"
+#include "vmm/vm.h"
 
 /* Attach the debugger's port (COMn's I/O base) to vm, which stops until gdb
  * says continue. Returns false (with a message) when a guest is already
@@ -24,14 +24,4 @@ bool gdbstub_detach(void);
 /* Handle what the debugger sent since the last call and report stops;
  * between slices only. Returns true if any byte arrived. */
 bool gdbstub_poll(void);
-/* A #BP exit of v (exit_exception_nmi): ours stops the guest, another is
- * given back to the guest. */
-enum exit_action gdbstub_breakpoint_exit(struct vcpu *v);
-/* A #DB exit (exit_exception_nmi): the end of a step by RFLAGS.TF (where
- * there is no monitor trap flag), else given back to the guest. */
-enum exit_action gdbstub_debug_exit(struct vcpu *v);
-/* #DE, #UD or #GP exits, on while gdb's `monitor catch on` holds: the guest
- * stops with the signal; the exception is delivered when it goes on. */
-enum exit_action gdbstub_exception_exit(struct vcpu *v, uint32_t info);
-
 #endif

@@ -7,7 +7,7 @@
 #ifndef VMX_GUEST_ACCESS_H
 #define VMX_GUEST_ACCESS_H
 
-#include "vmx/vm.h"
+#include "vmm/vm.h"
 #include "vmx/insn_emulate.h"
 
 /* Fill ctx from the current VMCS for vCPU v; regs receives the GPRs, RIP

@@ -2,7 +2,7 @@
 #include "vmx/interrupts.h"
 #include "boot/boot_options.h"
 #include "vmx/exit.h"
-#include "vmx/platform.h"
+#include "vmx/vcpu_lapic.h"
 #include "vmx/vmcs.h"
 #include "vmx/nmi_rules.h"
 #include "boot/msr.h"
@@ -86,6 +86,34 @@ const char *vcpu_nmi_describe(void)
            "interruptible)";
 }
 
+/*
+ * The vector to inject now, or -1: the local APIC's first (unless the CPU
+ * delivers those itself, with virtual-interrupt delivery), then the PIC's
+ * through LINT0 when the LAPIC passes ExtINT on. With ack, the acknowledge
+ * cycle (the vector moves to in-service). Without ack any value >= 0 means
+ * "something is pending". SDM Vol. 3A, "Local Vector Table" (ExtINT).
+ */
+static int pending_vector(struct vcpu *v, bool ack)
+{
+    apicv_sync(v);
+    struct vlapic *l = &v->lapic;
+    int vec = v->vid ? -1 : vlapic_pending(l);
+    if (vec >= 0) {
+        if (ack)
+            vlapic_ack(l, (uint8_t)vec);
+        return vec;
+    }
+    if (vlapic_accepts_pic(l))
+        return v->vm->board_ops->extint(v->vm, ack);
+    return -1;
+}
+
+bool vcpu_interrupt_pending(struct vcpu *v)
+{
+    return pending_vector(v, false) >= 0 || vlapic_nmi_pending(&v->lapic) ||
+           (v->vid && vlapic_pending(&v->lapic) >= 0);
+}
+
 static void set_window_exiting(struct vcpu *v, bool on)
 {
     if (v->window_exiting == on)
@@ -124,7 +152,7 @@ static bool deliver_nmi(struct vcpu *v, bool *event_queued, uint64_t rflags, uin
     case NMI_INJECT:
         break;
     }
-    platform_take_nmi(vm);
+    vlapic_take_nmi(&v->lapic);     /* the page holds no NMI state */
     if (!vmx_ctls.virtual_nmis) {
         /* The blocking bit is the CPU's own NMI blocking then, meaningless
          * for an injected NMI; keep it clear for the entry. */
@@ -141,8 +169,8 @@ static bool deliver_nmi(struct vcpu *v, bool *event_queued, uint64_t rflags, uin
 void vcpu_deliver_interrupts(struct vcpu *v)
 {
     struct vm *vm = v->vm;
-    bool nmi = platform_nmi_pending(vm);
-    if (!nmi && !v->nmi_soft_blocked && platform_pending_vector(vm, false) < 0) {
+    bool nmi = vlapic_nmi_pending(&v->lapic);
+    if (!nmi && !v->nmi_soft_blocked && pending_vector(v, false) < 0) {
         v->work &= (uint8_t)~VCPU_WORK_IRQ;
         set_window_exiting(v, false);
         set_nmi_window_exiting(v, false);
@@ -178,7 +206,7 @@ void vcpu_deliver_interrupts(struct vcpu *v)
      * Events"). */
     if (nmi) {
         irq_window = deliver_nmi(v, &event_queued, rflags, intr);
-        nmi = platform_nmi_pending(vm);
+        nmi = vlapic_nmi_pending(&v->lapic);
     }
     if (!nmi)
         set_nmi_window_exiting(v, false);
@@ -189,7 +217,7 @@ void vcpu_deliver_interrupts(struct vcpu *v)
     bool can_inject = !event_queued && (rflags & RFLAGS_IF) &&
                       !(intr & (INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS));
     if (can_inject) {
-        int vector = platform_pending_vector(vm, true);   /* the INTA cycle */
+        int vector = pending_vector(v, true);   /* the INTA cycle */
         if (vector >= 0) {
             vmwrite(VMCS_VM_ENTRY_INTERRUPTION_INFO,
                     INTR_INFO_VALID | INTR_TYPE_EXTERNAL | (uint32_t)vector);
@@ -198,7 +226,7 @@ void vcpu_deliver_interrupts(struct vcpu *v)
     }
     /* More may be pending behind this one: look again at the next exit
      * (try again when the guest can take it). */
-    bool more = platform_pending_vector(vm, false) >= 0;
+    bool more = pending_vector(v, false) >= 0;
     if (!more && !nmi)
         v->work &= (uint8_t)~VCPU_WORK_IRQ;
     set_window_exiting(v, more || irq_window || v->nmi_soft_blocked);

@@ -1,7 +1,7 @@
 /*
  * Delivering virtual interrupts to a vCPU (SDM Vol. 3C, "Event Injection",
  * "Interrupt-Window Exiting", "Virtual NMIs" and "NMI-Window Exiting").
- * Device models raise lines; the platform (vmx/platform.c) says which
+ * Device models raise lines; the platform (vmm/board.c) says which
  * vector is pending; this file decides when the guest can take it:
  * RFLAGS.IF set, no STI or MOV-SS blocking, and no other event being
  * injected. Otherwise interrupt-window exiting is turned on and the
@@ -14,7 +14,7 @@
 #ifndef VMX_INTERRUPTS_H
 #define VMX_INTERRUPTS_H
 
-#include "vmx/vm.h"
+#include "vmm/vm.h"
 
 /* Called with v's VMCS current, after the exit handler and before the next
  * VM entry, when VCPU_WORK_IRQ is set. */
@@ -41,13 +41,5 @@ void vcpu_nmi_configure(enum vnmi_mode mode, const struct vmx_caps *caps,
 
 /* How NMIs are delivered on this CPU, for the boot log. */
 const char *vcpu_nmi_describe(void);
-
-/* Note that an interrupt may have become pending for vm (from a device). */
-static inline void vm_kick(struct vm *vm)
-{
-    vm->vcpu.work |= VCPU_WORK_IRQ;
-    if (vm->state == VM_HALTED)
-        vm->state = VM_RUNNABLE;    /* a sleeping vCPU wakes to look */
-}
 
 #endif

@@ -12,7 +12,6 @@ void trace_start(struct vcpu *v, const struct exit_trace *t)
     v->trace = *t;
     v->trace.printed = 0;
     v->trace.pending = false;
-    v->sample_countdown = 0;          /* the next exit goes through dispatch_sampled */
     v->work |= VCPU_WORK_TRACE;
 }
 
@@ -24,7 +23,6 @@ void trace_stop(struct vcpu *v)
 
 void trace_exit_begin(struct vcpu *v, unsigned reason)
 {
-    v->sample_countdown = 0;          /* keep every exit on the sampled path */
     if (!trace_wants(&v->trace, reason))
         return;
     v->trace.ev.reason = reason;

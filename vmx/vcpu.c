@@ -49,8 +49,6 @@
 #include "vmx/cpuid.h"
 #include "vmx/exit.h"
 #include "vmx/interrupts.h"
-#include "vmx/platform.h"
-#include "vmx/sched.h"
 #include "vmx/trace.h"
 #include "vmx/vmcheck.h"
 #include "vmx/vmcs.h"
@@ -71,9 +69,8 @@
 #define FCW_DEFAULT            0x037F
 #define MXCSR_DEFAULT          0x1F80
 #define DR6_INIT               0xFFFF0FF0ULL    /* DR6 after reset */
-#define SLICE_MIN_FRACTION     100     /* shortest slice: 1/100 of a full one */
 
-struct sched_params sched;
+struct vcpu_run_params run_params;
 
 static bool host_xsave;
 /* What XSAVE saves for every guest: the components guests may enable, and
@@ -241,23 +238,37 @@ static void arm_slice_timer(uint64_t deadline)
         uint64_t now = rdtsc();
         uint64_t ticks = deadline > now ? (deadline - now) >> vmx_ctls.preempt_rate : 0;
         vmwrite(VMCS_VMX_PREEMPTION_TIMER_VALUE, ticks > 0xFFFFFFFF ? 0xFFFFFFFF : ticks);
-    } else if (sched.lapic_slice_timer) {
+    } else if (run_params.lapic_slice_timer) {
         lapic_timer_arm(deadline);
     }
+}
+
+/* Charge TSC cycles from t0 to now to a named host activity of v's VM,
+ * inside the window of the current exit, which then has them less (the
+ * window is added to *charge_to at the next entry: unsigned arithmetic
+ * makes the early subtraction safe). Returns now. */
+static inline uint64_t charge(struct vcpu *v, enum vm_host_activity what, uint64_t t0)
+{
+    uint64_t t1 = rdtsc();
+    v->vm->host_tsc[what] += t1 - t0;
+    *v->charge_to -= t1 - t0;
+    return t1;
 }
 
 /* The rarer work after an exit: timers, the slice's end, interrupts. */
 static __attribute__((noinline)) int exit_work(struct vcpu *v)
 {
     struct vm *vm = v->vm;
+    uint64_t t = rdtsc();
     if (v->work & VCPU_WORK_TIMERS) {
-        platform_update_timers(vm);
+        vm->board_ops->update_timers(vm);
         if (vm->next_event_tsc < v->slice_deadline) {
             v->slice_deadline = vm->next_event_tsc;
             arm_slice_timer(v->slice_deadline);
         }
+        t = charge(v, VM_HOST_TIMERS, t);
     }
-    if ((v->work & VCPU_WORK_DEADLINE) && rdtsc() >= v->slice_deadline) {
+    if ((v->work & VCPU_WORK_DEADLINE) && t >= v->slice_deadline) {
         if (v->work & VCPU_WORK_TRACE)
             trace_exit_end(v, EXIT_RESUME, true);
         return 1;
@@ -266,28 +277,10 @@ static __attribute__((noinline)) int exit_work(struct vcpu *v)
         vcpu_deliver_interrupts(v);
     if (v->vapic)
         apicv_update(v);
+    charge(v, VM_HOST_DELIVERY, t);
     if (v->work & VCPU_WORK_TRACE)
         trace_exit_end(v, EXIT_RESUME, false);
     return 0;
-}
-
-/* An exit whose handling time is measured (one in EXIT_SAMPLE_EVERY). */
-static __attribute__((noinline)) enum exit_action dispatch_sampled(struct vcpu *v, unsigned basic,
-                                                                  struct exit_stat *st)
-{
-    if (v->work & VCPU_WORK_TRACE)       /* tracing keeps every exit on this path */
-        trace_exit_begin(v, basic);
-    uint64_t t0 = rdtsc();
-    enum exit_action action = exit_dispatch(v, basic);
-    uint64_t t1 = rdtsc();
-    st->cycles += t1 - t0;
-    st->samples++;
-    /* The saved preemption timer does not run while the hypervisor handles
-     * exits, so an exit-heavy guest would stretch its slice: every sampled
-     * exit also compares the TSC with the deadline. */
-    if (t1 >= v->slice_deadline)
-        v->work |= VCPU_WORK_DEADLINE;
-    return action;
 }
 
 /*
@@ -295,13 +288,32 @@ static __attribute__((noinline)) enum exit_action dispatch_sampled(struct vcpu *
  * vmx_exit_entry. It reads only the exit reason and IDT-vectoring fields,
  * counts, dispatches, and returns 0 to enter the guest again, or 1 when the
  * slice is over (the guest halted or stopped, or its time is up).
+ *
+ * Accounting: vmx_entry.S notes the TSC just before each entry, so the
+ * guest's time is exit - entry, and the window from one exit to the next
+ * entry is charged to that exit's reason (less what exit_work charged to
+ * device timers and interrupt delivery): every cycle of a slice is counted
+ * once, at the cost of an RDTSC here and one before the entry.
  */
 int vmx_handle_exit(struct vcpu_regs *regs)
 {
     struct vcpu *v = (struct vcpu *)regs;         /* regs is v's first member */
+    uint64_t now = rdtsc();
+    struct vm *vm = v->vm;
+    vm->tsc_guest += now - regs->entry_tsc;
+    *v->charge_to += regs->entry_tsc - v->last_exit_tsc;
+    v->last_exit_tsc = now;
+    /* The saved preemption timer does not run while the hypervisor handles
+     * exits, so an exit-heavy guest would stretch its slice: each exit also
+     * compares the TSC with the deadline. */
+    if (unlikely(now >= v->slice_deadline))
+        v->work |= VCPU_WORK_DEADLINE;
+
     unsigned basic = (uint32_t)vmread(VMCS_EXIT_REASON) & EXIT_REASON_BASIC_MASK;
-    if (unlikely(basic >= EXIT_REASON_MAX))
+    if (unlikely(basic >= EXIT_REASON_MAX)) {
+        v->charge_to = &vm->host_tsc[VM_HOST_SWITCH];
         return exit_stop_unhandled(v, basic) == EXIT_RESUME ? 0 : 1;
+    }
 
     if (unlikely(exit_during_delivery & BIT(basic))) {
         uint32_t info = (uint32_t)vmread(VMCS_IDT_VECTORING_INFO);
@@ -310,23 +322,21 @@ int vmx_handle_exit(struct vcpu_regs *regs)
         else if (basic == EXIT_REASON_EPT_VIOLATION || basic == EXIT_REASON_EXCEPTION_NMI)
             vcpu_check_nmi_unblocking(v, basic);
     }
-    struct exit_stat *st = &v->vm->exits[basic];
+    struct exit_stat *st = &vm->exits[basic];
     st->count++;
-    enum exit_action action;
-    if (unlikely(v->sample_countdown-- == 0)) {
-        v->sample_countdown = EXIT_SAMPLE_EVERY - 1;
-        action = dispatch_sampled(v, basic, st);
-    } else {
-        action = exit_dispatch(v, basic);
-    }
+    v->charge_to = &st->cycles;
+    if (unlikely(v->work & VCPU_WORK_TRACE))
+        trace_exit_begin(v, basic);
+    enum exit_action action = exit_dispatch(v, basic);
     if (unlikely(action != EXIT_RESUME))
         return 1;
     return unlikely(v->work) ? exit_work(v) : 0;
 }
 
-void vcpu_run_slice(struct vcpu *v)
+void vcpu_run(struct vcpu *v, uint64_t deadline)
 {
     struct vm *vm = v->vm;
+    uint64_t slice_start = rdtsc();
 
     vmcs_load(v);
     if (last_vcpu != v) {
@@ -336,19 +346,13 @@ void vcpu_run_slice(struct vcpu *v)
         last_vcpu = v;
     }
 
-    /* The slice ends at its length or at the next device event of any
-     * guest, whichever comes first, so timers fire on time; but it lasts
-     * at least 1/SLICE_MIN_FRACTION of a slice, so a guest whose timer
-     * fires every few microseconds (a PIT at its highest rate) cannot
-     * shrink every slice to nothing and starve all guests (late events
-     * are delivered once, coalesced). */
-    uint64_t slice_start = rdtsc();
-    v->slice_deadline = MIN(slice_start + sched.slice_cycles, sched_next_event_tsc());
-    v->slice_deadline = MAX(v->slice_deadline, slice_start + sched.slice_cycles / SLICE_MIN_FRACTION);
+    v->last_exit_tsc = slice_start;
+    v->charge_to = &vm->host_tsc[VM_HOST_SWITCH];
+    v->slice_deadline = deadline;
     arm_slice_timer(v->slice_deadline);
-    /* Timers that count while the hypervisor runs need no check per exit
-     * (the sampled exits still check, see dispatch_sampled). */
-    if (vmx_ctls.save_preemption_timer || sched.lapic_slice_timer)
+    /* Timers that count while the hypervisor runs need no check in
+     * exit_work at every exit (vmx_handle_exit still compares). */
+    if (vmx_ctls.save_preemption_timer || run_params.lapic_slice_timer)
         v->work &= (uint8_t)~VCPU_WORK_DEADLINE;
     else
         v->work |= VCPU_WORK_DEADLINE;
@@ -366,5 +370,6 @@ void vcpu_run_slice(struct vcpu *v)
         report_entry_failure(v, rc);
     else
         v->launched = true;
-    vm->tsc_used += rdtsc() - slice_start;
+    /* The slice's last window: to the exit that ended it. */
+    *v->charge_to += rdtsc() - v->last_exit_tsc;
 }

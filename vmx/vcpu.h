@@ -6,18 +6,17 @@
 #ifndef VMX_VCPU_H
 #define VMX_VCPU_H
 
-#include "vmx/vm.h"
+#include "vmm/vm.h"
 
-/* Host-wide scheduling parameters (set by the hypervisor at start). */
-struct sched_params {
+/* Host-wide parameters of the run loop (set by the top level at start). */
+struct vcpu_run_params {
     uint64_t tsc_hz;             /* measured TSC frequency */
-    uint64_t slice_cycles;       /* length of a time slice in TSC cycles */
     bool lapic_slice_timer;      /* slices end by the host LAPIC timer */
 };
 
 /* The host vector of the LAPIC slice timer (when it is used). */
 #define HOST_VECTOR_SLICE_TIMER 0xF0
-extern struct sched_params sched;
+extern struct vcpu_run_params run_params;
 
 /* Prepare the FPU area and per-vCPU MSR values. 0 or -HV_ENOMEM. */
 int vcpu_init_state(struct vcpu *v) __must_check;
@@ -38,7 +37,5 @@ uint64_t vcpu_guest_xcr0_supported(void);
 uint64_t vcpu_get_dr(struct vcpu *v, unsigned i);
 void vcpu_set_dr(struct vcpu *v, unsigned i, uint64_t val);
 
-/* Run v until its slice ends, it halts, or it stops. */
-void vcpu_run_slice(struct vcpu *v);
 
 #endif

@@ -1,6 +1,6 @@
 /*
  * VM creation: RAM from 0 to mem= backed by host frames through EPT, the
- * I/O and MSR bitmaps, the platform's devices (vmx/platform.c), the loaded
+ * I/O and MSR bitmaps, the platform's devices (vmm/board.c), the loaded
  * image and the vCPU. Every port exits (all-ones I/O bitmaps); the MSR
  * bitmap lets through only MSRs that the VMCS or a vCPU switch keeps per
  * guest.
@@ -9,7 +9,7 @@
 #include "vmx/vcpu.h"
 #include "vmx/apicv.h"
 #include "vmx/vmcs.h"
-#include "vmx/platform.h"
+#include "vmm/board.h"
 #include "boot/msr.h"
 #include "drivers/hw/console.h"
 #include "mm/frames.h"
@@ -156,7 +156,7 @@ struct vm *vm_create(const struct vm_config *cfg, unsigned index, char *err, siz
 
     if (setup_memory(vm, cfg->mem_size, err, errlen) < 0)
         goto fail;
-    if (setup_bitmaps(vm) < 0 || platform_attach(vm) < 0 || vcpu_init_state(&vm->vcpu) < 0) {
+    if (setup_bitmaps(vm) < 0 || board_attach(vm) < 0 || vcpu_init_state(&vm->vcpu) < 0) {
         fmt_snprintf(err, errlen, "not enough host memory for the VM's control structures");
         goto fail;
     }
@@ -185,34 +185,4 @@ struct vm *vm_create(const struct vm_config *cfg, unsigned index, char *err, siz
 fail:
     free_vm(vm, pages);
     return NULL;
-}
-
-const char *vm_end_name(enum vm_end end)
-{
-    static const char *const names[] = {
-        [VM_END_NONE] = "running", [VM_END_EXIT_VMCALL] = "exited (hypercall)",
-        [VM_END_EXIT_PORT] = "exited (debug-exit port)", [VM_END_HALTED] = "halted",
-        [VM_END_TRIPLE_FAULT] = "reset (triple fault)", [VM_END_BAD_ACCESS] = "bad memory access",
-        [VM_END_UNHANDLED_EXIT] = "unhandled exit", [VM_END_ENTRY_FAILED] = "VM entry failed",
-        [VM_END_EMULATION_FAILED] = "emulation failed", [VM_END_RESET] = "reset",
-        [VM_END_POWEROFF] = "powered off", [VM_END_STOPPED_BY_USER] = "stopped by user",
-    };
-    return end < ARRAY_SIZE(names) ? names[end] : "unknown";
-}
-
-void vm_stop(struct vm *vm, enum vm_end end, uint64_t status, const char *fmt, ...)
-{
-    if (vm->state == VM_STOPPED)
-        return;
-    vconsole_flush(&vm->console);
-    vconsole_flush(&vm->debugcon);
-    vm->state = VM_STOPPED;
-    vm->end = end;
-    vm->exit_status = status;
-    va_list ap;
-    va_start(ap, fmt);
-    fmt_vsnprintf(vm->end_detail, sizeof(vm->end_detail), fmt, ap);
-    va_end(ap);
-    bool normal = end == VM_END_EXIT_VMCALL || end == VM_END_EXIT_PORT || end == VM_END_POWEROFF;
-    log_msg(normal ? LOG_INFO : LOG_WARN, "guest %s: stopped: %s\n", vm->name, vm->end_detail);
 }

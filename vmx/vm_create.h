@@ -5,7 +5,7 @@
 #ifndef VMX_VM_CREATE_H
 #define VMX_VM_CREATE_H
 
-#include "vmx/vm.h"
+#include "vmm/vm.h"
 #include "guest/loader.h"
 
 struct vm_config {

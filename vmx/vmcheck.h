@@ -48,10 +48,4 @@ struct vcpu;
 /* After a failed entry of v (its VMCS current): log each broken rule as
  * "guest NAME: ...". Returns how many. */
 unsigned vmcheck_explain(const struct vcpu *v);
-/* For the integration tests (module option selftest=): break one rule in
- * v's VMCS before its first entry: "badguest" (CS type), "badhost" (host TR
- * selector 0), "badctl" (a reserved VM-entry control), "badmsr" (IA32_FS_BASE
- * in the VM-entry MSR-load area). False if `what` is none of these. */
-bool vmcheck_selftest(struct vcpu *v, const char *what);
-
 #endif

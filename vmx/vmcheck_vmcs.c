@@ -4,7 +4,7 @@
  * at start, MAXPHYADDR from CPUID.
  */
 #include "vmx/vmcheck.h"
-#include "vmx/vm.h"
+#include "vmm/vm.h"
 #include "vmx/vmcs.h"
 #include "vmx/vmx_insn.h"
 #include "boot/x86.h"
@@ -125,4 +125,10 @@ bool vmcheck_selftest(struct vcpu *v, const char *what)
     pr_warn("guest %s: selftest=%s: VMCS broken on purpose before the first entry\n",
             v->vm->name, what);
     return true;
+}
+
+unsigned vcpu_check_state(struct vcpu *v, void (*report)(void *ctx, const char *line), void *ctx)
+{
+    vmcs_load(v);
+    return vmcheck_current(report, ctx);
 }

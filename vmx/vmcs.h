@@ -5,7 +5,7 @@
 #ifndef VMX_VMCS_H
 #define VMX_VMCS_H
 
-#include "vmx/vm.h"
+#include "vmm/vm.h"
 #include "vmx/vmx_caps.h"
 #include "vmx/vmx_insn.h"
 #include "guest/loader.h"

@@ -2,7 +2,7 @@
  * The VM entry/exit loop (SDM Vol. 3C, "VMLAUNCH/VMRESUME" and "Loading
  * Host State"). The CPU saves and loads only RSP, RIP and RFLAGS of the
  * guest; the other general registers are saved here into struct vcpu_regs
- * (vmx/vm.h). Exits are handled in C by vmx_handle_exit() without leaving
+ * (vmm/vm.h). Exits are handled in C by vmx_handle_exit() without leaving
  * this loop, so the hot path pays neither for the host's callee-saved
  * registers nor for a VMCS_HOST_RSP write.
  *
@@ -26,6 +26,7 @@
 #define REGS_R13   104
 #define REGS_R14   112
 #define REGS_R15   120
+#define REGS_ENTRY_TSC 128
 #define VMCS_HOST_RSP 0x6C14
 #define VMX_RUN_FAIL_INVALID 0x100
 #define VMX_RUN_FAIL_VALID   0x101
@@ -33,8 +34,12 @@
     .text
     .code64
 
-/* Load the guest's registers from regs (in %rdi) and enter: ZF clear = resume. */
+/* Note the TSC (the run loop's accounting, vmx/vcpu.c), load the guest's
+ * registers from regs (in %rdi) and enter: ZF clear = resume. */
 .macro ENTER_GUEST
+    rdtsc
+    mov   %eax, REGS_ENTRY_TSC(%rdi)
+    mov   %edx, REGS_ENTRY_TSC+4(%rdi)
     mov   REGS_RAX(%rdi), %rax
     mov   REGS_RCX(%rdi), %rcx
     mov   REGS_RDX(%rdi), %rdx
@@ -65,7 +70,7 @@ vmx_run:
     vmwrite %rsp, %rax
     test  %rsi, %rsi
     jnz   resume
-    ENTER_GUEST                         /* MOVs leave the flags alone */
+    ENTER_GUEST
     vmlaunch
     jmp   entry_failed
 

@@ -1,7 +1,7 @@
 #ifndef VMX_VMX_ENTRY_H
 #define VMX_VMX_ENTRY_H
 /* The VM entry/exit loop, vmx/vmx_entry.S. */
-#include "vmx/vm.h"
+#include "vmm/vm.h"
 
 #define VMX_RUN_FAIL_INVALID 0x100      /* VMLAUNCH/VMRESUME: VMfailInvalid */
 #define VMX_RUN_FAIL_VALID   0x101      /* VMfailValid: see the VM-instruction error */

@@ -207,6 +207,16 @@ int vlapic_mmio_read(void *dev, uint64_t offset, unsigned size, uint64_t *val);
 int vlapic_mmio_write(void *dev, uint64_t offset, unsigned size, uint64_t val);
 
 /* True for the x2APIC MSR range 0x800-0x8FF that vlapic_msr_* serve. */
+/* Whether a write of the xAPIC register at `offset` can change when the
+ * timer fires next: the timer's LVT, initial count and divide
+ * configuration, and the SVR (software disable masks every LVT). */
+static inline bool vlapic_reg_affects_timer(uint64_t offset)
+{
+    uint64_t reg = offset & ~0xFULL;
+    return reg == LAPIC_LVT_TIMER || reg == LAPIC_REG_TIMER_ICR ||
+           reg == LAPIC_REG_TIMER_DCR || reg == LAPIC_REG_SVR;
+}
+
 static inline bool vlapic_is_x2apic_msr(uint32_t msr)
 {
     return msr >= MSR_X2APIC_FIRST && msr <= MSR_X2APIC_LAST;

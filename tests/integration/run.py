@@ -45,6 +45,11 @@ Each tests/integration/*.test file describes one boot:
     expect-e9: TEXT           Bochs' port 0xE9 output (its stdout) contains TEXT
     exit-code: N              QEMU's exit status must be N
     bench: yes                a benchmark: run only by `make bench`
+    accounting: PERCENT       the summary's time accounting adds up: each
+                              guest's "host work for it" is the sum of its
+                              parts, and guests + host work + scheduler +
+                              console + idle + unaccounted = elapsed, with
+                              unaccounted under PERCENT % of elapsed
     send-after: PATTERN => TEXT   once COM1 output contains PATTERN (after the
                               previous send), type TEXT on COM1 (Python escapes:
                               \x01 is Ctrl-A, \r Enter); Bochs only
@@ -114,6 +119,7 @@ class Test:
         self.screen = []
         self.screen_rejects = []
         self.bench = False
+        self.accounting = None
         self.extra_files = []
         self.gdb = []           # script lines
         self.gdb_elf = None
@@ -200,6 +206,8 @@ class Test:
                 self.gdb_checks.append((key[4:], val))
             elif key == "bench":
                 self.bench = val == "yes"
+            elif key == "accounting":
+                self.accounting = float(val)
             else:
                 raise SystemExit(f"{path}:{lineno}: unknown key {key!r}")
         if self.boot is None:
@@ -740,9 +748,46 @@ def screen_text(path, font_path=FONT):
     return lines
 
 
+ACCOUNTING_RE = re.compile(
+    r"accounting: (\d+) TSC cycles elapsed: guests (\d+), host work for guests (\d+), "
+    r"scheduler (\d+), host console (\d+), idle (\d+), unaccounted (\d+)")
+HOST_WORK_RE = re.compile(
+    r"host work for it: (\d+) TSC cycles: exits (\d+), starting slices (\d+), "
+    r"device timers (\d+), interrupt delivery (\d+), console input (\d+)")
+GUEST_LINE_RE = re.compile(r"VM exits, (\d+) TSC cycles in the guest")
+
+
+def check_accounting(lines, percent):
+    """The summary's figures add up (hypervisor.c's print_summary)."""
+    errors = []
+    starts = [i for i, l in enumerate(lines) if "[hv:info] summary:" in l]
+    lines = lines[starts[-1]:] if starts else lines       # the summary, not `stats`
+    acc = [m for m in map(ACCOUNTING_RE.search, lines) if m]
+    if not acc:
+        return ["no accounting: line in the summary"]
+    elapsed, guests, host, sched, console, idle, rest = map(int, acc[-1].groups())
+    works = [list(map(int, m.groups())) for m in map(HOST_WORK_RE.search, lines) if m]
+    guest_times = [int(m.group(1)) for m in map(GUEST_LINE_RE.search, lines) if m]
+    for w in works:
+        if w[0] != sum(w[1:]):
+            errors.append(f"host work {w[0]} is not the sum of its parts {w[1:]}")
+    if works and sum(w[0] for w in works) != host:
+        errors.append(f"host work for guests {host} != the guests' sum {sum(w[0] for w in works)}")
+    if guest_times and sum(guest_times) != guests:
+        errors.append(f"guests {guests} != the guests' sum {sum(guest_times)}")
+    if guests + host + sched + console + idle + rest != elapsed:
+        errors.append(f"the parts do not add up to elapsed {elapsed}")
+    if rest * 100 > percent * elapsed:
+        errors.append(f"unaccounted {rest} is {100 * rest / elapsed:.3f}% of {elapsed} "
+                      f"(limit {percent}%)")
+    return errors
+
+
 def check(t, log, status, timed_out, e9="", screen=None):
     lines = log.splitlines()
     errors = []
+    if t.accounting is not None:
+        errors += check_accounting(lines, t.accounting)
     if t.screen:
         if screen is None:
             errors.append(f"no screendump (COM1 never showed: {t.screen_after})")

@@ -2,7 +2,7 @@
  * Host tests for lib/cmdline.c: cmdline_get, cmdline_rest,
  * cmdline_parse_size and cmdline_parse_u64; and the option tables built on
  * it: the boot options (boot/boot_options.c) and the guest lines
- * (vmx/guest_spec.c), one row per bad input with the exact lines reported
+ * (vmm/guest_spec.c), one row per bad input with the exact lines reported
  * and the configuration that results.
  */
 #include <stdarg.h>
@@ -21,7 +21,7 @@
 #include "drivers/hw/tsc_freq.h"
 #include "drivers/hw/console.h"
 #include "vmx/apicv.h"
-#include "vmx/guest_spec.h"
+#include "vmm/guest_spec.h"
 
 /* Override a field of a defaults macro in a table row (see WANT below). */
 #pragma GCC diagnostic ignored "-Woverride-init"

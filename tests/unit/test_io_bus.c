@@ -1,5 +1,5 @@
 /*
- * Host tests for vmx/io_bus.c: registering port I/O and MMIO ranges and
+ * Host tests for vmm/io_bus.c: registering port I/O and MMIO ranges and
  * routing accesses to fake devices that record what they were handed.
  */
 #include <stdarg.h>
@@ -10,7 +10,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "vmx/io_bus.h"
+#include "vmm/io_bus.h"
 #include <hv/errno.h>
 
 /* ---- fake device ---------------------------------------------------------------- */

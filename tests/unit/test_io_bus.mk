@@ -1,2 +1,2 @@
 UNIT_TESTS += test_io_bus
-test_io_bus_SRCS := vmx/io_bus.c
+test_io_bus_SRCS := vmm/io_bus.c

@@ -1,5 +1,5 @@
 /*
- * Host unit tests for the console multiplexer and monitor (vmx/monitor.c)
+ * Host unit tests for the console multiplexer and monitor (vmm/monitor.c)
  * together with the console's input line (drivers/hw/console.c).
  *
  * The physical UART is faked: typed bytes come from a script, and what the
@@ -17,12 +17,12 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "vmx/monitor.h"
-#include "vmx/sched.h"
-#include "vmx/platform.h"
+#include "vmm/monitor.h"
+#include "vmm/sched.h"
+#include "vmm/board.h"
 #include "vmx/exit.h"
 #include "vmx/trace.h"
-#include "vmx/vm.h"
+#include "vmm/vm.h"
 #include "drivers/hw/console.h"
 #include "drivers/hw/uart16550.h"
 
@@ -163,7 +163,7 @@ struct vm *const *sched_vms(unsigned *count)
     return vms;
 }
 
-void platform_feed_input(struct vm *vm)
+void board_feed_input(struct vm *vm)
 {
     (void)vm;
     feeds++;
@@ -171,11 +171,16 @@ void platform_feed_input(struct vm *vm)
 
 static unsigned lint_pulses;
 
-void platform_assert_lint(struct vm *vm, unsigned pin)
+void board_assert_lint(struct vm *vm, unsigned pin)
 {
     assert_ptr_equal(vm, &vm_b);
     assert_int_equal(pin, 1);
     lint_pulses++;
+}
+
+void vm_format_host_work(const struct vm *vm, char *buf, size_t len)
+{
+    snprintf(buf, len, "host work for it: %s", vm->name);
 }
 
 void vm_stop(struct vm *vm, enum vm_end end, uint64_t status, const char *fmt, ...)
@@ -199,13 +204,9 @@ static const char *vmcheck_problem;
 static struct vcpu *traced;
 static struct exit_trace traced_cfg;
 
-void vmcs_load(struct vcpu *v)
+unsigned vcpu_check_state(struct vcpu *v, void (*report)(void *ctx, const char *line), void *ctx)
 {
     loaded_vcpu = v;
-}
-
-unsigned vmcheck_current(void (*report)(void *ctx, const char *line), void *ctx)
-{
     if (!vmcheck_problem)
         return 0;
     report(ctx, vmcheck_problem);
@@ -262,11 +263,10 @@ static int setup(void **state)
     vm_a.state = VM_RUNNABLE;
     vm_b.state = VM_HALTED;
     vm_a.exits[10].count = 7;
-    vm_a.exits[10].cycles = 700;
-    vm_a.exits[10].samples = 1;
+    vm_a.exits[10].cycles = 4900;                 /* 700 each */
     vm_a.exits[30].count = 3;
     vm_a.irqs_injected = 5;
-    vm_a.tsc_used = 123456;
+    vm_a.tsc_guest = 123456;
     vms[0] = &vm_a;
     vms[1] = &vm_b;
     nvms = 2;

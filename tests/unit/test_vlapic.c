@@ -1493,7 +1493,7 @@ static void vid_enter(struct fake *f, struct vid_cpu *c)
 
 /* A small IOAPIC for the VID test: 16 level-triggered lines on vectors
  * 0xA0-0xAF with remote IRR; an EOI re-delivers a line still high (from
- * inside vlapic_eoi_done, as vmx/platform.c's IOAPIC does). */
+ * inside vlapic_eoi_done, as vmm/board.c's IOAPIC does). */
 #define VID_LINES      16u
 #define VID_LINE_VEC   0xA0u
 static struct {

@@ -15,11 +15,9 @@
  * MADT's interrupt source override says). Unlisted ports read as all ones
  * and drop writes (vmx/exit_io.c).
  */
-#include "vmx/platform.h"
-#include "vmx/interrupts.h"
-#include "vmx/vcpu.h"
-#include "vmx/apicv.h"
+#include "vmm/board.h"
 #include "drivers/hw/console.h"
+#include "drivers/hw/host_time.h"
 #include "drivers/hw/rtc.h"
 #include "guest/acpi_tables.h"
 #include "boot/msr.h"
@@ -47,10 +45,10 @@
 static uint64_t vm_clock_now(void *ctx)
 {
     const struct vm *vm = ctx;
-    return muldiv64(rdtsc() - vm->tsc_base, NS_PER_SEC, sched.tsc_hz);
+    return muldiv64(rdtsc() - vm->tsc_base, NS_PER_SEC, host_time_tsc_hz());
 }
 
-uint64_t platform_now_ns(const struct vm *vm)
+uint64_t board_now_ns(const struct vm *vm)
 {
     return vm_clock_now((void *)vm);
 }
@@ -59,7 +57,7 @@ static uint64_t ns_to_tsc(const struct vm *vm, uint64_t ns)
 {
     if (ns == VCLOCK_NEVER)
         return UINT64_MAX;
-    return vm->tsc_base + muldiv64(ns, sched.tsc_hz, NS_PER_SEC);
+    return vm->tsc_base + muldiv64(ns, host_time_tsc_hz(), NS_PER_SEC);
 }
 
 static uint64_t guest_tsc(void *ctx)
@@ -70,13 +68,10 @@ static uint64_t guest_tsc(void *ctx)
 
 /* ---- interrupt wiring ---- */
 
-/* Every use of the vLAPIC goes through here: with virtual-interrupt
- * delivery the guest changes IRR, ISR and TPR in the virtual-APIC page
- * without exits, and the model takes them first (vmx/apicv.h). */
+/* The vCPU's local APIC, current (see vcpu_lapic in vmm/vm.h). */
 static struct vlapic *lapic(struct vm *vm)
 {
-    apicv_sync(&vm->vcpu);
-    return &vm->lapic;
+    return vcpu_lapic(&vm->vcpu);
 }
 
 static void isa_irq_set(void *ctx, unsigned irq, bool level)
@@ -109,126 +104,50 @@ static void lapic_eoi(void *ctx, uint8_t vector)
     vioapic_eoi(&vm->ioapic, vector);
 }
 
-int platform_pending_vector(struct vm *vm, bool ack)
+/* The PIC's interrupt on LINT0 (struct vm_board_ops). */
+static int board_extint(struct vm *vm, bool ack)
 {
-    struct vlapic *l = lapic(vm);
-    /* With virtual-interrupt delivery the CPU delivers the LAPIC's. */
-    int v = vm->vcpu.vid ? -1 : vlapic_pending(l);
-    if (v >= 0) {
-        if (ack)
-            vlapic_ack(l, (uint8_t)v);
-        return v;
-    }
-    if (vlapic_accepts_pic(l) && vpic8259_has_interrupt(&vm->pic))
-        return ack ? vpic8259_ack(&vm->pic) : 0;   /* without ack: "something is pending" */
-    return -1;
+    if (!vpic8259_has_interrupt(&vm->pic))
+        return -1;
+    return ack ? vpic8259_ack(&vm->pic) : 0;   /* without ack: "something is pending" */
 }
 
-bool platform_interrupt_pending(struct vm *vm)
-{
-    return platform_pending_vector(vm, false) >= 0 || platform_nmi_pending(vm) ||
-           (vm->vcpu.vid && vlapic_pending(lapic(vm)) >= 0);
-}
-
-bool platform_nmi_pending(struct vm *vm)
-{
-    return vlapic_nmi_pending(&vm->lapic);      /* the page holds no NMI state */
-}
-
-void platform_take_nmi(struct vm *vm)
-{
-    vlapic_take_nmi(&vm->lapic);
-}
-
-void platform_assert_lint(struct vm *vm, unsigned pin)
+void board_assert_lint(struct vm *vm, unsigned pin)
 {
     struct vlapic *l = lapic(vm);
     vlapic_set_lint(l, pin, true);          /* an edge: NMIs are edge-triggered */
     vlapic_set_lint(l, pin, false);
 }
 
-void platform_lapic_eoi_done(struct vm *vm, uint8_t vector)
-{
-    vlapic_eoi_done(lapic(vm), vector);
-}
-
 /* ---- timers ---- */
-void platform_update_timers(struct vm *vm)
+void board_update_timers(struct vm *vm)
 {
     vm->vcpu.work &= (uint8_t)~VCPU_WORK_TIMERS;
     vpit8254_advance(&vm->pit);
     vrtc_advance(&vm->rtc);
     /* Only a due timer changes the LAPIC (and needs the page taken). */
-    uint64_t lapic_due = vlapic_next_event(&vm->lapic);
-    if (lapic_due != VCLOCK_NEVER && lapic_due <= platform_now_ns(vm))
+    uint64_t lapic_due = vlapic_next_event(&vm->vcpu.lapic);
+    if (lapic_due != VCLOCK_NEVER && lapic_due <= board_now_ns(vm))
         vlapic_advance(lapic(vm));
     uint64_t next = vpit8254_next_event(&vm->pit);
     next = MIN(next, vrtc_next_event(&vm->rtc));
-    next = MIN(next, vlapic_next_event(&vm->lapic));
+    next = MIN(next, vlapic_next_event(&vm->vcpu.lapic));
     vm->next_event_tsc = ns_to_tsc(vm, next);
 }
 
-bool platform_can_wake(struct vm *vm)
+bool board_can_wake(struct vm *vm)
 {
     return vm->next_event_tsc != UINT64_MAX || (vm->com1.ier & 0x01) ||
-           platform_interrupt_pending(vm);
+           vcpu_interrupt_pending(&vm->vcpu);
 }
 
-void platform_feed_input(struct vm *vm)
+void board_feed_input(struct vm *vm)
 {
     while (vm->input_len && vuart16550_rx_space(&vm->com1)) {
         vuart16550_receive(&vm->com1, vm->input[vm->input_head]);
         vm->input_head = (vm->input_head + 1) % sizeof(vm->input);
         vm->input_len--;
     }
-}
-
-/* ---- local APIC through MSRs (x2APIC, TSC deadline, APIC base) ---- */
-int platform_rdmsr(struct vm *vm, uint32_t msr, uint64_t *val)
-{
-    if (msr == MSR_IA32_APIC_BASE) {
-        *val = vlapic_get_apic_base(&vm->lapic);
-        return 1;
-    }
-    if (msr == MSR_IA32_TSC_DEADLINE)
-        return vlapic_read_tsc_deadline(&vm->lapic, val) < 0 ? -1 : 1;
-    if (vlapic_is_x2apic_msr(msr))
-        return vlapic_msr_read(lapic(vm), msr, val) < 0 ? -1 : 1;
-    return 0;
-}
-
-int platform_wrmsr(struct vm *vm, uint32_t msr, uint64_t val)
-{
-    int rc;
-    if (msr == MSR_IA32_APIC_BASE)
-        rc = vlapic_set_apic_base(lapic(vm), val);
-    else if (msr == MSR_IA32_TSC_DEADLINE)
-        rc = vlapic_write_tsc_deadline(lapic(vm), val);
-    else if (vlapic_is_x2apic_msr(msr))
-        rc = vlapic_msr_write(lapic(vm), msr, val);
-    else
-        return 0;
-    vm_timers_changed(vm);
-    return rc < 0 ? -1 : 1;
-}
-
-void platform_lapic_write(struct vm *vm, unsigned offset, uint32_t val)
-{
-    vlapic_mmio_write(lapic(vm), offset, 4, val);
-    if (offset == LAPIC_LVT_TIMER || offset == LAPIC_REG_TIMER_ICR ||
-        offset == LAPIC_REG_TIMER_DCR || offset == LAPIC_REG_SVR)
-        vm_timers_changed(vm);
-}
-
-void platform_set_cr8(struct vm *vm, uint64_t cr8)
-{
-    vlapic_set_cr8(lapic(vm), cr8);
-    vm_kick(vm);                          /* a lower priority may unblock an interrupt */
-}
-
-uint64_t platform_get_cr8(struct vm *vm)
-{
-    return vlapic_get_cr8(lapic(vm));
 }
 
 /* ---- console sink: "[name] line" as one write ---- */
@@ -317,7 +236,8 @@ static int lapic_write(void *dev, uint64_t off, unsigned size, uint64_t val)
 {
     struct vm *vm = dev;
     int rc = vlapic_mmio_write(lapic(vm), off, size, val);
-    vm_timers_changed(vm);
+    if (vlapic_reg_affects_timer(off))
+        vm_timers_changed(vm);
     return rc;
 }
 
@@ -385,7 +305,12 @@ static int write_guest(void *ctx, uint64_t gpa, const void *data, size_t len)
     return gmem_write(&vm->mem, gpa, data, len);
 }
 
-int platform_attach(struct vm *vm)
+static const struct vm_board_ops board_ops = {
+    .extint = board_extint,
+    .update_timers = board_update_timers,
+};
+
+int board_attach(struct vm *vm)
 {
     static const struct vlapic_ops lapic_ops_cb = {
         .eoi = lapic_eoi, .kick = lapic_kick, .tsc_now = guest_tsc,
@@ -398,6 +323,7 @@ int platform_attach(struct vm *vm)
     struct vrtc_time now;
     int rc;
 
+    vm->board_ops = &board_ops;
     vm->tsc_base = rdtsc();
     vm->clock = (struct vclock){ vm_clock_now, vm };
     vconsole_init(&vm->console, console_sink, vm);
@@ -408,7 +334,7 @@ int platform_attach(struct vm *vm)
     vpic8259_init(&vm->pic);
     vpic8259_connect_output(&vm->pic, &pic_int);
     vioapic_init(&vm->ioapic, 0, &ioapic_ops_cb, vm);
-    vlapic_init(&vm->lapic, vm->vcpu.id, true, &vm->clock, sched.tsc_hz, &lapic_ops_cb, vm);
+    vlapic_init(&vm->vcpu.lapic, vm->vcpu.id, true, &vm->clock, host_time_tsc_hz(), &lapic_ops_cb, vm);
     vpit8254_init(&vm->pit, &vm->clock, &irq0);
     rtc_read_time(&now);
     vrtc_init(&vm->rtc, &vm->clock, &irq8, &now, vm->mem.size);

@@ -12,8 +12,8 @@
  * The monitor echoes what is typed after a "monitor> " prompt, which stays on
  * the last line while guest output scrolls above (Backspace, Ctrl-U edit).
  */
-#ifndef VMX_MONITOR_H
-#define VMX_MONITOR_H
+#ifndef VMM_MONITOR_H
+#define VMM_MONITOR_H
 
 #include <hv/types.h>
 

@@ -1,5 +1,5 @@
-/* Guest lines into guest specs: see vmx/guest_spec.h. */
-#include "vmx/guest_spec.h"
+/* Guest lines into guest specs: see vmm/guest_spec.h. */
+#include "vmm/guest_spec.h"
 #include <hv/format.h>
 #include <hv/string.h>
 

@@ -3,13 +3,13 @@
  * and everything that only needs "a guest": device models, loaders, the
  * console. Nothing here mentions the VMCS.
  */
-#ifndef VMX_VM_H
-#define VMX_VM_H
+#ifndef VMM_VM_H
+#define VMM_VM_H
 
 #include <hv/types.h>
 #include "mm/guest_mem.h"
 #include "mm/ept.h"
-#include "vmx/io_bus.h"
+#include "vmm/io_bus.h"
 #include "vmx/trace.h"
 #include "drivers/virt/vconsole.h"
 #include "drivers/virt/vuart16550.h"
@@ -40,6 +40,7 @@ enum vcpu_gpr {
  * in the VMCS. The offsets are fixed: vmx_entry.S uses them. */
 struct vcpu_regs {
     uint64_t gpr[16];
+    uint64_t entry_tsc;              /* TSC just before the last VM entry */
 };
 
 enum vm_state {
@@ -65,21 +66,36 @@ enum vm_end {
     VM_END_STOPPED_BY_USER,
 };
 
-/* Exits of one reason. Handling time is measured on one exit in
- * EXIT_SAMPLE_EVERY of each vCPU (the first one included), to keep RDTSC
- * off the hot path. 32 bytes, so indexing is a shift. */
-#define EXIT_SAMPLE_EVERY 16
+/* Exits of one reason. `cycles` is every TSC cycle from these exits to the
+ * next VM entry (or the end of the slice), less what was charged to a named
+ * host activity meanwhile (device timers, interrupt delivery). 16 bytes, so
+ * indexing is a shift. */
 struct exit_stat {
     uint64_t count;
-    uint64_t cycles;         /* TSC cycles in dispatch + handler, sampled exits only */
-    uint64_t samples;
-    uint64_t reserved;
+    uint64_t cycles;
 };
 
 static inline uint64_t exit_stat_avg_cycles(const struct exit_stat *st)
 {
-    return st->samples ? st->cycles / st->samples : 0;
+    return st->count ? st->cycles / st->count : 0;
 }
+
+/* Host work done for one VM that is not an exit's own handling. */
+enum vm_host_activity {
+    VM_HOST_SWITCH,          /* starting its slices: VMCS load, context switch, timer */
+    VM_HOST_TIMERS,          /* its device timers (in exits and between slices) */
+    VM_HOST_DELIVERY,        /* interrupt delivery and APIC page updates after exits */
+    VM_HOST_CONSOLE,         /* feeding console input to its UART */
+    VM_HOST_MAX,
+};
+
+/* Host work done for no VM in particular (vmm/sched.c). */
+enum host_activity {
+    HOST_SCHED,              /* choosing the next guest, its deadline */
+    HOST_CONSOLE,            /* host console output, the monitor, the GDB stub */
+    HOST_IDLE,               /* every guest halted: waiting */
+    HOST_MAX,
+};
 
 struct vm;
 
@@ -109,7 +125,8 @@ struct vcpu {
     void *fpu_area;                  /* XSAVE / FXSAVE image (vcpu.c sizes it) */
     /* Interrupt delivery state (vmx/interrupts.c). */
     uint8_t work;                    /* VCPU_WORK_*: checked once per exit */
-    uint32_t sample_countdown;       /* exits until the next timed one */
+    uint64_t last_exit_tsc;          /* TSC at the last exit (or the slice's start) */
+    uint64_t *charge_to;             /* its cycles counter: the last exit's reason's */
     bool window_exiting;             /* interrupt-window exiting is on */
     bool nmi_window_exiting;         /* NMI-window exiting is on */
     bool nmi_soft_blocked;           /* no virtual NMIs: an injected NMI's
@@ -123,7 +140,25 @@ struct vcpu {
     bool vid;                        /* virtual-interrupt delivery on now */
     bool page_stale;                 /* the guest ran since the vLAPIC took the page */
     uint32_t eoi_exit[8];            /* EOI-exit bitmap as written to the VMCS */
+    /* The vCPU's local APIC (a model, drivers/virt/vlapic.c): per CPU, as on
+     * hardware. Users outside vmx/ reach it through vcpu_lapic(). */
+    struct vlapic lapic;
     struct exit_trace trace;         /* the monitor's exit trace (vmx/trace.h) */
+};
+
+/*
+ * What the board (the virtual PC above this API, vmm/board.c) provides to
+ * a running vCPU. The vCPU's own local APIC is the vCPU's; everything else
+ * reaches it through these two calls, so vmx/ never calls the board.
+ */
+struct vm_board_ops {
+    /* The interrupt the board's 8259 PIC presents on LINT0 (ExtINT): with
+     * ack the INTA cycle, returning the vector; without ack any value >= 0
+     * means "one is waiting". -1: none. */
+    int (*extint)(struct vm *vm, bool ack);
+    /* Run the board's device timers that are due (the vCPU's local APIC
+     * timer too) and set vm->next_event_tsc. */
+    void (*update_timers)(struct vm *vm);
 };
 
 struct vm {
@@ -144,7 +179,8 @@ struct vm {
     hpa_t io_bitmap_pa;              /* two pages: ports 0-0x7FFF, 0x8000-0xFFFF */
     hpa_t msr_bitmap_pa;
 
-    /* Devices every guest gets (vmx/platform.c). */
+    const struct vm_board_ops *board_ops;   /* set by board_attach */
+    /* Devices every guest gets (vmm/board.c). */
     struct vconsole console;         /* COM1, hypercalls, testdev */
     struct vconsole debugcon;        /* port 0xE9: its own line buffer */
     struct vuart16550 com1;
@@ -154,7 +190,6 @@ struct vm {
     struct vpic8259 pic;
     struct vpit8254 pit;
     struct vrtc rtc;
-    struct vlapic lapic;             /* of the one vCPU */
     struct vioapic ioapic;
     struct vi8042 kbc;               /* i8042, port 0x92, 0xCF9, port 0x80 */
     struct vfwcfg fwcfg;
@@ -172,7 +207,8 @@ struct vm {
     uint64_t cr3_values[VM_CR3_DISTINCT];
     unsigned cr3_distinct;
     bool cr3_distinct_overflow;
-    uint64_t tsc_used;               /* TSC cycles this guest ran, in total */
+    uint64_t tsc_guest;              /* TSC cycles in the guest (entry to exit) */
+    uint64_t host_tsc[VM_HOST_MAX];  /* TSC cycles of host work for it, by activity */
     uint64_t irqs_injected;
     uint64_t hypercalls_refused;     /* VMCALLs from CPL > 0 (HC_EPERM) */
     uint64_t nmis_injected;
@@ -189,9 +225,57 @@ static inline void vm_timers_changed(struct vm *vm)
     vm->vcpu.work |= VCPU_WORK_TIMERS;
 }
 
+/* Note that an interrupt may have become pending for vm (from a device). */
+static inline void vm_kick(struct vm *vm)
+{
+    vm->vcpu.work |= VCPU_WORK_IRQ;
+    if (vm->state == VM_HALTED)
+        vm->state = VM_RUNNABLE;    /* a sleeping vCPU wakes to look */
+}
+
+/* The vCPU's local APIC, current: with APIC virtualization the guest
+ * changes IRR, ISR and TPR in the virtual-APIC page without exits, and
+ * vcpu_lapic_take_page (vmx/vcpu_lapic.c) takes them into the model first.
+ * Every use of the model goes through here. */
+void vcpu_lapic_take_page(struct vcpu *v);
+static inline struct vlapic *vcpu_lapic(struct vcpu *v)
+{
+    if (v->page_stale)
+        vcpu_lapic_take_page(v);
+    return &v->lapic;
+}
+/* Run v until `deadline` (TSC time), or sooner when it halts, yields or
+ * stops (vm->state says which) (vmx/vcpu.c). */
+void vcpu_run(struct vcpu *v, uint64_t deadline);
+/* Whether an interrupt or NMI waits for v, to be injected or delivered by
+ * the CPU (a HLT does not sleep then) (vmx/interrupts.c). */
+bool vcpu_interrupt_pending(struct vcpu *v);
+
+/* ---- Inspection: the monitor, the summary, tests (implemented in vmx/) ---- */
+/* The name of exit reason r, the index of vm->exits (vmx/exit.c). */
+const char *exit_reason_name(unsigned basic_reason);
+/* Check v's guest, host and control state against the SDM's VM-entry
+ * checks; report each broken rule. Returns how many (vmx/vmcheck_vmcs.c). */
+unsigned vcpu_check_state(struct vcpu *v, void (*report)(void *ctx, const char *line), void *ctx);
+/* For the integration tests (module option selftest=): break one rule in
+ * v's VMCS before its first entry: "badguest" (CS type), "badhost" (host TR
+ * selector 0), "badctl" (a reserved VM-entry control), "badmsr" (IA32_FS_BASE
+ * in the VM-entry MSR-load area). False if `what` is none of these. */
+bool vmcheck_selftest(struct vcpu *v, const char *what);
+
 /* Stop `vm` with how it ended and a detail line (printed once). */
 void vm_stop(struct vm *vm, enum vm_end end, uint64_t status, const char *fmt, ...)
     __printf(4, 5);
 const char *vm_end_name(enum vm_end end);
+
+/* What the host spent on vm: its exits (with their cycles, from each exit
+ * to the next entry) and the named activities of vm->host_tsc. */
+struct vm_host_work {
+    uint64_t exits, exit_cycles;
+    uint64_t total;                  /* exit_cycles + every host_tsc[] */
+};
+void vm_host_work(const struct vm *vm, struct vm_host_work *w);
+/* "host work for it: N TSC cycles: exits ..., starting slices ..., ...". */
+void vm_format_host_work(const struct vm *vm, char *buf, size_t len);
 
 #endif

@@ -3,24 +3,16 @@
  * on GRUB's command line, share the CPU between them round-robin, and print
  * a summary when all have stopped.
  *
- * The module lines are read by vmx/guest_spec.c, the boot options by
+ * The module lines are read by vmm/guest_spec.c, the boot options by
  * boot/boot_options.c.
  */
-#include "vmx/hypervisor.h"
-#include "vmx/apicv.h"
-#include "vmx/guest_access.h"
-#include "vmx/exit.h"
-#include "vmx/guest_spec.h"
+#include "vmm/hypervisor.h"
+#include "vmx/vmx_setup.h"
+#include "vmm/guest_spec.h"
 #include "vmx/gdbstub.h"
-#include "vmx/interrupts.h"
-#include "vmx/cpuid.h"
-#include "vmx/vcpu.h"
 #include "vmx/vm_create.h"
-#include "vmx/vmcheck.h"
-#include "vmx/vmcs.h"
-#include "vmx/vmx_cpu.h"
-#include "vmx/sched.h"
-#include "vmx/monitor.h"
+#include "vmm/sched.h"
+#include "vmm/monitor.h"
 #include "boot/boot_options.h"
 #include "boot/multiboot2.h"
 #include "boot/x86.h"
@@ -99,14 +91,19 @@ static void print_summary(void)
     struct vm *const *vms = sched_vms(&nvms);
     console_set_input(NULL, 0);           /* no more input: drop the prompt */
     pr_info("summary: %u guest(s)\n", nvms);
+    uint64_t guests = 0, guest_host = 0;
     for (unsigned i = 0; i < nvms; i++) {
         struct vm *vm = vms[i];
-        uint64_t total = 0;
-        for (unsigned r = 0; r < EXIT_STATS_MAX; r++)
-            total += vm->exits[r].count;
+        struct vm_host_work w;
+        vm_host_work(vm, &w);
+        guests += vm->tsc_guest;
+        guest_host += w.total;
         pr_info("  %s: %s, status %llu: %s; %llu VM exits, %llu TSC cycles in the guest\n",
                 vm->name, vm_end_name(vm->end), (unsigned long long)vm->exit_status,
-                vm->end_detail, (unsigned long long)total, (unsigned long long)vm->tsc_used);
+                vm->end_detail, (unsigned long long)w.exits, (unsigned long long)vm->tsc_guest);
+        char line[200];
+        vm_format_host_work(vm, line, sizeof(line));
+        pr_info("    %s\n", line);
         for (unsigned r = 0; r < EXIT_STATS_MAX; r++) {
             const struct exit_stat *st = &vm->exits[r];
             if (st->count)
@@ -127,77 +124,45 @@ static void print_summary(void)
                     (unsigned long long)vm->cr3_writes, vm->cr3_distinct,
                     vm->cr3_distinct_overflow ? "+" : "");
     }
-}
-
-/*
- * What ends a time slice: the VMX-preemption timer where the CPU has it,
- * else the host LAPIC timer, else a TSC check at each VM exit (a guest
- * that never exits then keeps the CPU). `preempt=lapic` or
- * `preempt=lapic-oneshot` choose the LAPIC timer even where the
- * preemption timer exists (to test that path). Runs before the VMCS
- * controls are fixed, since it may drop the preemption timer from them.
- */
-static const char *choose_slice_timer(enum preempt_mode preempt, struct vmx_controls *ctls)
-{
-    bool want_lapic = preempt != PREEMPT_AUTO;
-    if (ctls->preemption_timer && !want_lapic)
-        return "VMX-preemption timer";
-    if (want_lapic) {
-        ctls->pin &= ~(uint32_t)PIN_CTL_ACTIVATE_PREEMPTION_TIMER;
-        ctls->exit &= ~(uint32_t)EXIT_CTL_SAVE_PREEMPTION_TIMER;
-        ctls->preemption_timer = ctls->save_preemption_timer = false;
-    }
-    enum lapic_timer_mode m = lapic_timer_init(HOST_VECTOR_SLICE_TIMER,
-                                               preempt != PREEMPT_LAPIC_ONESHOT, sched.tsc_hz);
-    sched.lapic_slice_timer = m != LAPIC_TIMER_OFF;
-    if (!sched.lapic_slice_timer) {
-        pr_warn("no VMX-preemption timer and no usable LAPIC timer: a guest that never "
-                "exits keeps the CPU\n");
-        return "checked at each VM exit";
-    }
-    static char what[40];
-    fmt_snprintf(what, sizeof(what), "host LAPIC timer, %s mode", lapic_timer_mode_name(m));
-    return what;
+    /* Every cycle since the first slice, charged once (README, "Where the
+     * time goes"); what no counter saw is printed as unaccounted. */
+    struct sched_accounting a;
+    sched_accounting(&a);
+    uint64_t charged = guests + guest_host + a.host[HOST_SCHED] + a.host[HOST_CONSOLE] +
+                       a.host[HOST_IDLE];
+    uint64_t rest = a.elapsed > charged ? a.elapsed - charged : 0;
+    pr_info("accounting: %llu TSC cycles elapsed: guests %llu, host work for guests %llu, "
+            "scheduler %llu, host console %llu, idle %llu, unaccounted %llu\n",
+            (unsigned long long)a.elapsed, (unsigned long long)guests,
+            (unsigned long long)guest_host, (unsigned long long)a.host[HOST_SCHED],
+            (unsigned long long)a.host[HOST_CONSOLE], (unsigned long long)a.host[HOST_IDLE],
+            (unsigned long long)rest);
 }
 
 static void setup_scheduler(uint64_t ms, const char *slice_timer)
 {
-    sched.slice_cycles = sched.tsc_hz / 1000 * ms;
+    uint64_t tsc_hz = vmx_tsc_hz();
+    sched_set_slice(tsc_hz / 1000 * ms);
     pr_info("scheduler: TSC %llu kHz, time slice %llu ms (%s)\n",
-            (unsigned long long)(sched.tsc_hz / 1000), (unsigned long long)ms, slice_timer);
+            (unsigned long long)(tsc_hz / 1000), (unsigned long long)ms, slice_timer);
+}
+
+/* Between slices and while idle: the console monitor and the GDB stub. */
+static bool poll_consoles(void)
+{
+    bool did = monitor_poll();
+    return gdbstub_poll() || did;
 }
 
 int hypervisor_run(const struct vmx_caps *caps, const struct boot_info *bi,
                    const struct boot_options *opts)
 {
-    struct vmx_controls ctls;
-    const char *missing;
-    if (vmx_compute_controls(caps, &ctls, &missing) < 0) {
-        pr_err("VT-x not available: required VMX control missing: %s (CPUs that have it: "
-               "%s)\n", missing, vmx_missing_hint(missing));
-        return -HV_ENODEV;
-    }
-    sched.tsc_hz = host_time_tsc_hz();        /* found at boot */
-    exit_irq_host_init();
-    const char *slice_timer = choose_slice_timer((enum preempt_mode)opts->preempt, &ctls);
-    vcpu_nmi_configure((enum vnmi_mode)opts->vnmi, caps, &ctls);
-    vmcs_global_init(&ctls, caps);
-    vmcheck_init(caps);
-    vcpu_host_fpu_init();
-    if (vmx_cpu_enable(caps) < 0)
-        return -HV_EIO;
-    /* Nothing may be cached from before (firmware, an earlier VMM): flush
-     * everything where the CPU can; VMs flush their own contexts as made. */
-    if (ctls.invvpid_all)
-        invvpid(INVVPID_ALL_CONTEXT, 0);
-    if (ctls.invept_all)
-        invept(INVEPT_ALL_CONTEXT, 0);
+    const char *slice_timer;
+    int rc = vmx_setup_cpu(caps, opts, &slice_timer);
+    if (rc < 0)
+        return rc;
     setup_scheduler(opts->slice_ms, slice_timer);
-    cpuid_init();                          /* needs the TSC frequency */
-    apicv_configure((enum apicv_mode)opts->apicv);
-    guest_unbacked_stop = opts->unbacked == UNBACKED_STOP;
-    pr_info("local APIC: %s\n", apicv_describe());
-    pr_info("NMIs: %s\n", vcpu_nmi_describe());
+    vmx_setup_guests(opts);
 
     create_vms(bi);
     unsigned nvms;
@@ -209,10 +174,9 @@ int hypervisor_run(const struct vmx_caps *caps, const struct boot_info *bi,
     pr_info("running %u guest(s)\n", nvms);
     monitor_announce();
     console_async(true);                  /* guests must not wait for the UART */
-    sched_run();
+    sched_run(poll_consoles);
     console_async(false);
-    if (sched.lapic_slice_timer)
-        lapic_timer_stop();
+    vmx_teardown();
     print_summary();
     return 0;
 }

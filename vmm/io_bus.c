@@ -1,5 +1,5 @@
-/* Device range table and routing (see vmx/io_bus.h). */
-#include "vmx/io_bus.h"
+/* Device range table and routing (see vmm/io_bus.h). */
+#include "vmm/io_bus.h"
 #include <hv/errno.h>
 #include <hv/string.h>
 

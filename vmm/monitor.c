@@ -1,11 +1,8 @@
-/* The console multiplexer and the hypervisor monitor (see vmx/monitor.h). */
-#include "vmx/monitor.h"
-#include "vmx/sched.h"
-#include "vmx/platform.h"
-#include "vmx/exit.h"
+/* The console multiplexer and the hypervisor monitor (see vmm/monitor.h). */
+#include "vmm/monitor.h"
+#include "vmm/sched.h"
+#include "vmm/board.h"
 #include "vmx/trace.h"
-#include "vmx/vmcheck.h"
-#include "vmx/vmcs.h"
 #include "vmx/gdbstub.h"
 #include "drivers/hw/console.h"
 #include <hv/log.h>
@@ -96,17 +93,20 @@ static void cmd_list(void)
     for (unsigned i = 0; i < n; i++)
         kprintf("[monitor] %-3u %-16s %-8s %12llu %14llu\n", i + 1, vms[i]->name,
                 state_name(vms[i]->state), (unsigned long long)total_exits(vms[i]),
-                (unsigned long long)vms[i]->tsc_used);
+                (unsigned long long)vms[i]->tsc_guest);
 }
 
 static void cmd_stats(struct vm *vm)
 {
     kprintf("[monitor] %s: %llu VM exits, %llu interrupts injected, %llu accepted by the "
             "local APIC\n", vm->name, (unsigned long long)total_exits(vm),
-            (unsigned long long)vm->irqs_injected, (unsigned long long)vm->lapic.stats.accepted);
+            (unsigned long long)vm->irqs_injected, (unsigned long long)vm->vcpu.lapic.stats.accepted);
     if (vm->hypercalls_refused)
         kprintf("[monitor]   hypercalls refused (CPL > 0): %llu\n",
                 (unsigned long long)vm->hypercalls_refused);
+    char line[200];
+    vm_format_host_work(vm, line, sizeof(line));
+    kprintf("[monitor]   %s\n", line);
     for (unsigned r = 0; r < EXIT_STATS_MAX; r++) {
         const struct exit_stat *st = &vm->exits[r];
         if (st->count)
@@ -124,8 +124,7 @@ static void vmcheck_line(void *ctx, const char *line)
  * any VMCS may be made current (the next slice loads its own). */
 static void cmd_vmcheck(struct vm *vm)
 {
-    vmcs_load(&vm->vcpu);
-    if (vmcheck_current(vmcheck_line, vm) == 0)
+    if (vcpu_check_state(&vm->vcpu, vmcheck_line, vm) == 0)
         kprintf("[monitor] vmcheck %s: no problems found\n", vm->name);
 }
 
@@ -205,7 +204,7 @@ static void run_command(char *cmd)
         if (vm->state == VM_STOPPED) {
             kprintf("[monitor] %s is stopped\n", vm->name);
         } else {
-            platform_assert_lint(vm, 1);
+            board_assert_lint(vm, 1);
             kprintf("[monitor] %s: LINT1 pulsed\n", vm->name);
         }
     } else if (!strcmp(cmd, "vmcheck")) {
@@ -261,7 +260,7 @@ static void to_guest(struct vm *vm, uint8_t c)
         vm->input[(vm->input_head + vm->input_len) % sizeof(vm->input)] = c;
         vm->input_len++;
     }
-    platform_feed_input(vm);
+    board_feed_input(vm);
 }
 
 static void key(uint8_t c)

@@ -2,8 +2,8 @@
  * The hypervisor proper: turn VMX on, create a VM for every guest module,
  * run them until all have stopped, print the summary.
  */
-#ifndef VMX_HYPERVISOR_H
-#define VMX_HYPERVISOR_H
+#ifndef VMM_HYPERVISOR_H
+#define VMM_HYPERVISOR_H
 
 #include "vmx/vmx_caps.h"
 

@@ -5,14 +5,14 @@
  *   module2 FILE for=NAME [-- STRING]      (a module of guest NAME)
  * Pure: it reads the module lines and writes specs, nothing else.
  */
-#ifndef VMX_GUEST_SPEC_H
-#define VMX_GUEST_SPEC_H
+#ifndef VMM_GUEST_SPEC_H
+#define VMM_GUEST_SPEC_H
 
 #include <hv/types.h>
 #include <hv/cmdline.h>
 #include "boot/multiboot2.h"
 #include "guest/loader.h"
-#include "vmx/vm.h"
+#include "vmm/vm.h"
 
 #define GUEST_MEM_DEFAULT  MiB(64)
 #define GUEST_MEM_MIN      MiB(2)

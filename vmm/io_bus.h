@@ -4,8 +4,8 @@
  * route accesses to it with the offset inside the range. Port lookup is one
  * table index (the hot path of every port access).
  */
-#ifndef VMX_IO_BUS_H
-#define VMX_IO_BUS_H
+#ifndef VMM_IO_BUS_H
+#define VMM_IO_BUS_H
 
 #include <hv/types.h>
 #include <hv/errno.h>
