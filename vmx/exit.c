@@ -6,6 +6,7 @@
 #include "vmx/exit.h"
 #include "vmx/vmcheck.h"
 #include "vmx/vmcs.h"
+#include "boot/msr.h"
 #include <hv/log.h>
 
 /* Reasons without a handler of their own stop the guest with a report. */
@@ -93,11 +94,40 @@ enum exit_action exit_stop_unhandled(struct vcpu *v, unsigned reason)
     return EXIT_STOP_VM;
 }
 
+#define DEBUGCTL_BTF     BIT(1)      /* TF single-steps branches only */
+#define PENDING_DBG_BS   BIT(14)     /* a single-step trap is pending */
+
+/* An instruction the hypervisor emulated or skipped under RFLAGS.TF
+ * completed: the CPU would now raise the single-step #DB. VM entry delivers
+ * it from the pending debug exceptions' BS bit (SDM Vol. 3C, "Guest
+ * Non-Register State"); the instruction's STI/MOV SS blocking ends with it,
+ * and VM entry insists that BS match TF while such blocking is set ("Checks
+ * on Guest Non-Register State"). Without this the guest's debugger (or a
+ * single-stepping guest) missed the trap of every instruction that exits,
+ * and a MOV SS before one failed the VM entry. With DEBUGCTL.BTF, TF traps
+ * branches only: nothing is due. */
+void vcpu_single_step_trap(void)
+{
+    if (vmread(VMCS_GUEST_IA32_DEBUGCTL) & DEBUGCTL_BTF)
+        return;
+    uint64_t intr = vmread(VMCS_GUEST_INTERRUPTIBILITY_STATE);
+    if (intr & (INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS))
+        vmwrite(VMCS_GUEST_INTERRUPTIBILITY_STATE,
+                intr & ~(uint64_t)(INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS));
+    vmwrite(VMCS_GUEST_PENDING_DBG_EXCEPTIONS,
+            vmread(VMCS_GUEST_PENDING_DBG_EXCEPTIONS) | PENDING_DBG_BS);
+}
+
 void vcpu_inject_exception(struct vcpu *v, unsigned vector, bool has_error_code,
                            uint32_t error_code)
 {
     (void)v;
     uint32_t info = INTR_INFO_VALID | INTR_TYPE_HARD_EXCEPTION | (vector & INTR_INFO_VECTOR_MASK);
+    /* Real mode (unrestricted guest with CR0.PE=0) pushes no error code,
+     * and VM entry refuses to deliver one there (SDM Vol. 3C, "Checks on
+     * VM-Entry Control Fields", event injection). */
+    if (has_error_code && !(vmread(VMCS_GUEST_CR0) & CR0_PE))
+        has_error_code = false;
     if (has_error_code) {
         info |= INTR_INFO_DELIVER_ERROR_CODE;
         vmcs_write32(VMCS_VM_ENTRY_EXCEPTION_ERROR_CODE, error_code);

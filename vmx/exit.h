@@ -33,12 +33,20 @@ static inline enum exit_action exit_dispatch(struct vcpu *v, unsigned basic)
     return likely(basic < EXIT_REASON_MAX) ? exit_handlers[basic](v) : exit_stop_unhandled(v, basic);
 }
 
+/* The single-step trap of an instruction the hypervisor completed for a
+ * guest running with RFLAGS.TF (vmx/exit.c). */
+void vcpu_single_step_trap(void);
+
 /* Advance the guest's RIP past the instruction that exited. Blocking by
  * STI/MOV SS is left as saved: it only delays an injection by one
- * instruction (vmx/interrupts.c checks it), and keeps this path short. */
+ * instruction (vmx/interrupts.c checks it), and keeps this path short.
+ * With RFLAGS.TF the guest is single-stepping: the instruction completed,
+ * so its #DB trap is due (vcpu_single_step_trap). */
 static inline void vcpu_skip_instruction(void)
 {
     vmcs_writenat(VMCS_GUEST_RIP, vmcs_readnat(VMCS_GUEST_RIP) + vmcs_read32(VMCS_VM_EXIT_INSTRUCTION_LEN));
+    if (unlikely(vmcs_readnat(VMCS_GUEST_RFLAGS) & BIT(8)))     /* RFLAGS.TF */
+        vcpu_single_step_trap();
 }
 
 /* Queue a hardware exception for the next VM entry (SDM Vol. 3C, "Event Injection"). */

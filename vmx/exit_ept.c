@@ -41,6 +41,10 @@ enum exit_action exit_emulate_mmio(struct vcpu *v, gpa_t gpa, bool gla_valid, gv
         return EXIT_STOP_VM;
     }
     guest_regs_store(v, &regs);
+    /* The instruction completed: under RFLAGS.TF its single-step trap is
+     * due, as after a skipped one (vmx/exit.h). */
+    if (regs.rflags & BIT(8))
+        vcpu_single_step_trap();
     return EXIT_RESUME;
 }
 

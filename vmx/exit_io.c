@@ -7,6 +7,7 @@
 #include "vmx/exit.h"
 #include "vmx/guest_access.h"
 #include "boot/msr.h"
+#include "boot/x86.h"
 #include <hv/log.h>
 
 #define IO_QUAL_SIZE(q)    (((q) & 7) + 1)
@@ -15,6 +16,10 @@
 #define IO_QUAL_REP        BIT(5)
 #define IO_QUAL_PORT(q)    ((uint16_t)((q) >> 16))
 #define IO_REP_BATCH       4096       /* iterations per exit; the rest re-exits */
+#define VECTOR_PF          14
+#define PF_ERR_W           BIT(1)     /* page-fault error code: a write */
+#define PF_ERR_U           BIT(2)     /* ... at CPL 3 */
+#define AR_DPL(ar)         (((ar) >> 5) & 3)
 
 static void log_unknown_port(struct vm *vm, uint16_t port, bool in, unsigned size)
 {
@@ -41,17 +46,26 @@ static __attribute__((noinline)) enum exit_action string_io(struct vcpu *v, uint
     uint64_t seg_base = in ? ctx.es_base : ctx.ds_base; /* OUTS segment overrides: not honoured */
     int64_t step = (regs.rflags & RFLAGS_DF) ? -(int64_t)size : (int64_t)size;
     uint64_t count = rep ? (regs.gpr[GPR_RCX] & amask) : 1;
-    bool unknown = false;
+    bool unknown = false, faulted = false;
 
     for (unsigned n = 0; count && n < IO_REP_BATCH; n++) {
         uint64_t lin = seg_base + (regs.gpr[idx] & amask);
         gpa_t gpa;
         uint64_t val = 0;
-        if (emul_gva_to_gpa(&ctx, ctx.cpu_mode == 64 ? lin : (uint32_t)lin, &gpa) < 0) {
-            vm_stop(vm, VM_END_EMULATION_FAILED, 0,
-                    "string I/O at port %#x: linear address %#llx is not mapped",
-                    port, (unsigned long long)lin);
-            return EXIT_STOP_VM;
+        if (ctx.cpu_mode != 64)
+            lin = (uint32_t)lin;
+        if (emul_gva_to_gpa(&ctx, lin, &gpa) < 0) {
+            /* Not mapped: the guest's own page fault, as the CPU raises
+             * it for this access (SDM Vol. 3A, "Page-Fault Exceptions":
+             * P=0, W for INS, U at CPL 3; CR2 the linear address). What
+             * was done so far stays done: RSI/RDI and RCX say so, RIP
+             * stays on the instruction. It used to stop the guest. */
+            uint32_t err = (in ? PF_ERR_W : 0) |
+                           (AR_DPL(vmread(VMCS_GUEST_SS_ACCESS_RIGHTS)) == 3 ? PF_ERR_U : 0);
+            write_cr2(lin);             /* the guest's CR2 while it is current */
+            vcpu_inject_exception(v, VECTOR_PF, true, err);
+            faulted = true;
+            break;
         }
         if (in) {
             unknown |= io_bus_port_read(&vm->bus, port, size, &val) < 0;
@@ -77,7 +91,7 @@ bad_mem:
         log_unknown_port(vm, port, in, size);
     v->regs.gpr[idx] = regs.gpr[idx];
     v->regs.gpr[GPR_RCX] = regs.gpr[GPR_RCX];
-    if (count == 0)
+    if (count == 0 && !faulted)
         vcpu_skip_instruction();                        /* else the instruction runs again */
     return EXIT_RESUME;
 }

@@ -6,9 +6,14 @@
 #include "vmx/vmcs.h"
 #include "vmx/nmi_rules.h"
 #include "boot/msr.h"
+#include "boot/x86.h"
 #include <hv/cmdline.h>
 #include <hv/log.h>
 #include <hv/string.h>
+
+#define PENDING_DBG_BS  BIT(14)      /* pending debug exceptions: single step */
+#define DR6_BS          BIT(14)
+#define VECTOR_DB       1
 
 #define NMI_VECTOR  2u
 
@@ -176,6 +181,26 @@ void vcpu_deliver_interrupts(struct vcpu *v)
     uint64_t rflags = vmcs_readnat(VMCS_GUEST_RFLAGS);
     uint64_t intr = vmcs_read32(VMCS_GUEST_INTERRUPTIBILITY_STATE);
     bool irq_window = false;
+
+    /* A single-step trap pending from an instruction the hypervisor
+     * completed (vcpu_single_step_trap) comes before NMIs and interrupts
+     * (SDM Vol. 3A, "Priority Among Concurrent Events": traps on the
+     * previous instruction first), but VM entry drops pending debug
+     * exceptions when it injects an event. So it is injected itself, as
+     * the #DB (DR6.BS set by hand, since an injected #DB does not), and
+     * the interrupt waits for the window that opens when its handler
+     * returns. Found by the raw0 hostile guests: the trap of a HLT woken
+     * by an interrupt was lost. */
+    if (!event_queued && (rflags & RFLAGS_TF)) {
+        uint64_t dbg = vmread(VMCS_GUEST_PENDING_DBG_EXCEPTIONS);
+        if (dbg & PENDING_DBG_BS) {
+            vmwrite(VMCS_GUEST_PENDING_DBG_EXCEPTIONS, dbg & ~(uint64_t)PENDING_DBG_BS);
+            write_dr6(read_dr6() | DR6_BS);       /* DR6 is the guest's while it is current */
+            vmwrite(VMCS_VM_ENTRY_INTERRUPTION_INFO,
+                    INTR_INFO_VALID | INTR_TYPE_HARD_EXCEPTION | VECTOR_DB);
+            event_queued = true;
+        }
+    }
 
     /* NMIs before external interrupts (SDM "Priority Among Concurrent
      * Events"). */

@@ -13,7 +13,16 @@
  *                prefixes, ModRM, SIB, displacements) at CPL 0 or CPL 3;
  *                before each one every GPR is loaded, so memory operands hit
  *                chosen places (scratch RAM, testdev, IOAPIC, xAPIC, page 0)
+ *   insnr        the same in real mode (CR0.PE=0): 16-bit operand and
+ *                address size, scratch RAM through DS/ES/SS, the test
+ *                device and the xAPIC page through "unreal" FS and GS bases
+ *   insn64       the same in 64-bit mode at CPL 0 or 3: REX prefixes, R8-R15,
+ *                RIP-relative operands, 64-bit moffs, 64-bit-only forms
+ *                (MOVSXD, SWAPGS, MOV CR8, CMPXCHG16B, IRETQ, SYSCALL, ...)
  *   raw3         random bytes at CPL 3 (a PIT watchdog ends endless loops)
+ *   raw0         random bytes at CPL 0, single-stepped (EFLAGS.TF): the #DB
+ *                handler refuses the instructions that would take the guest
+ *                apart (see raw0_check); the watchdog ends loops
  *   io           IN/OUT/INS/OUTS of random width on random and device ports
  *   msr          RDMSR/WRMSR of random and interesting MSRs, random values
  *                (the old value is written back after a write that worked)
@@ -36,11 +45,16 @@
  * and ends by E, chosen by the seed: the debug-exit port, hypercall 2, a
  * triple fault, a reset (0xCF9), HLT with IF=0, or ACPI S5.
  *
- * Everything runs in 32-bit protected mode (real mode and long mode are not
- * generated yet) with 4 MiB paging: the first
+ * The guest lives in 32-bit protected mode with 4 MiB paging: the first
  * 4 MiB (this image) is supervisor-only, the arena at 4-8 MiB (code
  * buffer, scratch, user stack, page tables for the paging generator) and
- * everything else user-accessible.
+ * everything else user-accessible. insnr switches to real mode and back
+ * for each run of code (rm_blob, below 1 MiB: code at RM_CODE, data at
+ * RM_DATA, its own IVT); insn64 switches to IA-32e mode and back (lm_enter:
+ * PAE paging with the same layout in 2 MiB pages, a 64-bit IDT; out through
+ * compatibility mode, CR0.PG and EFER.LME cleared as the SDM says). In both,
+ * every exception or interrupt ends the run back in protected mode, where
+ * the step goes on at the next instruction.
  */
 #include "guest.h"
 
@@ -84,12 +98,19 @@ static bool chance(uint32_t one_in)
 #define SEL_UCODE  0x1B
 #define SEL_UDATA  0x23
 #define SEL_TSS    0x28
+#define SEL_KCODE64 0x30     /* long mode: 64-bit code, DPL 0 */
+#define SEL_UCODE64 0x3B     /* long mode: 64-bit code, DPL 3 */
+#define SEL_CODE16 0x40      /* on the way to real mode: 16-bit code, base 0 */
+#define SEL_DATA16 0x48      /* 16-bit data, base 0, limit 64 KiB */
+#define SEL_FS16   0x50      /* 16-bit data at the test device (unreal FS) */
+#define SEL_GS16   0x58      /* 16-bit data at the xAPIC page (unreal GS) */
 
 #define VEC_DONE   0x80      /* int 0x80 ends a chunk (a DPL 3 gate) */
 #define VEC_PIT    0x20
 #define VEC_WATCHDOG 0x100   /* not a vector: a raw chunk ran too long */
 
 #define EFL_IF 0x200u
+#define EFL_TF 0x100u
 #define EFL_BASE 0x2u
 
 /* ---- counters and options ---- */
@@ -109,6 +130,10 @@ static volatile uint32_t watchdog_ticks;
 
 /* ---- descriptor tables ---- */
 
+extern uint32_t hx_pm_cr3;          /* lm_enter's way back: CR3 and IDTR */
+extern struct table_ptr hx_pm_idt;
+
+
 struct __attribute__((packed)) tss32 {
     uint32_t link, esp0, ss0, esp1, ss1, esp2, ss2, cr3, eip, eflags;
     uint32_t eax, ecx, edx, ebx, esp, ebp, esi, edi;
@@ -118,7 +143,7 @@ struct __attribute__((packed)) tss32 {
 
 static struct tss32 tss __attribute__((aligned(128)));
 static uint8_t kstack[8192] __attribute__((aligned(16)));
-static uint64_t gdt[8] __attribute__((aligned(8)));
+static uint64_t gdt[12] __attribute__((aligned(8)));
 
 struct __attribute__((packed)) gate {
     uint16_t lo, sel;
@@ -146,6 +171,12 @@ static void load_tables(void)
     gdt[3] = 0x00CFFA000000FFFFull;       /* user code, DPL 3 */
     gdt[4] = 0x00CFF2000000FFFFull;       /* user data, DPL 3 */
     gdt[5] = seg_desc((uint32_t)(uintptr_t)&tss, sizeof(tss) - 1, 0x89, 0);
+    gdt[6] = 0x00AF9A000000FFFFull;       /* 64-bit code (L=1) */
+    gdt[7] = 0x00AFFA000000FFFFull;       /* 64-bit user code */
+    gdt[8] = seg_desc(0, 0xFFFF, 0x9B, 0);       /* 16-bit code */
+    gdt[9] = seg_desc(0, 0xFFFF, 0x93, 0);       /* 16-bit data */
+    gdt[10] = seg_desc(TESTDEV, 0xFFFF, 0x93, 0);
+    gdt[11] = seg_desc(XAPIC, 0xFFFF, 0x93, 0);
     tss.esp0 = (uint32_t)(uintptr_t)(kstack + sizeof(kstack));
     tss.ss0 = SEL_KDATA;
     tss.iomap = sizeof(tss);              /* no I/O bitmap: CPL 3 I/O faults */
@@ -163,6 +194,7 @@ static void load_tables(void)
     }
     struct table_ptr i = { sizeof(idt) - 1, (uint32_t)(uintptr_t)idt };
     lidt(&i);
+    hx_pm_idt = i;
 }
 
 /* 4 MiB pages, identity: the first (this image) supervisor-only. */
@@ -190,6 +222,7 @@ static void paging_on(void)
     write_cr4(read_cr4() | CR4_PSE);
     write_cr3((uint32_t)(uintptr_t)pd);
     write_cr0(read_cr0() | CR0_PG);
+    hx_pm_cr3 = (uint32_t)(uintptr_t)pd;
 }
 
 /*
@@ -274,13 +307,215 @@ __asm__(
     "popl %edi\npopl %esi\npopl %ebx\npopl %ebp\n"
     "ret\n");
 
+/*
+ * Real mode (CR0.PE=0; the hypervisor runs guests with unrestricted guest).
+ * rm_blob is copied to RM_TRAMP below 1 MiB before each run: from 32-bit
+ * protected mode it turns paging off, goes through a 16-bit code segment
+ * (which leaves 64 KiB limits, and FS/GS bases at the test device and the
+ * xAPIC page when asked: "unreal" segments), loads the real-mode IVT at
+ * RM_IVT, clears PE and IRETs to RM_CODE_SEG:ip with DS=ES=SS=RM_DATA_SEG.
+ * Every IVT entry points at rm_common with CS = RM_COMMON/16 - vector, so
+ * the handler learns the vector from CS; it records vector, IP and CS,
+ * sets PE, reloads the flat segments, turns paging on and returns through
+ * hx_out: every event in real mode ends the run (the C side resumes).
+ * The parameter block at RM_PARAM (DS=0 offsets in real mode):
+ *   +0 IP, +2 FLAGS, +4 FS selector, +6 GS selector (SEL_DATA16: plain),
+ *   +8 vector, +10 IP, +12 CS of the event, +16 the IDTR, +24 the real-mode
+ *   IDTR, +32 the GDTR of protected mode.
+ */
+#define RM_IVT       0x8400
+#define RM_PARAM     0x8800
+#define RM_TRAMP     0x9000
+#define RM_CODE      0x10000u             /* generated real-mode code */
+#define RM_CODE_SEG  0x1000
+#define RM_DATA      0x20000              /* real-mode scratch and stack */
+#define RM_DATA_SEG  0x2000
+#define STR_(x) #x
+#define STR(x) STR_(x)
+#define RMB(l) "(" #l " - rm_blob + " STR(RM_TRAMP) ")"
+
+__asm__(
+    ".section .rodata.rmblob,\"a\"\n"
+    ".balign 16\n"
+    ".globl rm_blob, rm_blob_end, rm_common\n"
+    "rm_blob:\n"
+    ".code32\n"
+    "movl %cr0, %eax\n"
+    "andl $0x7FFFFFFF, %eax\n"
+    "movl %eax, %cr0\n"                        /* paging off */
+    "ljmp $0x40, $" RMB(rm_pm16) "\n"
+    ".code16\n"
+    "rm_pm16:\n"
+    "movw $0x48, %ax\n"
+    "movw %ax, %ds\nmovw %ax, %es\nmovw %ax, %ss\n"
+    "movw " STR(RM_PARAM) "+4, %ax\nmovw %ax, %fs\n"
+    "movw " STR(RM_PARAM) "+6, %ax\nmovw %ax, %gs\n"
+    "lidtw " STR(RM_PARAM) "+24\n"
+    "movl %cr0, %eax\n"
+    "andl $0xFFFFFFFE, %eax\n"
+    "movl %eax, %cr0\n"                        /* real mode */
+    "ljmp $" STR(RM_TRAMP) "/16, $(rm_real - rm_blob)\n"
+    "rm_real:\n"
+    "xorw %ax, %ax\nmovw %ax, %ds\n"
+    "movw $" STR(RM_DATA_SEG) ", %ax\n"
+    "movw %ax, %es\nmovw %ax, %ss\n"
+    "movw $0xFFF0, %sp\n"
+    "cmpw $0x48, " STR(RM_PARAM) "+4\njne 1f\nmovw %ax, %fs\n1:\n"
+    "cmpw $0x48, " STR(RM_PARAM) "+6\njne 1f\nmovw %ax, %gs\n1:\n"
+    "pushw " STR(RM_PARAM) "+2\n"
+    "pushw $" STR(RM_CODE_SEG) "\n"
+    "pushw " STR(RM_PARAM) "\n"
+    "movw %ax, %ds\n"
+    "iret\n"
+    ".balign 16\n"
+    "rm_common:\n"
+    "popw %cx\npopw %dx\n"
+    "xorw %ax, %ax\nmovw %ax, %ds\n"
+    "movw %cx, " STR(RM_PARAM) "+10\n"
+    "movw %dx, " STR(RM_PARAM) "+12\n"
+    "movw %cs, %ax\n"
+    "movw $" RMB(rm_common) "/16, %bx\n"
+    "subw %ax, %bx\n"
+    "movw %bx, " STR(RM_PARAM) "+8\n"
+    "lgdtl " STR(RM_PARAM) "+32\n"
+    "lidtl " STR(RM_PARAM) "+16\n"
+    "movl %cr0, %eax\n"
+    "orl $1, %eax\n"
+    "movl %eax, %cr0\n"
+    "ljmpl $0x08, $" RMB(rm_pm32) "\n"
+    ".code32\n"
+    "rm_pm32:\n"
+    "movl $0x10, %eax\n"
+    "movl %eax, %ds\nmovl %eax, %es\nmovl %eax, %fs\nmovl %eax, %gs\nmovl %eax, %ss\n"
+    "movl hx_recover_esp, %esp\n"
+    "movl %cr0, %eax\n"
+    "orl $0x80000000, %eax\n"
+    "movl %eax, %cr0\n"                        /* paging on */
+    "movzwl " STR(RM_PARAM) "+8, %eax\n"
+    "movl $hx_out, %ecx\n"
+    "jmp *%ecx\n"
+    "rm_blob_end:\n"
+    ".text\n"
+    ".globl rm_enter\n"
+    "rm_enter:\n"
+    "pushl %ebp\npushl %ebx\npushl %esi\npushl %edi\n"
+    "movl %esp, hx_recover_esp\n"
+    "movl $1, hx_active\n"
+    "cli\n"
+    "movl 20(%esp), %eax\nmovw %ax, " STR(RM_PARAM) "\n"
+    "movl 24(%esp), %eax\nmovw %ax, " STR(RM_PARAM) "+2\n"
+    "movl $" STR(RM_TRAMP) ", %eax\n"
+    "jmp *%eax\n");
+
+/*
+ * Long mode (IA-32e). lm_enter(rip, cpl3, rflags), from 32-bit protected
+ * mode with paging: paging off, CR4.PAE, CR3 = lm_pml4, EFER.LME, paging
+ * on (the CPU is now in compatibility mode), a far jump to the 64-bit code
+ * segment, the 64-bit IDT, then a jump to rip (CPL 0) or an IRETQ to it
+ * (CPL 3). Every gate uses IST1 (a stack of its own, whatever RSP the
+ * random code left) and every event ends the run: hx64_common records
+ * vector, error code, RIP and CS, goes back to compatibility mode with a
+ * far return, and leaves IA-32e mode as the SDM says ("IA-32e Mode
+ * Initialization", leaving it): paging off in compatibility mode, EFER.LME
+ * off, PAE off, the 32-bit tables and IDT back, paging on; then hx_out.
+ * The TSS loaded is the 32-bit one: in IA-32e mode the CPU reads RSP0 at
+ * offset 4 and IST1 at offset 0x24 of it, which the C side sets while the
+ * run lasts (tss.ss0 = 0, tss.eflags/eax = the IST stack).
+ */
+__asm__(
+    ".text\n"
+    ".globl lm_enter, hx64_stubs\n"
+    "lm_enter:\n"
+    "pushl %ebp\npushl %ebx\npushl %esi\npushl %edi\n"
+    "movl %esp, hx_recover_esp\n"
+    "movl $1, hx_active\n"
+    "cli\n"
+    "movl 20(%esp), %esi\nmovl 24(%esp), %edi\nmovl 28(%esp), %ebp\n"
+    "movl %cr0, %eax\nandl $0x7FFFFFFF, %eax\nmovl %eax, %cr0\n"
+    "movl %cr4, %eax\norl $0x20, %eax\nmovl %eax, %cr4\n"
+    "movl $lm_pml4, %eax\nmovl %eax, %cr3\n"
+    "movl $0xC0000080, %ecx\nrdmsr\norl $0x100, %eax\nwrmsr\n"
+    "movl %cr0, %eax\norl $0x80000000, %eax\nmovl %eax, %cr0\n"
+    "ljmp $0x30, $lm_64\n"
+    ".code64\n"
+    "lm_64:\n"
+    "movl $lm_idt_ptr, %eax\n"      /* symbols through registers: elf32 has no */
+    "lidt (%rax)\n"                 /* relocation for 64-bit absolute operands */
+    "movl %esi, %esi\nmovl %ebp, %ebp\n"
+    "testl %edi, %edi\n"
+    "jnz 1f\n"
+    "pushq %rbp\npopfq\n"
+    "jmp *%rsi\n"
+    "1:\n"
+    "pushq $0x23\npushq $" "0x42F000" "\npushq %rbp\npushq $0x3B\npushq %rsi\n"
+    "iretq\n"
+    ".balign 16\n"
+    "hx64_stubs:\n"
+    ".set vec, 0\n"
+    ".rept 256\n"
+    ".balign 16\n"
+    ".if (vec != 8) && (vec != 10) && (vec != 11) && (vec != 12) && (vec != 13) && "
+    "(vec != 14) && (vec != 17) && (vec != 21) && (vec != 29) && (vec != 30)\n"
+    "pushq $0\n"
+    ".endif\n"
+    "pushq $vec\n"
+    "jmp hx64_common\n"
+    ".set vec, vec + 1\n"
+    ".endr\n"
+    "hx64_common:\n"
+    "movl $lm_state, %ebx\n"
+    "movl (%rsp), %eax\nmovl %eax, (%rbx)\n"
+    "movl 8(%rsp), %eax\nmovl %eax, 4(%rbx)\n"
+    "movq 16(%rsp), %rax\nmovq %rax, 8(%rbx)\n"
+    "movl 24(%rsp), %eax\nmovl %eax, 16(%rbx)\n"
+    "movq %cr2, %rax\nmovl %eax, 20(%rbx)\n"
+    "xorl %eax, %eax\nmovq %rax, %cr8\n"        /* TPR 0 again */
+    "movl $hx_recover_esp, %eax\nmovl (%rax), %esp\n"
+    "pushq $0x08\nmovl $lm_compat, %eax\npushq %rax\nlretq\n"
+    ".code32\n"
+    "lm_compat:\n"
+    "movl $0x10, %eax\n"
+    "movl %eax, %ds\nmovl %eax, %es\nmovl %eax, %fs\nmovl %eax, %gs\nmovl %eax, %ss\n"
+    "movl %cr0, %eax\nandl $0x7FFFFFFF, %eax\nmovl %eax, %cr0\n"
+    "movl $0xC0000080, %ecx\nrdmsr\nandl $0xFFFFFEFF, %eax\nwrmsr\n"
+    "movl %cr4, %eax\nandl $0xFFFFFFDF, %eax\nmovl %eax, %cr4\n"
+    "movl hx_pm_cr3, %eax\nmovl %eax, %cr3\n"
+    "movl %cr0, %eax\norl $0x80000000, %eax\nmovl %eax, %cr0\n"
+    "lidt hx_pm_idt\n"
+    "movl lm_state, %eax\n"
+    "jmp hx_out\n");
+
+extern const char rm_blob[], rm_blob_end[], rm_common[], hx64_stubs[];
+extern int rm_enter(uint32_t ip, uint32_t flags);
+extern int lm_enter(uint32_t rip, uint32_t cpl3, uint32_t rflags);
+/* what hx64_common saw: vector, error code, RIP (low, high), CS, CR2 */
+uint32_t lm_state[6], hx_pm_cr3;
+#define lm_err    lm_state[1]
+#define lm_rip    lm_state[2]
+#define lm_rip_hi lm_state[3]
+#define lm_cr2    lm_state[5]
+struct table_ptr hx_pm_idt;
+struct __attribute__((packed)) { uint16_t limit; uint64_t base; } lm_idt_ptr;
+struct __attribute__((packed)) gate64 {
+    uint16_t lo, sel;
+    uint8_t ist, attr;
+    uint16_t mid;
+    uint32_t hi, zero;
+};
+static struct gate64 idt64[256] __attribute__((aligned(16)));
+uint64_t lm_pml4[512] __attribute__((aligned(4096)));
+static uint64_t lm_pdpt[512] __attribute__((aligned(4096)));
+static uint64_t lm_pd[4][512] __attribute__((aligned(4096)));
+static uint64_t lm_pt[3][512] __attribute__((aligned(4096)));
+static uint8_t ist_stack[8192] __attribute__((aligned(16)));
+
 extern int hx_enter(uint32_t eip, uint32_t cpl3, uint32_t eflags);
 extern const char hx_call[];
 uint32_t hx_recover_esp;
 void (*hx_fn)(void);
 uint32_t hx_vector;
 uint32_t hx_active;          /* inside hx_enter: faults abandon the code run */
-static uint32_t fault_eip, fault_err, fault_cr2;
+static uint32_t fault_eip, fault_err, fault_cr2, fault_esi, fault_ecx;
 
 struct hx_frame {
     uint32_t edi, esi, ebp, esp, ebx, edx, ecx, eax;
@@ -317,6 +552,100 @@ static void lapic_eoi(void)
         mmio_write32(XAPIC + 0xB0, 0);
 }
 
+/*
+ * raw0: random bytes at CPL 0 are single-stepped (EFLAGS.TF). Before each
+ * instruction runs, the #DB trap looks at it and ends the run if it would
+ * take the guest's own machinery away: leaving the code buffer, a stack
+ * outside the chunk stack, CLI/POPF/IRET/far transfers (IF=0 for good, TF
+ * off, other code segments), writes to ports (resets, the consoles),
+ * MOV to CR/DR, WRMSR, LGDT/LIDT/LLDT/LTR, SYSENTER/SYSEXIT, VMCALL (which
+ * could end the guest), and anything that writes ESP (mov ss, pop esp,
+ * ModRM forms with ESP as a register operand, ...). The rest runs: faults
+ * end the run as for the other generators, the PIT watchdog ends loops.
+ */
+static volatile bool raw0_active;
+static volatile bool tf_case;
+static uint32_t tf_eips[16], tf_n;
+static uint32_t raw0_start, raw0_end, raw0_steps;
+
+#define RAW0_PROLOGUE 46u     /* 8 x (mov r32, imm32) + jmp [raw0_resume] */
+uint32_t raw0_resume;
+
+static bool has_modrm1(uint8_t op)
+{
+    if (op < 0x40)
+        return (op & 7) < 4;
+    return op == 0x62 || op == 0x63 || op == 0x69 || op == 0x6B || (op >= 0x80 && op <= 0x8F) ||
+           op == 0xC0 || op == 0xC1 || (op >= 0xC4 && op <= 0xC7) || (op >= 0xD0 && op <= 0xD3) ||
+           (op >= 0xD8 && op <= 0xDF) || op == 0xF6 || op == 0xF7 || op == 0xFE || op == 0xFF;
+}
+
+static bool has_modrm2(uint8_t op)
+{
+    return op <= 0x03 || op == 0x0D || (op >= 0x10 && op <= 0x2F && op != 0x24 && op != 0x25 &&
+                                        op != 0x26 && op != 0x27) ||
+           (op >= 0x40 && op <= 0x7F && op != 0x77) || (op >= 0x90 && op <= 0x9F) ||
+           op == 0xA3 || op == 0xA4 || op == 0xA5 || (op >= 0xAB && op <= 0xB7) ||
+           (op >= 0xB8 && op != 0xC8 && !(op > 0xC8 && op <= 0xCF));
+}
+
+static bool raw0_denied(const uint8_t *p)
+{
+    for (int k = 0; k < 14; k++) {
+        uint8_t b = *p;
+        if (b == 0x26 || b == 0x2E || b == 0x36 || b == 0x3E || b == 0x64 || b == 0x65 ||
+            b == 0x66 || b == 0x67 || b == 0xF0 || b == 0xF2 || b == 0xF3)
+            p++;
+        else
+            break;
+    }
+    uint8_t op = p[0], m;
+    switch (op) {
+    case 0xFA: case 0x9D: case 0xCF: case 0xCA: case 0xCB: case 0xEA: case 0x9A:
+    case 0xE6: case 0xE7: case 0xEE: case 0xEF: case 0x6E: case 0x6F:
+    case 0x17: case 0x8E: case 0x5C: case 0x94: case 0xBC: case 0xC9: case 0xC8:
+        return true;
+    case 0x0F:
+        op = p[1];
+        m = p[2];
+        if (op == 0x22 || op == 0x23 || op == 0x30 || op == 0x34 || op == 0x35 || op == 0xB2 ||
+            op == 0xCC)                             /* ..., BSWAP ESP */
+            return true;
+        if (op == 0x00 && (((m >> 3) & 7) == 2 || ((m >> 3) & 7) == 3))
+            return true;
+        if (op == 0x01)
+            return m == 0xC1 || (m < 0xC0 && (((m >> 3) & 7) == 2 || ((m >> 3) & 7) == 3));
+        if (op == 0x38 || op == 0x3A)
+            m = p[3];
+        else if (!has_modrm2(op))
+            return false;
+        break;
+    default:
+        if (!has_modrm1(op))
+            return false;
+        m = p[1];
+        if (op == 0xFF && (((m >> 3) & 7) == 3 || ((m >> 3) & 7) == 5))
+            return true;                            /* far call/jmp */
+        break;
+    }
+    /* ESP as the register operand or the register r/m */
+    return ((m >> 3) & 7) == 4 || ((m >> 6) == 3 && (m & 7) == 4);
+}
+
+/* The #DB of a single-stepped raw0 instruction: 0 to let it run, 1 to end. */
+static int raw0_check(struct hx_frame *f)
+{
+    uint32_t esp = (uint32_t)(uintptr_t)(&f->eflags + 1);
+    if (f->cs != SEL_KCODE || f->eip < CODE_BUF || f->eip >= raw0_end)
+        return 1;
+    if (f->eip < raw0_start)                         /* the prologue: its own boundaries */
+        return !((f->eip - CODE_BUF) % 5 == 0 || f->eip - CODE_BUF == 40);
+    if (esp < USTACK_TOP - 0x4000 || esp > USTACK_TOP + 0x800)
+        return 1;
+    raw0_steps++;
+    return raw0_denied((const uint8_t *)(uintptr_t)f->eip);
+}
+
 __attribute__((used)) int hx_trap(struct hx_frame *f);
 __attribute__((used)) int hx_trap(struct hx_frame *f)
 {
@@ -324,6 +653,18 @@ __attribute__((used)) int hx_trap(struct hx_frame *f)
     if (v == 2) {                          /* NMI: count, go on */
         n_nmis++;
         return 0;
+    }
+    if (v == 1 && tf_case && hx_active) {     /* case tf-cpuid: where each trap came */
+        if (tf_n < 16)
+            tf_eips[tf_n++] = f->eip;
+        return 0;
+    }
+    if (v == 1 && raw0_active && hx_active) {
+        if (!raw0_check(f))
+            return 0;
+        hx_vector = VEC_WATCHDOG + 2;          /* VEC_DENIED: not a fault, the guard */
+        fault_eip = f->eip;
+        return 1;
     }
     /* int 0x80 ends a chunk; an interrupt on vector 0x80 is an interrupt */
     bool done = v == VEC_DONE && f->eip >= 2 &&
@@ -347,6 +688,8 @@ __attribute__((used)) int hx_trap(struct hx_frame *f)
         hx_vector = v;
         fault_eip = f->eip;
         fault_err = f->error;
+        fault_esi = f->esi;
+        fault_ecx = f->ecx;
         __asm__ volatile("mov %%cr2, %0" : "=r"(fault_cr2));
         return 1;
     }
@@ -355,7 +698,8 @@ __attribute__((used)) int hx_trap(struct hx_frame *f)
     outb(0xA0, 0x20);
     outb(0x20, 0x20);
     lapic_eoi();
-    if (v == VEC_PIT && watchdog_armed && ++watchdog_ticks >= 3 && (f->cs & 3) == 3) {
+    if (v == VEC_PIT && watchdog_armed && ++watchdog_ticks >= 3 &&
+        ((f->cs & 3) == 3 || raw0_active)) {
         hx_vector = VEC_WATCHDOG;
         fault_eip = f->eip;
         return 1;
@@ -426,6 +770,7 @@ static int pick_kind(int mode, bool unbacked)
 #define F_PORT   0x0400u   /* I/O: imm8 port or DX from the safe list */
 #define F_STR    0x0800u   /* string instruction: ESI/EDI targets, small ECX */
 #define F_EMU    0x1000u   /* the MMIO emulator knows it: may touch MMIO */
+#define F_NOREX  0x2000u   /* 64-bit: carries its own REX prefix */
 
 struct op {
     uint8_t len, b[3];
@@ -522,6 +867,20 @@ static const struct op ops[] = {
 };
 #define NOPS (sizeof(ops) / sizeof(ops[0]))
 
+/* Forms only 64-bit mode has (the table above serves too: what is invalid
+ * there, PUSHA, INTO, SALC, ..., raises #UD). */
+static const struct op ops64[] = {
+    O1(0x63, F_MODRM | F_EMU, "movsxd Gv,Ed"), O1(0x68, F_IZ, "push Iz"),
+    O3(0x0F, 0x01, 0xF8, 0, "swapgs"), O3(0x0F, 0x01, 0xF9, 0, "rdtscp"),
+    { 3, { 0x44, 0x0F, 0x22 }, 0, F_NOREX | F_REGF | F_MODRM | F_SLASH, "mov cr8,r" },
+    { 3, { 0x44, 0x0F, 0x20 }, 0, F_NOREX | F_REGF | F_MODRM | F_SLASH, "mov r,cr8" },
+    { 3, { 0x48, 0x0F, 0xC7 }, 1, F_NOREX | F_MEM | F_MODRM | F_SLASH, "cmpxchg16b" },
+    { 2, { 0x48, 0xCF }, 0, F_NOREX | F_CPL3, "iretq" },
+    { 2, { 0x48, 0x99 }, 0, F_NOREX, "cqo" },
+    O2(0x0F, 0x05, F_CPL3, "syscall"), O2(0x0F, 0x07, F_CPL3, "sysret"),
+};
+#define NOPS64 (sizeof(ops64) / sizeof(ops64[0]))
+
 /* Ports the generators may write: not the ones that end the guest (0xF4,
  * reset through 0x64/0x92/0xCF9, ACPI PM1 control) nor the consoles
  * (COM1, 0xE9), whose output would garble the log. */
@@ -560,26 +919,56 @@ static void emit32(uint32_t v)
     cp += 4;
 }
 
-struct regs { uint32_t r[8]; };
+struct regs { uint32_t r[16]; };
+
+/* Real mode: a memory target as an offset in a segment. Scratch RAM is
+ * DS/ES/SS (RM_DATA_SEG); the test device and the xAPIC page are reached
+ * through FS and GS, whose bases the trip through protected mode left
+ * there (unreal segments). *pfx gets the segment override needed, or 0. */
+static uint32_t target16(int kind, uint8_t *pfx)
+{
+    *pfx = 0;
+    if (kind == T_TESTDEV || kind == T_IOAPIC) {
+        *pfx = 0x64;
+        return 0x40 + below(0x140);
+    }
+    if (kind == T_XAPIC) {
+        *pfx = 0x65;
+        return 0x40 + below(0xF00);
+    }
+    return 0x40 + below(0xF000);
+}
+
+/* 16-bit ModRM: the registers of each r/m (base, index; -1: none). */
+static const int8_t rm16_base[8] = { 3, 3, 5, 5, -1, -1, 5, 3 };
+static const int8_t rm16_index[8] = { 6, 7, 6, 7, 6, 7, -1, -1 };
 
 /*
  * One instruction from the table with its set-up: every GPR loaded (ESP
  * with the chunk stack), prefixes, opcode, ModRM/SIB/displacement aimed at
- * targets of the chosen kinds, immediate.
+ * targets of the chosen kinds, immediate. `bits` is the code size: 32
+ * (protected mode), 16 (real mode: 16-bit addressing, targets as segment
+ * offsets) or 64 (REX prefixes, R8-R15, RIP-relative operands, 64-bit
+ * absolute moffs).
  */
-static const char *gen_unit(bool cpl3, bool mmio_heavy, bool unbacked, bool any_form)
+static const char *gen_unit_ex(int bits, bool cpl3, bool mmio_heavy, bool unbacked, bool any_form)
 {
     const struct op *o;
-    do
-        o = &ops[below(NOPS)];
-    while (!cpl3 && (o->f & F_CPL3));
+    do {
+        uint32_t k = below(bits == 64 ? NOPS + NOPS64 : NOPS);
+        o = k < NOPS ? &ops[k] : &ops64[k - NOPS];
+    } while (!cpl3 && (o->f & F_CPL3));
     /* Forms the MMIO emulator does not know stop the guest ("cannot
      * emulate"): they get MMIO operands only when asked for. */
     int mode = (o->f & F_EMU) || any_form ? (mmio_heavy ? 1 : 0) : -1;
+    if (bits != 32)
+        unbacked = false;
+    uint8_t seg = 0;                                 /* real mode: override for the operand */
 
     struct regs rg;
     for (int i = 0; i < 8; i++) {
-        rg.r[i] = target(pick_kind(mode, unbacked));
+        uint8_t dummy;
+        rg.r[i] = bits == 16 ? target16(T_SCRATCH, &dummy) : target(pick_kind(mode, unbacked));
         if (chance(4))
             rg.r[i] = rnd() & (chance(2) ? 0xFF : 0xFFFFFFFF) ;
     }
@@ -587,13 +976,18 @@ static const char *gen_unit(bool cpl3, bool mmio_heavy, bool unbacked, bool any_
      * small (page 0) or land on memory that is not ours. */
     if (!cpl3)
         for (int i = 0; i < 8; i++)
-            if (rg.r[i] >= 0x1000 && rg.r[i] < ARENA)
+            if (rg.r[i] >= 0x1000 && rg.r[i] < ARENA && bits != 16)
                 rg.r[i] &= 0xFFF;
-    rg.r[4] = USTACK_TOP - below(64) * 4;
+    rg.r[4] = bits == 16 ? 0xF800 - below(64) * 2 : USTACK_TOP - below(64) * 4;
     if (o->f & F_STR) {
         rg.r[1] = below(9);                              /* ECX: count */
-        rg.r[6] = target(pick_kind(mode, unbacked));
-        rg.r[7] = target(pick_kind(mode, unbacked));
+        if (bits == 16) {
+            rg.r[6] = target16(T_SCRATCH, &seg);
+            rg.r[7] = target16(T_SCRATCH, &seg);
+        } else {
+            rg.r[6] = target(pick_kind(mode, unbacked));
+            rg.r[7] = target(pick_kind(mode, unbacked));
+        }
     }
     if (o->f & F_PORT) {
         bool out = o->b[0] == 0xE6 || o->b[0] == 0xEF || o->b[0] == 0x6F;
@@ -601,10 +995,15 @@ static const char *gen_unit(bool cpl3, bool mmio_heavy, bool unbacked, bool any_
     }
     if ((o->f & F_EAXOK) && rg.r[0] == HC_EXIT)
         rg.r[0] = 0x1234;
+    for (int i = 8; i < 16; i++)                         /* R8-R15 as their low twins */
+        rg.r[i] = rg.r[i - 8];
+    /* with REX.X, SIB index 4 is R12, not "none": zero adds nothing */
+    rg.r[12] = 0;
 
-    uint8_t ins[24];
+    uint8_t ins[32];
     unsigned n = 0;
-    int modrm_pos = -1;
+    int modrm_pos = -1, rip_disp = -1;
+    uint32_t rip_target = 0;
     bool opsize = false;
     /* prefixes */
     static const uint8_t pfx[] = { 0x66, 0xF0, 0xF2, 0xF3, 0x26, 0x2E, 0x36, 0x3E, 0x64, 0x65 };
@@ -613,16 +1012,39 @@ static const char *gen_unit(bool cpl3, bool mmio_heavy, bool unbacked, bool any_
         uint8_t p = pfx[below(sizeof(pfx))];
         if ((o->f & F_PORT) && p == 0x66 && chance(2))
             continue;
+        /* real mode: CS would write the code, FS/GS are the MMIO segments */
+        if (bits == 16 && (p == 0x2E || p == 0x64 || p == 0x65))
+            p = 0x3E;
         if (p == 0x66)
             opsize = true;
         ins[n++] = p;
     }
+    unsigned seg_at = n;                                  /* the override goes here */
+    if (bits == 16)
+        n++;
+    uint8_t rex = 0;
+    if (bits == 64 && !(o->f & F_NOREX) && chance(2)) {
+        rex = (uint8_t)(0x40 | below(16));
+        ins[n++] = rex;
+    }
+    if (rex & 8)
+        opsize = false;                                   /* REX.W wins over 0x66 */
     for (unsigned i = 0; i < o->len; i++)
         ins[n++] = o->b[i];
     if (o->f & F_MOFFS) {
-        uint32_t t = target(pick_kind(mode, unbacked));
-        memcpy(ins + n, &t, 4);
-        n += 4;
+        if (bits == 16) {
+            uint32_t t = target16(mode < 0 ? T_SCRATCH : pick_kind(mode, false), &seg);
+            ins[n++] = (uint8_t)t;
+            ins[n++] = (uint8_t)(t >> 8);
+        } else {
+            uint32_t t = target(pick_kind(mode, unbacked)), hi = 0;
+            memcpy(ins + n, &t, 4);
+            n += 4;
+            if (bits == 64) {
+                memcpy(ins + n, &hi, 4);
+                n += 4;
+            }
+        }
     }
     if (o->f & F_MODRM) {
         uint32_t mod = below(4), reg = below(8), rm = below(8);
@@ -640,22 +1062,61 @@ static const char *gen_unit(bool cpl3, bool mmio_heavy, bool unbacked, bool any_
          * the address registers are known). */
         bool bit_offset = o->len == 2 && (o->b[1] == 0xA3 || o->b[1] == 0xAB ||
                                           o->b[1] == 0xB3 || o->b[1] == 0xBB);
-        if (mod != 3) {
+        unsigned rx = rex & 4 ? 8 : 0, bx = rex & 1 ? 8 : 0, xx = rex & 2 ? 8 : 0;
+        if (mod != 3 && bits == 16) {
+            uint32_t t = target16(mode < 0 ? T_SCRATCH : pick_kind(mode, false), &seg);
+            uint32_t disp = mod == 1 ? (uint32_t)(int32_t)(int8_t)rnd()
+                                     : (mod == 2 ? below(0x100) - 0x80 : 0);
+            int base = rm16_base[rm], index = rm16_index[rm];
+            bool abs = mod == 0 && rm == 6;
+            uint32_t idx = below(0x100);
+            if (abs) {
+                disp = t;
+                base = index = -1;
+            }
+            if (base >= 0 && index >= 0) {
+                rg.r[index] = idx;
+                rg.r[base] = (t - disp - idx) & 0xFFFF;
+            } else if (base >= 0 || index >= 0) {
+                rg.r[base >= 0 ? base : index] = (t - disp) & 0xFFFF;
+            }
+            if (bit_offset) {
+                while ((int)reg == base || (int)reg == index || reg == 4)
+                    reg = (reg + 1) & 7;
+                ins[modrm_at] = (uint8_t)(mod << 6 | reg << 3 | rm);
+                rg.r[reg] = below(256);
+            }
+            if (mod == 1)
+                ins[n++] = (uint8_t)disp;
+            else if (mod == 2 || abs) {
+                ins[n++] = (uint8_t)disp;
+                ins[n++] = (uint8_t)(disp >> 8);
+            }
+        } else if (mod != 3) {
             uint32_t t = target(pick_kind(mode, unbacked));
             uint32_t disp = mod == 1 ? (uint32_t)(int32_t)(int8_t)rnd()
                                      : (mod == 2 ? below(0x100) - 0x80 : 0);
-            int base = rm, index = -1;
+            int base = (int)(rm | bx), index = -1;
             uint32_t scale = 1, index_val = below(8);
-            if (rm == 4) {
-                uint32_t sib = rnd() & 0xFF;
-                ins[n++] = (uint8_t)sib;
-                base = sib & 7;
-                scale = 1u << (sib >> 6);
-                index = (sib >> 3) & 7;
+            bool sib = rm == 4, abs = false;
+            if (sib) {
+                uint32_t sb = rnd() & 0xFF;
+                ins[n++] = (uint8_t)sb;
+                base = (int)((sb & 7) | bx);
+                scale = 1u << (sb >> 6);
+                index = (int)(((sb >> 3) & 7) | xx);
                 if (index == 4)
                     index = -1;
+                abs = mod == 0 && (sb & 7) == 5;
+            } else if (mod == 0 && rm == 5) {
+                abs = true;
+                if (bits == 64) {                        /* RIP-relative */
+                    if (t >= 0x80000000u)
+                        t = target(T_SCRATCH);
+                    rip_disp = (int)n;
+                    rip_target = t;
+                }
             }
-            bool abs = mod == 0 && base == 5;
             uint32_t idx = index >= 0 ? index_val * scale : 0;
             if (abs) {
                 disp = t - idx;
@@ -668,10 +1129,10 @@ static const char *gen_unit(bool cpl3, bool mmio_heavy, bool unbacked, bool any_
             if (index >= 0 && base == index)                /* one register, two roles */
                 rg.r[base] = (t - disp) / (scale + 1);
             if (bit_offset) {
-                while ((int)reg == base || (int)reg == index || reg == 4)
+                while ((int)(reg | rx) == base || (int)(reg | rx) == index || (reg | rx) == 4)
                     reg = (reg + 1) & 7;
                 ins[modrm_at] = (uint8_t)(mod << 6 | reg << 3 | rm);
-                rg.r[reg] = below(256);
+                rg.r[reg | rx] = below(256);
             }
             if (mod == 1)
                 ins[n++] = (uint8_t)disp;
@@ -683,19 +1144,21 @@ static const char *gen_unit(bool cpl3, bool mmio_heavy, bool unbacked, bool any_
     }
     if (o->f & F_I8)
         ins[n++] = (uint8_t)rnd();
+    /* operand size 16 for Iz: 0x66 outside real mode, none in it */
+    bool size16 = bits == 16 ? !opsize : opsize;
     /* F6/F7 /0 and /1 are TEST with an immediate (the other forms have none):
      * without it the CPU would take the next bytes and run off the rails. */
     if ((o->b[0] == 0xF6 || o->b[0] == 0xF7) && o->len == 1 && modrm_pos >= 0 &&
         ((ins[modrm_pos] >> 3) & 7) < 2) {
         uint32_t imm = rnd();
-        unsigned sz = o->b[0] == 0xF6 ? 1 : (opsize ? 2 : 4);
+        unsigned sz = o->b[0] == 0xF6 ? 1 : (size16 ? 2 : 4);
         memcpy(ins + n, &imm, sz);
         n += sz;
     }
     if (o->f & F_IZ) {
         uint32_t imm = rnd();
-        memcpy(ins + n, &imm, opsize ? 2 : 4);
-        n += opsize ? 2 : 4;
+        memcpy(ins + n, &imm, size16 ? 2 : 4);
+        n += size16 ? 2 : 4;
     }
     if (o->f & F_I16) {
         ins[n++] = (uint8_t)rnd();
@@ -708,16 +1171,35 @@ static const char *gen_unit(bool cpl3, bool mmio_heavy, bool unbacked, bool any_
         while (o->b[0] == 0xE6 && !port_ok_for_write(p));
         ins[n - 1] = (uint8_t)p;
     }
+    if (bits == 16) {                                     /* the segment, or a harmless DS */
+        ins[seg_at] = seg ? seg : 0x3E;
+        if ((o->f & F_PORT) && (o->f & F_STR) && seg)
+            ins[seg_at] = 0x3E;                           /* OUTS from FS: keep it in RAM */
+    }
 
     /* ESP first: nothing may run on a stray stack */
     static const int order[8] = { 4, 0, 1, 2, 3, 5, 6, 7 };
-    for (int k = 0; k < 8; k++) {
-        emit8(0xB8 + order[k]);
-        emit32(rg.r[order[k]]);
+    for (int k = 0; k < (bits == 64 ? 16 : 8); k++) {
+        int r = k < 8 ? order[k] : k;
+        if (bits == 16)
+            emit8(0x66);
+        if (r >= 8)
+            emit8(0x41);
+        emit8(0xB8 + (r & 7));
+        emit32(rg.r[r]);
+    }
+    if (rip_disp >= 0) {                                  /* relative to the next instruction */
+        uint32_t d = rip_target - ((uint32_t)(uintptr_t)cp + n);
+        memcpy(ins + rip_disp, &d, 4);
     }
     memcpy(cp, ins, n);
     cp += n;
     return o->name;
+}
+
+static const char *gen_unit(bool cpl3, bool mmio_heavy, bool unbacked, bool any_form)
+{
+    return gen_unit_ex(32, cpl3, mmio_heavy, unbacked, any_form);
 }
 
 /* Ends a chunk: int 0x80 (any CPL), preceded by NOPs to resynchronise
@@ -730,24 +1212,79 @@ static void emit_end(void)
     emit8(VEC_DONE);
 }
 
-/* Runs CODE_BUF units from `first`; after a fault, resumes at the unit after
- * the one that faulted. Returns the number of units run. */
-static uint32_t run_units(bool cpl3, uint32_t eflags)
+static void irq_sources_quiet(void);
+
+/* Where run_units runs code: 32-bit protected mode, real mode, long mode. */
+enum { RUN_PM, RUN_RM, RUN_LM };
+
+static void eoi_all(void)
 {
+    outb(0xA0, 0x20);
+    outb(0x20, 0x20);
+    lapic_eoi();
+}
+
+/* One entry into generated code at unit offset `off`; returns -1 when the
+ * code ended (int 0x80 at its end), else the vector that stopped it, with
+ * fault_eip set. In real and long mode every event stops the run: here an
+ * NMI or an interrupt is counted and acknowledged, and returns
+ * VEC_WATCHDOG + 1 (not a fault, resume after it). */
+#define VEC_EVENT (VEC_WATCHDOG + 1)
+static int enter_code(int how, uint32_t off, bool cpl3, uint32_t eflags)
+{
+    if (how == RUN_PM)
+        return hx_enter(CODE_BUF + off, cpl3, eflags);
+    int v;
+    const uint8_t *base;
+    if (how == RUN_RM) {
+        v = rm_enter(off, eflags);
+        volatile uint16_t *prm = (volatile uint16_t *)RM_PARAM;
+        fault_eip = prm[6] == RM_CODE_SEG ? RM_CODE + (uint32_t)prm[5] : 0xFFFFFFFFu;
+        fault_err = 0;
+        base = (const uint8_t *)RM_CODE;
+    } else {
+        v = lm_enter(CODE_BUF + off, cpl3, eflags);
+        fault_eip = lm_rip_hi ? 0xFFFFFFFFu : lm_rip;
+        fault_err = lm_err;
+        fault_cr2 = lm_cr2;
+        base = (const uint8_t *)CODE_BUF;
+    }
+    uint32_t at = fault_eip - (uint32_t)(uintptr_t)base;
+    if (v == VEC_DONE && at >= 2 && at < CODE_SIZE && base[at - 2] == 0xCD &&
+        base[at - 1] == VEC_DONE)
+        return -1;
+    if (v == 2) {
+        n_nmis++;
+        return VEC_EVENT;
+    }
+    if (v >= 32) {
+        n_irqs++;
+        eoi_all();
+        return VEC_EVENT;
+    }
+    return v;
+}
+
+/* Runs the units at `base` from the first; after a fault, resumes at the
+ * unit after the one that faulted. Returns the number of units run. */
+static uint32_t run_units_in(int how, bool cpl3, uint32_t eflags)
+{
+    uint32_t base = how == RUN_RM ? RM_CODE : CODE_BUF;
     uint32_t i = 0, ran = 0;
     while (i < nunits) {
         if (n_steps == dump_step)
             printf("hostile:   from unit %u\n", i);
-        int v = hx_enter(CODE_BUF + unit_start[i], cpl3, eflags);
+        int v = enter_code(how, unit_start[i], cpl3, eflags);
         if (n_steps == dump_step)
             printf("hostile:   vector %d at 0x%x\n", v, fault_eip);
         if (v == -1 || v == VEC_DONE) {
             ran += nunits - i;
             break;
         }
-        n_faults++;
-        uint32_t off = fault_eip - CODE_BUF, j = i;
-        if (fault_eip < CODE_BUF || off >= unit_start[nunits]) {
+        if (v != VEC_EVENT)
+            n_faults++;
+        uint32_t off = fault_eip - base, j = i;
+        if (fault_eip < base || off >= unit_start[nunits]) {
             ran += nunits - i;                 /* somewhere else: give up the chunk */
             break;
         }
@@ -762,6 +1299,21 @@ static uint32_t run_units(bool cpl3, uint32_t eflags)
         i = next;
     }
     return ran;
+}
+
+static uint32_t run_units(bool cpl3, uint32_t eflags)
+{
+    return run_units_in(RUN_PM, cpl3, eflags);
+}
+
+static void print_dump(uint32_t base)
+{
+    for (unsigned i = 0; i < nunits; i++) {
+        printf("hostile:   unit %u:", i);
+        for (uint32_t k = unit_start[i]; k < unit_start[i + 1]; k++)
+            printf(" %02x", ((const uint8_t *)(uintptr_t)base)[k]);
+        putc('\n');
+    }
 }
 
 static void gen_insn(bool cpl3, bool mmio_heavy, bool unbacked)
@@ -779,14 +1331,117 @@ static void gen_insn(bool cpl3, bool mmio_heavy, bool unbacked)
         printf("hostile: step %u: %u instructions at CPL %d%s, last %s\n", n_steps, nunits,
                cpl3 ? 3 : 0, mmio_heavy ? " (MMIO)" : "", last);
     if (n_steps == dump_step)
-        for (unsigned i = 0; i < nunits; i++) {
-            printf("hostile:   unit %u:", i);
-            for (uint32_t k = unit_start[i] + 40; k < unit_start[i + 1]; k++)
-                printf(" %02x", ((const uint8_t *)CODE_BUF)[k]);
-            putc('\n');
-        }
+        print_dump(CODE_BUF);
     uint32_t fl = EFL_BASE | (cpl3 && chance(2) ? EFL_IF : 0);
     n_insns += run_units(cpl3, fl);
+}
+
+/* ---- real mode and long mode ---- */
+
+/* The real-mode trampoline, IVT and parameters, written before each run
+ * (random code in protected mode may have written over low memory). */
+static void rm_prepare(void)
+{
+    memcpy((void *)RM_TRAMP, rm_blob, (size_t)(rm_blob_end - rm_blob));
+    volatile uint32_t *ivt = (volatile uint32_t *)RM_IVT;
+    uint32_t l = RM_TRAMP + (uint32_t)(rm_common - rm_blob);
+    for (uint32_t v = 0; v < 256; v++) {
+        uint32_t cs = (l >> 4) - v;
+        ivt[v] = cs << 16 | (l - cs * 16);
+    }
+    volatile uint16_t *prm = (volatile uint16_t *)RM_PARAM;
+    prm[2] = SEL_FS16;
+    prm[3] = SEL_GS16;
+    struct table_ptr ivtr = { 0x3FF, RM_IVT };
+    struct table_ptr g = { sizeof(gdt) - 1, (uint32_t)(uintptr_t)gdt };
+    memcpy((void *)(RM_PARAM + 16), &hx_pm_idt, 6);
+    memcpy((void *)(RM_PARAM + 24), &ivtr, 6);
+    memcpy((void *)(RM_PARAM + 32), &g, 6);
+}
+
+/* Random instructions in real mode (CR0.PE=0): 16-bit operand and address
+ * size, prefixes (0x66 for 32-bit operands), operands in scratch RAM and,
+ * through the unreal FS/GS, on the test device and the xAPIC page. */
+static void gen_insn_real(void)
+{
+    bool mmio_heavy = chance(4);
+    cp = (uint8_t *)RM_CODE;
+    nunits = 1 + below(48);
+    const char *last = "";
+    for (unsigned i = 0; i < nunits; i++) {
+        unit_start[i] = (uint32_t)((uintptr_t)cp - RM_CODE);
+        last = gen_unit_ex(16, false, mmio_heavy, false, false);
+    }
+    unit_start[nunits] = (uint32_t)((uintptr_t)cp - RM_CODE);
+    emit_end();
+    if (verbose)
+        printf("hostile: step %u: %u instructions in real mode%s, last %s\n", n_steps, nunits,
+               mmio_heavy ? " (MMIO)" : "", last);
+    if (n_steps == dump_step)
+        print_dump(RM_CODE);
+    rm_prepare();
+    n_insns += run_units_in(RUN_RM, false, EFL_BASE);
+    irq_sources_quiet();
+}
+
+/* IA-32e paging for lm_enter: 2 MiB pages over RAM (the first 4 MiB
+ * supervisor-only, as in protected mode), the device pages through 4 KiB
+ * tables, the unbacked window if the seed has it. */
+static void lm_tables_build(bool unbacked)
+{
+    lm_pml4[0] = (uint32_t)(uintptr_t)lm_pdpt | 7;
+    for (int i = 0; i < 4; i++)
+        lm_pdpt[i] = (uint32_t)(uintptr_t)lm_pd[i] | 7;
+    for (uint32_t k = 0; k < 2048; k++) {
+        uint64_t a = (uint64_t)k << 21;
+        bool present = a < (uint64_t)ram_pdes << 22 ||
+                       (unbacked && (a >> 22) == (HIGH_UNBACKED >> 22));
+        lm_pd[k / 512][k % 512] = present ? (a | 0x83 | (a >= ARENA ? 4 : 0)) : 0;
+    }
+    static const uint32_t dev[3] = { TESTDEV, IOAPIC, XAPIC };
+    for (int d = 0; d < 3; d++) {
+        uint32_t k = dev[d] >> 21;
+        lm_pt[d][(dev[d] >> 12) & 511] = dev[d] | 7;
+        lm_pd[k / 512][k % 512] = (uint32_t)(uintptr_t)lm_pt[d] | 7;
+    }
+    for (uint32_t v = 0; v < 256; v++) {
+        uint32_t h = (uint32_t)(uintptr_t)hx64_stubs + v * 16;
+        idt64[v] = (struct gate64){ (uint16_t)h, SEL_KCODE64, 1, v == VEC_DONE ? 0xEE : 0x8E,
+                                    (uint16_t)(h >> 16), 0, 0 };
+    }
+    lm_idt_ptr.limit = sizeof(idt64) - 1;
+    lm_idt_ptr.base = (uint32_t)(uintptr_t)idt64;
+}
+
+/* Random 64-bit instructions at CPL 0 or 3 (REX prefixes, R8-R15,
+ * RIP-relative operands, 64-bit moffs, the table's and 64-bit-only forms). */
+static void gen_insn64(bool cpl3, bool unbacked)
+{
+    bool mmio_heavy = chance(4);
+    cp = (uint8_t *)CODE_BUF;
+    nunits = 1 + below(48);
+    const char *last = "";
+    for (unsigned i = 0; i < nunits; i++) {
+        unit_start[i] = (uint32_t)((uintptr_t)cp - CODE_BUF);
+        last = gen_unit_ex(64, cpl3, mmio_heavy, unbacked, false);
+    }
+    unit_start[nunits] = (uint32_t)((uintptr_t)cp - CODE_BUF);
+    emit_end();
+    if (verbose)
+        printf("hostile: step %u: %u instructions in 64-bit mode at CPL %d%s, last %s\n",
+               n_steps, nunits, cpl3 ? 3 : 0, mmio_heavy ? " (MMIO)" : "", last);
+    if (n_steps == dump_step)
+        print_dump(CODE_BUF);
+    uint32_t fl = EFL_BASE | (cpl3 && chance(2) ? EFL_IF : 0);
+    /* the 32-bit TSS read as a 64-bit one: RSP0 = esp0 (ss0 is its high
+     * half), IST1 = eflags:eax */
+    tss.ss0 = 0;
+    tss.eflags = (uint32_t)(uintptr_t)(ist_stack + sizeof(ist_stack));
+    tss.eax = 0;
+    n_insns += run_units_in(RUN_LM, cpl3, fl);
+    tss.ss0 = SEL_KDATA;
+    tss.eflags = 0;
+    irq_sources_quiet();
 }
 
 /* ---- PIC/PIT helpers for the watchdog and storms ---- */
@@ -857,6 +1512,58 @@ static void gen_raw(void)
         start = (off + 16) & ~15u;
     }
     watchdog_armed = false;
+    irq_sources_quiet();
+}
+
+/* Random bytes at CPL 0, single-stepped behind raw0_check (see there):
+ * a prologue loads every register (ESP with the chunk stack, the others
+ * with scratch addresses) and jumps to raw0_resume, where the bytes start
+ * or, after a fault, the next 16-byte slot. */
+#define VEC_DENIED (VEC_WATCHDOG + 2)
+static void gen_raw0(void)
+{
+    cp = (uint8_t *)CODE_BUF;
+    static const int order[8] = { 4, 0, 1, 2, 3, 5, 6, 7 };
+    for (int k = 0; k < 8; k++) {
+        uint32_t val = k == 0 ? USTACK_TOP - below(64) * 4 : target(pick_kind(-1, false));
+        emit8(0xB8 + order[k]);
+        emit32(val);
+    }
+    emit8(0xFF);                           /* jmp [raw0_resume] */
+    emit8(0x25);
+    emit32((uint32_t)(uintptr_t)&raw0_resume);
+    emit8(0x90);
+    emit8(0x90);
+    raw0_start = (uint32_t)(uintptr_t)cp;
+    unsigned len = 16 + below(200);
+    for (unsigned i = 0; i < len; i++)
+        emit8(rnd());
+    emit_end();
+    raw0_end = (uint32_t)(uintptr_t)cp;
+    say("raw bytes at CPL 0, single-stepped");
+    uint32_t cr0 = read_cr0(), cr4 = read_cr4();
+    pit_path_ready(1193);                  /* 1 kHz watchdog */
+    watchdog_ticks = 0;
+    watchdog_armed = true;
+    raw0_active = true;
+    raw0_steps = 0;
+    for (unsigned start = 0, tries = 0; start < len && tries < 8; tries++) {
+        raw0_resume = raw0_start + start;
+        int v = hx_enter(CODE_BUF, 0, EFL_BASE | EFL_IF | EFL_TF);
+        if (v == -1 || v == VEC_DONE || v == VEC_WATCHDOG)
+            break;
+        if (v != VEC_DENIED)
+            n_faults++;
+        uint32_t off = fault_eip - raw0_start;
+        if (fault_eip < raw0_start || off >= len)
+            break;
+        start = (off + 16) & ~15u;
+    }
+    raw0_active = false;
+    watchdog_armed = false;
+    n_insns += raw0_steps;
+    write_cr0(cr0);                        /* LMSW/CLTS may have changed TS, EM, MP */
+    write_cr4(cr4);
     irq_sources_quiet();
 }
 
@@ -1456,6 +2163,9 @@ static __attribute__((noreturn)) void run_case(const char *name, size_t len)
     bool is_pit = len == 7 && !strncmp(name, "pit-max", 7);
     bool is_pae = len == 3 && !strncmp(name, "pae", 3);
     bool is_stack = len == 10 && !strncmp(name, "mmio-stack", 10);
+    bool is_rgp = len == 7 && !strncmp(name, "real-gp", 7);
+    bool is_tf = len == 8 && !strncmp(name, "tf-cpuid", 8);
+    bool is_outs = len == 7 && !strncmp(name, "outs-pf", 7);
     if (is_pit) {
         /* The PIT at divisor 2 (600 kHz) for a while: every time slice of
          * every guest used to shrink to the PIT's period, starving all. */
@@ -1500,6 +2210,85 @@ static __attribute__((noreturn)) void run_case(const char *name, size_t len)
         emit_end();
         hx_enter(CODE_BUF, 0, EFL_BASE);
         printf("hostile: case mmio-stack: FAIL: still running\n");
+    } else if (is_rgp) {
+        /* RDPMC in real mode: the hypervisor answers #GP, which must come
+         * without an error code (it used to fail the VM entry). */
+        cp = (uint8_t *)RM_CODE;
+        emit8(0x0F);
+        emit8(0x33);
+        emit_end();
+        rm_prepare();
+        int v = rm_enter(0, EFL_BASE);
+        volatile uint16_t *prm = (volatile uint16_t *)RM_PARAM;
+        bool ok = v == VEC_GP && prm[5] == 0 && prm[6] == RM_CODE_SEG;
+        printf("hostile: case real-gp: %s: vector %d at %x:%x (want 13 at 1000:0)\n",
+               ok ? "PASS" : "FAIL", v, prm[6], prm[5]);
+    } else if (is_outs) {
+        /* OUTS/INS on an unmapped linear address: the guest's #PF (CR2,
+         * W for INS), with a REP's progress kept; it used to stop the guest. */
+        uint32_t end = ram_pdes << 22;
+        static const struct { uint8_t esi_or_edi, op[2]; uint32_t addr, ecx, cr2, err; } t[] = {
+            { 0xBE, { 0x90, 0x6E }, 0x80000000u, 0, 0x80000000u, 0 },     /* outsb */
+            { 0xBF, { 0x90, 0x6C }, 0x80000000u, 0, 0x80000000u, 2 },     /* insb */
+            { 0xBE, { 0xF3, 0x6E }, 0, 4, 0, 0 },                       /* rep outsb over the end */
+        };
+        bool ok = true;
+        for (int k = 0; k < 3; k++) {
+            uint32_t addr = t[k].addr ? t[k].addr : end - 2, cr2 = t[k].cr2 ? t[k].cr2 : end;
+            cp = (uint8_t *)CODE_BUF;
+            emit8(t[k].esi_or_edi);
+            emit32(addr);
+            emit8(0xB9);
+            emit32(t[k].ecx);
+            emit8(0xBA);
+            emit32(0x80);
+            emit8(t[k].op[0]);
+            emit8(t[k].op[1]);
+            emit_end();
+            int v = hx_enter(CODE_BUF, 0, EFL_BASE);
+            bool good = v == VEC_PF && fault_cr2 == cr2 && fault_err == t[k].err &&
+                        fault_eip == CODE_BUF + 15 + (t[k].op[0] == 0xF3 ? 0 : 1) &&
+                        (t[k].ecx == 0 || (fault_esi == end && fault_ecx == 2));
+            printf("hostile: case outs-pf: %u: vector %d, CR2 %x, error %x, ESI %x, ECX %u%s\n",
+                   k, v, fault_cr2, fault_err, fault_esi, fault_ecx, good ? "" : " (wrong)");
+            ok &= good;
+        }
+        printf("hostile: case outs-pf: %s\n", ok ? "PASS" : "FAIL");
+    } else if (is_tf) {
+        /* Single-stepping over CPUID (which the hypervisor completes): the
+         * #DB trap must follow CPUID itself, also after a MOV SS (whose
+         * blocking used to stay set with TF, failing the VM entry). */
+        cp = (uint8_t *)CODE_BUF;
+        static const uint8_t code[] = { 0x0F, 0xA2,                      /* 0: cpuid */
+                                        0x90,                            /* 2: nop */
+                                        0xB8, 0x10, 0, 0, 0,             /* 3: mov eax, 0x10 */
+                                        0x8E, 0xD0,                      /* 8: mov ss, ax */
+                                        0x0F, 0xA2,                      /* 10: cpuid */
+                                        0x90,                            /* 12: nop */
+                                        0xF4,                            /* 13: hlt */
+                                        0x90,                            /* 14: nop */
+                                        0xA1, 0x40, 0, 0xB0, 0xFE,       /* 15: MMIO read */
+                                        0x90 };                          /* 20: nop */
+        for (unsigned i = 0; i < sizeof(code); i++)
+            emit8(code[i]);
+        emit_end();
+        tf_case = true;
+        tf_n = 0;
+        pit_path_ready(1193);              /* the interrupt that ends the HLT */
+        hx_enter(CODE_BUF, 0, EFL_BASE | EFL_TF | EFL_IF);
+        tf_case = false;
+        irq_sources_quiet();
+        bool after1 = false, after2 = false, after3 = false, after4 = false;
+        printf("hostile: case tf-cpuid: traps at");
+        for (uint32_t i = 0; i < tf_n; i++) {
+            printf(" +%u", tf_eips[i] - CODE_BUF);
+            after1 |= tf_eips[i] == CODE_BUF + 2;
+            after2 |= tf_eips[i] == CODE_BUF + 12;
+            after3 |= tf_eips[i] == CODE_BUF + 14;
+            after4 |= tf_eips[i] == CODE_BUF + 20;
+        }
+        printf("\nhostile: case tf-cpuid: %s: a trap after each CPUID, the HLT and the MMIO "
+               "read (+2, +12, +14, +20)\n", after1 && after2 && after3 && after4 ? "PASS" : "FAIL");
     } else {
         printf("hostile: seed=%u: BUG: unknown case\n", seed);
     }
@@ -1509,9 +2298,10 @@ static __attribute__((noreturn)) void run_case(const char *name, size_t len)
 /* ---- main ---- */
 
 enum { G_INSN0, G_INSN3, G_RAW, G_IO, G_MSR, G_CRDR, G_VIRT, G_CACHE, G_LAPIC, G_PAGING,
-       G_MMIO, G_STORM, G_SPIN, G_KINDS };
+       G_MMIO, G_STORM, G_SPIN, G_INSNR, G_INSN64, G_RAW0, G_KINDS };
 static const char *const gen_names[] = { "insn0", "insn3", "raw3", "io", "msr", "crdr", "virt",
-                                         "cache", "lapic", "paging", "mmio", "storm", "spin" };
+                                         "cache", "lapic", "paging", "mmio", "storm", "spin",
+                                         "insnr", "insn64", "raw0" };
 
 static uint32_t parse_u32(const char *s, size_t len)
 {
@@ -1590,6 +2380,7 @@ int main(uint32_t magic, struct mb1_info *info)
         pd[HIGH_UNBACKED >> 22] = 0;
         write_cr3((uint32_t)(uintptr_t)pd);
     }
+    lm_tables_build(unbacked);
     int ending = below(10) < 5 ? END_PORT : (int)below(END_KINDS);
     printf("hostile: seed=%u steps=%u mix", seed, steps);
     for (int g = 0; g < G_KINDS; g++)
@@ -1618,6 +2409,9 @@ int main(uint32_t magic, struct mb1_info *info)
         case G_PAGING: gen_paging(unbacked); break;
         case G_MMIO:   gen_mmio(unbacked); break;
         case G_STORM:  gen_storm(); break;
+        case G_INSNR:  gen_insn_real(); break;
+        case G_INSN64: gen_insn64(chance(2), unbacked); break;
+        case G_RAW0:   gen_raw0(); break;
         default:       gen_spin(); break;
         }
         cli();

@@ -50,7 +50,8 @@ APICV = ("on", "regs", "off")
 
 # The CI set (make integration): two boots of four seeds each, plus the
 # fixed cases (hostile `case=NAME`) that replay what earlier runs found.
-CI_BOOTS = [((1, 4), ["pit-max"]), ((5, 4), ["pae", "mmio-stack"])]
+CI_BOOTS = [((1, 4), ["pit-max", "real-gp", "outs-pf"]),
+            ((5, 4), ["pae", "mmio-stack", "tf-cpuid"])]
 
 CI_STEPS = 64               # steps per seed in the CI set (about a minute and a half in all)
 
@@ -64,6 +65,14 @@ CASES = {
     "pae": ("exited (debug-exit port)", r"", True),
     # seed 7 (later): INT with the stack in MMIO emulated the INT at RIP
     "mmio-stack": ("emulation failed", r"during delivery of vector 129", False),
+    # insnr, seed 1: #GP injected in real mode with an error code failed the VM entry
+    "real-gp": ("exited (debug-exit port)", r"", True),
+    # raw0: an instruction the hypervisor completed under RFLAGS.TF lost its
+    # single-step trap (and after a MOV SS failed the VM entry)
+    "tf-cpuid": ("exited (debug-exit port)", r"", True),
+    # seed 2008 (raw0): OUTS from an unmapped address stopped the guest
+    # instead of raising its #PF
+    "outs-pf": ("exited (debug-exit port)", r"", True),
 }
 
 ENDINGS = {                  # the hostile guest's announced ending -> summary text

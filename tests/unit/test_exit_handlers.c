@@ -76,6 +76,9 @@ static int setup(void **state)
     /* What every instruction exit stores: where it was and how long. */
     vmcs_fake_set(VMCS_GUEST_RIP, GUEST_RIP);
     vmcs_fake_set(VMCS_VM_EXIT_INSTRUCTION_LEN, INSN_LEN);
+    /* Protected mode, TF clear: RIP advance and injections look at them. */
+    vmcs_fake_set(VMCS_GUEST_RFLAGS, 2);
+    vmcs_fake_set(VMCS_GUEST_CR0, CR0_PE);
     return 0;
 }
 

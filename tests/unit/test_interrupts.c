@@ -69,6 +69,7 @@ static int setup(void **state)
     /* What the CPU leaves at an exit: no event queued for the next entry. */
     vmcs_fake_set(VMCS_VM_ENTRY_INTERRUPTION_INFO, 0);
     vmcs_fake_set(VMCS_PRIMARY_PROC_BASED_VM_EXEC_CONTROL, PROC_BASE);
+    vmcs_fake_set(VMCS_GUEST_CR0, CR0_PE);       /* protected mode: exceptions carry codes */
     return 0;
 }
 
