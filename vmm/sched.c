@@ -51,13 +51,19 @@ struct vm *const *sched_vms(unsigned *count)
     return vms;
 }
 
-uint64_t sched_next_event_tsc(void)
+/* The earliest device event of any VM but `except` (NULL: of all). */
+static uint64_t next_event_except(const struct vm *except)
 {
     uint64_t next = UINT64_MAX;
     for (unsigned i = 0; i < nvms; i++)
-        if (vms[i]->state != VM_STOPPED && vms[i]->next_event_tsc < next)
+        if (vms[i] != except && vms[i]->state != VM_STOPPED && vms[i]->next_event_tsc < next)
             next = vms[i]->next_event_tsc;
     return next;
+}
+
+uint64_t sched_next_event_tsc(void)
+{
+    return next_event_except(NULL);
 }
 
 /* Fire the device timers that are due in every VM (this wakes guests). */
@@ -117,17 +123,18 @@ static bool idle(void)
 }
 
 /*
- * The slice ends at its length or at the next device event of any guest,
- * whichever comes first, so timers fire on time; but it lasts at least
+ * vm's slice ends at its length or at the next device event of another
+ * guest, whichever comes first, so their timers fire on time (vm's own
+ * events are handled inside its slice, vmx/vcpu.c); but it lasts at least
  * 1/SLICE_MIN_FRACTION of a slice, so a guest whose timer fires every few
  * microseconds (a PIT at its highest rate) cannot shrink every slice to
  * nothing and starve all guests (late events are delivered once,
  * coalesced).
  */
-static uint64_t slice_deadline(void)
+static uint64_t slice_deadline(const struct vm *vm)
 {
     uint64_t now = rdtsc();
-    uint64_t deadline = MIN(now + slice_cycles, sched_next_event_tsc());
+    uint64_t deadline = MIN(now + slice_cycles, next_event_except(vm));
     return MAX(deadline, now + slice_cycles / SLICE_MIN_FRACTION);
 }
 
@@ -144,7 +151,7 @@ void sched_run(bool (*poll_hook)(void))
         t = rdtsc();
         struct vm *vm = pick_next(&cursor);
         if (vm) {
-            uint64_t deadline = slice_deadline();
+            uint64_t deadline = slice_deadline(vm);
             charge(&host_tsc[HOST_SCHED], t);
             vcpu_run(&vm->vcpu, deadline);  /* charges the VM, all of it */
             t = rdtsc();

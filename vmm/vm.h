@@ -134,6 +134,8 @@ struct vcpu {
                                         handler may still run */
     uint64_t cr2;                    /* saved while another vCPU runs */
     uint64_t slice_deadline;         /* TSC time at which this slice ends */
+    uint64_t wake_tsc;               /* what the slice timer is armed for: the slice's
+                                        end or the VM's next device event */
     /* APIC virtualization (vmx/apicv.c); vapic NULL when it is off. */
     uint32_t *vapic;                 /* the virtual-APIC page */
     bool apicv_active;               /* the xAPIC page is virtualized now */

@@ -55,8 +55,8 @@ enum exit_action exit_external_interrupt(struct vcpu *v)
     uint32_t info = vmcs_read32(VMCS_VM_EXIT_INTERRUPTION_INFO);
     lapic_eoi();
     if ((info & INTR_INFO_VECTOR_MASK) == HOST_VECTOR_SLICE_TIMER &&
-        rdtsc() < v->slice_deadline) {
-        lapic_timer_arm(v->slice_deadline);
+        v->last_exit_tsc < v->slice_deadline) {
+        v->work |= VCPU_WORK_TIMERS;      /* the VM's own timer, or early: re-armed */
         return EXIT_RESUME;
     }
     return EXIT_YIELD;
@@ -101,8 +101,16 @@ enum exit_action exit_nmi_window(struct vcpu *v)
     return EXIT_RESUME;
 }
 
+/*
+ * The timer was armed for the slice's end or for the VM's own next device
+ * event (vcpu.c's arm_slice_timer). At the slice's end the scheduler takes
+ * over; otherwise the VM's due timers run in exit_work and the guest goes
+ * on, without a trip through the scheduler.
+ */
 enum exit_action exit_preemption_timer(struct vcpu *v)
 {
-    (void)v;
-    return EXIT_YIELD;
+    if (v->last_exit_tsc >= v->slice_deadline)
+        return EXIT_YIELD;
+    v->work |= VCPU_WORK_TIMERS;
+    return EXIT_RESUME;
 }

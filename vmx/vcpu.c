@@ -232,8 +232,13 @@ static void report_entry_failure(struct vcpu *v, int rc)
 
 /* End the slice at TSC time `deadline`: the VMX-preemption timer, else the
  * host LAPIC timer (its interrupt exits), else the TSC check at each exit. */
-static void arm_slice_timer(uint64_t deadline)
+static void arm_slice_timer(struct vcpu *v)
 {
+    /* The exit comes at the slice's end or at the VM's own next device
+     * event, whichever is first: the guest's timer ticks are handled in the
+     * run loop (exit_preemption_timer), not by going back to the scheduler. */
+    uint64_t deadline = MIN(v->slice_deadline, v->vm->next_event_tsc);
+    v->wake_tsc = deadline;
     if (vmx_ctls.preemption_timer) {
         uint64_t now = rdtsc();
         uint64_t ticks = deadline > now ? (deadline - now) >> vmx_ctls.preempt_rate : 0;
@@ -260,15 +265,12 @@ static __attribute__((noinline)) int exit_work(struct vcpu *v)
 {
     struct vm *vm = v->vm;
     uint64_t t = rdtsc();
-    if (v->work & VCPU_WORK_TIMERS) {
+    if ((v->work & VCPU_WORK_TIMERS) || vm->next_event_tsc <= t) {
         vm->board_ops->update_timers(vm);
-        if (vm->next_event_tsc < v->slice_deadline) {
-            v->slice_deadline = vm->next_event_tsc;
-            arm_slice_timer(v->slice_deadline);
-        }
+        arm_slice_timer(v);
         t = charge(v, VM_HOST_TIMERS, t);
     }
-    if ((v->work & VCPU_WORK_DEADLINE) && t >= v->slice_deadline) {
+    if (t >= v->slice_deadline) {
         if (v->work & VCPU_WORK_TRACE)
             trace_exit_end(v, EXIT_RESUME, true);
         return 1;
@@ -303,11 +305,11 @@ int vmx_handle_exit(struct vcpu_regs *regs)
     vm->tsc_guest += now - regs->entry_tsc;
     *v->charge_to += regs->entry_tsc - v->last_exit_tsc;
     v->last_exit_tsc = now;
-    /* The saved preemption timer does not run while the hypervisor handles
-     * exits, so an exit-heavy guest would stretch its slice: each exit also
-     * compares the TSC with the deadline. */
-    if (unlikely(now >= v->slice_deadline))
-        v->work |= VCPU_WORK_DEADLINE;
+    /* The preemption timer counts only while the guest runs, so an exit-
+     * heavy guest would see its timer events and its slice's end late: each
+     * exit also compares the TSC with what the timer was armed for. */
+    if (unlikely(now >= v->wake_tsc))
+        v->work |= VCPU_WORK_TIMERS;
 
     unsigned basic = vmcs_read32(VMCS_EXIT_REASON) & EXIT_REASON_BASIC_MASK;
     if (unlikely(basic >= EXIT_REASON_MAX)) {
@@ -349,7 +351,7 @@ void vcpu_run(struct vcpu *v, uint64_t deadline)
     v->last_exit_tsc = slice_start;
     v->charge_to = &vm->host_tsc[VM_HOST_SWITCH];
     v->slice_deadline = deadline;
-    arm_slice_timer(v->slice_deadline);
+    arm_slice_timer(v);
     /* Timers that count while the hypervisor runs need no check in
      * exit_work at every exit (vmx_handle_exit still compares). */
     if (vmx_ctls.save_preemption_timer || run_params.lapic_slice_timer)

@@ -124,6 +124,18 @@ static void test_deadline_is_slice_or_next_event(void **state)
     assert_int_equal(deadlines[0], start + SLICE / 4);
 }
 
+static void test_own_event_does_not_end_the_slice(void **state)
+{
+    (void)state;
+    setup_guests(2, 1);
+    /* A's own timer is due soon: A handles it inside its slice (vmx/vcpu.c). */
+    vm_store[0].next_event_tsc = fake_tsc + SLICE / 4;
+    scripts[0].wake_at = vm_store[0].next_event_tsc;
+    uint64_t start = fake_tsc;
+    sched_run(NULL);
+    assert_int_equal(deadlines[0], start + SLICE);
+}
+
 static void test_minimum_slice(void **state)
 {
     (void)state;
@@ -198,6 +210,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_round_robin_until_all_stop),
         cmocka_unit_test(test_deadline_is_slice_or_next_event),
+        cmocka_unit_test(test_own_event_does_not_end_the_slice),
         cmocka_unit_test(test_minimum_slice),
         cmocka_unit_test(test_full_slice_without_events),
         cmocka_unit_test(test_halted_guest_waits_for_its_timer),
