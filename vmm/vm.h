@@ -278,4 +278,66 @@ void vm_host_work(const struct vm *vm, struct vm_host_work *w);
 /* "host work for it: N TSC cycles: exits ..., starting slices ..., ...". */
 void vm_format_host_work(const struct vm *vm, char *buf, size_t len);
 
+/* ==== vCPU registers: get and set (issue 11; in the spirit of KVM's
+ * KVM_GET/SET_REGS, KVM_GET/SET_SREGS and KVM_GET/SET_MSRS). Loaders
+ * produce a struct vcpu_state; vmx/vcpu_state.c moves it in and out of the
+ * VMCS. Call these only while the vCPU is not running (between slices). ==== */
+
+/* Segment registers, in the order of the SDM's guest segment fields. */
+enum vcpu_seg {
+    VCPU_SEG_ES, VCPU_SEG_CS, VCPU_SEG_SS, VCPU_SEG_DS, VCPU_SEG_FS, VCPU_SEG_GS,
+    VCPU_SEG_LDTR, VCPU_SEG_TR, VCPU_SEG_COUNT,
+};
+
+/* A segment register's hidden part, field by field as in a descriptor
+ * (SDM Vol. 3A, "Segment Descriptors"). */
+struct vcpu_segment {
+    uint64_t base;
+    uint32_t limit;          /* in bytes, as the CPU expands it (G=1: 0xFFFFFFFF flat) */
+    uint16_t selector;
+    uint8_t type;            /* 4-bit type: 0xB code execute/read accessed, 3 data... */
+    uint8_t s;               /* 1 code or data, 0 system (LDT, TSS) */
+    uint8_t dpl;
+    uint8_t present;
+    uint8_t avl;
+    uint8_t l;               /* 64-bit code segment */
+    uint8_t db;              /* default operation size 32 bits */
+    uint8_t g;               /* limit counted in 4 KiB units */
+    uint8_t unusable;        /* loaded with a null selector (the other fields are ignored) */
+};
+
+struct vcpu_dtable {
+    uint64_t base;
+    uint16_t limit;
+};
+
+struct vcpu_state {
+    uint64_t gpr[16];        /* enum vcpu_gpr order; gpr[GPR_RSP] is RSP */
+    uint64_t rip, rflags;
+    struct vcpu_segment seg[VCPU_SEG_COUNT];
+    struct vcpu_dtable gdt, idt;
+    uint64_t cr0, cr2, cr3, cr4;   /* as the guest reads them */
+    uint64_t efer;
+};
+
+/* The architectural power-up state (SDM Vol. 3A, "Initialization Overview",
+ * the register table after power-up): real mode at F000:FFF0. */
+void vcpu_state_reset(struct vcpu_state *st);
+
+/* Read v's registers. 0. */
+int vcpu_get_state(struct vcpu *v, struct vcpu_state *st);
+/* Give v these registers. A state the VM-entry checks would refuse (SDM
+ * Vol. 3C, "Checks on the Guest State Area"), CR4 bits the guest may not
+ * set, or PAE paging with unreadable PDPTEs is refused with -HV_EINVAL and
+ * each broken rule logged as "guest NAME: registers: ..."; v is unchanged. */
+int vcpu_set_state(struct vcpu *v, const struct vcpu_state *st) __must_check;
+/* The MSRs a vCPU keeps (in the VMCS or struct vcpu): EFER, PAT, FS/GS
+ * base, KERNEL_GS_BASE, STAR, LSTAR, CSTAR, FMASK, TSC_AUX, SYSENTER_CS/
+ * ESP/EIP, DEBUGCTL, MISC_ENABLE. -HV_ENOENT for another MSR, -HV_EINVAL
+ * for a value the MSR does not take. */
+int vcpu_get_msr(struct vcpu *v, uint32_t msr, uint64_t *val) __must_check;
+int vcpu_set_msr(struct vcpu *v, uint32_t msr, uint64_t val) __must_check;
+
+/* ==== end of the vCPU register API ==== */
+
 #endif
