@@ -281,7 +281,9 @@ void vm_format_host_work(const struct vm *vm, char *buf, size_t len);
 /* ==== vCPU registers: get and set (issue 11; in the spirit of KVM's
  * KVM_GET/SET_REGS, KVM_GET/SET_SREGS and KVM_GET/SET_MSRS). Loaders
  * produce a struct vcpu_state; vmx/vcpu_state.c moves it in and out of the
- * VMCS. Call these only while the vCPU is not running (between slices). ==== */
+ * VMCS. Call these between slices: CR2 and the MSRs switched with the vCPU
+ * (KERNEL_GS_BASE, STAR, LSTAR, CSTAR, FMASK, TSC_AUX) are read from and
+ * written to struct vcpu, where the last slice left them. ==== */
 
 /* Segment registers, in the order of the SDM's guest segment fields. */
 enum vcpu_seg {
@@ -332,9 +334,11 @@ int vcpu_get_state(struct vcpu *v, struct vcpu_state *st);
  * each broken rule logged as "guest NAME: registers: ..."; v is unchanged. */
 int vcpu_set_state(struct vcpu *v, const struct vcpu_state *st) __must_check;
 /* The MSRs a vCPU keeps (in the VMCS or struct vcpu): EFER, PAT, FS/GS
- * base, KERNEL_GS_BASE, STAR, LSTAR, CSTAR, FMASK, TSC_AUX, SYSENTER_CS/
- * ESP/EIP, DEBUGCTL, MISC_ENABLE. -HV_ENOENT for another MSR, -HV_EINVAL
- * for a value the MSR does not take. */
+ * base, KERNEL_GS_BASE, STAR, LSTAR, CSTAR, FMASK, TSC_AUX (where RDTSCP
+ * is offered), SYSENTER_CS/ESP/EIP, DEBUGCTL, and MISC_ENABLE (read only
+ * here: a write must repeat its value). -HV_ENOENT for another MSR,
+ * -HV_EINVAL for a value the MSR does not take (EFER and the VMCS-held
+ * ones through the entry checks, as vcpu_set_state). */
 int vcpu_get_msr(struct vcpu *v, uint32_t msr, uint64_t *val) __must_check;
 int vcpu_set_msr(struct vcpu *v, uint32_t msr, uint64_t val) __must_check;
 

@@ -20,7 +20,7 @@ struct vm *vm_build(const struct vm_config *cfg, const struct guest_image *img,
         goto fail;
     }
 
-    static struct guest_loaded boot;         /* big for the stack; VMs are built one by one */
+    struct guest_loaded boot;
     char why[160];
     if (guest_load(&vm->mem, img, &boot, why, sizeof(why)) < 0) {
         fmt_snprintf(err, errlen, "%s", why);
