@@ -8,7 +8,7 @@
 #ifndef GUEST_BOOT_CPU_H
 #define GUEST_BOOT_CPU_H
 
-#include "vmm/vm.h"
+#include <hv/vcpu_state.h>
 
 /* Descriptor fields of the flat segments (SDM Vol. 3A, "Code- and
  * Data-Segment Types"). */

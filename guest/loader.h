@@ -1,7 +1,7 @@
 /*
  * Guest image loaders: detect the format of a guest module, copy it into the
  * guest's RAM and produce the registers the guest starts with (a struct
- * vcpu_state of vmm/vm.h, which the VM builder gives the vCPU with
+ * vcpu_state of <hv/vcpu_state.h>, which the VM builder gives the vCPU with
  * vcpu_set_state).
  *
  * Formats (tried in this order):
@@ -22,7 +22,7 @@
 #define GUEST_LOADER_H
 
 #include "guest/image.h"
-#include "vmm/vm.h"
+#include <hv/vcpu_state.h>
 
 /* What a loader produced. */
 struct guest_loaded {

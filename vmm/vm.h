@@ -7,6 +7,7 @@
 #define VMM_VM_H
 
 #include <hv/types.h>
+#include <hv/vcpu_state.h>
 #include "mm/guest_mem.h"
 #include "mm/ept.h"
 #include "vmm/io_bus.h"
@@ -30,12 +31,6 @@
 #define VM_CR3_DISTINCT  64      /* distinct CR3 values remembered per guest */
 #define VM_UNBACKED_LOG_MAX 16   /* unbacked pages logged per guest */
 #define EXIT_STATS_MAX   EXIT_REASON_MAX   /* one slot per basic exit reason */
-
-/* GPRs in x86 encoding order (the same order as the instruction emulator). */
-enum vcpu_gpr {
-    GPR_RAX, GPR_RCX, GPR_RDX, GPR_RBX, GPR_RSP, GPR_RBP, GPR_RSI, GPR_RDI,
-    GPR_R8, GPR_R9, GPR_R10, GPR_R11, GPR_R12, GPR_R13, GPR_R14, GPR_R15,
-};
 
 /* Saved by vmx/vmx_entry.S on every exit. gpr[GPR_RSP] is unused: RSP lives
  * in the VMCS. The offsets are fixed: vmx_entry.S uses them. */
@@ -285,42 +280,8 @@ void vm_format_host_work(const struct vm *vm, char *buf, size_t len);
  * (KERNEL_GS_BASE, STAR, LSTAR, CSTAR, FMASK, TSC_AUX) are read from and
  * written to struct vcpu, where the last slice left them. ==== */
 
-/* Segment registers, in the order of the SDM's guest segment fields. */
-enum vcpu_seg {
-    VCPU_SEG_ES, VCPU_SEG_CS, VCPU_SEG_SS, VCPU_SEG_DS, VCPU_SEG_FS, VCPU_SEG_GS,
-    VCPU_SEG_LDTR, VCPU_SEG_TR, VCPU_SEG_COUNT,
-};
-
-/* A segment register's hidden part, field by field as in a descriptor
- * (SDM Vol. 3A, "Segment Descriptors"). */
-struct vcpu_segment {
-    uint64_t base;
-    uint32_t limit;          /* in bytes, as the CPU expands it (G=1: 0xFFFFFFFF flat) */
-    uint16_t selector;
-    uint8_t type;            /* 4-bit type: 0xB code execute/read accessed, 3 data... */
-    uint8_t s;               /* 1 code or data, 0 system (LDT, TSS) */
-    uint8_t dpl;
-    uint8_t present;
-    uint8_t avl;
-    uint8_t l;               /* 64-bit code segment */
-    uint8_t db;              /* default operation size 32 bits */
-    uint8_t g;               /* limit counted in 4 KiB units */
-    uint8_t unusable;        /* loaded with a null selector (the other fields are ignored) */
-};
-
-struct vcpu_dtable {
-    uint64_t base;
-    uint16_t limit;
-};
-
-struct vcpu_state {
-    uint64_t gpr[16];        /* enum vcpu_gpr order; gpr[GPR_RSP] is RSP */
-    uint64_t rip, rflags;
-    struct vcpu_segment seg[VCPU_SEG_COUNT];
-    struct vcpu_dtable gdt, idt;
-    uint64_t cr0, cr2, cr3, cr4;   /* as the guest reads them */
-    uint64_t efer;
-};
+/* The register types (struct vcpu_state, enum vcpu_gpr) are in <hv/vcpu_state.h>,
+ * where the loaders see them. */
 
 /* The architectural power-up state (SDM Vol. 3A, "Initialization Overview",
  * the register table after power-up): real mode at F000:FFF0. */

@@ -9,7 +9,7 @@
 #define TESTS_UNIT_BOOT_REGS_H
 
 #include <stdio.h>
-#include "vmm/vm.h"
+#include <hv/vcpu_state.h>
 
 struct boot_regs_want {
     bool long_mode;
