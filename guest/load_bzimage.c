@@ -19,6 +19,7 @@
  * pref_address, EFI handover, setup_data.
  */
 #include "guest/loader.h"
+#include "guest/boot_cpu.h"
 #include "guest/e820.h"
 #include <hv/errno.h>
 #include <hv/string.h>
@@ -121,7 +122,7 @@ static int build_page_tables(struct guest_mem *mem, char *err, size_t errlen)
 }
 
 int load_bzimage(struct guest_mem *mem, const struct guest_image *img,
-                 struct guest_boot_state *out, char *err, size_t errlen)
+                 struct guest_loaded *out, char *err, size_t errlen)
 {
     const uint8_t *f = img->data;
     size_t size = img->size;
@@ -251,14 +252,10 @@ int load_bzimage(struct guest_mem *mem, const struct guest_image *img,
     if ((rc = build_page_tables(mem, err, errlen)) < 0)
         return rc;
 
-    out->mode = GUEST_MODE_LONG64;
-    out->rip = load + 0x200;                          /* the 64-bit entry point */
-    out->rsi = BZ_BOOT_PARAMS;
-    out->cr3 = BZ_PML4;
-    out->gdt_base = BZ_GDT;
-    out->gdt_limit = 4 * 8 - 1;
-    out->cs_sel = BOOT_CS;
-    out->ds_sel = BOOT_DS;
+    /* The 64-bit entry at pref_address + 0x200, RSI = boot_params, the
+     * identity map and __BOOT_CS/__BOOT_DS loaded ("64-bit Boot Protocol"). */
+    boot_cpu_long64(&out->regs, load + 0x200, BZ_PML4, BOOT_CS, BOOT_DS, BZ_GDT, 4 * 8 - 1);
+    out->regs.gpr[GPR_RSI] = BZ_BOOT_PARAMS;
     out->format = "Linux bzImage";
     out->load_start = load;
     out->load_end = initrd_size ? initrd + initrd_size : load + init_size;

@@ -33,6 +33,8 @@
  * section headers (flags 4/5), boot device, drives, APM, VBE, framebuffer.
  */
 #include "guest/loader.h"
+#include "guest/elf_plan.h"
+#include "guest/boot_cpu.h"
 #include "guest/multiboot1.h"
 #include "guest/e820.h"
 #include <hv/errno.h>
@@ -385,7 +387,7 @@ static int write_images(struct guest_mem *mem, const struct guest_image *img,
 }
 
 int load_mb1(struct guest_mem *mem, const struct guest_image *img,
-             struct guest_boot_state *out, char *err, size_t errlen)
+             struct guest_loaded *out, char *err, size_t errlen)
 {
     struct mb1_header hdr;
     struct kernel_plan k;
@@ -435,15 +437,13 @@ int load_mb1(struct guest_mem *mem, const struct guest_image *img,
     if (rc)
         return loader_fail(err, errlen, rc, "writing the guest image failed");
 
-    out->mode = GUEST_MODE_PROT32;
-    out->rip = k.entry;
-    out->rax = MB1_BOOTLOADER_MAGIC;
-    out->rbx = MB1_INFO_GPA;
+    /* Machine state (specification 3.2): EAX magic, EBX the information
+     * structure, 32-bit protected mode, paging off, flat CS and data. */
+    boot_cpu_prot32(&out->regs, k.entry, MB1_GDT_CS, MB1_GDT_DS, GUEST_MB1_GDT,
+                    sizeof(mb1_gdt) - 1);
+    out->regs.gpr[GPR_RAX] = MB1_BOOTLOADER_MAGIC;
+    out->regs.gpr[GPR_RBX] = MB1_INFO_GPA;
     out->format = "multiboot1";
-    out->gdt_base = GUEST_MB1_GDT;
-    out->gdt_limit = sizeof(mb1_gdt) - 1;
-    out->cs_sel = MB1_GDT_CS;
-    out->ds_sel = MB1_GDT_DS;
     out->load_start = k.load_start;
     out->load_end = k.load_end;
     if (img->nmods)

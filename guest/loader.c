@@ -4,8 +4,7 @@
  * guest_load() tries the Linux bzImage loader first (its "HdrS" setup
  * header is unambiguous), then multiboot1 (a multiboot header wins over the
  * ELF headers, as in GRUB), then the plain ELF loader; anything else is
- * refused. The helpers below give every loader the same rules for where
- * image data may go and the same style of error message.
+ * refused. The rules every loader shares are in guest/image.c.
  *
  * Reference: Multiboot Specification 0.6.96 section 3.1 (header search);
  * see guest/load_mb1.c and guest/load_elf.c for the formats themselves.
@@ -14,61 +13,10 @@
  */
 #include "guest/loader.h"
 #include <hv/errno.h>
-#include <hv/format.h>
 #include <hv/string.h>
 
-int loader_fail(char *err, size_t errlen, int code, const char *fmt, ...)
-{
-    if (err && errlen) {
-        va_list ap;
-        va_start(ap, fmt);
-        fmt_vsnprintf(err, errlen, fmt, ap);
-        va_end(ap);
-    }
-    return code;
-}
-
-size_t loader_strnlen(const char *s, size_t max)
-{
-    return s ? strnlen(s, max) : 0;
-}
-
-static uint64_t kib_round_up(uint64_t bytes)
-{
-    return bytes / 1024 + (bytes % 1024 != 0);
-}
-
-int loader_check_range(const struct guest_mem *mem, uint64_t gpa, uint64_t len,
-                       const char *what, char *err, size_t errlen)
-{
-    if (len > UINT64_MAX - gpa)
-        return loader_fail(err, errlen, -HV_EINVAL,
-                           "%s: address 0x%llx + size 0x%llx wraps around",
-                           what, (unsigned long long)gpa, (unsigned long long)len);
-    uint64_t end = gpa + len;
-
-    if (end > GUEST_PROT32_LIMIT)
-        return loader_fail(err, errlen, -HV_EINVAL,
-                           "%s: [0x%llx, 0x%llx) reaches above 4 GiB, out of reach "
-                           "of a 32-bit guest", what,
-                           (unsigned long long)gpa, (unsigned long long)end);
-    if (gpa < GUEST_LEGACY_END)
-        return loader_fail(err, errlen, -HV_EINVAL,
-                           "%s: [0x%llx, 0x%llx) overlaps the first MiB, which is "
-                           "reserved for boot information and legacy areas", what,
-                           (unsigned long long)gpa, (unsigned long long)end);
-    if (!gmem_contains(mem, gpa, len))
-        return loader_fail(err, errlen, -HV_E2BIG,
-                           "%s: [0x%llx, 0x%llx) needs %llu KiB of RAM but mem= "
-                           "gives %llu KiB", what,
-                           (unsigned long long)gpa, (unsigned long long)end,
-                           (unsigned long long)kib_round_up(end),
-                           (unsigned long long)(mem->size / 1024));
-    return 0;
-}
-
 int guest_load(struct guest_mem *mem, const struct guest_image *img,
-               struct guest_boot_state *out, char *err, size_t errlen)
+               struct guest_loaded *out, char *err, size_t errlen)
 {
     int rc;
 

@@ -10,8 +10,8 @@
 #include "vmx/vmx_setup.h"
 #include "vmm/guest_spec.h"
 #include "vmx/gdbstub.h"
-#include "vmx/vm_create.h"
 #include "vmm/sched.h"
+#include "vmm/vm_build.h"
 #include "vmm/monitor.h"
 #include "boot/boot_options.h"
 #include "boot/multiboot2.h"
@@ -50,23 +50,24 @@ static void create_vms(const struct boot_info *bi)
             mods[k].size = fm->end - fm->start;
             mods[k].string = cmdline_rest(fm->cmdline);
         }
-        struct vm_config cfg = {
+        const struct guest_image image = {
             .name = s->name,
-            .mem_size = s->mem,
-            .cr3_exiting = s->cr3exit,
-            .image = {
-                .name = s->name,
-                .path = s->path,
-                .data = phys_to_virt(m->start),
-                .size = m->end - m->start,
-                .cmdline = s->cmdline,
-                .mods = mods,
-                .nmods = s->nmods,
-            },
+            .path = s->path,
+            .data = phys_to_virt(m->start),
+            .size = m->end - m->start,
+            .cmdline = s->cmdline,
+            .mods = mods,
+            .nmods = s->nmods,
         };
         unsigned created;
         sched_vms(&created);
-        struct vm *vm = vm_create(&cfg, created, err, sizeof(err));
+        const struct vm_config cfg = {
+            .name = s->name,
+            .mem_size = s->mem,
+            .cr3_exiting = s->cr3exit,
+            .index = created,
+        };
+        struct vm *vm = vm_build(&cfg, &image, err, sizeof(err));
         if (!vm) {
             pr_err("guest %s: refused: %s\n", s->name, err);
             continue;

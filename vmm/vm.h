@@ -7,6 +7,7 @@
 #define VMM_VM_H
 
 #include <hv/types.h>
+#include <hv/vcpu_state.h>
 #include "mm/guest_mem.h"
 #include "mm/ept.h"
 #include "vmm/io_bus.h"
@@ -30,12 +31,6 @@
 #define VM_CR3_DISTINCT  64      /* distinct CR3 values remembered per guest */
 #define VM_UNBACKED_LOG_MAX 16   /* unbacked pages logged per guest */
 #define EXIT_STATS_MAX   EXIT_REASON_MAX   /* one slot per basic exit reason */
-
-/* GPRs in x86 encoding order (the same order as the instruction emulator). */
-enum vcpu_gpr {
-    GPR_RAX, GPR_RCX, GPR_RDX, GPR_RBX, GPR_RSP, GPR_RBP, GPR_RSI, GPR_RDI,
-    GPR_R8, GPR_R9, GPR_R10, GPR_R11, GPR_R12, GPR_R13, GPR_R14, GPR_R15,
-};
 
 /* Saved by vmx/vmx_entry.S on every exit. gpr[GPR_RSP] is unused: RSP lives
  * in the VMCS. The offsets are fixed: vmx_entry.S uses them. */
@@ -279,5 +274,37 @@ struct vm_host_work {
 void vm_host_work(const struct vm *vm, struct vm_host_work *w);
 /* "host work for it: N TSC cycles: exits ..., starting slices ..., ...". */
 void vm_format_host_work(const struct vm *vm, char *buf, size_t len);
+
+/* ==== vCPU registers: get and set (issue 11; in the spirit of KVM's
+ * KVM_GET/SET_REGS, KVM_GET/SET_SREGS and KVM_GET/SET_MSRS). Loaders
+ * produce a struct vcpu_state; vmx/vcpu_state.c moves it in and out of the
+ * VMCS. Call these between slices: CR2 and the MSRs switched with the vCPU
+ * (KERNEL_GS_BASE, STAR, LSTAR, CSTAR, FMASK, TSC_AUX) are read from and
+ * written to struct vcpu, where the last slice left them. ==== */
+
+/* The register types (struct vcpu_state, enum vcpu_gpr) are in <hv/vcpu_state.h>,
+ * where the loaders see them. */
+
+/* The architectural power-up state (SDM Vol. 3A, "Initialization Overview",
+ * the register table after power-up): real mode at F000:FFF0. */
+void vcpu_state_reset(struct vcpu_state *st);
+
+/* Read v's registers. 0. */
+int vcpu_get_state(struct vcpu *v, struct vcpu_state *st);
+/* Give v these registers. A state the VM-entry checks would refuse (SDM
+ * Vol. 3C, "Checks on the Guest State Area"), CR4 bits the guest may not
+ * set, or PAE paging with unreadable PDPTEs is refused with -HV_EINVAL and
+ * each broken rule logged as "guest NAME: registers: ..."; v is unchanged. */
+int vcpu_set_state(struct vcpu *v, const struct vcpu_state *st) __must_check;
+/* The MSRs a vCPU keeps (in the VMCS or struct vcpu): EFER, PAT, FS/GS
+ * base, KERNEL_GS_BASE, STAR, LSTAR, CSTAR, FMASK, TSC_AUX (where RDTSCP
+ * is offered), SYSENTER_CS/ESP/EIP, DEBUGCTL, and MISC_ENABLE (read only
+ * here: a write must repeat its value). -HV_ENOENT for another MSR,
+ * -HV_EINVAL for a value the MSR does not take (EFER and the VMCS-held
+ * ones through the entry checks, as vcpu_set_state). */
+int vcpu_get_msr(struct vcpu *v, uint32_t msr, uint64_t *val) __must_check;
+int vcpu_set_msr(struct vcpu *v, uint32_t msr, uint64_t val) __must_check;
+
+/* ==== end of the vCPU register API ==== */
 
 #endif

@@ -99,17 +99,17 @@ static void send_str(const char *s)
 
 static void read_regs(struct vcpu *v, struct rsp_x86_regs *r)
 {
-    static const uint32_t seg_fields[6] = {
-        VMCS_GUEST_CS_SELECTOR, VMCS_GUEST_SS_SELECTOR, VMCS_GUEST_DS_SELECTOR,
-        VMCS_GUEST_ES_SELECTOR, VMCS_GUEST_FS_SELECTOR, VMCS_GUEST_GS_SELECTOR,
+    static const enum vcpu_seg gdb_order[6] = {
+        VCPU_SEG_CS, VCPU_SEG_SS, VCPU_SEG_DS, VCPU_SEG_ES, VCPU_SEG_FS, VCPU_SEG_GS,
     };
+    struct vcpu_state st;
+    (void)vcpu_get_state(v, &st);
     for (int i = 0; i < 16; i++)
-        r->gpr[i] = v->regs.gpr[i];
-    r->gpr[GPR_RSP] = vmread(VMCS_GUEST_RSP);
-    r->rip = vmread(VMCS_GUEST_RIP);
-    r->rflags = vmread(VMCS_GUEST_RFLAGS);
+        r->gpr[i] = st.gpr[i];
+    r->rip = st.rip;
+    r->rflags = st.rflags;
     for (int i = 0; i < 6; i++)
-        r->seg[i] = (uint16_t)vmread(seg_fields[i]);
+        r->seg[i] = st.seg[gdb_order[i]].selector;
 }
 
 /* Copy between the debugger and guest memory at guest-virtual addr, page by

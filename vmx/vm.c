@@ -1,17 +1,16 @@
 /*
  * VM creation: RAM from 0 to mem= backed by host frames through EPT, the
- * I/O and MSR bitmaps, the platform's devices (vmm/board.c), the loaded
- * image and the vCPU. Every port exits (all-ones I/O bitmaps); the MSR
- * bitmap lets through only MSRs that the VMCS or a vCPU switch keeps per
- * guest.
+ * I/O and MSR bitmaps, and the vCPU (its VMCS in the power-up state, FPU
+ * state, virtual-APIC page). Every port exits (all-ones I/O bitmaps); the
+ * MSR bitmap lets through only MSRs that the VMCS or a vCPU switch keeps
+ * per guest. The board's devices, the image and the registers it starts
+ * with are added above this layer (vmm/vm_build.c).
  */
 #include "vmx/vm_create.h"
 #include "vmx/vcpu.h"
 #include "vmx/apicv.h"
 #include "vmx/vmcs.h"
-#include "vmm/board.h"
 #include "boot/msr.h"
-#include "drivers/hw/console.h"
 #include "mm/frames.h"
 #include <hv/errno.h>
 #include <hv/format.h>
@@ -119,7 +118,12 @@ oom:
     return -HV_ENOMEM;
 }
 
-static void free_vm(struct vm *vm, uint64_t pages)
+static uint64_t vm_pages(void)
+{
+    return ALIGN_UP(sizeof(struct vm), PAGE_SIZE) / PAGE_SIZE;
+}
+
+void vm_destroy(struct vm *vm)
 {
     for (unsigned i = 0; i < vm->mem.nchunks; i++)
         if (vm->mem.chunk[i])
@@ -134,13 +138,12 @@ static void free_vm(struct vm *vm, uint64_t pages)
     if (vm->vcpu.vmcs_pa)
         frame_free(vm->vcpu.vmcs_pa, 1);
     apicv_vcpu_free(&vm->vcpu);
-    frame_free(virt_to_phys(vm), pages);
+    frame_free(virt_to_phys(vm), vm_pages());
 }
 
-struct vm *vm_create(const struct vm_config *cfg, unsigned index, char *err, size_t errlen)
+struct vm *vm_create(const struct vm_config *cfg, char *err, size_t errlen)
 {
-    uint64_t pages = ALIGN_UP(sizeof(struct vm), PAGE_SIZE) / PAGE_SIZE;
-    hpa_t pa = frame_alloc_run(pages, PAGE_SIZE);
+    hpa_t pa = frame_alloc_run(vm_pages(), PAGE_SIZE);
     if (!pa) {
         fmt_snprintf(err, errlen, "not enough host memory for the VM structure");
         return NULL;
@@ -148,41 +151,31 @@ struct vm *vm_create(const struct vm_config *cfg, unsigned index, char *err, siz
     struct vm *vm = phys_to_virt(pa);
     memset(vm, 0, sizeof(*vm));
     hv_strlcpy(vm->name, cfg->name, sizeof(vm->name));
-    vm->index = index;
+    vm->index = cfg->index;
     vm->cr3_exiting = cfg->cr3_exiting;
     vm->vcpu.vm = vm;
     vm->vcpu.id = 0;
-    vm->vcpu.vpid = (uint16_t)(index + 1);           /* VPID 0 belongs to the host */
+    vm->vcpu.vpid = (uint16_t)(cfg->index + 1);      /* VPID 0 belongs to the host */
 
     if (setup_memory(vm, cfg->mem_size, err, errlen) < 0)
         goto fail;
-    if (setup_bitmaps(vm) < 0 || board_attach(vm) < 0 || vcpu_init_state(&vm->vcpu) < 0) {
+    if (setup_bitmaps(vm) < 0 || vcpu_init_state(&vm->vcpu) < 0) {
         fmt_snprintf(err, errlen, "not enough host memory for the VM's control structures");
         goto fail;
     }
-
-    struct guest_boot_state bs;
-    char why[160];
-    int rc = guest_load(&vm->mem, &cfg->image, &bs, why, sizeof(why));
-    if (rc < 0) {
-        fmt_snprintf(err, errlen, "%s", why);
-        goto fail;
-    }
-    if (vmcs_create(&vm->vcpu, &bs) < 0) {
+    if (vmcs_create(&vm->vcpu) < 0) {
         fmt_snprintf(err, errlen, "could not create its VMCS");
         goto fail;
     }
+    /* Before the board attaches the vLAPIC: apicv_update sees it disabled
+     * now and takes it up before the first entry (vmx/vcpu.c). */
     if (apicv_vcpu_init(&vm->vcpu) < 0) {
         fmt_snprintf(err, errlen, "not enough host memory for its virtual-APIC page");
         goto fail;
     }
-    pr_info("guest %s: %s image %s, %llu MiB RAM, entry %#llx%s\n", vm->name, bs.format,
-            cfg->image.path, (unsigned long long)(cfg->mem_size >> 20),
-            (unsigned long long)bs.rip, vm->cr3_exiting ? ", CR3 exiting on" : "");
-    vm->state = VM_RUNNABLE;
     return vm;
 
 fail:
-    free_vm(vm, pages);
+    vm_destroy(vm);
     return NULL;
 }

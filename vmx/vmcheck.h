@@ -44,6 +44,15 @@ unsigned vmcheck_run(const struct vmcheck_env *env);
  * against, and the current VMCS checked with vmread. */
 void vmcheck_init(const struct vmx_caps *caps);
 unsigned vmcheck_current(void (*report)(void *ctx, const char *line), void *ctx);
+/* One VMCS field and a value for it. */
+struct vmcs_field_value {
+    enum vmcs_field field;
+    uint64_t value;
+};
+/* As vmcheck_current, on the current VMCS with fields[0..n) in place of
+ * what it holds (the VMCS is not changed): would entry accept them? */
+unsigned vmcheck_overlay(const struct vmcs_field_value *fields, unsigned n,
+                         void (*report)(void *ctx, const char *line), void *ctx);
 struct vcpu;
 /* After a failed entry of v (its VMCS current): log each broken rule as
  * "guest NAME: ...". Returns how many. */

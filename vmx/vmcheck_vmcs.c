@@ -81,6 +81,45 @@ unsigned vmcheck_current(void (*report)(void *ctx, const char *line), void *ctx)
     return vmcheck_run(&env);
 }
 
+struct overlay_ctx {
+    const struct vmcs_field_value *fields;
+    unsigned n;
+    void (*report)(void *ctx, const char *line);
+    void *ctx;
+};
+
+static uint64_t overlay_read(void *ctx, enum vmcs_field f)
+{
+    const struct overlay_ctx *o = ctx;
+    for (unsigned i = 0; i < o->n; i++)
+        if (o->fields[i].field == f)
+            return o->fields[i].value;
+    return vmread(f);
+}
+
+static void overlay_report(void *ctx, const char *line)
+{
+    const struct overlay_ctx *o = ctx;
+    o->report(o->ctx, line);
+}
+
+unsigned vmcheck_overlay(const struct vmcs_field_value *fields, unsigned n,
+                         void (*report)(void *ctx, const char *line), void *ctx)
+{
+    struct overlay_ctx o = { fields, n, report, ctx };
+    struct vmcheck_env env = {
+        .read = overlay_read,
+        .read_phys = read_phys,
+        .report = overlay_report,
+        .ctx = &o,
+        .caps = &caps,
+        .phys_bits = phys_bits,
+        .linear_bits = linear_bits,
+        .host_ia32e = true,
+    };
+    return vmcheck_run(&env);
+}
+
 static void log_line(void *ctx, const char *line)
 {
     pr_err("guest %s: %s\n", ((const struct vcpu *)ctx)->vm->name, line);

@@ -5,6 +5,7 @@
  * the hypervisor's own GDT/IDT/TSS and control registers.
  */
 #include "vmx/vmcs.h"
+#include "vmx/vcpu_state_vmcs.h"
 #include "vmx/vmx_cpu.h"
 #include "vmx/vmx_entry.h"
 #include "vmx/cpuid.h"
@@ -20,14 +21,6 @@ static uint64_t cr0_fixed0, cr0_fixed1, cr4_fixed0, cr4_fixed1;
 static uint64_t cr0_mask, cr4_mask, cr4_allowed;
 static uint32_t vmcs_revision;
 static struct vcpu *current_vcpu;
-
-/* Segment access rights (SDM Vol. 3C, "Guest Segment Registers" format). */
-#define AR_CODE32   0xC09B       /* G, D/B, P, S, type 11: execute/read, accessed */
-#define AR_CODE64   0xA09B       /* G, L, P, S, type 11 */
-#define AR_DATA     0xC093       /* G, D/B, P, S, type 3: read/write, accessed */
-#define AR_TSS_BUSY 0x008B       /* P, type 11: busy TSS */
-#define AR_LDT      0x0082       /* P, type 2 */
-#define AR_UNUSABLE 0x10000
 
 #define GUEST_PAT_DEFAULT 0x0007040600070406ULL   /* the PAT's power-up value */
 
@@ -95,66 +88,14 @@ static void write_host_state(void)
     /* VMCS_HOST_RSP is written by vmx_enter. */
 }
 
-static void write_segment(enum vmcs_field sel, uint16_t selector, uint32_t ar)
+/* The guest state that is not registers a loader sets: the power-up
+ * values of the debug, SYSENTER and PAT MSRs, no pending events, active. */
+static void write_guest_neutral(struct vcpu *v)
 {
-    /* The guest selector, limit, access-rights and base fields form four
-     * groups, starting at encodings 0x0800, 0x4800, 0x4814 and 0x6806; in
-     * each the segments follow as ES, CS, SS, DS, FS, GS, LDTR, TR, 2 apart
-     * (bits 9:1 of an encoding are its index, bit 0 its access type), so a
-     * segment's offset from ES is the same in all four (SDM Vol. 3D,
-     * Appendix B "Field Encoding in VMCS"). */
-    unsigned i = (sel - VMCS_GUEST_ES_SELECTOR) / 2;
-    vmwrite(sel, selector);
-    vmwrite(VMCS_GUEST_ES_LIMIT + 2 * i, (ar & AR_UNUSABLE) ? 0 : 0xFFFFFFFF);
-    vmwrite(VMCS_GUEST_ES_ACCESS_RIGHTS + 2 * i, ar);
-    vmwrite(VMCS_GUEST_ES_BASE + 2 * i, 0);
-}
-
-static void write_guest_state(struct vcpu *v, const struct guest_boot_state *bs)
-{
-    bool long_mode = bs->mode == GUEST_MODE_LONG64;
-    uint64_t cr0 = CR0_PE | CR0_ET | (long_mode ? CR0_PG : 0);
-    uint64_t cr4 = long_mode ? CR4_PAE : 0;
-    uint64_t efer = long_mode ? (IA32_EFER_LME | IA32_EFER_LMA) : 0;
-
-    uint16_t cs = bs->cs_sel ? bs->cs_sel : 0x08, ds = bs->ds_sel ? bs->ds_sel : 0x10;
-    write_segment(VMCS_GUEST_CS_SELECTOR, cs, long_mode ? AR_CODE64 : AR_CODE32);
-    write_segment(VMCS_GUEST_DS_SELECTOR, ds, AR_DATA);
-    write_segment(VMCS_GUEST_ES_SELECTOR, ds, AR_DATA);
-    write_segment(VMCS_GUEST_SS_SELECTOR, ds, AR_DATA);
-    write_segment(VMCS_GUEST_FS_SELECTOR, ds, AR_DATA);
-    write_segment(VMCS_GUEST_GS_SELECTOR, ds, AR_DATA);
-    vmwrite(VMCS_GUEST_LDTR_SELECTOR, 0);
-    vmwrite(VMCS_GUEST_LDTR_LIMIT, 0);
-    vmwrite(VMCS_GUEST_LDTR_ACCESS_RIGHTS, AR_UNUSABLE);
-    vmwrite(VMCS_GUEST_LDTR_BASE, 0);
-    vmwrite(VMCS_GUEST_TR_SELECTOR, 0);
-    vmwrite(VMCS_GUEST_TR_LIMIT, 0x67);
-    vmwrite(VMCS_GUEST_TR_ACCESS_RIGHTS, AR_TSS_BUSY);
-    vmwrite(VMCS_GUEST_TR_BASE, 0);
-    vmwrite(VMCS_GUEST_GDTR_BASE, bs->gdt_limit ? bs->gdt_base : 0);
-    vmwrite(VMCS_GUEST_GDTR_LIMIT, bs->gdt_limit);
-    vmwrite(VMCS_GUEST_IDTR_BASE, 0);
-    vmwrite(VMCS_GUEST_IDTR_LIMIT, 0);
-
-    v->cr0_shadow = cr0;
-    v->cr4_shadow = cr4;
-    vmwrite(VMCS_GUEST_CR0, vmcs_cr0_for_guest(cr0));
-    vmwrite(VMCS_CR0_READ_SHADOW, cr0);
-    vmwrite(VMCS_CR0_GUEST_HOST_MASK, cr0_mask);
-    vmwrite(VMCS_GUEST_CR4, vmcs_cr4_for_guest(cr4));
-    vmwrite(VMCS_CR4_READ_SHADOW, cr4);
-    vmwrite(VMCS_CR4_GUEST_HOST_MASK, cr4_mask);
-    vmwrite(VMCS_GUEST_CR3, long_mode ? bs->cr3 : 0);
-    vmwrite(VMCS_GUEST_IA32_EFER, efer);
     if (vmx_ctls.load_pat)
         vmwrite(VMCS_GUEST_IA32_PAT, GUEST_PAT_DEFAULT);
     v->msr_pat = GUEST_PAT_DEFAULT;
-
     vmwrite(VMCS_GUEST_DR7, 0x400);
-    vmwrite(VMCS_GUEST_RSP, bs->rsp);
-    vmwrite(VMCS_GUEST_RIP, bs->rip);
-    vmwrite(VMCS_GUEST_RFLAGS, 0x2);
     vmwrite(VMCS_GUEST_PENDING_DBG_EXCEPTIONS, 0);
     vmwrite(VMCS_GUEST_IA32_SYSENTER_CS, 0);
     vmwrite(VMCS_GUEST_IA32_SYSENTER_ESP, 0);
@@ -163,10 +104,24 @@ static void write_guest_state(struct vcpu *v, const struct guest_boot_state *bs)
     vmwrite(VMCS_GUEST_INTERRUPTIBILITY_STATE, 0);
     vmwrite(VMCS_GUEST_ACTIVITY_STATE, ACTIVITY_ACTIVE);
     vmwrite(VMCS_VMCS_LINK_POINTER, ~0ULL);
+}
 
-    v->regs.gpr[GPR_RAX] = bs->rax;
-    v->regs.gpr[GPR_RBX] = bs->rbx;
-    v->regs.gpr[GPR_RSI] = bs->rsi;
+/* Registers at power-up, written without the entry checks (vcpu_set_state
+ * checks against a VMCS that must exist first). */
+static void write_guest_reset(struct vcpu *v)
+{
+    struct vcpu_state st;
+    struct vmcs_field_value f[VCPU_STATE_MAX_FIELDS];
+    vcpu_state_reset(&st);
+    unsigned n = vcpu_state_encode(&st, vmcs_cr0_for_guest(st.cr0), vmcs_cr4_for_guest(st.cr4),
+                                   vmx_ctls.entry, f);
+    for (unsigned i = 0; i < n; i++)
+        vmwrite(f[i].field, f[i].value);
+    v->cr0_shadow = st.cr0;
+    v->cr4_shadow = st.cr4;
+    v->cr2 = 0;
+    for (unsigned i = 0; i < 16; i++)
+        v->regs.gpr[i] = 0;
 }
 
 static void write_controls(struct vcpu *v)
@@ -181,6 +136,8 @@ static void write_controls(struct vcpu *v)
     vmwrite(VMCS_SECONDARY_PROC_BASED_VM_EXEC_CONTROL, vmx_ctls.proc2);
     vmwrite(VMCS_VM_EXIT_CONTROLS, vmx_ctls.exit);
     vmwrite(VMCS_VM_ENTRY_CONTROLS, vmx_ctls.entry);
+    vmwrite(VMCS_CR0_GUEST_HOST_MASK, cr0_mask);
+    vmwrite(VMCS_CR4_GUEST_HOST_MASK, cr4_mask);
     vmwrite(VMCS_EXCEPTION_BITMAP, 0);           /* the guest handles its own exceptions */
     vmwrite(VMCS_PAGE_FAULT_ERROR_CODE_MASK, 0);
     vmwrite(VMCS_PAGE_FAULT_ERROR_CODE_MATCH, 0);
@@ -198,7 +155,7 @@ static void write_controls(struct vcpu *v)
         vmwrite(VMCS_VPID, v->vpid);
 }
 
-int vmcs_create(struct vcpu *v, const struct guest_boot_state *bs)
+int vmcs_create(struct vcpu *v)
 {
     hpa_t pa = frame_alloc();
     if (!pa)
@@ -214,9 +171,8 @@ int vmcs_create(struct vcpu *v, const struct guest_boot_state *bs)
 
     write_controls(v);
     write_host_state();
-    write_guest_state(v, bs);
-    if (bs->mode == GUEST_MODE_LONG64)
-        vmwrite(VMCS_VM_ENTRY_CONTROLS, vmx_ctls.entry | ENTRY_CTL_IA32E_MODE_GUEST);
+    write_guest_neutral(v);
+    write_guest_reset(v);
     return 0;
 }
 

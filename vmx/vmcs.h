@@ -8,16 +8,17 @@
 #include "vmm/vm.h"
 #include "vmx/vmx_caps.h"
 #include "vmx/vmcs_access.h"
-#include "guest/loader.h"
 
 /* Control words and CR masks shared by every VMCS (set by vmcs_global_init). */
 extern struct vmx_controls vmx_ctls;
 
 void vmcs_global_init(const struct vmx_controls *ctls, const struct vmx_caps *caps);
 
-/* Allocate, clear and load v's VMCS and fill it for the boot state `bs`.
+/* Allocate, clear and load v's VMCS: controls, host state, and the
+ * architectural power-up state as guest state (vcpu_state_reset; the VM's
+ * builder then gives it the loader's registers with vcpu_set_state).
  * Leaves it current. 0, or -HV_ENOMEM / -HV_EIO. */
-int vmcs_create(struct vcpu *v, const struct guest_boot_state *bs) __must_check;
+int vmcs_create(struct vcpu *v) __must_check;
 
 /* Make v's VMCS current (no-op when it already is). */
 void vmcs_load(struct vcpu *v);

@@ -58,7 +58,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct guest_module mods[3];
     uint8_t *mod_data[3] = { 0 };
     struct guest_image img = { .name = "fuzz", .path = "/guests/fuzz" };
-    struct guest_boot_state st;
+    struct guest_loaded st;
     char err[256];
 
     if (!mem.chunk[0])
@@ -113,15 +113,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
               st.load_end <= mem.size, "%s image at [0x%llx, 0x%llx) in %llu MiB", st.format,
               (unsigned long long)st.load_start, (unsigned long long)st.load_end,
               (unsigned long long)(mem.size >> 20));
-        CHECK(st.rip >= st.load_start && st.rip < st.load_end, "%s entry 0x%llx outside [0x%llx, 0x%llx)",
-              st.format, (unsigned long long)st.rip, (unsigned long long)st.load_start,
+        CHECK(st.regs.rip >= st.load_start && st.regs.rip < st.load_end, "%s entry 0x%llx outside [0x%llx, 0x%llx)",
+              st.format, (unsigned long long)st.regs.rip, (unsigned long long)st.load_start,
               (unsigned long long)st.load_end);
-        if (st.mode == GUEST_MODE_PROT32)
-            CHECK(st.rip < GiB(4), "32-bit entry 0x%llx", (unsigned long long)st.rip);
+        if (!(st.regs.efer & 0x400))            /* not long mode */
+            CHECK(st.regs.rip < GiB(4), "32-bit entry 0x%llx", (unsigned long long)st.regs.rip);
         if (!strcmp(st.format, "multiboot1"))
-            CHECK(st.rax == 0x2BADB002 && st.rbx >= GUEST_BOOTINFO_BASE &&
-                  st.rbx < GUEST_BOOTINFO_END, "multiboot1 EAX 0x%llx EBX 0x%llx",
-                  (unsigned long long)st.rax, (unsigned long long)st.rbx);
+            CHECK(st.regs.gpr[GPR_RAX] == 0x2BADB002 && st.regs.gpr[GPR_RBX] >= GUEST_BOOTINFO_BASE &&
+                  st.regs.gpr[GPR_RBX] < GUEST_BOOTINFO_END, "multiboot1 EAX 0x%llx EBX 0x%llx",
+                  (unsigned long long)st.regs.gpr[GPR_RAX], (unsigned long long)st.regs.gpr[GPR_RBX]);
     }
     for (unsigned i = 0; i < nmods; i++)
         free(mod_data[i]);

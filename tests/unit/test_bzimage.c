@@ -32,6 +32,7 @@
 
 #include <hv/errno.h>
 #include "guest/loader.h"
+#include "boot_regs.h"
 #include "guest/e820.h"
 #include "guest/multiboot1.h"
 #include "mm/guest_mem.h"
@@ -427,14 +428,14 @@ static void expect_flat_desc(unsigned i, uint64_t d, const char *what)
                  (unsigned long long)d);
 }
 
-static void expect_gdt(unsigned i, const struct guest_mem *m, const struct guest_boot_state *st,
+static void expect_gdt(unsigned i, const struct guest_mem *m, const struct guest_loaded *st,
                        struct range *r, unsigned *n)
 {
-    CASE_CHECK(i, st->gdt_limit >= 0x1F && (st->gdt_limit & 7) == 7);
-    CASE_CHECK(i, st->gdt_base < GUEST_LEGACY_END && st->gdt_base % 8 == 0);
-    add_range(r, n, st->gdt_base, st->gdt_limit + 1u, "GDT");
-    uint64_t code = g64(m, st->gdt_base + 0x10), data = g64(m, st->gdt_base + 0x18);
-    CASE_CHECK(i, g64(m, st->gdt_base) == 0);
+    CASE_CHECK(i, st->regs.gdt.limit >= 0x1F && (st->regs.gdt.limit & 7) == 7);
+    CASE_CHECK(i, st->regs.gdt.base < GUEST_LEGACY_END && st->regs.gdt.base % 8 == 0);
+    add_range(r, n, st->regs.gdt.base, st->regs.gdt.limit + 1u, "GDT");
+    uint64_t code = g64(m, st->regs.gdt.base + 0x10), data = g64(m, st->regs.gdt.base + 0x18);
+    CASE_CHECK(i, g64(m, st->regs.gdt.base) == 0);
     expect_flat_desc(i, code, "code (0x10)");
     expect_flat_desc(i, data, "data (0x18)");
     /* Code: execute/read, L = 1, D = 0. Data: read/write. */
@@ -476,7 +477,7 @@ static void run_good_case(unsigned i, bool via_guest_load)
     img.cmdline = cmdline;
     img.mods = c->nmods ? &mod : NULL;
     img.nmods = c->nmods;
-    struct guest_boot_state st;
+    struct guest_loaded st;
     memset(&st, 0, sizeof(st));
     char err[ERRLEN] = "";
 
@@ -492,10 +493,16 @@ static void run_good_case(unsigned i, bool via_guest_load)
     size_t koff = kernel_off(s);
 
     /* Boot state. */
-    CASE_CHECK(i, st.mode == GUEST_MODE_LONG64);
-    CASE_CHECK(i, st.rip == pref + 0x200);
-    CASE_CHECK(i, st.rsi == BOOT_PARAMS_GPA);
-    CASE_CHECK(i, st.cs_sel == 0x10 && st.ds_sel == 0x18);
+    /* 64-bit boot protocol: long mode with the loader's identity map,
+     * __BOOT_CS 0x10 and __BOOT_DS 0x18, RSI = boot_params, other GPRs 0. */
+    struct boot_regs_want w = {
+        .long_mode = true, .rip = pref + 0x200, .cr3 = st.regs.cr3, .cs = 0x10, .ds = 0x18,
+        .gdt_base = st.regs.gdt.base, .gdt_limit = 4 * 8 - 1,
+    };
+    w.gpr[GPR_RSI] = BOOT_PARAMS_GPA;
+    const char *diff = boot_regs_diff(&st.regs, &w);
+    if (diff)
+        fail_msg("case %u: registers: %s", i, diff);
     CASE_CHECK(i, st.format && strcmp(st.format, "Linux bzImage") == 0);
     CASE_CHECK(i, st.load_start == pref);
 
@@ -514,8 +521,8 @@ static void run_good_case(unsigned i, bool via_guest_load)
 
     /* boot_params. */
     uint8_t bp[PAGE_SIZE];
-    assert_int_equal(gmem_read(m, st.rsi, bp, sizeof(bp)), 0);
-    add_range(r, &nr, st.rsi, PAGE_SIZE, "boot_params");
+    assert_int_equal(gmem_read(m, st.regs.gpr[GPR_RSI], bp, sizeof(bp)), 0);
+    add_range(r, &nr, st.regs.gpr[GPR_RSI], PAGE_SIZE, "boot_params");
     struct e820_entry want_map[E820_MAX_ENTRIES];
     unsigned nmap = e820_build(c->mem, true, want_map);
     size_t hdr_end = OFF_HEADER + (size_t)s->jump_len;
@@ -578,7 +585,7 @@ static void run_good_case(unsigned i, bool via_guest_load)
     CASE_CHECK(i, st.load_end == want_end);
 
     /* Page tables, GDT, and nothing else written. */
-    expect_page_tables(i, m, st.cr3, r, &nr);
+    expect_page_tables(i, m, st.regs.cr3, r, &nr);
     expect_gdt(i, m, &st, r, &nr);
     expect_only(i, m, r, nr);
 
@@ -616,7 +623,7 @@ static void test_bzimage_detected_first(void **state)
     put32(file + h + 28, 0x100000 + (uint32_t)h + 0x40);
     struct guest_mem *m = mem_new(MiB(8));
     struct guest_image img = image(file, size);
-    struct guest_boot_state st;
+    struct guest_loaded st;
     char err[ERRLEN];
 
     /* It is a valid multiboot1 kernel too... */
@@ -627,8 +634,8 @@ static void test_bzimage_detected_first(void **state)
     if (rc)
         fail_msg("rc %d: %s", rc, err);
     assert_string_equal(st.format, "Linux bzImage");
-    assert_int_equal(st.mode, GUEST_MODE_LONG64);
-    assert_int_equal(st.rip, GOOD.pref_address + 0x200);
+    assert_int_equal(st.regs.efer, 0x500);              /* long mode: LME | LMA */
+    assert_int_equal(st.regs.rip, GOOD.pref_address + 0x200);
     mem_free(m);
     free(file);
 }
@@ -780,7 +787,7 @@ static void test_bad_images(void **state)
         img.cmdline = cmdline;
 
         for (int direct = 0; direct < 2; direct++) {
-            struct guest_boot_state st;
+            struct guest_loaded st;
             memset(&st, 0, sizeof(st));
             char err[ERRLEN] = "";
             int rc = direct ? load_bzimage(m, &img, &st, err, sizeof(err))
@@ -792,7 +799,7 @@ static void test_bad_images(void **state)
             if (!strstr(err, c->msg))
                 fail_msg("case %u (%s, %s): reason \"%s\" lacks \"%s\"", i, c->what, via,
                          err, c->msg);
-            CASE_CHECK(i, st.rip == 0 && st.format == NULL);
+            CASE_CHECK(i, st.regs.rip == 0 && st.format == NULL);
             uint64_t touched = first_not(m, 0, m->size, FILL);
             if (touched != UINT64_MAX)
                 fail_msg("case %u (%s, %s): refused, but gpa 0x%llx was written", i, c->what,
@@ -857,7 +864,7 @@ static void test_not_bzimage(void **state)
         }
         uint8_t *data = exact_copy(file, size);
         struct guest_image img = image(data, size);
-        struct guest_boot_state st;
+        struct guest_loaded st;
         char err[ERRLEN] = "";
 
         memset(&st, 0, sizeof(st));
@@ -873,7 +880,7 @@ static void test_not_bzimage(void **state)
             if (rc)
                 fail_msg("case %u (%s): guest_load rc %d \"%s\"", i, names[i], rc, err);
             CASE_CHECK(i, strcmp(st.format, "multiboot1") == 0);
-            CASE_CHECK(i, st.mode == GUEST_MODE_PROT32 && st.rip == 0x100040);
+            CASE_CHECK(i, !(st.regs.efer & 0x400) && st.regs.rip == 0x100040);
             mem_refill(m);
         } else {
             if (rc != -HV_ENOEXEC ||
@@ -917,7 +924,7 @@ static void test_truncated_prefixes(void **state)
             img.cmdline = "console=ttyS0";
             img.mods = &mod;
             img.nmods = 1;
-            struct guest_boot_state st;
+            struct guest_loaded st;
             memset(&st, 0, sizeof(st));
             char err[ERRLEN] = "";
             int rc = direct ? load_bzimage(m, &img, &st, err, sizeof(err))
@@ -932,8 +939,8 @@ static void test_truncated_prefixes(void **state)
             if (direct && len < OFF_HEADER + 8 && rc != -HV_ENOEXEC)
                 fail_msg("len %zu: rc %d, want -HV_ENOEXEC", len, rc);
             if (rc == 0) {
-                if (st.rip != small.pref_address + 0x200)
-                    fail_msg("len %zu: rip 0x%llx", len, (unsigned long long)st.rip);
+                if (st.regs.rip != small.pref_address + 0x200)
+                    fail_msg("len %zu: rip 0x%llx", len, (unsigned long long)st.regs.rip);
                 mem_refill(m);
             } else {
                 uint64_t touched = first_not(m, 0, m->size, FILL);
@@ -975,18 +982,18 @@ static void test_random_mutations(void **state)
         img.cmdline = "root=/dev/ram0";
         img.mods = &mod;
         img.nmods = iter & 1;
-        struct guest_boot_state st;
+        struct guest_loaded st;
         char err[ERRLEN] = "";
         int rc = guest_load(m, &img, &st, err, sizeof(err));
         if (!acceptable_rc(rc) || (rc != 0 && !err[0]))
             fail_msg("iteration %u: rc %d \"%s\"", iter, rc, err);
         if (rc == 0) {
             loaded++;
-            if (st.rip != st.load_start + 0x200 || st.load_start < MiB(1) ||
+            if (st.regs.rip != st.load_start + 0x200 || st.load_start < MiB(1) ||
                 st.load_start % LARGE_PAGE_SIZE || st.load_end > m->size ||
-                st.rsi != BOOT_PARAMS_GPA || st.mode != GUEST_MODE_LONG64)
+                st.regs.gpr[GPR_RSI] != BOOT_PARAMS_GPA || st.regs.efer != 0x500)
                 fail_msg("iteration %u: rip 0x%llx load [0x%llx, 0x%llx)", iter,
-                         (unsigned long long)st.rip, (unsigned long long)st.load_start,
+                         (unsigned long long)st.regs.rip, (unsigned long long)st.load_start,
                          (unsigned long long)st.load_end);
         }
         free(data);

@@ -22,6 +22,8 @@
 
 #include <hv/errno.h>
 #include "guest/loader.h"
+#include "guest/elf_plan.h"
+#include "boot_regs.h"
 #include "guest/multiboot1.h"
 #include "guest/elf.h"
 #include "mm/guest_mem.h"
@@ -289,30 +291,40 @@ static void expect_segments(const struct guest_mem *m, const uint8_t *file,
 /* The multiboot1 information structure at EBX and what it points to. */
 struct mods_want { unsigned n; const struct guest_module *mods; uint64_t first_start; };
 
-static void expect_mb1_info(const struct guest_mem *m, const struct guest_boot_state *st,
+static void expect_mb1_info(const struct guest_mem *m, const struct guest_loaded *st,
                             const char *cmdline, const struct mods_want *mw)
 {
     struct mb1_info info;
     char s[1024];
 
-    assert_int_equal(st->rax, MB1_BOOTLOADER_MAGIC);
-    assert_int_equal(st->rbx, INFO_GPA);
-    assert_int_equal(st->mode, GUEST_MODE_PROT32);
+    assert_int_equal(st->regs.gpr[GPR_RAX], MB1_BOOTLOADER_MAGIC);
+    assert_int_equal(st->regs.gpr[GPR_RBX], INFO_GPA);
     assert_string_equal(st->format, "multiboot1");
-    assert_int_equal(gmem_read(m, st->rbx, &info, sizeof(info)), 0);
+    /* Specification 3.2: 32-bit protected mode, paging off, flat CS and
+     * data from the loader's GDT, EAX magic, EBX the information. */
+    struct boot_regs_want w = {
+        .rip = st->regs.rip, .cs = 0x08, .ds = 0x10,
+        .gdt_base = GUEST_MB1_GDT, .gdt_limit = 3 * 8 - 1,
+    };
+    w.gpr[GPR_RAX] = MB1_BOOTLOADER_MAGIC;
+    w.gpr[GPR_RBX] = INFO_GPA;
+    const char *diff = boot_regs_diff(&st->regs, &w);
+    if (diff)
+        fail_msg("multiboot1 registers: %s", diff);
+    assert_int_equal(gmem_read(m, st->regs.gpr[GPR_RBX], &info, sizeof(info)), 0);
 
     /* A flat GDT as GRUB and QEMU leave, in the reserved range below 1 MiB
      * (so below the kernel), with matching selectors. */
     static const uint64_t want_gdt[3] = { 0, 0x00CF9B000000FFFFULL, 0x00CF93000000FFFFULL };
     uint64_t gdt[3];
-    assert_int_equal(st->gdt_base, GUEST_MB1_GDT);
-    assert_int_equal(st->gdt_limit, sizeof(gdt) - 1);
-    assert_int_equal(st->cs_sel, 0x08);
-    assert_int_equal(st->ds_sel, 0x10);
-    assert_int_equal(gmem_read(m, st->gdt_base, gdt, sizeof(gdt)), 0);
+    assert_int_equal(st->regs.gdt.base, GUEST_MB1_GDT);
+    assert_int_equal(st->regs.gdt.limit, sizeof(gdt) - 1);
+    assert_int_equal(st->regs.seg[VCPU_SEG_CS].selector, 0x08);
+    assert_int_equal(st->regs.seg[VCPU_SEG_DS].selector, 0x10);
+    assert_int_equal(gmem_read(m, st->regs.gdt.base, gdt, sizeof(gdt)), 0);
     assert_memory_equal(gdt, want_gdt, sizeof(gdt));
-    assert_true(st->gdt_base >= 0x9FC00 && st->gdt_base + st->gdt_limit < 0x100000);
-    assert_true(st->gdt_base + st->gdt_limit < st->load_start);
+    assert_true(st->regs.gdt.base >= 0x9FC00 && st->regs.gdt.base + st->regs.gdt.limit < 0x100000);
+    assert_true(st->regs.gdt.base + st->regs.gdt.limit < st->load_start);
 
     assert_int_equal(info.flags, MB1_INFO_MEMORY | MB1_INFO_CMDLINE | MB1_INFO_MODS |
                                  MB1_INFO_MEM_MAP | MB1_INFO_LOADER_NAME);
@@ -381,14 +393,14 @@ static void test_mb1_elf32_with_modules(void **state)
     };
     struct guest_mem *m = mem_new(MiB(8));
     struct guest_image img = image(file, size);
-    struct guest_boot_state st;
+    struct guest_loaded st;
     char err[ERRLEN];
 
     img.cmdline = "a b";
     img.mods = mods;
     img.nmods = 2;
     assert_int_equal(guest_load(m, &img, &st, err, sizeof(err)), 0);
-    assert_int_equal(st.rip, 0x100010);
+    assert_int_equal(st.regs.rip, 0x100010);
     assert_int_equal(st.load_start, 0x100000);
     expect_segments(m, file, &MB1_ELF32);
     struct mods_want mw = { 2, mods, GOOD_ELF_END };
@@ -415,13 +427,13 @@ static void test_mb1_elf_no_modules(void **state)
         uint8_t *file = build(kinds[i], &size);
         struct guest_mem *m = mem_new(MiB(8));
         struct guest_image img = image(file, size);
-        struct guest_boot_state st;
+        struct guest_loaded st;
         char err[ERRLEN];
 
         int rc = guest_load(m, &img, &st, err, sizeof(err));
         if (rc)
             fail_msg("case %u (%s): rc %d: %s", i, kind_name[kinds[i]], rc, err);
-        CASE_CHECK(i, st.rip == 0x100010);          /* higher half: moved to p_paddr */
+        CASE_CHECK(i, st.regs.rip == 0x100010);          /* higher half: moved to p_paddr */
         CASE_CHECK(i, st.load_start == 0x100000 && st.load_end == GOOD_ELF_END);
         expect_segments(m, file, &MB1_ELF32);       /* same physical layout */
         struct mods_want mw = { 0, NULL, 0 };
@@ -443,7 +455,7 @@ static void test_mb1_kludge(void **state)
         struct guest_module mod = { mdata, 3, "mod -v" };
         struct guest_mem *m = mem_new(MiB(8));
         struct guest_image img = image(file, size);
-        struct guest_boot_state st;
+        struct guest_loaded st;
         char err[ERRLEN];
 
         img.cmdline = "console=ttyS0";
@@ -453,7 +465,7 @@ static void test_mb1_kludge(void **state)
         if (rc)
             fail_msg("case %u: rc %d: %s", i, rc, err);
         uint64_t end = ks->bss_end_addr ? ks->bss_end_addr : 0x103000;
-        CASE_CHECK(i, st.rip == ks->entry_addr);
+        CASE_CHECK(i, st.regs.rip == ks->entry_addr);
         CASE_CHECK(i, st.load_start == 0x100000);
         expect_file_at(m, file, 0, 0x100000, 0x3000);
         expect_zero(m, 0x103000, end - 0x103000);
@@ -475,11 +487,11 @@ static void test_mb1_video_flag_ignored(void **state)
     uint8_t *file = build_elf(&s, &size);
     struct guest_mem *m = mem_new(MiB(8));
     struct guest_image img = image(file, size);
-    struct guest_boot_state st;
+    struct guest_loaded st;
     char err[ERRLEN];
 
     assert_int_equal(guest_load(m, &img, &st, err, sizeof(err)), 0);
-    assert_int_equal(st.rax, MB1_BOOTLOADER_MAGIC);
+    assert_int_equal(st.regs.gpr[GPR_RAX], MB1_BOOTLOADER_MAGIC);
     mem_free(m);
     free(file);
 }
@@ -492,12 +504,12 @@ static void test_mb1_first_valid_header(void **state)
     uint8_t *file = build(K_KLUDGE, &size);
     struct guest_mem *m = mem_new(MiB(8));
     struct guest_image img = image(file, size);
-    struct guest_boot_state st;
+    struct guest_loaded st;
     char err[ERRLEN];
 
     put32(file + 4, MB1_HEADER_MAGIC);             /* flags/checksum = pattern bytes */
     assert_int_equal(guest_load(m, &img, &st, err, sizeof(err)), 0);
-    assert_int_equal(st.rip, KLUDGE.entry_addr);
+    assert_int_equal(st.regs.rip, KLUDGE.entry_addr);
     mem_free(m);
     free(file);
 }
@@ -514,14 +526,17 @@ static void test_plain_elf(void **state)
         uint8_t *file = build(cases[i].k, &size);
         struct guest_mem *m = mem_new(MiB(8));
         struct guest_image img = image(file, size);
-        struct guest_boot_state st;
+        struct guest_loaded st;
         char err[ERRLEN];
 
         int rc = guest_load(m, &img, &st, err, sizeof(err));
         if (rc)
             fail_msg("case %u: rc %d: %s", i, rc, err);
-        CASE_CHECK(i, st.mode == GUEST_MODE_PROT32);
-        CASE_CHECK(i, st.rip == 0x100010 && st.rax == 0 && st.rbx == 0);
+        /* 32-bit protected mode, CS 0x08, DS 0x10, no GDT, every GPR 0. */
+        const struct boot_regs_want w = { .rip = 0x100010, .cs = 0x08, .ds = 0x10 };
+        const char *diff = boot_regs_diff(&st.regs, &w);
+        if (diff)
+            fail_msg("case %u: %s registers: %s", i, cases[i].fmt, diff);
         CASE_CHECK(i, strcmp(st.format, cases[i].fmt) == 0);
         CASE_CHECK(i, st.load_start == 0x100000 && st.load_end == GOOD_ELF_END);
         expect_segments(m, file, cases[i].s);
@@ -543,7 +558,7 @@ static void test_partial_last_chunk(void **state)
     uint8_t *file = build_kludge(&ks, &size);
     struct guest_mem *m = mem_new(MiB(3));
     struct guest_image img = image(file, size);
-    struct guest_boot_state st;
+    struct guest_loaded st;
     char err[ERRLEN];
 
     assert_int_equal(guest_load(m, &img, &st, err, sizeof(err)), 0);
@@ -748,7 +763,7 @@ static void test_bad_images(void **state)
         img.mods = mods;
         img.nmods = c->nmods;
         img.cmdline = cmdline;
-        struct guest_boot_state st;
+        struct guest_loaded st;
         char err[ERRLEN] = "";
 
         int rc = guest_load(m, &img, &st, err, sizeof(err));
@@ -756,7 +771,7 @@ static void test_bad_images(void **state)
             fail_msg("case %u (%s): rc %d, want %d; reason \"%s\"", i, c->what, rc, c->rc, err);
         if (!strstr(err, c->msg))
             fail_msg("case %u (%s): reason \"%s\" lacks \"%s\"", i, c->what, err, c->msg);
-        CASE_CHECK(i, st.rip == 0 && st.format == NULL);
+        CASE_CHECK(i, st.regs.rip == 0 && st.format == NULL);
         uint64_t touched = first_not(m, 0, m->size, FILL);
         if (touched != UINT64_MAX)
             fail_msg("case %u (%s): refused, but gpa 0x%llx was written", i, c->what,
@@ -800,7 +815,7 @@ static void test_truncated_prefixes(void **state)
                 img.mods = &mod;
                 img.nmods = 1;
             }
-            struct guest_boot_state st;
+            struct guest_loaded st;
             char err[ERRLEN] = "";
             int rc = guest_load(m, &img, &st, err, sizeof(err));
             if (!acceptable_rc(rc) || (rc != 0 && !err[0]))
@@ -844,17 +859,17 @@ static void test_random_mutations(void **state)
             file[off % size] = val;
         }
         struct guest_image img = image(file, size);
-        struct guest_boot_state st;
+        struct guest_loaded st;
         char err[ERRLEN] = "";
         int rc = guest_load(m, &img, &st, err, sizeof(err));
         if (!acceptable_rc(rc) || (rc != 0 && !err[0]))
             fail_msg("iteration %u (%s): rc %d \"%s\"", iter, kind_name[k], rc, err);
         if (rc == 0) {
             loaded++;
-            if (st.rip < st.load_start || st.rip >= st.load_end || st.load_start < MiB(1) ||
+            if (st.regs.rip < st.load_start || st.regs.rip >= st.load_end || st.load_start < MiB(1) ||
                 st.load_end > m->size)
                 fail_msg("iteration %u (%s): rip 0x%llx load [0x%llx, 0x%llx)", iter,
-                         kind_name[k], (unsigned long long)st.rip,
+                         kind_name[k], (unsigned long long)st.regs.rip,
                          (unsigned long long)st.load_start, (unsigned long long)st.load_end);
         }
         free(file);
@@ -873,7 +888,7 @@ static void test_format_entry_points(void **state)
     uint8_t *elf = NULL;
     struct guest_mem *m = mem_new(MiB(8));
     struct guest_image img = image(garbage, size);
-    struct guest_boot_state st;
+    struct guest_loaded st;
     char err[ERRLEN];
 
     assert_int_equal(load_mb1(m, &img, &st, err, sizeof(err)), -HV_ENOEXEC);
@@ -907,7 +922,7 @@ static void test_null_strings(void **state)
     struct guest_mem *m = mem_new(MiB(8));
     struct guest_module mod = { NULL, 0, NULL };
     struct guest_image img = { .data = file, .size = size, .mods = &mod, .nmods = 1 };
-    struct guest_boot_state st;
+    struct guest_loaded st;
     char err[ERRLEN];
 
     assert_int_equal(guest_load(m, &img, &st, err, sizeof(err)), 0);
