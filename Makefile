@@ -8,7 +8,7 @@
 #   make fuzz       run each libFuzzer target SECONDS=N seconds (default 60)
 #   make fuzz-replay  build the fuzz targets and replay tests/fuzz/corpus
 #   make integration  integration tests only (T=name runs one)
-#   make bench      VM-exit round-trip benchmark under Bochs
+#   make bench      VM-exit round trips and Linux native/guest under Bochs
 #   make fuzz-guests SEEDS=N [FIRST=S] [STEPS=N] [VERBOSE=1] [ONLY=GEN]
 #                   hostile guests beside a witness under Bochs (4 seeds a boot)
 #   make linux      fetch and build the Linux guest (build/linux)
@@ -195,7 +195,7 @@ linux: deps
 
 test: unit integration
 
-bench: deps $(KERNEL) guests
+bench: deps $(KERNEL) guests linux
 	$(PYTHON) tests/integration/run.py --bench
 
 deps:

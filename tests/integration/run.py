@@ -31,6 +31,15 @@ Each tests/integration/*.test file describes one boot:
     native: FILE ARGS...      boot the multiboot1 kernel build/guests/FILE
                               directly with GRUB, without the hypervisor (to
                               compare a test guest with the bare CPU)
+    native-linux: FILE ARGS...  boot the Linux bzImage FILE (a path from the
+                              top of the tree) directly with GRUB's `linux`
+                              command, command line ARGS, without the
+                              hypervisor (the reference for a Linux guest)
+    native-initrd: FILE       its initramfs (GRUB's `initrd`)
+    bench-native: NAME        (with bench: yes) the test NAME is this boot's
+                              native reference: once both passed, a table of
+                              their `lbench ROW:` lines side by side with the
+                              ratio (tests/linux/lbench.c)
     timeout: SECONDS          wall-clock bound (default 180)
     megs: N                   emulated RAM (default 512)
     cpus: N                   QEMU only: N CPUs (-smp N; default 1)
@@ -102,6 +111,9 @@ class Test:
         self.boot = None
         self.modules = []
         self.native = None
+        self.native_linux = None
+        self.native_initrd = None
+        self.bench_native = None
         self.timeout = 180
         self.megs = 512
         self.cpus = 1
@@ -155,6 +167,12 @@ class Test:
                 self.modules.append(val)
             elif key == "native":
                 self.native = val
+            elif key == "native-linux":
+                self.native_linux = val
+            elif key == "native-initrd":
+                self.native_initrd = val
+            elif key == "bench-native":
+                self.bench_native = val
             elif key == "file":
                 self.extra_files.append(val)
             elif key == "timeout":
@@ -242,6 +260,16 @@ def make_iso(t, workdir):
         fname, _, args = t.native.partition(" ")
         shutil.copy(os.path.join(BUILD, "guests", fname), os.path.join(root, "guests"))
         lines.append(f"    multiboot /guests/{fname} /guests/{fname} {args}".rstrip())
+    elif t.native_linux:
+        # The same kernel, initramfs and command line as a guest gets, on
+        # the bare emulated CPU (GRUB's Linux boot protocol loader).
+        fname, _, args = t.native_linux.partition(" ")
+        shutil.copy(os.path.join(ROOT, fname), os.path.join(root, "guests"))
+        lines.append("    set gfxpayload=text")
+        lines.append(f"    linux /guests/{os.path.basename(fname)} {args}".rstrip())
+        if t.native_initrd:
+            shutil.copy(os.path.join(ROOT, t.native_initrd), os.path.join(root, "guests"))
+            lines.append(f"    initrd /guests/{os.path.basename(t.native_initrd)}")
     else:
         lines.append(f"    multiboot2 /boot/hypervisor.elf {t.boot}")
         lines.append("    set gfxpayload=$screen")
@@ -853,6 +881,50 @@ def check(t, log, status, timed_out, e9="", screen=None):
     return errors
 
 
+LBENCH_RE = re.compile(r"lbench ([a-z ]+): (.*)")
+
+
+def lbench_rows(log):
+    """The figures of tests/linux/lbench.c's lines: [(row, value)]."""
+    got = {}
+    for line in log.splitlines():
+        m = LBENCH_RE.search(line)
+        if m:
+            got[m.group(1)] = [int(n) for n in re.findall(r"\d+", m.group(2))]
+    rows = []
+    if "loop" in got:
+        rows.append((f"integer loop ({got['loop'][2] / 1e6:g}M instructions), ticks",
+                     got["loop"][0]))
+    if "getppid" in got:
+        rows.append(("getppid round trip, min", got["getppid"][0]))
+        rows.append(("getppid round trip, average", got["getppid"][1]))
+    if "first touch" in got:
+        rows.append(("first touch of a page, min", got["first touch"][0]))
+        rows.append(("first touch of a page, average", got["first touch"][1]))
+    if "interruption" in got:
+        v = got["interruption"]
+        rows.append(("time taken per interruption", v[0]))
+        rows.append(("interruptions per million ticks", v[3]))
+    return rows
+
+
+def lbench_table(guest_name, guest_log, native_name, native_log):
+    """The Linux section of `make bench`: the rows of a guest boot and of
+    its native reference side by side, as TSC ticks under Bochs
+    (instructions with clock: sync=none) and their ratio."""
+    native = dict(lbench_rows(native_log))
+    out = [f"Linux: {guest_name} (guest) against {native_name} (native), "
+           "TSC ticks under Bochs (= instructions)",
+           f"  {'row':40} {'native':>10} {'guest':>10} {'guest-native':>12} {'guest/native':>12}"]
+    for row, g in lbench_rows(guest_log):
+        n = native.get(row)
+        if n is None:
+            continue
+        ratio = f"{g / n:.3f}" if n else "-"
+        out.append(f"  {row:40} {n:>10} {g:>10} {g - n:>12} {ratio:>12}")
+    return out
+
+
 def run_one(t):
     workdir = os.path.join(BUILD, "itest", t.name)
     os.makedirs(workdir, exist_ok=True)
@@ -927,8 +999,10 @@ def main(argv):
         print("no tests selected")
         return 1
     failed = []
+    logs = {}
     with concurrent.futures.ThreadPoolExecutor(max_workers=jobs) as ex:
         for t, errors, log, secs in ex.map(run_one, tests):
+            logs[t.name] = log
             if errors:
                 failed.append(t.name)
                 print(f"FAIL {t.name} ({secs:.1f} s)")
@@ -945,6 +1019,11 @@ def main(argv):
                     for l in log.splitlines():
                         if "bench" in l:
                             print(f"     {l.strip()}")
+    for t in tests:
+        if t.bench_native and t.bench_native in logs and not (
+                {t.name, t.bench_native} & set(failed)):
+            print("\n".join(lbench_table(t.name, logs[t.name], t.bench_native,
+                                          logs[t.bench_native])))
     print(f"integration: {len(tests) - len(failed)} passed, {len(failed)} failed")
     return 1 if failed else 0
 

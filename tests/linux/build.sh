@@ -51,8 +51,9 @@ if [ ! -s "$out/busybox" ]; then
 fi
 
 # User programs for /init, without libc: /bin/vmcall tries a hypercall from
-# ring 3, /bin/fpufork checks YMM registers across fork.
-for prog in vmcall fpufork; do
+# ring 3, /bin/fpufork checks YMM registers across fork, /bin/lbench measures
+# for `make bench` (run when the command line says lbench=1).
+for prog in vmcall fpufork lbench; do
     if [ ! -s "$out/$prog" ] || [ "tests/linux/$prog.c" -nt "$out/$prog" ] ||
        [ tests/linux/nolibc.h -nt "$out/$prog" ]; then
         gcc -static -nostdlib -O2 -ffreestanding -fno-builtin -fno-stack-protector \
@@ -63,9 +64,10 @@ done
 
 if [ ! -s "$out/initrd.cpio.gz" ] || [ tests/linux/init -nt "$out/initrd.cpio.gz" ] ||
    [ tests/linux/mkinitramfs.py -nt "$out/initrd.cpio.gz" ] || [ "$out/busybox" -nt "$out/initrd.cpio.gz" ] ||
-   [ "$out/vmcall" -nt "$out/initrd.cpio.gz" ] || [ "$out/fpufork" -nt "$out/initrd.cpio.gz" ]; then
+   [ "$out/vmcall" -nt "$out/initrd.cpio.gz" ] || [ "$out/fpufork" -nt "$out/initrd.cpio.gz" ] ||
+   [ "$out/lbench" -nt "$out/initrd.cpio.gz" ]; then
     python3 tests/linux/mkinitramfs.py "$out/busybox" tests/linux/init "$out/initrd.cpio.gz" \
-        "bin/vmcall=$out/vmcall" "bin/fpufork=$out/fpufork"
+        "bin/vmcall=$out/vmcall" "bin/fpufork=$out/fpufork" "bin/lbench=$out/lbench"
 fi
 echo "linux guest: $out/vmlinuz ($release), $out/initrd.cpio.gz"
 

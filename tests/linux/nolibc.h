@@ -1,5 +1,5 @@
 /*
- * What the Linux guest's user programs (vmcall.c, fpufork.c) need instead of a
+ * What the Linux guest's user programs (vmcall.c, fpufork.c, lbench.c) need instead of a
  * libc: raw x86-64 system calls and two formatters for their output lines.
  * Built with gcc -static -nostdlib by tests/linux/build.sh.
  */
@@ -17,6 +17,18 @@ static inline long sys4(long nr, long a, long b, long c, long d)
     register long r10 __asm__("r10") = d;
     __asm__ volatile("syscall" : "=a"(ret) : "a"(nr), "D"(a), "S"(b), "d"(c), "r"(r10)
                      : "rcx", "r11", "memory");
+    return ret;
+}
+
+/* Six arguments (mmap): the fifth and sixth in r8 and r9. */
+static inline long sys6(long nr, long a, long b, long c, long d, long e, long f)
+{
+    long ret;
+    register long r10 __asm__("r10") = d;
+    register long r8 __asm__("r8") = e;
+    register long r9 __asm__("r9") = f;
+    __asm__ volatile("syscall" : "=a"(ret) : "a"(nr), "D"(a), "S"(b), "d"(c), "r"(r10),
+                     "r"(r8), "r"(r9) : "rcx", "r11", "memory");
     return ret;
 }
 
