@@ -44,10 +44,14 @@ static uint64_t guest_tsc(void *ctx)
 
 /* ---- interrupt wiring ---- */
 
-/* The vCPU's local APIC, current (see vcpu_lapic in vmm/vm.h). */
-static struct vlapic *lapic(struct vm *vm)
+/* The vCPU's local APIC, current (vcpu_lapic in vmm/vm.h, inline here: the
+ * xAPIC's MMIO path runs through it). */
+static inline struct vlapic *lapic(struct vm *vm)
 {
-    return vcpu_lapic(&vm->vcpu);
+    struct vcpu *v = &vm->vcpu;
+    if (v->page_stale)
+        vcpu_lapic_take_page(v);
+    return &v->lapic;
 }
 
 static void isa_irq_set(void *ctx, unsigned irq, bool level)

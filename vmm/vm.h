@@ -232,15 +232,11 @@ static inline void vm_kick(struct vm *vm)
 
 /* The vCPU's local APIC, current: with APIC virtualization the guest
  * changes IRR, ISR and TPR in the virtual-APIC page without exits, and
- * vcpu_lapic_take_page (vmx/vcpu_lapic.c) takes them into the model first.
- * Every use of the model goes through here. */
+ * this takes them into the model first (vmx/vcpu_lapic.c). Every use of the
+ * model goes through here, or checks v->page_stale and calls
+ * vcpu_lapic_take_page itself where a call costs too much. */
+struct vlapic *vcpu_lapic(struct vcpu *v);
 void vcpu_lapic_take_page(struct vcpu *v);
-static inline struct vlapic *vcpu_lapic(struct vcpu *v)
-{
-    if (v->page_stale)
-        vcpu_lapic_take_page(v);
-    return &v->lapic;
-}
 /* Run v until `deadline` (TSC time), or sooner when it halts, yields or
  * stops (vm->state says which) (vmx/vcpu.c). */
 void vcpu_run(struct vcpu *v, uint64_t deadline);

@@ -16,6 +16,12 @@ void vcpu_lapic_take_page(struct vcpu *v)
     v->work |= VCPU_WORK_APICV;       /* apicv_update before the guest runs again */
 }
 
+struct vlapic *vcpu_lapic(struct vcpu *v)
+{
+    apicv_sync(v);
+    return &v->lapic;
+}
+
 int vcpu_lapic_rdmsr(struct vcpu *v, uint32_t msr, uint64_t *val)
 {
     if (msr == MSR_IA32_APIC_BASE) {

@@ -12,7 +12,8 @@
  * pointer. Needs no current VMCS. */
 static inline void apicv_sync(struct vcpu *v)
 {
-    (void)vcpu_lapic(v);
+    if (v->page_stale)
+        vcpu_lapic_take_page(v);
 }
 
 /* The local APIC's MSRs. 1 = handled, 0 = not a LAPIC MSR, -1 = #GP. */
