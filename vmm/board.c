@@ -29,11 +29,17 @@ uint64_t board_now_ns(const struct vm *vm)
     return vm_clock_now((void *)vm);
 }
 
+/* The first TSC time at which vm's clock reads at least ns (rounded up, so
+ * that a timer armed for it finds its event due, not a few ns early). */
 static uint64_t ns_to_tsc(const struct vm *vm, uint64_t ns)
 {
     if (ns == VCLOCK_NEVER)
         return UINT64_MAX;
-    return vm->tsc_base + muldiv64(ns, host_time_tsc_hz(), NS_PER_SEC);
+    uint64_t hz = host_time_tsc_hz();
+    uint64_t t = muldiv64(ns, hz, NS_PER_SEC);
+    if (muldiv64(t, NS_PER_SEC, hz) < ns)
+        t++;
+    return vm->tsc_base + t;
 }
 
 static uint64_t guest_tsc(void *ctx)
@@ -54,11 +60,16 @@ static inline struct vlapic *lapic(struct vm *vm)
     return &v->lapic;
 }
 
-static void isa_irq_set(void *ctx, unsigned irq, bool level)
+void board_irq_line(struct vm *vm, unsigned irq, bool level)
 {
-    struct vm *vm = ctx;
     vpic8259_set_irq(&vm->pic, irq, level);
     vioapic_set_irq(&vm->ioapic, irq == BOARD_PIT_IRQ ? BOARD_PIT_GSI : irq, level);
+}
+
+/* The board's own devices raise their lines through here (struct virq_line). */
+static void isa_irq_set(void *ctx, unsigned irq, bool level)
+{
+    board_irq_line(ctx, irq, level);
 }
 
 static void pic_output(void *ctx, unsigned line, bool level)
@@ -100,17 +111,32 @@ void board_assert_lint(struct vm *vm, unsigned pin)
 }
 
 /* ---- timers ---- */
+/* A timer chip was touched by the guest: its next event is computed anew. */
+static inline void timers_changed(struct vm *vm, unsigned which)
+{
+    vm->timers_dirty |= (uint8_t)which;
+    vm_timers_changed(vm);
+}
+
+/* Only devices the guest touched or whose event is due do any work. */
 void board_update_timers(struct vm *vm)
 {
     vm->vcpu.work &= (uint8_t)~VCPU_WORK_TIMERS;
-    vpit8254_advance(&vm->pit);
-    vrtc_advance(&vm->rtc);
+    uint64_t now = board_now_ns(vm);
+    if ((vm->timers_dirty & BOARD_TIMER_PIT) || vm->pit_next_ns <= now) {
+        vpit8254_advance(&vm->pit);
+        vm->pit_next_ns = vpit8254_next_event(&vm->pit);
+    }
+    if ((vm->timers_dirty & BOARD_TIMER_RTC) || vm->rtc_next_ns <= now) {
+        vrtc_advance(&vm->rtc);
+        vm->rtc_next_ns = vrtc_next_event(&vm->rtc);
+    }
+    vm->timers_dirty = 0;
     /* Only a due timer changes the LAPIC (and needs the page taken). */
     uint64_t lapic_due = vlapic_next_event(&vm->vcpu.lapic);
-    if (lapic_due != VCLOCK_NEVER && lapic_due <= board_now_ns(vm))
+    if (lapic_due != VCLOCK_NEVER && lapic_due <= now)
         vlapic_advance(lapic(vm));
-    uint64_t next = vpit8254_next_event(&vm->pit);
-    next = MIN(next, vrtc_next_event(&vm->rtc));
+    uint64_t next = MIN(vm->pit_next_ns, vm->rtc_next_ns);
     next = MIN(next, vlapic_next_event(&vm->vcpu.lapic));
     vm->next_event_tsc = ns_to_tsc(vm, next);
 }
@@ -181,12 +207,12 @@ static void guest_poweroff(void *ctx)
 }
 
 /* Timer chips: after the guest touches one, its next event is recomputed. */
-#define TIMED_WRITE(name, fn, field)                                              \
+#define TIMED_WRITE(name, fn, field, which)                                       \
     static int name(void *dev, uint64_t off, unsigned size, uint64_t val)         \
     {                                                                             \
         struct vm *vm = dev;                                                      \
         int rc = fn(&vm->field, off, size, val);                                  \
-        vm_timers_changed(vm);                                                    \
+        timers_changed(vm, which);                                                \
         return rc;                                                                \
     }
 #define PLAIN_READ(name, fn, field)                                               \
@@ -197,20 +223,20 @@ static void guest_poweroff(void *ctx)
     }
 /* Reading RTC register C acknowledges the periodic interrupt, which moves
  * the RTC's next event: a timed read. */
-#define TIMED_READ(name, fn, field)                                               \
+#define TIMED_READ(name, fn, field, which)                                        \
     static int name(void *dev, uint64_t off, unsigned size, uint64_t *val)        \
     {                                                                             \
         struct vm *vm = dev;                                                      \
         int rc = fn(&vm->field, off, size, val);                                  \
-        vm_timers_changed(vm);                                                    \
+        timers_changed(vm, which);                                                \
         return rc;                                                                \
     }
-TIMED_WRITE(pit_write, vpit8254_write, pit)
-TIMED_WRITE(port61_write, vpit8254_port61_write, pit)
-TIMED_WRITE(rtc_write, vrtc_write, rtc)
+TIMED_WRITE(pit_write, vpit8254_write, pit, BOARD_TIMER_PIT)
+TIMED_WRITE(port61_write, vpit8254_port61_write, pit, BOARD_TIMER_PIT)
+TIMED_WRITE(rtc_write, vrtc_write, rtc, BOARD_TIMER_RTC)
 PLAIN_READ(pit_read, vpit8254_read, pit)
 PLAIN_READ(port61_read, vpit8254_port61_read, pit)
-TIMED_READ(rtc_read, vrtc_read, rtc)
+TIMED_READ(rtc_read, vrtc_read, rtc, BOARD_TIMER_RTC)
 
 static int lapic_write(void *dev, uint64_t off, unsigned size, uint64_t val)
 {
@@ -338,5 +364,6 @@ int board_attach(struct vm *vm)
         return rc;
 
     vm->next_event_tsc = UINT64_MAX;
+    vm->timers_dirty = BOARD_TIMER_PIT | BOARD_TIMER_RTC;
     return 0;
 }

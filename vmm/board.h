@@ -11,6 +11,12 @@
 /* Create the devices of vm and register them on its bus. 0 or negative. */
 int board_attach(struct vm *vm) __must_check;
 
+/* Raise or lower ISA interrupt line `irq` (0-15): it goes to the PIC pair
+ * and to the IOAPIC (IRQ 0 on GSI 2, as the MADT's interrupt source
+ * override says), which pass it to the vCPU. The board's devices use it;
+ * so may any device model added above the VM API. */
+void board_irq_line(struct vm *vm, unsigned irq, bool level);
+
 /* A pulse on the local APIC's LINT0 (pin 0) or LINT1 (pin 1) input: what
  * its LVT entry says happens (on a PC, LINT1 is wired to the chipset's NMI
  * sources; the monitor's `nmi` command pulses it, as QEMU's does). */

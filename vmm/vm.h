@@ -193,6 +193,8 @@ struct vm {
     struct vfwcfg fwcfg;
     struct vacpi_pm pm;
     uint64_t next_event_tsc;         /* TSC of the next device timer event */
+    uint64_t pit_next_ns, rtc_next_ns;   /* their next events (vmm/board.c) */
+    uint8_t timers_dirty;            /* BOARD_TIMER_*: touched since last looked at */
     enum vm_state paused_from;       /* state to return to on resume */
     bool gdb_stopped;                /* held by the debugger: not scheduled (vmx/gdbstub.h) */
     uint8_t input[256];              /* console input waiting for the UART */
@@ -222,6 +224,9 @@ static inline void vm_timers_changed(struct vm *vm)
     vm->vcpu.work |= VCPU_WORK_TIMERS;
 }
 
+#define BOARD_TIMER_PIT BIT(0)
+#define BOARD_TIMER_RTC BIT(1)
+
 /* Note that an interrupt may have become pending for vm (from a device). */
 static inline void vm_kick(struct vm *vm)
 {
@@ -237,6 +242,27 @@ static inline void vm_kick(struct vm *vm)
  * vcpu_lapic_take_page itself where a call costs too much. */
 struct vlapic *vcpu_lapic(struct vcpu *v);
 void vcpu_lapic_take_page(struct vcpu *v);
+/* ---- Creating a VM (vmx/vm.c): the VM, its RAM, its vCPU ---- */
+struct vm_config {
+    const char *name;
+    uint64_t mem_size;           /* RAM the builder maps (vmm/vm_build.c) */
+    bool cr3_exiting;
+    unsigned index;              /* among the VMs made so far (gives the VPID) */
+};
+/* A VM with no RAM, no vCPU and no devices: the EPT root and the I/O and
+ * MSR bitmaps. NULL with the reason in err when memory runs out. */
+struct vm *vm_create(const struct vm_config *cfg, char *err, size_t errlen);
+/* Back `size` bytes of guest-physical memory at gpa with zeroed host RAM
+ * (EPT read/write/execute). Guest RAM is one range from 0: gpa must be
+ * where it ends now. 0, or -HV_EINVAL / -HV_ENOMEM with the reason. */
+int vm_map_memory(struct vm *vm, gpa_t gpa, uint64_t size, char *err, size_t errlen);
+/* The VM's vCPU `id` (one per VM for now: id 0), registers at power-up:
+ * its VMCS, FPU state and virtual-APIC page. NULL with the reason. */
+struct vcpu *vcpu_create(struct vm *vm, unsigned id, char *err, size_t errlen);
+/* Free everything of vm, and vm itself. For a VM that has not run yet
+ * (one the builder gave up on). */
+void vm_destroy(struct vm *vm);
+
 /* Run v until `deadline` (TSC time), or sooner when it halts, yields or
  * stops (vm->state says which) (vmx/vcpu.c). */
 void vcpu_run(struct vcpu *v, uint64_t deadline);

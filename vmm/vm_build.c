@@ -1,6 +1,6 @@
 /*
- * A guest from a module, through the VM API: create the VM, attach the
- * board's devices, load the image into guest RAM, give the vCPU the
+ * A guest from a module, through the VM API: create the VM, give it its
+ * RAM and its vCPU, attach the board's devices, load the image into guest RAM, give the vCPU the
  * loader's registers. Refusals are worded for "guest NAME: refused: ...".
  */
 #include "vmm/vm_build.h"
@@ -15,6 +15,9 @@ struct vm *vm_build(const struct vm_config *cfg, const struct guest_image *img,
     struct vm *vm = vm_create(cfg, err, errlen);
     if (!vm)
         return NULL;
+    if (vm_map_memory(vm, 0, cfg->mem_size, err, errlen) < 0 ||
+        !vcpu_create(vm, 0, err, errlen))
+        goto fail;
     if (board_attach(vm) < 0) {
         fmt_snprintf(err, errlen, "not enough host memory for the VM's control structures");
         goto fail;

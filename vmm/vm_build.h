@@ -6,7 +6,7 @@
 #ifndef VMM_VM_BUILD_H
 #define VMM_VM_BUILD_H
 
-#include "vmx/vm_create.h"
+#include "vmm/vm.h"
 #include "guest/image.h"
 
 /* The VM (state VM_RUNNABLE), or NULL with the reason in err; nothing is

@@ -6,7 +6,7 @@
  * per guest. The board's devices, the image and the registers it starts
  * with are added above this layer (vmm/vm_build.c).
  */
-#include "vmx/vm_create.h"
+#include "vmm/vm.h"
 #include "vmx/vcpu.h"
 #include "vmx/apicv.h"
 #include "vmx/vmcs.h"
@@ -85,32 +85,34 @@ static int setup_bitmaps(struct vm *vm)
     return 0;
 }
 
-static int setup_memory(struct vm *vm, uint64_t size, char *err, size_t errlen)
+int vm_map_memory(struct vm *vm, gpa_t gpa, uint64_t size, char *err, size_t errlen)
 {
     struct guest_mem *m = &vm->mem;
-    const struct ept_alloc a = { ept_alloc_table, ept_phys_to_virt, NULL };
-
-    m->size = size;
-    m->nchunks = (unsigned)(ALIGN_UP(size, GMEM_CHUNK_SIZE) / GMEM_CHUNK_SIZE);
-    if (ept_init(&vm->ept, &a) < 0)
-        goto oom;
-    for (unsigned i = 0; i < m->nchunks; i++) {
+    uint64_t end = gpa + ALIGN_UP(size, PAGE_SIZE);
+    if (gpa != (uint64_t)m->nchunks * GMEM_CHUNK_SIZE || size == 0 || end < gpa ||
+        end > GMEM_MAX_SIZE) {
+        fmt_snprintf(err, errlen, "RAM at %#llx, %llu bytes: not where the VM's RAM ends "
+                     "(%#llx), or more than %llu MiB in all", (unsigned long long)gpa,
+                     (unsigned long long)size,
+                     (unsigned long long)m->nchunks * GMEM_CHUNK_SIZE,
+                     (unsigned long long)(GMEM_MAX_SIZE >> 20));
+        return -HV_EINVAL;
+    }
+    while ((uint64_t)m->nchunks * GMEM_CHUNK_SIZE < end) {
         hpa_t pa = frame_alloc_run(GMEM_CHUNK_SIZE / PAGE_SIZE, GMEM_CHUNK_SIZE);
         if (!pa)
             goto oom;
+        unsigned i = m->nchunks++;
         m->chunk[i] = phys_to_virt(pa);
         memset(m->chunk[i], 0, GMEM_CHUNK_SIZE);     /* no data from earlier users leaks in */
-        uint64_t gpa = (uint64_t)i * GMEM_CHUNK_SIZE;
-        uint64_t len = MIN(GMEM_CHUNK_SIZE, ALIGN_UP(size, PAGE_SIZE) - gpa);
-        if (ept_map(&vm->ept, gpa, pa, len, EPT_RWX) < 0)
+        uint64_t chunk_gpa = (uint64_t)i * GMEM_CHUNK_SIZE;
+        if (ept_map(&vm->ept, chunk_gpa, pa, MIN(GMEM_CHUNK_SIZE, end - chunk_gpa), EPT_RWX) < 0)
             goto oom;
     }
-    vm->eptp = ept_eptp(&vm->ept);
-    /* SDM Vol. 3C, "Invalidation of Cached EPT Information": flush anything
-     * cached for this EPTP before its first use. */
+    m->size = end;
+    /* SDM Vol. 3C, "Invalidation of Cached EPT Information": nothing may be
+     * cached for this EPTP from before (a first use, or new mappings). */
     invept(vmx_ctls.invept_all ? INVEPT_ALL_CONTEXT : INVEPT_SINGLE_CONTEXT, vm->eptp);
-    if (vmx_ctls.vpid)
-        invvpid(vmx_ctls.invvpid_all ? INVVPID_ALL_CONTEXT : INVVPID_SINGLE_CONTEXT, vm->vcpu.vpid);
     return 0;
 oom:
     fmt_snprintf(err, errlen, "not enough host memory for %llu MiB of guest RAM",
@@ -153,29 +155,41 @@ struct vm *vm_create(const struct vm_config *cfg, char *err, size_t errlen)
     hv_strlcpy(vm->name, cfg->name, sizeof(vm->name));
     vm->index = cfg->index;
     vm->cr3_exiting = cfg->cr3_exiting;
-    vm->vcpu.vm = vm;
-    vm->vcpu.id = 0;
-    vm->vcpu.vpid = (uint16_t)(cfg->index + 1);      /* VPID 0 belongs to the host */
-
-    if (setup_memory(vm, cfg->mem_size, err, errlen) < 0)
-        goto fail;
-    if (setup_bitmaps(vm) < 0 || vcpu_init_state(&vm->vcpu) < 0) {
+    const struct ept_alloc a = { ept_alloc_table, ept_phys_to_virt, NULL };
+    if (ept_init(&vm->ept, &a) < 0 || setup_bitmaps(vm) < 0) {
         fmt_snprintf(err, errlen, "not enough host memory for the VM's control structures");
-        goto fail;
+        vm_destroy(vm);
+        return NULL;
     }
-    if (vmcs_create(&vm->vcpu) < 0) {
+    vm->eptp = ept_eptp(&vm->ept);
+    return vm;
+}
+
+struct vcpu *vcpu_create(struct vm *vm, unsigned id, char *err, size_t errlen)
+{
+    struct vcpu *v = &vm->vcpu;
+    if (id != 0 || v->vmcs_pa) {
+        fmt_snprintf(err, errlen, "vCPU %u: one vCPU per VM, number 0", id);
+        return NULL;
+    }
+    v->vm = vm;
+    v->id = id;
+    v->vpid = (uint16_t)(vm->index + 1);             /* VPID 0 belongs to the host */
+    if (vmx_ctls.vpid)
+        invvpid(vmx_ctls.invvpid_all ? INVVPID_ALL_CONTEXT : INVVPID_SINGLE_CONTEXT, v->vpid);
+    if (vcpu_init_state(v) < 0) {
+        fmt_snprintf(err, errlen, "not enough host memory for the VM's control structures");
+        return NULL;
+    }
+    if (vmcs_create(v) < 0) {
         fmt_snprintf(err, errlen, "could not create its VMCS");
-        goto fail;
+        return NULL;
     }
     /* Before the board attaches the vLAPIC: apicv_update sees it disabled
      * now and takes it up before the first entry (vmx/vcpu.c). */
-    if (apicv_vcpu_init(&vm->vcpu) < 0) {
+    if (apicv_vcpu_init(v) < 0) {
         fmt_snprintf(err, errlen, "not enough host memory for its virtual-APIC page");
-        goto fail;
+        return NULL;
     }
-    return vm;
-
-fail:
-    vm_destroy(vm);
-    return NULL;
+    return v;
 }
