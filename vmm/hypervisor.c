@@ -105,6 +105,11 @@ static void print_summary(void)
         char line[200];
         vm_format_host_work(vm, line, sizeof(line));
         pr_info("    %s\n", line);
+        if (vm->slices)
+            pr_info("    %s: %llu slices, %llu after another guest's; starting one took %llu "
+                    "TSC cycles on average\n", vm->name, (unsigned long long)vm->slices,
+                    (unsigned long long)vm->switches,
+                    (unsigned long long)(vm->host_tsc[VM_HOST_SWITCH] / vm->slices));
         for (unsigned r = 0; r < EXIT_STATS_MAX; r++) {
             const struct exit_stat *st = &vm->exits[r];
             if (st->count)

@@ -207,6 +207,7 @@ struct vm {
     unsigned cr3_distinct;
     bool cr3_distinct_overflow;
     uint64_t tsc_guest;              /* TSC cycles in the guest (entry to exit) */
+    uint64_t slices, switches;       /* slices run; of them, after another vCPU's */
     uint64_t host_tsc[VM_HOST_MAX];  /* TSC cycles of host work for it, by activity */
     uint64_t irqs_injected;
     uint64_t hypercalls_refused;     /* VMCALLs from CPL > 0 (HC_EPERM) */

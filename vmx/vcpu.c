@@ -341,7 +341,9 @@ void vcpu_run(struct vcpu *v, uint64_t deadline)
     uint64_t slice_start = rdtsc();
 
     vmcs_load(v);
+    vm->slices++;
     if (last_vcpu != v) {
+        vm->switches++;
         if (last_vcpu)
             save_guest_context(last_vcpu);
         load_guest_context(v);
