@@ -32,6 +32,8 @@ void sched_accounting(struct sched_accounting *a)
 void sched_set_slice(uint64_t cycles)
 {
     slice_cycles = cycles;
+    /* The same floor for a guest's own timer events inside its slice. */
+    vcpu_set_timer_gap(cycles / SLICE_MIN_FRACTION);
 }
 
 static bool poll(void)

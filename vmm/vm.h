@@ -131,6 +131,7 @@ struct vcpu {
     uint64_t slice_deadline;         /* TSC time at which this slice ends */
     uint64_t wake_tsc;               /* what the slice timer is armed for: the slice's
                                         end or the VM's next device event */
+    uint64_t timers_tsc;             /* when the VM's device timers last ran */
     /* APIC virtualization (vmx/apicv.c); vapic NULL when it is off. */
     uint32_t *vapic;                 /* the virtual-APIC page */
     bool apicv_active;               /* the xAPIC page is virtualized now */
@@ -264,6 +265,11 @@ struct vcpu *vcpu_create(struct vm *vm, unsigned id, char *err, size_t errlen);
  * (one the builder gave up on). */
 void vm_destroy(struct vm *vm);
 
+/* A VM's own device timers run inside its slices (vcpu_run), but no more
+ * often than every `cycles` TSC cycles: a guest that sets a timer chip to
+ * fire every microsecond gets its interrupts coalesced instead of spending
+ * every cycle in the hypervisor (vmx/vcpu.c). */
+void vcpu_set_timer_gap(uint64_t cycles);
 /* Run v until `deadline` (TSC time), or sooner when it halts, yields or
  * stops (vm->state says which) (vmx/vcpu.c). */
 void vcpu_run(struct vcpu *v, uint64_t deadline);

@@ -72,6 +72,11 @@
 
 struct vcpu_run_params run_params;
 
+void vcpu_set_timer_gap(uint64_t cycles)
+{
+    run_params.timer_gap = cycles;
+}
+
 static bool host_xsave;
 /* What XSAVE saves for every guest: the components guests may enable, and
  * the area's size. Without XSAVE, FXSAVE's 512 bytes. */
@@ -237,7 +242,8 @@ static void arm_slice_timer(struct vcpu *v)
     /* The exit comes at the slice's end or at the VM's own next device
      * event, whichever is first: the guest's timer ticks are handled in the
      * run loop (exit_preemption_timer), not by going back to the scheduler. */
-    uint64_t deadline = MIN(v->slice_deadline, v->vm->next_event_tsc);
+    uint64_t event = MAX(v->vm->next_event_tsc, v->timers_tsc + run_params.timer_gap);
+    uint64_t deadline = MIN(v->slice_deadline, event);
     v->wake_tsc = deadline;
     if (vmx_ctls.preemption_timer) {
         uint64_t now = rdtsc();
@@ -265,7 +271,9 @@ static __attribute__((noinline)) int exit_work(struct vcpu *v)
 {
     struct vm *vm = v->vm;
     uint64_t t = rdtsc();
-    if ((v->work & VCPU_WORK_TIMERS) || vm->next_event_tsc <= t) {
+    if ((v->work & VCPU_WORK_TIMERS) ||
+        (vm->next_event_tsc <= t && t >= v->timers_tsc + run_params.timer_gap)) {
+        v->timers_tsc = t;
         vm->board_ops->update_timers(vm);
         arm_slice_timer(v);
         t = charge(v, VM_HOST_TIMERS, t);
@@ -351,6 +359,7 @@ void vcpu_run(struct vcpu *v, uint64_t deadline)
     }
 
     v->last_exit_tsc = slice_start;
+    v->timers_tsc = slice_start;          /* the scheduler ran them just now */
     v->charge_to = &vm->host_tsc[VM_HOST_SWITCH];
     v->slice_deadline = deadline;
     arm_slice_timer(v);

@@ -12,6 +12,8 @@
 struct vcpu_run_params {
     uint64_t tsc_hz;             /* measured TSC frequency */
     bool lapic_slice_timer;      /* slices end by the host LAPIC timer */
+    uint64_t timer_gap;          /* least TSC cycles between two runs of a VM's
+                                    device timers inside its slice */
 };
 
 /* The host vector of the LAPIC slice timer (when it is used). */

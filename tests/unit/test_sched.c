@@ -66,6 +66,7 @@ void board_update_timers(struct vm *vm)
 bool board_can_wake(struct vm *vm) { return scripts[index_of(vm)].wake_at != UINT64_MAX; }
 void board_feed_input(struct vm *vm) { (void)vm; }
 void console_drain(void) {}
+void vcpu_set_timer_gap(uint64_t cycles) { (void)cycles; }
 
 static enum vm_end stopped_how[4];
 void vm_stop(struct vm *vm, enum vm_end end, uint64_t status, const char *fmt, ...)
