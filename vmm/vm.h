@@ -1,7 +1,22 @@
 /*
- * Virtual machines and vCPUs: the seam between the VT-x mechanics (vmx/)
- * and everything that only needs "a guest": device models, loaders, the
- * console. Nothing here mentions the VMCS.
+ * THE VM API: the seam between the VT-x mechanics beneath it (vmx/, which
+ * implements it) and everything above that only needs "a guest": the
+ * board's devices, the loaders, the scheduler, the monitor. Nothing here
+ * mentions the VMCS (tools/check_layers.sh keeps it so). In the order a
+ * VMM uses it, as KVM's ioctls:
+ *
+ *   vm_create        an empty VM                     (KVM_CREATE_VM)
+ *   vm_map_memory    back guest-physical RAM         (KVM_SET_USER_MEMORY_REGION)
+ *   vcpu_create      its vCPU, registers at power-up (KVM_CREATE_VCPU)
+ *   vcpu_get_state / vcpu_set_state, vcpu_get_msr / vcpu_set_msr
+ *                    registers                       (KVM_GET/SET_REGS, _SREGS, _MSRS)
+ *   vcpu_run         run until a deadline, a HLT or a stop   (KVM_RUN)
+ *   vcpu_lapic, vm_kick, vm_board_ops
+ *                    interrupts into the vCPU (the board's board_irq_line
+ *                    raises ISA lines: vmm/board.h)  (KVM_IRQ_LINE)
+ *   vm->exits[], vm_host_work, exit_reason_name
+ *                    statistics
+ *   vm_stop, vm_destroy
  */
 #ifndef VMM_VM_H
 #define VMM_VM_H
