@@ -638,6 +638,15 @@ static ALWAYS_INLINE void reg_set(uint64_t *gpr, int reg, unsigned size, bool hi
         gpr[reg] = val & size_mask(size);
 }
 
+#define SEG_SLOT(seg, name) _Static_assert(__builtin_offsetof(struct emul_ctx, seg_base[seg]) == \
+                                           __builtin_offsetof(struct emul_ctx, name), #name)
+SEG_SLOT(EMUL_SEG_ES, es_base);
+SEG_SLOT(EMUL_SEG_CS, cs_base);
+SEG_SLOT(EMUL_SEG_SS, ss_base);
+SEG_SLOT(EMUL_SEG_DS, ds_base);
+SEG_SLOT(EMUL_SEG_FS, fs_base);
+SEG_SLOT(EMUL_SEG_GS, gs_base);
+
 /* seg:offset -> linear address.  In 64-bit mode only FS and GS have a base
  * (SDM Vol. 3A, "Segmentation in IA-32e Mode"). */
 static ALWAYS_INLINE gva_t linear(const struct emul_ctx *ctx, enum emul_seg seg, uint64_t offset)
