@@ -15,6 +15,7 @@
 #include "vmx/vmcs.h"
 #include <hv/log.h>
 #include "mm/guest_mem.h"
+#include "boot/msr.h"
 
 #define EPT_QUAL_READ   BIT(0)
 #define EPT_QUAL_WRITE  BIT(1)
@@ -22,30 +23,106 @@
 #define EPT_QUAL_GLA_VALID  BIT(7)   /* the guest-linear address field is valid */
 #define EPT_QUAL_GLA_XLATE  BIT(8)   /* ... and it was translated, not a paging entry */
 
-enum exit_action exit_emulate_mmio(struct vcpu *v, gpa_t gpa, bool gla_valid, gva_t gla)
+#define AR_L   BIT(13)     /* CS.L: 64-bit code segment */
+#define AR_DB  BIT(14)     /* CS.D: default operation size 32 */
+
+/* The last MMIO region found, for the next lookup (every exit of a guest
+ * polling one device hits it). The hypervisor runs on one CPU, so one
+ * static pair serves every vCPU. A hit is checked against the bus as it is
+ * now (the entry lies among the bus's registered regions, is MMIO and holds
+ * gpa; regions never overlap), so it cannot go stale. */
+static const struct io_bus *last_bus;
+static const struct io_region *last_region;
+
+static __attribute__((noinline)) const struct io_region *mmio_region_find(const struct io_bus *bus,
+                                                                          gpa_t gpa)
 {
-    struct vm *vm = v->vm;
+    const struct io_region *r = io_bus_find_mmio(bus, gpa, 1);
+    if (r) {
+        last_bus = bus;
+        last_region = r;
+    }
+    return r;
+}
+
+static inline const struct io_region *mmio_region(struct vm *vm, gpa_t gpa)
+{
+    const struct io_bus *bus = &vm->bus;
+    const struct io_region *r = last_region;
+
+    if (bus == last_bus && r < bus->regions + bus->nregions && r->space == IO_SPACE_MMIO &&
+        gpa - r->base < r->len)
+        return r;
+    return mmio_region_find(bus, gpa);
+}
+
+/*
+ * Emulate the instruction at RIP, which touched gpa (in `region`, or in no
+ * device when NULL); gla_valid: the CPU reported the linear address gla of
+ * that access. The GPRs are used in place (RSP joins them in its unused
+ * slot of struct vcpu_regs), only what the mode needs is read from the
+ * VMCS, and only what changed is written back.
+ */
+static enum exit_action emulate_mmio(struct vcpu *v, gpa_t gpa, const struct io_region *region,
+                                     bool gla_valid, gva_t gla)
+{
+    struct guest_mmio g = { .vm = v->vm, .region = region };
     struct emul_ctx ctx;
     struct emul_regs regs;
+    uint64_t ar = vmcs_read32(VMCS_GUEST_CS_ACCESS_RIGHTS);
+    uint64_t rsp = vmcs_readnat(VMCS_GUEST_RSP);
     char err[160];
 
-    guest_emul_ctx(v, &ctx, &regs);
-    if (gla_valid) {
-        ctx.hint_valid = true;
-        ctx.hint_gva = gla;
-        ctx.hint_gpa = gpa;
+    v->regs.gpr[GPR_RSP] = rsp;
+    regs.rip = vmcs_readnat(VMCS_GUEST_RIP);
+    uint64_t rflags = regs.rflags = vmcs_readnat(VMCS_GUEST_RFLAGS);
+    ctx.regs = &regs;
+    ctx.gpr = v->regs.gpr;
+    ctx.efer = vmcs_read64(VMCS_GUEST_IA32_EFER);
+    ctx.cr0 = vmcs_readnat(VMCS_GUEST_CR0);
+    /* The page walk reads CR3 and CR4 only with paging on. */
+    ctx.cr3 = (ctx.cr0 & CR0_PG) ? vmcs_readnat(VMCS_GUEST_CR3) : 0;
+    ctx.cr4 = (ctx.cr0 & CR0_PG) ? vmcs_readnat(VMCS_GUEST_CR4) : 0;
+    if ((ctx.efer & IA32_EFER_LMA) && (ar & AR_L)) {
+        /* SDM Vol. 3A, "Segmentation in IA-32e Mode": only FS and GS have a base. */
+        ctx.cpu_mode = 64;
+        ctx.cs_base = ctx.ds_base = ctx.es_base = ctx.ss_base = 0;
+    } else {
+        ctx.cpu_mode = (ar & AR_DB) ? 32 : 16;
+        ctx.cs_base = vmcs_readnat(VMCS_GUEST_CS_BASE);
+        ctx.ds_base = vmcs_readnat(VMCS_GUEST_DS_BASE);
+        ctx.es_base = vmcs_readnat(VMCS_GUEST_ES_BASE);
+        ctx.ss_base = vmcs_readnat(VMCS_GUEST_SS_BASE);
     }
+    ctx.fs_base = vmcs_readnat(VMCS_GUEST_FS_BASE);
+    ctx.gs_base = vmcs_readnat(VMCS_GUEST_GS_BASE);
+    ctx.ops = &guest_mmio_ops;
+    ctx.opaque = &g;
+    ctx.dcache = &guest_mmio_dcache;
+    ctx.hint_valid = gla_valid;
+    ctx.hint_gva = gla;
+    ctx.hint_gpa = gpa;
+
     if (emul_insn(&ctx, err, sizeof(err)) < 0) {
-        vm_stop(vm, VM_END_EMULATION_FAILED, 0, "MMIO at %#llx, RIP %#llx: %s",
+        vm_stop(v->vm, VM_END_EMULATION_FAILED, 0, "MMIO at %#llx, RIP %#llx: %s",
                 (unsigned long long)gpa, (unsigned long long)regs.rip, err);
         return EXIT_STOP_VM;
     }
-    guest_regs_store(v, &regs);
+    vmcs_writenat(VMCS_GUEST_RIP, regs.rip);
+    if (v->regs.gpr[GPR_RSP] != rsp)
+        vmcs_writenat(VMCS_GUEST_RSP, v->regs.gpr[GPR_RSP]);
+    if (regs.rflags != rflags)
+        vmcs_writenat(VMCS_GUEST_RFLAGS, regs.rflags);
     /* The instruction completed: under RFLAGS.TF its single-step trap is
      * due, as after a skipped one (vmx/exit.h). */
     if (regs.rflags & BIT(8))
         vcpu_single_step_trap();
     return EXIT_RESUME;
+}
+
+enum exit_action exit_emulate_mmio(struct vcpu *v, gpa_t gpa, bool gla_valid, gva_t gla)
+{
+    return emulate_mmio(v, gpa, mmio_region(v->vm, gpa), gla_valid, gla);
 }
 
 /* Log an access to unbacked page `gpa` once per guest and page, for the
@@ -72,12 +149,13 @@ static void note_unbacked(struct vm *vm, gpa_t gpa, bool write)
             (unsigned long long)vmcs_readnat(VMCS_GUEST_RIP));
 }
 
-enum exit_action exit_ept_violation(struct vcpu *v)
+/* Everything but the common case below. */
+static __attribute__((noinline)) enum exit_action ept_violation_slow(struct vcpu *v, uint64_t q,
+                                                                    gpa_t gpa)
 {
     struct vm *vm = v->vm;
-    uint64_t q = vmcs_readnat(VMCS_EXIT_QUALIFICATION);
-    gpa_t gpa = vmcs_read64(VMCS_GUEST_PHYSICAL_ADDRESS);
-    bool device = !(q & EPT_QUAL_FETCH) && io_bus_find_mmio(&vm->bus, gpa, 1);
+    const struct io_region *region = (q & EPT_QUAL_FETCH) ? NULL : mmio_region(vm, gpa);
+    bool device = region != NULL;
 
     if (!(q & EPT_QUAL_FETCH) && (device || !guest_unbacked_stop)) {
         uint32_t vectoring = vmcs_read32(VMCS_IDT_VECTORING_INFO);
@@ -101,13 +179,31 @@ enum exit_action exit_ept_violation(struct vcpu *v)
          * Qualification for EPT Violations"): the emulator need not walk. */
         bool gla = (q & (EPT_QUAL_GLA_VALID | EPT_QUAL_GLA_XLATE)) ==
                    (EPT_QUAL_GLA_VALID | EPT_QUAL_GLA_XLATE);
-        return exit_emulate_mmio(v, gpa, gla, gla ? vmcs_readnat(VMCS_GUEST_LINEAR_ADDRESS) : 0);
+        return emulate_mmio(v, gpa, region, gla, gla ? vmcs_readnat(VMCS_GUEST_LINEAR_ADDRESS) : 0);
     }
     vm_stop(vm, VM_END_BAD_ACCESS, 0,
             "%s of unbacked guest-physical address %#llx at RIP %#llx",
             (q & EPT_QUAL_FETCH) ? "instruction fetch" : (q & EPT_QUAL_WRITE) ? "write" : "read",
             (unsigned long long)gpa, (unsigned long long)vmcs_readnat(VMCS_GUEST_RIP));
     return EXIT_STOP_VM;
+}
+
+enum exit_action exit_ept_violation(struct vcpu *v)
+{
+    uint64_t q = vmcs_readnat(VMCS_EXIT_QUALIFICATION);
+    gpa_t gpa = vmcs_read64(VMCS_GUEST_PHYSICAL_ADDRESS);
+    const struct io_region *region;
+
+    /* The common case, with the same checks as ept_violation_slow: a data
+     * access to a device, not made while delivering an event, with the
+     * linear address reported. */
+    if (!(q & EPT_QUAL_FETCH) &&
+        (q & (EPT_QUAL_GLA_VALID | EPT_QUAL_GLA_XLATE)) ==
+            (EPT_QUAL_GLA_VALID | EPT_QUAL_GLA_XLATE) &&
+        (region = mmio_region(v->vm, gpa)) != NULL &&
+        !(vmcs_read32(VMCS_IDT_VECTORING_INFO) & INTR_INFO_VALID))
+        return emulate_mmio(v, gpa, region, true, vmcs_readnat(VMCS_GUEST_LINEAR_ADDRESS));
+    return ept_violation_slow(v, q, gpa);
 }
 
 enum exit_action exit_ept_misconfig(struct vcpu *v)

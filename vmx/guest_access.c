@@ -44,7 +44,74 @@ static int write_mem(void *opaque, gpa_t gpa, unsigned size, uint64_t val)
     return rc < 0 ? -HV_EFAULT : 0;
 }
 
-static const struct emul_ops guest_ops = { read_ram, read_mem, write_mem };
+static const void *ram_ptr(void *opaque, gpa_t gpa, size_t len)
+{
+    struct vm *vm = opaque;
+    return gmem_ptr(&vm->mem, gpa, len);
+}
+
+static const struct emul_ops guest_ops = { read_ram, read_mem, write_mem, ram_ptr };
+
+/* ---- The MMIO path ------------------------------------------------------ */
+
+/* Is [gpa, gpa+size) inside g's region (and not RAM, which would win)? */
+static bool in_region(const struct guest_mmio *g, gpa_t gpa, unsigned size)
+{
+    const struct io_region *r = g->region;
+    uint64_t off = gpa - (r ? r->base : 0);
+    return r && gpa >= g->vm->mem.size && off < r->len && size <= r->len - off;
+}
+
+static int mmio_read_ram(void *opaque, gpa_t gpa, void *buf, size_t len)
+{
+    return read_ram(((struct guest_mmio *)opaque)->vm, gpa, buf, len);
+}
+
+/* gmem_ptr, with the common case (a short range inside one chunk) inline:
+ * this runs for every instruction fetch and page-table entry. */
+static const void *mmio_ram_ptr(void *opaque, gpa_t gpa, size_t len)
+{
+    const struct guest_mem *m = &((struct guest_mmio *)opaque)->vm->mem;
+    uint64_t idx = gpa >> GMEM_CHUNK_SHIFT;
+    uint64_t off = gpa & (GMEM_CHUNK_SIZE - 1);
+
+    if (gpa < m->size && len <= m->size - gpa && off + len <= GMEM_CHUNK_SIZE &&
+        idx < m->nchunks && m->chunk[idx])
+        return m->chunk[idx] + off;
+    return gmem_ptr(m, gpa, len);
+}
+
+static int mmio_read(void *opaque, gpa_t gpa, unsigned size, uint64_t *val)
+{
+    struct guest_mmio *g = opaque;
+    if (in_region(g, gpa, size)) {
+        const struct io_region *r = g->region;
+        if (!r->ops->read) {
+            *val = io_all_ones(size);
+            return 0;
+        }
+        return r->ops->read(r->dev, gpa - r->base, size, val) < 0 ? -HV_EFAULT : 0;
+    }
+    return read_mem(g->vm, gpa, size, val);
+}
+
+static int mmio_write(void *opaque, gpa_t gpa, unsigned size, uint64_t val)
+{
+    struct guest_mmio *g = opaque;
+    if (in_region(g, gpa, size)) {
+        const struct io_region *r = g->region;
+        if (!r->ops->write)
+            return 0;
+        return r->ops->write(r->dev, gpa - r->base, size, val) < 0 ? -HV_EFAULT : 0;
+    }
+    return write_mem(g->vm, gpa, size, val);
+}
+
+const struct emul_ops guest_mmio_ops = { mmio_read_ram, mmio_read, mmio_write, mmio_ram_ptr };
+
+/* Shared by all guests: entries are keyed by the instruction bytes (see
+ * struct emul_dcache); one CPU, so no locking. */
+struct emul_dcache guest_mmio_dcache;
 
 unsigned guest_cpu_mode(void)
 {
@@ -77,6 +144,8 @@ void guest_emul_ctx(struct vcpu *v, struct emul_ctx *ctx, struct emul_regs *regs
     ctx->ops = &guest_ops;
     ctx->hint_valid = false;
     ctx->opaque = v->vm;
+    ctx->gpr = NULL;
+    ctx->dcache = NULL;
 }
 
 void guest_regs_store(struct vcpu *v, const struct emul_regs *regs)

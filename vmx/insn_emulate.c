@@ -130,6 +130,10 @@
 #define PAE_PDPT_MASK   0xFFFFFFE0ULL           /* CR3 bits 31:5 */
 #define PAGE_OFFSET(a)  ((a) & (PAGE_SIZE - 1))
 
+/* Small helpers on the fast path: inlined so that a cached MOV costs no
+ * calls but the device callback. */
+#define ALWAYS_INLINE inline __attribute__((always_inline))
+
 /* ======================================================================
  * Decoder
  * ====================================================================== */
@@ -509,8 +513,19 @@ int emul_decode(const uint8_t *bytes, size_t len, unsigned cpu_mode, struct emul
  * Guest page walk
  * ====================================================================== */
 
+/* A little-endian load from a host address of any alignment. */
+typedef uint64_t u64_unaligned __attribute__((aligned(1), may_alias));
+typedef uint32_t u32_unaligned __attribute__((aligned(1), may_alias));
+
 static int read_entry(const struct emul_ctx *ctx, gpa_t gpa, unsigned size, uint64_t *e)
 {
+    if (ctx->ops->ram_ptr) {
+        const void *p = ctx->ops->ram_ptr(ctx->opaque, gpa, size);
+        if (p) {
+            *e = size == 8 ? *(const u64_unaligned *)p : *(const u32_unaligned *)p;
+            return 0;
+        }
+    }
     *e = 0;
     return ctx->ops->read_ram(ctx->opaque, gpa, e, size) ? -HV_EFAULT : 0;
 }
@@ -576,63 +591,82 @@ int emul_gva_to_gpa(const struct emul_ctx *ctx, gva_t gva, gpa_t *gpa)
  * Execution helpers
  * ====================================================================== */
 
-static uint64_t size_mask(unsigned size)
+/* emul_gva_to_gpa with the no-paging case inline. */
+static ALWAYS_INLINE int translate(const struct emul_ctx *ctx, gva_t gva, gpa_t *gpa)
 {
-    return size >= 8 ? ~0ULL : (1ULL << (8 * size)) - 1;
+    if (!(ctx->cr0 & CR0_PG)) {
+        *gpa = gva & 0xFFFFFFFFULL;
+        return 0;
+    }
+    return emul_gva_to_gpa(ctx, gva, gpa);
 }
 
-static uint64_t reg_get(const struct emul_regs *r, int reg, unsigned size, bool high8)
+static const uint64_t size_masks[9] = {
+    0, 0xFF, 0xFFFF, 0xFFFFFF, 0xFFFFFFFF, 0xFFFFFFFFFFULL, 0xFFFFFFFFFFFFULL,
+    0xFFFFFFFFFFFFFFULL, ~0ULL
+};
+
+/* Ones over the low size bytes (size 0..8). */
+static ALWAYS_INLINE uint64_t size_mask(unsigned size)
+{
+    return size_masks[size];
+}
+
+/* The GPRs: in the caller's array when it gave one, else in regs. */
+static ALWAYS_INLINE uint64_t *gprs(const struct emul_ctx *ctx)
+{
+    return ctx->gpr ? ctx->gpr : ctx->regs->gpr;
+}
+
+static ALWAYS_INLINE uint64_t reg_get(const uint64_t *gpr, int reg, unsigned size, bool high8)
 {
     if (high8)
-        return (r->gpr[reg] >> 8) & 0xFF;
-    return r->gpr[reg] & size_mask(size);
+        return (gpr[reg] >> 8) & 0xFF;
+    return gpr[reg] & size_mask(size);
 }
 
 /* Write a GPR like the CPU: 8/16-bit writes keep the other bits, 32-bit
  * writes zero bits 63:32 (SDM Vol. 1, "General-Purpose Registers in 64-Bit
  * Mode"). */
-static void reg_set(struct emul_regs *r, int reg, unsigned size, bool high8, uint64_t val)
+static ALWAYS_INLINE void reg_set(uint64_t *gpr, int reg, unsigned size, bool high8, uint64_t val)
 {
     if (high8)
-        r->gpr[reg] = (r->gpr[reg] & ~0xFF00ULL) | ((val & 0xFF) << 8);
+        gpr[reg] = (gpr[reg] & ~0xFF00ULL) | ((val & 0xFF) << 8);
     else if (size <= 2)
-        r->gpr[reg] = (r->gpr[reg] & ~size_mask(size)) | (val & size_mask(size));
+        gpr[reg] = (gpr[reg] & ~size_mask(size)) | (val & size_mask(size));
     else
-        r->gpr[reg] = val & size_mask(size);
+        gpr[reg] = val & size_mask(size);
 }
 
-static uint64_t seg_base(const struct emul_ctx *ctx, enum emul_seg seg)
-{
-    switch (seg) {
-    case EMUL_SEG_ES: return ctx->es_base;
-    case EMUL_SEG_CS: return ctx->cs_base;
-    case EMUL_SEG_SS: return ctx->ss_base;
-    case EMUL_SEG_FS: return ctx->fs_base;
-    case EMUL_SEG_GS: return ctx->gs_base;
-    default:          return ctx->ds_base;
-    }
-}
+#define SEG_SLOT(seg, name) _Static_assert(__builtin_offsetof(struct emul_ctx, seg_base[seg]) == \
+                                           __builtin_offsetof(struct emul_ctx, name), #name)
+SEG_SLOT(EMUL_SEG_ES, es_base);
+SEG_SLOT(EMUL_SEG_CS, cs_base);
+SEG_SLOT(EMUL_SEG_SS, ss_base);
+SEG_SLOT(EMUL_SEG_DS, ds_base);
+SEG_SLOT(EMUL_SEG_FS, fs_base);
+SEG_SLOT(EMUL_SEG_GS, gs_base);
 
 /* seg:offset -> linear address.  In 64-bit mode only FS and GS have a base
  * (SDM Vol. 3A, "Segmentation in IA-32e Mode"). */
-static gva_t linear(const struct emul_ctx *ctx, enum emul_seg seg, uint64_t offset)
+static ALWAYS_INLINE gva_t linear(const struct emul_ctx *ctx, enum emul_seg seg, uint64_t offset)
 {
     if (ctx->cpu_mode == 64)
-        return offset + ((seg == EMUL_SEG_FS || seg == EMUL_SEG_GS) ? seg_base(ctx, seg) : 0);
-    return (seg_base(ctx, seg) + offset) & 0xFFFFFFFFULL;
+        return offset + (seg >= EMUL_SEG_FS ? ctx->seg_base[seg] : 0);
+    return (ctx->seg_base[seg] + offset) & 0xFFFFFFFFULL;
 }
 
-static gva_t mem_operand(const struct emul_ctx *ctx, const struct emul_insn *in)
+static ALWAYS_INLINE gva_t mem_operand(const struct emul_ctx *ctx, const struct emul_insn *in)
 {
-    const struct emul_regs *r = ctx->regs;
+    const uint64_t *gpr = gprs(ctx);
     uint64_t ea = (uint64_t)in->disp;
 
     if (in->base == EMUL_REG_RIP)
-        ea += r->rip + in->len;     /* relative to the next instruction */
+        ea += ctx->regs->rip + in->len;     /* relative to the next instruction */
     else if (in->base != EMUL_REG_NONE)
-        ea += r->gpr[in->base];
+        ea += gpr[in->base];
     if (in->index != EMUL_REG_NONE)
-        ea += r->gpr[in->index] * in->scale;
+        ea += gpr[in->index] * in->scale;
     return linear(ctx, in->seg, ea & size_mask(in->addrsize));
 }
 
@@ -772,11 +806,11 @@ static bool alu_writes(enum emul_alu op)
 }
 
 /* Value of the reg-or-immediate source operand. */
-static uint64_t source(const struct emul_ctx *ctx, const struct emul_insn *in)
+static ALWAYS_INLINE uint64_t source(const struct emul_ctx *ctx, const struct emul_insn *in)
 {
     if (in->has_imm)
         return in->imm;
-    return reg_get(ctx->regs, in->reg, in->opsize, in->reg_high8);
+    return reg_get(gprs(ctx), in->reg, in->opsize, in->reg_high8);
 }
 
 /* BT family (SDM Vol. 2A, "BT"): an immediate offset is taken modulo the
@@ -795,7 +829,7 @@ static int exec_bt(struct emul_ctx *ctx, const struct emul_insn *in, gva_t gva,
     } else {
         /* Floor-divide by the width (arithmetic shift) to get the unit. */
         unsigned log2_bits = in->opsize == 2 ? 4 : in->opsize == 4 ? 5 : 6;
-        offset = sign_extend(reg_get(ctx->regs, in->reg, in->opsize, false), in->opsize);
+        offset = sign_extend(reg_get(gprs(ctx), in->reg, in->opsize, false), in->opsize);
         gva += (uint64_t)((offset >> log2_bits) * (int64_t)in->opsize);
         if (ctx->cpu_mode != 64)
             gva &= 0xFFFFFFFFULL;
@@ -821,42 +855,49 @@ static int exec_bt(struct emul_ctx *ctx, const struct emul_insn *in, gva_t gva,
 static int exec_string(struct emul_ctx *ctx, const struct emul_insn *in, bool *done,
                        char *err, size_t errlen)
 {
-    struct emul_regs *r = ctx->regs;
+    uint64_t *gpr = gprs(ctx);
     unsigned asz = in->addrsize, size = in->opsize;
     uint64_t amask = size_mask(asz);
-    uint64_t count = in->rep ? r->gpr[EMUL_RCX] & amask : 1;
-    uint64_t step = (r->rflags & RFLAGS_DF) ? (uint64_t)0 - size : size;
+    uint64_t count = in->rep ? gpr[EMUL_RCX] & amask : 1;
+    uint64_t step = (ctx->regs->rflags & RFLAGS_DF) ? (uint64_t)0 - size : size;
     uint64_t val;
     int rc;
 
     for (unsigned i = 0; count > 0 && i < EMUL_REP_MAX_ITER; i++) {
-        uint64_t rdi = r->gpr[EMUL_RDI] & amask, rsi = r->gpr[EMUL_RSI] & amask;
+        uint64_t rdi = gpr[EMUL_RDI] & amask, rsi = gpr[EMUL_RSI] & amask;
         if (in->op == EMUL_OP_MOVS) {
             rc = mem_read(ctx, linear(ctx, in->seg, rsi), size, &val, err, errlen);
             if (rc)
                 return rc;
         } else {
-            val = reg_get(r, EMUL_RAX, size, false);
+            val = reg_get(gpr, EMUL_RAX, size, false);
         }
         rc = mem_write(ctx, linear(ctx, EMUL_SEG_ES, rdi), size, val, err, errlen);
         if (rc)
             return rc;
-        reg_set(r, EMUL_RDI, asz, false, rdi + step);
+        reg_set(gpr, EMUL_RDI, asz, false, rdi + step);
         if (in->op == EMUL_OP_MOVS)
-            reg_set(r, EMUL_RSI, asz, false, rsi + step);
+            reg_set(gpr, EMUL_RSI, asz, false, rsi + step);
         count--;
         if (in->rep)
-            reg_set(r, EMUL_RCX, asz, false, count);
+            reg_set(gpr, EMUL_RCX, asz, false, count);
     }
     *done = count == 0;
     return 0;
+}
+
+static __attribute__((noinline, cold)) void access_failed(char *err, size_t errlen, bool write,
+                                                          unsigned size, gpa_t gpa, int rc)
+{
+    fmt_snprintf(err, errlen, "%u-byte %s at gpa 0x%llx failed (%d)", size,
+                 write ? "write" : "read", (unsigned long long)gpa, rc);
 }
 
 /* Execute a decoded instruction; *done is false if RIP must stay. */
 static int exec_insn(struct emul_ctx *ctx, const struct emul_insn *in, bool *done,
                      char *err, size_t errlen)
 {
-    struct emul_regs *r = ctx->regs;
+    uint64_t *gpr = gprs(ctx);
     gva_t gva;
     uint64_t val, res;
     int rc;
@@ -876,28 +917,28 @@ static int exec_insn(struct emul_ctx *ctx, const struct emul_insn *in, bool *don
             return rc;
         if (in->op == EMUL_OP_MOVSX)
             val = (uint64_t)sign_extend(val, in->memsize);
-        reg_set(r, in->reg, in->opsize, in->reg_high8, val);
+        reg_set(gpr, in->reg, in->opsize, in->reg_high8, val);
         return 0;
     case EMUL_OP_XCHG:
         if ((rc = mem_read(ctx, gva, in->memsize, &val, err, errlen)) != 0)
             return rc;
         if ((rc = mem_write(ctx, gva, in->memsize, source(ctx, in), err, errlen)) != 0)
             return rc;
-        reg_set(r, in->reg, in->opsize, in->reg_high8, val);
+        reg_set(gpr, in->reg, in->opsize, in->reg_high8, val);
         return 0;
     case EMUL_OP_ALU_MEM:
         if ((rc = mem_read(ctx, gva, in->memsize, &val, err, errlen)) != 0)
             return rc;
-        res = alu_compute(in->alu, in->opsize, val, source(ctx, in), &r->rflags);
+        res = alu_compute(in->alu, in->opsize, val, source(ctx, in), &ctx->regs->rflags);
         if (!alu_writes(in->alu))
             return 0;
         return mem_write(ctx, gva, in->memsize, res, err, errlen);
     case EMUL_OP_ALU_REG:
         if ((rc = mem_read(ctx, gva, in->memsize, &val, err, errlen)) != 0)
             return rc;
-        res = alu_compute(in->alu, in->opsize, source(ctx, in), val, &r->rflags);
+        res = alu_compute(in->alu, in->opsize, source(ctx, in), val, &ctx->regs->rflags);
         if (alu_writes(in->alu))
-            reg_set(r, in->reg, in->opsize, in->reg_high8, res);
+            reg_set(gpr, in->reg, in->opsize, in->reg_high8, res);
         return 0;
     case EMUL_OP_BT:
         return exec_bt(ctx, in, gva, err, errlen);
@@ -910,13 +951,35 @@ static int exec_insn(struct emul_ctx *ctx, const struct emul_insn *in, bool *don
  * Fetch and top level
  * ====================================================================== */
 
+/* Instruction bytes as fetched; w lets the decode cache compare 8 at once. */
+union insn_buf {
+    uint8_t b[16];
+    uint64_t w[2];
+};
+
 /* Fetch up to EMUL_MAX_INSN_LEN bytes at CS:RIP, page by page; stops early
- * at an unmapped or unreadable later page.  Returns the count or -HV_EFAULT. */
-static int fetch(const struct emul_ctx *ctx, uint8_t *buf, gva_t *first_bad)
+ * at an unmapped or unreadable later page.  Returns the count or -HV_EFAULT;
+ * *lin is the linear address of RIP. */
+static int fetch(const struct emul_ctx *ctx, union insn_buf *ib, gva_t *first_bad, gva_t *lin)
 {
     uint64_t ip = ctx->regs->rip & size_mask(ctx->cpu_mode / 8);
     gva_t gva = linear(ctx, EMUL_SEG_CS, ip);
+    uint8_t *buf = ib->b;
     size_t got = 0;
+
+    *lin = gva;
+    /* Common case: 16 bytes inside one page of directly reachable RAM (the
+     * 16th is read but not used). */
+    if (ctx->ops->ram_ptr && PAGE_OFFSET(gva) <= PAGE_SIZE - sizeof(ib->b)) {
+        gpa_t gpa;
+        const u64_unaligned *p;
+        if (!translate(ctx, gva, &gpa) &&
+            (p = ctx->ops->ram_ptr(ctx->opaque, gpa, sizeof(ib->b))) != NULL) {
+            ib->w[0] = p[0];
+            ib->w[1] = p[1];
+            return EMUL_MAX_INSN_LEN;
+        }
+    }
 
     while (got < EMUL_MAX_INSN_LEN) {
         size_t chunk = MIN(EMUL_MAX_INSN_LEN - got, PAGE_SIZE - PAGE_OFFSET(gva));
@@ -939,27 +1002,130 @@ static void describe_bytes(char *err, size_t errlen, const uint8_t *buf, int n)
         pos += (size_t)fmt_snprintf(err + pos, errlen - pos, " %02x", buf[i]);
 }
 
-int emul_insn(struct emul_ctx *ctx, char *err, size_t errlen)
+void emul_dcache_init(struct emul_dcache *c)
 {
-    uint8_t buf[EMUL_MAX_INSN_LEN];
-    struct emul_insn in;
-    gva_t bad = 0;
+    memset(c, 0, sizeof(*c));
+}
+
+/* Direct-mapped slot of the instruction at linear address lin. */
+static unsigned dcache_slot(gva_t lin)
+{
+    return (unsigned)((lin * 0x9E3779B97F4A7C15ULL) >> 60) & (EMUL_DCACHE_ENTRIES - 1);
+}
+
+_Static_assert(EMUL_DCACHE_ENTRIES <= 16 && (EMUL_DCACHE_ENTRIES & (EMUL_DCACHE_ENTRIES - 1)) == 0,
+               "dcache_slot takes 4 bits");
+
+/* Remember in e that the n-byte instruction in ib decoded to e->insn. */
+static void dcache_fill(struct emul_dcache_entry *e, const union insn_buf *ib, unsigned mode)
+{
+    unsigned len = e->insn.len;
+    e->mask[0] = len >= 8 ? ~0ULL : (1ULL << (8 * len)) - 1;
+    e->mask[1] = len <= 8 ? 0 : len >= 16 ? ~0ULL : (1ULL << (8 * (len - 8))) - 1;
+    e->bytes[0] = ib->w[0] & e->mask[0];
+    e->bytes[1] = ib->w[1] & e->mask[1];
+    e->mode = mode;
+}
+
+/*
+ * The fast path: a MOV, MOVZX or MOVSX the decode cache knows, whose bytes
+ * lie inside one page of directly reachable RAM, accessing the page whose
+ * translation the CPU reported.  Returns 1, having changed nothing, when
+ * any of that does not hold; else as emul_insn.
+ */
+static int emul_insn_fast(struct emul_ctx *ctx, char *err, size_t errlen)
+{
+    struct emul_regs *r = ctx->regs;
+    unsigned mode = ctx->cpu_mode;
+    gva_t lin = linear(ctx, EMUL_SEG_CS, r->rip & size_mask(mode / 8));
+    const struct emul_dcache_entry *e;
+    const struct emul_insn *in;
+    const u64_unaligned *p;
+    unsigned size;
+    uint64_t val;
+    gpa_t gpa;
+    gva_t gva;
+    int rc;
+
+    if (PAGE_OFFSET(lin) > PAGE_SIZE - sizeof(union insn_buf) || translate(ctx, lin, &gpa) ||
+        !(p = ctx->ops->ram_ptr(ctx->opaque, gpa, sizeof(union insn_buf))))
+        return 1;
+    e = &ctx->dcache->entry[dcache_slot(lin)];
+    /* Entries hold only valid modes, so an invalid ctx->cpu_mode misses. */
+    if (e->mode != mode || ((p[0] & e->mask[0]) ^ e->bytes[0]) | ((p[1] & e->mask[1]) ^ e->bytes[1]))
+        return 1;
+    in = &e->insn;
+    if (in->op > EMUL_OP_MOVSX)
+        return 1;
+    gva = mem_operand(ctx, in);
+    size = in->memsize;
+    if ((gva >> PAGE_SHIFT) != (ctx->hint_gva >> PAGE_SHIFT) || PAGE_OFFSET(gva) + size > PAGE_SIZE)
+        return 1;
+    gpa = (ctx->hint_gpa & ~(gpa_t)(PAGE_SIZE - 1)) | PAGE_OFFSET(gva);
+    /* From here on the instruction is done here. */
+    if (in->op == EMUL_OP_MOV_STORE) {
+        rc = ctx->ops->write_mem(ctx->opaque, gpa, size, source(ctx, in) & size_mask(size));
+        if (rc)
+            goto failed;
+    } else {
+        val = 0;
+        rc = ctx->ops->read_mem(ctx->opaque, gpa, size, &val);
+        if (rc)
+            goto failed;
+        val &= size_mask(in->memsize);
+        if (in->op == EMUL_OP_MOVSX)
+            val = (uint64_t)sign_extend(val, in->memsize);
+        reg_set(gprs(ctx), in->reg, in->opsize, in->reg_high8, val);
+    }
+    ctx->dcache->hits++;
+    ctx->dcache->fast++;
+    r->rip += in->len;
+    if (ctx->cpu_mode != 64)
+        r->rip &= size_mask(ctx->cpu_mode / 8);
+    return 0;
+failed:
+    access_failed(err, errlen, in->op == EMUL_OP_MOV_STORE, in->memsize, gpa, rc);
+    return rc;
+}
+
+/* Everything else: fetch, decode (or find in the cache), execute. */
+static __attribute__((noinline)) int emul_insn_slow(struct emul_ctx *ctx, char *err, size_t errlen)
+{
+    union insn_buf ib = { .w = { 0, 0 } };
+    uint8_t *buf = ib.b;
+    struct emul_insn local, *dst = &local;
+    const struct emul_insn *in;
+    struct emul_dcache_entry *e = NULL;
+    gva_t bad = 0, lin;
     bool done;
     int n, rc;
 
-    if (errlen)
-        err[0] = '\0';
     if (ctx->cpu_mode != 16 && ctx->cpu_mode != 32 && ctx->cpu_mode != 64) {
         fmt_snprintf(err, errlen, "bad cpu_mode %u", ctx->cpu_mode);
         return -HV_EINVAL;
     }
-    n = fetch(ctx, buf, &bad);
+    n = fetch(ctx, &ib, &bad, &lin);
     if (n < 0) {
         fmt_snprintf(err, errlen, "instruction fetch failed at gva 0x%llx (cr3 0x%llx)",
                      (unsigned long long)bad, (unsigned long long)ctx->cr3);
         return n;
     }
-    rc = emul_decode(buf, (size_t)n, ctx->cpu_mode, &in);
+    if (ctx->dcache) {
+        e = &ctx->dcache->entry[dcache_slot(lin)];
+        if (e->mode == ctx->cpu_mode && e->insn.len <= (unsigned)n &&
+            (ib.w[0] & e->mask[0]) == e->bytes[0] && (ib.w[1] & e->mask[1]) == e->bytes[1]) {
+            ctx->dcache->hits++;
+            in = &e->insn;
+            goto execute;
+        }
+        ctx->dcache->misses++;
+        e->mode = 0;                /* refilled below if the bytes decode */
+        dst = &e->insn;
+    }
+    in = dst;
+    rc = emul_decode(buf, (size_t)n, ctx->cpu_mode, dst);
+    if (rc >= 0 && e)
+        dcache_fill(e, &ib, ctx->cpu_mode);
     if (rc == -HV_EFAULT) {
         fmt_snprintf(err, errlen, "instruction fetch failed at gva 0x%llx after %d bytes",
                      (unsigned long long)bad, n);
@@ -969,12 +1135,25 @@ int emul_insn(struct emul_ctx *ctx, char *err, size_t errlen)
         describe_bytes(err, errlen, buf, n);
         return -HV_ENOSYS;
     }
-    rc = exec_insn(ctx, &in, &done, err, errlen);
+execute:
+    rc = exec_insn(ctx, in, &done, err, errlen);
     if (rc)
         return rc;
     if (done) {
-        uint64_t rip = ctx->regs->rip + in.len;
+        uint64_t rip = ctx->regs->rip + in->len;
         ctx->regs->rip = ctx->cpu_mode == 64 ? rip : rip & size_mask(ctx->cpu_mode / 8);
     }
     return 0;
+}
+
+int emul_insn(struct emul_ctx *ctx, char *err, size_t errlen)
+{
+    if (errlen)
+        err[0] = '\0';
+    if (ctx->dcache && ctx->hint_valid && ctx->ops->ram_ptr) {
+        int rc = emul_insn_fast(ctx, err, errlen);
+        if (rc <= 0)
+            return rc;
+    }
+    return emul_insn_slow(ctx, err, errlen);
 }

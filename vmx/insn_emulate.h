@@ -50,13 +50,24 @@ struct emul_ops {
      * the caller routes it to RAM or to a device.  Returns 0 or negative. */
     int (*read_mem)(void *opaque, gpa_t gpa, unsigned size, uint64_t *val);
     int (*write_mem)(void *opaque, gpa_t gpa, unsigned size, uint64_t val);
+    /* Optional (may be NULL): the host address of len bytes of guest RAM at
+     * gpa if they are contiguous there, else NULL.  When given, page-table
+     * entries and instruction bytes are loaded through it (cheaper than
+     * read_ram, which remains the fallback). */
+    const void *(*ram_ptr)(void *opaque, gpa_t gpa, size_t len);
 };
+
+struct emul_dcache;
 
 struct emul_ctx {
     struct emul_regs *regs;
     unsigned cpu_mode;      /* 16, 32 or 64: default operand/address size (CS.D, CS.L) */
-    /* Segment bases (ignored in 64-bit mode except FS and GS). */
-    uint64_t cs_base, ds_base, es_base, ss_base, fs_base, gs_base;
+    /* Segment bases (ignored in 64-bit mode except FS and GS), by name or
+     * indexed by enum emul_seg. */
+    union {
+        struct { uint64_t es_base, cs_base, ss_base, ds_base, fs_base, gs_base; };
+        uint64_t seg_base[6];
+    };
     /* For the guest page walk: paging off, 32-bit (4M pages with CR4.PSE),
      * PAE, 4-level and 5-level (CR4.LA57), large pages at every level. */
     uint64_t cr0, cr3, cr4, efer;
@@ -68,10 +79,16 @@ struct emul_ctx {
     bool hint_valid;
     gva_t hint_gva;
     gpa_t hint_gpa;
+    /* Optional: the 16 GPRs live here instead of regs->gpr (saves the
+     * caller copying them in and out). */
+    uint64_t *gpr;
+    /* Optional: a decode cache (see struct emul_dcache). */
+    struct emul_dcache *dcache;
 };
 
 /* What a decoded instruction does; "mem" is its ModRM/moffs memory operand. */
 enum emul_op {
+    /* The first four make one access and set no flags (keep them first). */
     EMUL_OP_MOV_STORE,  /* mem <- reg, or mem <- imm when has_imm */
     EMUL_OP_MOV_LOAD,   /* reg <- mem */
     EMUL_OP_MOVZX,      /* reg <- zero-extended mem (memsize < opsize) */
@@ -118,6 +135,35 @@ struct emul_insn {
 
 /* Longest x86 instruction (SDM Vol. 2A, "Instruction Format"). */
 #define EMUL_MAX_INSN_LEN 15
+
+/*
+ * Decode cache.  A decoded instruction depends only on its bytes and the
+ * code size (16/32/64), so an entry is keyed by exactly those: emul_insn()
+ * still translates RIP and reads the bytes from guest memory on every call,
+ * and uses an entry only if the bytes it just read equal the entry's over
+ * the entry's length.  Self-modifying code, another address space with the
+ * same CR3, changed page tables or a different RIP holding other bytes are
+ * all misses; the same bytes decode the same wherever they are, so a hit
+ * is always right.  The slot is chosen by the linear address of RIP
+ * (direct mapped), so a loop touching a few devices keeps its entries.
+ */
+#define EMUL_DCACHE_ENTRIES 16
+
+struct emul_dcache_entry {
+    uint64_t bytes[2];      /* the instruction's bytes, zero past its length */
+    uint64_t mask[2];       /* ones over the first insn.len bytes */
+    unsigned mode;          /* 16, 32 or 64; 0 = empty */
+    struct emul_insn insn;
+};
+
+struct emul_dcache {
+    struct emul_dcache_entry entry[EMUL_DCACHE_ENTRIES];
+    uint64_t hits, misses;  /* lookups; a miss decodes and refills the slot */
+    uint64_t fast;          /* hits that took the fast path (MOV forms, see emul_insn) */
+};
+
+/* Empty the cache (never needed for correctness: entries check themselves). */
+void emul_dcache_init(struct emul_dcache *c);
 /* Iterations of a REP string instruction done per emul_insn() call; when
  * the count is not exhausted RIP stays so the guest executes it again. */
 #define EMUL_REP_MAX_ITER 1024
@@ -150,6 +196,9 @@ int emul_gva_to_gpa(const struct emul_ctx *ctx, gva_t gva, gpa_t *gpa);
  * err (errlen bytes, may be 0) is always NUL-terminated, "" on success.
  * The caller handles everything outside the instruction itself: interrupt
  * shadow, RFLAGS.TF/RF, injecting faults into the guest.
+ * Fast path: with a decode cache, ram_ptr and the hint, a cached MOV, MOVZX
+ * or MOVSX whose bytes lie in one page and whose access lies in the hinted
+ * page runs without the general machinery (same results, same errors).
  */
 int emul_insn(struct emul_ctx *ctx, char *err, size_t errlen);
 

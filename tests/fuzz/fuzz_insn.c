@@ -22,6 +22,12 @@
  *    length (or stays for an unfinished REP); the error text is a string;
  *    with paging off the first access is at the address Zydis' memory
  *    operand gives for the same registers and segment bases.
+ * 3. Fast paths: the same instruction runs again from the same state with
+ *    the optional parts of the emul_ctx on (ram_ptr, GPRs outside regs, a
+ *    decode cache kept across inputs, so entries of earlier inputs are
+ *    probed), then a third time (now a cache hit); return value, error
+ *    text, registers, RIP, RFLAGS, RAM and the data accesses must equal
+ *    the plain run's.
  */
 #include "tests/fuzz/fuzz.h"
 
@@ -34,6 +40,12 @@
 static uint8_t ram[RAM_SIZE];
 static unsigned accesses;
 static gpa_t first_gpa;         /* gpa of the first data access */
+static uint64_t access_hash;    /* of every access: direction, gpa, size, value */
+
+static void hash_access(uint64_t dir, gpa_t gpa, unsigned size, uint64_t val)
+{
+    access_hash = (access_hash ^ dir ^ (gpa << 4) ^ size) * 0x100000001B3ULL + val;
+}
 
 static int fake_read_ram(void *opaque, gpa_t gpa, void *buf, size_t len)
 {
@@ -54,8 +66,10 @@ static int fake_read_mem(void *opaque, gpa_t gpa, unsigned size, uint64_t *val)
     if (gpa < RAM_SIZE && size <= RAM_SIZE - gpa) {
         *val = 0;
         memcpy(val, &ram[gpa], size);
+        hash_access(1, gpa, size, *val);
         return 0;
     }
+    hash_access(2, gpa, size, 0);
     if ((gpa & 0xFF) == 0xEE)
         return -HV_EIO;             /* a failing device access */
     *val = gpa * 0x9E3779B97F4A7C15ULL;
@@ -70,6 +84,7 @@ static int fake_write_mem(void *opaque, gpa_t gpa, unsigned size, uint64_t val)
           size, (unsigned long long)val);
     if (accesses++ == 0)
         first_gpa = gpa;
+    hash_access(3, gpa, size, val);
     if (gpa < RAM_SIZE && size <= RAM_SIZE - gpa) {
         memcpy(&ram[gpa], &val, size);
         return 0;
@@ -80,6 +95,20 @@ static int fake_write_mem(void *opaque, gpa_t gpa, unsigned size, uint64_t val)
 static const struct emul_ops ops = {
     .read_ram = fake_read_ram, .read_mem = fake_read_mem, .write_mem = fake_write_mem,
 };
+
+static const void *fake_ram_ptr(void *opaque, gpa_t gpa, size_t len)
+{
+    (void)opaque;
+    return gpa < RAM_SIZE && len <= RAM_SIZE - gpa ? &ram[gpa] : NULL;
+}
+
+static const struct emul_ops ops_ptr = {
+    .read_ram = fake_read_ram, .read_mem = fake_read_mem, .write_mem = fake_write_mem,
+    .ram_ptr = fake_ram_ptr,
+};
+
+static struct emul_dcache dcache;       /* kept across inputs */
+static uint8_t ram0[RAM_SIZE], ram1[RAM_SIZE];
 
 /* ---- Zydis comparison ---------------------------------------------------- */
 
@@ -378,9 +407,59 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     uint64_t rip0 = regs.rip, regs0[EMUL_NR_GPRS];
     memcpy(regs0, regs.gpr, sizeof(regs0));
+    struct emul_regs start = regs;
+    memcpy(ram0, ram, sizeof(ram));
+    /* With paging off and a hint, usually make the hint the page of the
+     * first access (as a VM exit reports it), so the fast path runs. */
+    if ((sel & 64) && !(sel & 4) && (ctx.hint_gpa & 3) != 0) {
+        struct emul_ctx probe = ctx;
+        char perr[96];
+        probe.hint_valid = false;
+        accesses = 0;
+        emul_insn(&probe, perr, sizeof(perr));
+        if (accesses > 0) {
+            ctx.hint_gva = first_gpa;
+            if ((ctx.hint_gpa & 3) != 1)
+                ctx.hint_gpa = first_gpa;
+        }
+        regs = start;
+        memcpy(ram, ram0, sizeof(ram));
+    }
     char err[96];
     accesses = 0;
+    access_hash = 0;
     rc = emul_insn(&ctx, err, sizeof(err));
+
+    /* The fast paths, twice, from the same state: the same outcome. */
+    struct emul_regs plain = regs;
+    uint64_t plain_hash = access_hash;
+    unsigned plain_accesses = accesses;
+    gpa_t plain_first = first_gpa;
+    memcpy(ram1, ram, sizeof(ram));
+    for (int run = 0; run < 2; run++) {
+        uint64_t gpr[EMUL_NR_GPRS];
+        struct emul_regs fregs = start;
+        struct emul_ctx fctx = ctx;
+        char ferr[96];
+        memcpy(gpr, start.gpr, sizeof(gpr));
+        memset(fregs.gpr, 0xA5, sizeof(fregs.gpr));     /* must not be used */
+        fctx.regs = &fregs;
+        fctx.gpr = gpr;
+        fctx.ops = &ops_ptr;
+        fctx.dcache = &dcache;
+        memcpy(ram, ram0, sizeof(ram));
+        accesses = 0;
+        access_hash = 0;
+        int frc = emul_insn(&fctx, ferr, sizeof(ferr));
+        CHECK(frc == rc && strcmp(ferr, err) == 0, "run %d: %d '%s', plain %d '%s'", run,
+              frc, ferr, rc, err);
+        CHECK(memcmp(gpr, plain.gpr, sizeof(gpr)) == 0 && fregs.rip == plain.rip &&
+              fregs.rflags == plain.rflags, "run %d: registers differ", run);
+        CHECK(access_hash == plain_hash && accesses == plain_accesses, "run %d: accesses differ",
+              run);
+        CHECK(memcmp(ram, ram1, sizeof(ram)) == 0, "run %d: RAM differs", run);
+    }
+    first_gpa = plain_first;
     CHECK(memchr(err, 0, sizeof(err)) != NULL, "error text not terminated");
     if (rc == 0) {
         CHECK(err[0] == '\0', "success with error text '%s'", err);

@@ -73,6 +73,8 @@ struct fake_guest {
     struct access log[MAX_LOG];
     unsigned nlog;              /* total accesses (log keeps the first MAX_LOG) */
     unsigned ram_reads;         /* read_ram calls: page-table entries and fetches */
+    unsigned ram_ptrs;          /* ram_ptr calls (fake_ops_ptr) */
+    uint64_t gpr[EMUL_NR_GPRS]; /* the GPRs when ctx.gpr points here */
     struct emul_regs regs;
     struct emul_ctx ctx;
 };
@@ -135,6 +137,24 @@ static const struct emul_ops fake_ops = {
     .read_mem = fake_read_mem,
     .write_mem = fake_write_mem,
 };
+
+static const void *fake_ram_ptr(void *opaque, gpa_t gpa, size_t len)
+{
+    assert_ptr_equal(opaque, &g);
+    g.ram_ptrs++;
+    return gpa + len <= RAM_SIZE ? &g.ram[gpa] : NULL;
+}
+
+/* The same guest with the optional ram_ptr. */
+static const struct emul_ops fake_ops_ptr = {
+    .read_ram = fake_read_ram,
+    .read_mem = fake_read_mem,
+    .write_mem = fake_write_mem,
+    .ram_ptr = fake_ram_ptr,
+};
+
+/* Kept across guest_reset(), so that tests see misses turn into hits. */
+static struct emul_dcache dc;
 
 static void put64(gpa_t gpa, uint64_t v) { memcpy(&g.ram[gpa], &v, 8); }
 static void put32(gpa_t gpa, uint32_t v) { memcpy(&g.ram[gpa], &v, 4); }
@@ -243,9 +263,13 @@ struct mcase {
     uint64_t seg[6];            /* segment bases by enum emul_seg */
 };
 
-static void run_case(unsigned idx, const struct mcase *c)
+/* fast: with everything optional on (decode cache, ram_ptr, GPRs outside
+ * regs, the hint for the first access's page as a VM exit gives it, which
+ * is the linear address here: these cases map data 1:1). */
+static void run_case_cfg(unsigned idx, const struct mcase *c, bool fast)
 {
     uint64_t want[EMUL_NR_GPRS];
+    uint64_t *gpr = fast ? g.gpr : g.regs.gpr;
     char err[128];
     int rc;
 
@@ -272,6 +296,15 @@ static void run_case(unsigned idx, const struct mcase *c)
     for (const struct regval *r = c->out; r < c->out + 3 && r->r1; r++)
         want[r->r1 - 1] = r->v;
     uint64_t rip0 = g.regs.rip, flags0 = g.regs.rflags;
+    if (fast) {
+        memcpy(g.gpr, g.regs.gpr, sizeof(g.gpr));
+        memset(g.regs.gpr, 0xA5, sizeof(g.regs.gpr));     /* must not be used */
+        g.ctx.gpr = g.gpr;
+        g.ctx.ops = &fake_ops_ptr;
+        g.ctx.dcache = &dc;
+        g.ctx.hint_valid = c->acc[0].dir != 0;
+        g.ctx.hint_gva = g.ctx.hint_gpa = c->acc[0].gpa;
+    }
 
     rc = emul_insn(&g.ctx, err, sizeof(err));
     if (rc)
@@ -282,10 +315,43 @@ static void run_case(unsigned idx, const struct mcase *c)
     for (unsigned i = 0; i < EMUL_NR_GPRS; i++) {
         char what[16];
         snprintf(what, sizeof(what), "gpr[%u]", i);
-        CHECK_EQ(idx, c->name, what, g.regs.gpr[i], want[i]);
+        CHECK_EQ(idx, c->name, what, gpr[i], want[i]);
     }
     CHECK_EQ(idx, c->name, "rip", g.regs.rip, rip0 + c->len);
     CHECK_EQ(idx, c->name, "rflags", g.regs.rflags, c->flags_out ? c->flags_out : flags0);
+}
+
+static void run_case(unsigned idx, const struct mcase *c)
+{
+    run_case_cfg(idx, c, false);
+}
+
+/* Each case through the decode cache: a miss, then a hit, both with the
+ * same results as without it; the hit of a one-access MOV form on a 1:1
+ * page takes the fast path. */
+static void run_case_cached(unsigned idx, const struct mcase *c)
+{
+    uint8_t code[EMUL_MAX_INSN_LEN + 16];
+    struct emul_insn in;
+    size_t n = parse_hex(c->code, code, sizeof(code));
+
+    emul_dcache_init(&dc);
+    run_case_cfg(idx, c, true);
+    CHECK_EQ(idx, c->name, "misses", dc.misses, 1);
+    CHECK_EQ(idx, c->name, "hits", dc.hits, 0);
+    run_case_cfg(idx, c, true);
+    CHECK_EQ(idx, c->name, "misses", dc.misses, 1);
+    CHECK_EQ(idx, c->name, "hits", dc.hits, 1);
+
+    assert_true(emul_decode(code, n, c->mode, &in) > 0);
+    bool one_access = c->acc[0].dir && !c->acc[1].dir;
+    /* The hint is the gpa; it is also the linear address but for RIP-relative
+     * data of code at RIP_HI and negative absolute addresses in 64-bit mode
+     * (both map M from the top of the address space): those hits miss the
+     * hinted page and take the general path. */
+    bool linear_is_gpa = !(c->rip && in.base == EMUL_REG_RIP) &&
+                         !(c->mode == 64 && in.base == EMUL_REG_NONE && in.disp < 0);
+    CHECK_EQ(idx, c->name, "fast", dc.fast, in.op <= EMUL_OP_MOVSX && one_access && linear_is_gpa);
 }
 
 static const uint64_t Q = 0x1122334455667788ULL;
@@ -600,6 +666,20 @@ static void test_alu_cases(void **state)
     (void)state;
     for (unsigned i = 0; i < ARRAY_SIZE(alu_cases); i++)
         run_case(i, &alu_cases[i]);
+}
+
+static void test_mov_cases_cached(void **state)
+{
+    (void)state;
+    for (unsigned i = 0; i < ARRAY_SIZE(mov_cases); i++)
+        run_case_cached(i, &mov_cases[i]);
+}
+
+static void test_alu_cases_cached(void **state)
+{
+    (void)state;
+    for (unsigned i = 0; i < ARRAY_SIZE(alu_cases); i++)
+        run_case_cached(i, &alu_cases[i]);
 }
 
 /* ---- String instructions ----------------------------------------------- */
@@ -1164,6 +1244,232 @@ static void test_linear_address_hint(void **state)
     assert_int_equal(g.log[0].gpa, M + 0xFFE);
 }
 
+/* ---- Decode cache ------------------------------------------------------- */
+
+/* A fresh guest with the decode cache (kept: see dc), ram_ptr and the hint
+ * for the 1:1-mapped device page M, as exit_ept.c sets them up. */
+static void cached_reset(unsigned mode)
+{
+    guest_reset(mode);
+    g.ctx.ops = &fake_ops_ptr;
+    g.ctx.dcache = &dc;
+    g.ctx.hint_valid = true;
+    g.ctx.hint_gva = g.ctx.hint_gpa = M;
+    g.regs.gpr[EMUL_RBX] = M;
+    memcpy(&g.mmio[0], "\x44\x33\x22\x11\x88\x77\x66\x55", 8);
+}
+
+/* Run the instruction at rip; check the counters moved as given. */
+static void run_cached(uint64_t rip, unsigned misses, unsigned hits, unsigned fast)
+{
+    char err[128];
+    uint64_t m0 = dc.misses, h0 = dc.hits, f0 = dc.fast;
+    g.regs.rip = rip;
+    assert_int_equal(emul_insn(&g.ctx, err, sizeof(err)), 0);
+    assert_int_equal(dc.misses - m0, misses);
+    assert_int_equal(dc.hits - h0, hits);
+    assert_int_equal(dc.fast - f0, fast);
+}
+
+/* Hit after a miss; new bytes at the same RIP miss (self-modifying code);
+ * bytes past the instruction do not matter; the code size is part of the key. */
+static void test_dcache_bytes(void **state)
+{
+    (void)state;
+    emul_dcache_init(&dc);
+    cached_reset(32);
+    place_code(CODE_GPA, "8b 03");                  /* mov eax, [ebx] */
+    run_cached(CODE_GPA, 1, 0, 0);
+    assert_int_equal(g.regs.gpr[EMUL_RAX], 0x11223344);
+    g.regs.gpr[EMUL_RAX] = 0;
+    run_cached(CODE_GPA, 0, 1, 1);
+    assert_int_equal(g.regs.gpr[EMUL_RAX], 0x11223344);
+    assert_int_equal(g.regs.rip, CODE_GPA + 2);
+    assert_int_equal(g.nlog, 2);
+
+    /* The guest rewrites the instruction: mov ecx, [ebx]. */
+    place_code(CODE_GPA, "8b 0b");
+    g.regs.gpr[EMUL_RAX] = 0;
+    run_cached(CODE_GPA, 1, 0, 0);
+    assert_int_equal(g.regs.gpr[EMUL_RCX], 0x11223344);
+    assert_int_equal(g.regs.gpr[EMUL_RAX], 0);
+    run_cached(CODE_GPA, 0, 1, 1);
+
+    /* A byte after the instruction changes: still the same instruction. */
+    place_code(CODE_GPA + 2, "cc");
+    run_cached(CODE_GPA, 0, 1, 1);
+    /* Now it becomes a longer one, mov ecx, [ebx+0x04]: a miss. */
+    place_code(CODE_GPA, "8b 4b 04");
+    run_cached(CODE_GPA, 1, 0, 0);
+    assert_int_equal(g.regs.gpr[EMUL_RCX], 0x55667788);
+    assert_int_equal(g.regs.rip, CODE_GPA + 3);
+
+    /* 66 8b 07 loads 16 bits from [edi] in 32-bit code and 32 bits from
+     * [bx] in 16-bit code. */
+    place_code(CODE_GPA, "66 8b 07");
+    g.regs.gpr[EMUL_RDI] = M;
+    g.regs.gpr[EMUL_RAX] = 0;
+    run_cached(CODE_GPA, 1, 0, 0);
+    assert_int_equal(g.regs.gpr[EMUL_RAX], 0x3344);
+    g.ctx.cpu_mode = 16;
+    g.regs.gpr[EMUL_RBX] = 0;
+    g.ctx.ds_base = M;
+    g.regs.gpr[EMUL_RAX] = 0;
+    run_cached(CODE_GPA, 1, 0, 0);
+    assert_int_equal(g.regs.gpr[EMUL_RAX], 0x11223344);
+    run_cached(CODE_GPA, 0, 1, 1);
+}
+
+/* The same RIP under another CR3, or after the guest changed its page
+ * tables without telling anyone, reaches other bytes: they decide. */
+static void test_dcache_cr3(void **state)
+{
+    const gpa_t pml4b = SCRATCH_PT, pdptb = SCRATCH_PT + 0x1000, pdb = SCRATCH_PT + 0x2000,
+                ptb = SCRATCH_PT + 0x3000, code2 = 0x8000;
+    (void)state;
+    emul_dcache_init(&dc);
+    cached_reset(64);
+    /* Second address space: RIP_HI -> code2; low 4G as in the first. */
+    put64(pml4b + 0 * 8, PDPT_LO | P | RW);
+    put64(pml4b + 511 * 8, pdptb | P | RW);
+    put64(pdptb + 510 * 8, pdb | P | RW);
+    put64(pdb, ptb | P | RW);
+    put64(ptb, code2 | P | RW);
+    place_code(CODE_GPA, "8b 03");                  /* mov eax, [rbx] */
+    place_code(code2, "8b 0b");                     /* mov ecx, [rbx] */
+
+    run_cached(RIP_HI, 1, 0, 0);
+    run_cached(RIP_HI, 0, 1, 1);
+    assert_int_equal(g.regs.gpr[EMUL_RAX], 0x11223344);
+
+    g.ctx.cr3 = pml4b;
+    run_cached(RIP_HI, 1, 0, 0);
+    assert_int_equal(g.regs.gpr[EMUL_RCX], 0x11223344);
+    run_cached(RIP_HI, 0, 1, 1);
+
+    /* Back to the first: its bytes again (one slot per RIP: a miss). */
+    g.ctx.cr3 = PML4_GPA;
+    g.regs.gpr[EMUL_RAX] = 0;
+    run_cached(RIP_HI, 1, 0, 0);
+    assert_int_equal(g.regs.gpr[EMUL_RAX], 0x11223344);
+
+    /* Same CR3, PTE changed behind our back: the new page's bytes run. */
+    put64(PT_HI + 0 * 8, code2 | P | RW);
+    g.regs.gpr[EMUL_RCX] = 0;
+    run_cached(RIP_HI, 1, 0, 0);
+    assert_int_equal(g.regs.gpr[EMUL_RCX], 0x11223344);
+
+    /* Another address space with the same bytes at RIP: a hit, and right. */
+    place_code(code2, "8b 03");
+    g.ctx.cr3 = pml4b;
+    g.regs.gpr[EMUL_RAX] = 0;
+    run_cached(RIP_HI, 1, 0, 0);
+    g.ctx.cr3 = PML4_GPA;
+    put64(PT_HI + 0 * 8, CODE_GPA | P | RW);
+    run_cached(RIP_HI, 0, 1, 1);
+    assert_int_equal(g.regs.gpr[EMUL_RAX], 0x11223344);
+}
+
+/* An instruction across a page boundary: cached too (general path), and
+ * a change in either page, or a remapped second page, is a miss. */
+static void test_dcache_cross_page(void **state)
+{
+    const uint64_t rip = RIP_HI + 0x2FFF;
+    (void)state;
+    emul_dcache_init(&dc);
+    cached_reset(64);
+    put64(PT_HI + 2 * 8, CODE_GPA | P | RW);
+    put64(PT_HI + 3 * 8, 0xF000 | P | RW);
+    place_code(CODE_GPA + 0xFFF, "48");             /* mov rax, [rbx] */
+    place_code(0xF000, "8b 03");
+    run_cached(rip, 1, 0, 0);
+    assert_int_equal(g.regs.gpr[EMUL_RAX], 0x5566778811223344ULL);
+    assert_int_equal(g.regs.rip, rip + 3);
+    g.regs.gpr[EMUL_RAX] = 0;
+    run_cached(rip, 0, 1, 0);
+    assert_int_equal(g.regs.gpr[EMUL_RAX], 0x5566778811223344ULL);
+
+    /* Second page rewritten: mov rcx, [rbx]. */
+    place_code(0xF000, "8b 0b");
+    run_cached(rip, 1, 0, 0);
+    assert_int_equal(g.regs.gpr[EMUL_RCX], 0x5566778811223344ULL);
+    /* First page rewritten: 66 8b 0b ... is mov cx, [rbx]. */
+    place_code(CODE_GPA + 0xFFF, "66");
+    g.regs.gpr[EMUL_RCX] = 0;
+    run_cached(rip, 1, 0, 0);
+    assert_int_equal(g.regs.gpr[EMUL_RCX], 0x3344);
+    /* Second page remapped to a frame holding 8b 13: mov edx, [rbx]. */
+    place_code(0xE000, "8b 13");
+    put64(PT_HI + 3 * 8, 0xE000 | P | RW);
+    run_cached(rip, 1, 0, 0);
+    assert_int_equal(g.regs.gpr[EMUL_RDX] & 0xFFFF, 0x3344);
+    assert_int_equal(g.regs.rip, rip + 3);
+}
+
+/* Fast path: values of the MOV forms, and the cases it leaves alone. */
+static void test_fast_path(void **state)
+{
+    char err[128];
+    (void)state;
+    emul_dcache_init(&dc);
+    cached_reset(64);
+    /* movzx ecx, byte [rbx+1]; movsx rdx, word [rbx+2]; mov [rbx+8], eax;
+     * mov dword [rbx+12], imm; mov ah, [rbx] */
+    place_code(CODE_GPA, "0f b6 4b 01");
+    place_code(CODE_GPA + 0x10, "48 0f bf 53 02");
+    place_code(CODE_GPA + 0x20, "89 43 08");
+    place_code(CODE_GPA + 0x30, "c7 43 0c 78 56 34 12");
+    place_code(CODE_GPA + 0x40, "8a 23");
+    memcpy(&g.mmio[0], "\x44\x33\x22\x91", 4);
+    g.regs.gpr[EMUL_RCX] = ~0ULL;
+    g.regs.gpr[EMUL_RAX] = 0xAAAABBBBCCCCDDDDULL;
+    for (int pass = 0; pass < 2; pass++) {
+        g.nlog = 0;
+        run_cached(CODE_GPA, !pass, pass, pass);
+        assert_int_equal(g.regs.gpr[EMUL_RCX], 0x33);              /* zero-extended */
+        run_cached(CODE_GPA + 0x10, !pass, pass, pass);
+        assert_int_equal(g.regs.gpr[EMUL_RDX], 0xFFFFFFFFFFFF9122ULL);
+        assert_int_equal(g.regs.rip, CODE_GPA + 0x15);
+        run_cached(CODE_GPA + 0x20, !pass, pass, pass);
+        run_cached(CODE_GPA + 0x30, !pass, pass, pass);
+        run_cached(CODE_GPA + 0x40, !pass, pass, pass);
+        assert_int_equal(g.regs.gpr[EMUL_RAX], 0xAAAABBBBCCCC44DDULL);  /* AH only */
+        g.regs.gpr[EMUL_RAX] = 0xAAAABBBBCCCCDDDDULL;
+        assert_int_equal(g.nlog, 5);
+        assert_int_equal(g.log[2].dir, 'W');
+        assert_int_equal(g.log[2].gpa, M + 8);
+        assert_int_equal(g.log[2].size, 4);
+        assert_int_equal(g.log[2].val, 0xCCCCDDDD);
+        assert_int_equal(g.log[3].gpa, M + 12);
+        assert_int_equal(g.log[3].val, 0x12345678);
+        assert_int_equal(g.log[4].size, 1);
+    }
+    assert_int_equal(dc.fast, 5);
+    /* RFLAGS untouched by the MOV forms. */
+    assert_int_equal(g.regs.rflags, F_FIXED);
+
+    /* Access outside the hinted page: the general path (a walk), same result. */
+    g.regs.gpr[EMUL_RBX] = M + 0x1000;
+    memcpy(&g.mmio[0x1001], "\x5a", 1);
+    run_cached(CODE_GPA, 0, 1, 0);
+    assert_int_equal(g.regs.gpr[EMUL_RCX], 0x5A);
+    /* An access straddling the end of the hinted page: general path. */
+    g.regs.gpr[EMUL_RBX] = M + 0xFFD;
+    run_cached(CODE_GPA + 0x20, 0, 1, 0);
+    assert_int_equal(g.log[g.nlog - 1].gpa, M + 0xFFD + 8);
+    /* A failing device access gives the general path's error text. */
+    g.regs.gpr[EMUL_RBX] = M + MMIO_SIZE;                /* past the fake device */
+    g.ctx.hint_gva = g.ctx.hint_gpa = M + MMIO_SIZE;
+    g.regs.rip = CODE_GPA + 0x20;
+    assert_int_equal(emul_insn(&g.ctx, err, sizeof(err)), -HV_EIO);
+    assert_non_null(strstr(err, "4-byte write at gpa 0xfee02008 failed"));
+    assert_int_equal(g.regs.rip, CODE_GPA + 0x20);
+    /* Without the hint, or a non-MOV form: never the fast path. */
+    g.ctx.hint_valid = false;
+    g.regs.gpr[EMUL_RBX] = M;
+    run_cached(CODE_GPA, 0, 1, 0);
+}
+
 static void test_data_errors(void **state)
 {
     char err[128];
@@ -1313,6 +1619,8 @@ int main(void)
         cmocka_unit_test(test_decode_table),
         cmocka_unit_test(test_mov_cases),
         cmocka_unit_test(test_alu_cases),
+        cmocka_unit_test(test_mov_cases_cached),
+        cmocka_unit_test(test_alu_cases_cached),
         cmocka_unit_test(test_string_cases),
         cmocka_unit_test(test_rep_limit),
         cmocka_unit_test(test_walk_paging_off),
@@ -1325,6 +1633,10 @@ int main(void)
         cmocka_unit_test(test_undecodable),
         cmocka_unit_test(test_unmapped_fetch),
         cmocka_unit_test(test_data_errors),
+        cmocka_unit_test(test_dcache_bytes),
+        cmocka_unit_test(test_dcache_cr3),
+        cmocka_unit_test(test_dcache_cross_page),
+        cmocka_unit_test(test_fast_path),
 #if defined(__x86_64__)
         cmocka_unit_test(test_flags_vs_host_cpu),
 #endif
