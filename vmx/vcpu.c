@@ -83,11 +83,6 @@ static bool host_xsave;
 static struct xsave_layout fpu = { XCR0_X87 | XCR0_SSE, FXSAVE_AREA_SIZE, 1 };
 static struct vcpu *last_vcpu;       /* whose MSRs / FPU state the CPU holds */
 
-static inline void xsetbv(uint64_t v)
-{
-    __asm__ volatile("xsetbv" :: "a"((uint32_t)v), "d"((uint32_t)(v >> 32)), "c"(0));
-}
-
 void vcpu_host_fpu_init(void)
 {
     write_cr0((read_cr0() & ~CR0_EM) | CR0_MP);
@@ -102,7 +97,7 @@ void vcpu_host_fpu_init(void)
          * sized for them: CPUID.(0xD,0).EBX follows XCR0, so it is read
          * after XCR0 holds exactly that set. */
         xsave_guest_layout(CPUID_GUEST_XCR0, cpuid_leaf_d, &fpu);
-        xsetbv(fpu.xcr0);
+        write_xcr0(fpu.xcr0);
         uint32_t ebx = cpuid(0xD, 0).ebx;
         if (ebx > fpu.size) {
             fpu.size = ebx;
@@ -160,7 +155,7 @@ static void save_guest_context(struct vcpu *v)
     v->dr[3] = read_dr3();
     v->dr6 = read_dr6();
     if (host_xsave) {
-        xsetbv(fpu.xcr0);
+        write_xcr0(fpu.xcr0);
         __asm__ volatile("xsave64 %0" : "+m"(*(uint8_t (*)[PAGE_SIZE])v->fpu_area)
                          : "a"(~0u), "d"(~0u) : "memory");
     } else {
@@ -184,10 +179,10 @@ static void load_guest_context(struct vcpu *v)
     write_dr3(v->dr[3]);
     write_dr6(v->dr6);
     if (host_xsave) {
-        xsetbv(fpu.xcr0);
+        write_xcr0(fpu.xcr0);
         __asm__ volatile("xrstor64 %0" :: "m"(*(uint8_t (*)[PAGE_SIZE])v->fpu_area),
                          "a"(~0u), "d"(~0u) : "memory");
-        xsetbv(v->xcr0);
+        write_xcr0(v->xcr0);
     } else {
         __asm__ volatile("fxrstor64 %0" :: "m"(*(uint8_t (*)[512])v->fpu_area) : "memory");
     }
@@ -237,13 +232,20 @@ static void report_entry_failure(struct vcpu *v, int rc)
 
 /* End the slice at TSC time `deadline`: the VMX-preemption timer, else the
  * host LAPIC timer (its interrupt exits), else the TSC check at each exit. */
+/* When the VM's own device timers are next due inside its slice: their
+ * next event, but no sooner than timer_gap after they last ran (a timer
+ * chip set to fire every microsecond is coalesced). */
+static inline uint64_t own_timers_due(const struct vcpu *v)
+{
+    return MAX(v->vm->next_event_tsc, v->timers_tsc + run_params.timer_gap);
+}
+
 static void arm_slice_timer(struct vcpu *v)
 {
     /* The exit comes at the slice's end or at the VM's own next device
      * event, whichever is first: the guest's timer ticks are handled in the
      * run loop (exit_preemption_timer), not by going back to the scheduler. */
-    uint64_t event = MAX(v->vm->next_event_tsc, v->timers_tsc + run_params.timer_gap);
-    uint64_t deadline = MIN(v->slice_deadline, event);
+    uint64_t deadline = MIN(v->slice_deadline, own_timers_due(v));
     v->wake_tsc = deadline;
     if (vmx_ctls.preemption_timer) {
         uint64_t now = rdtsc();
@@ -271,8 +273,7 @@ static __attribute__((noinline)) int exit_work(struct vcpu *v)
 {
     struct vm *vm = v->vm;
     uint64_t t = rdtsc();
-    if ((v->work & VCPU_WORK_TIMERS) ||
-        (vm->next_event_tsc <= t && t >= v->timers_tsc + run_params.timer_gap)) {
+    if ((v->work & VCPU_WORK_TIMERS) || t >= own_timers_due(v)) {
         v->timers_tsc = t;
         vm->board_ops->update_timers(vm);
         arm_slice_timer(v);
