@@ -5,6 +5,6 @@
 
 void lab_todo(int lab, const char *what)
 {
-    pr_err("lab %d: %s is not implemented yet", lab, what);
+    pr_err("lab %d: %s is not implemented yet\n", lab, what);
     machine_stop(STOP_FAILURE);
 }

@@ -30,6 +30,7 @@ BEGIN_RE = re.compile(r"^(\s*)/\* LAB (\d+) BEGIN ([A-Za-z_][A-Za-z0-9_]*): (.+?
 END_RE = re.compile(r"^\s*/\* LAB (\d+) END \*/\s*$")
 ANY_RE = re.compile(r"/\* LAB \d+ (BEGIN|END)")
 HANDOUT_MK = "labs/handout.mk"
+SOURCE_EXTS = (".c", ".h", ".S", ".ld")     # regions only in .c; markers elsewhere are errors
 # A stub leaves parameters, locals and static helpers of the solution unused.
 LAB_CFLAGS = ("-Wno-unused-parameter -Wno-unused-variable "
               "-Wno-unused-but-set-variable -Wno-unused-function")
@@ -92,6 +93,8 @@ def all_regions(root=ROOT):
     regions = []
     names = {}
     for f in tracked_files(root):
+        if not f.endswith(SOURCE_EXTS):
+            continue        # docs and tools may show the format
         text = read_text(os.path.join(root, f))
         if text is None or "/* LAB " not in text:
             continue
