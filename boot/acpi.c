@@ -544,15 +544,21 @@ static void read_madt(const uint8_t *t, uint32_t len, struct acpi_platform *out)
         uint8_t type = t[off], elen = t[off + 1];
         if (elen < 2 || off + elen > len)
             break;                              /* malformed: stop counting */
-        uint32_t flags = 0;
-        if (type == ACPI_MADT_TYPE_LAPIC && elen >= sizeof(struct acpi_madt_lapic))
+        uint32_t flags = 0, id = 0;
+        if (type == ACPI_MADT_TYPE_LAPIC && elen >= sizeof(struct acpi_madt_lapic)) {
             memcpy(&flags, t + off + offsetof(struct acpi_madt_lapic, flags), sizeof(flags));
-        else if (type == ACPI_MADT_TYPE_X2APIC && elen >= sizeof(struct acpi_madt_x2apic))
+            id = t[off + offsetof(struct acpi_madt_lapic, apic_id)];
+        } else if (type == ACPI_MADT_TYPE_X2APIC && elen >= sizeof(struct acpi_madt_x2apic)) {
             memcpy(&flags, t + off + offsetof(struct acpi_madt_x2apic, flags), sizeof(flags));
-        else
+            memcpy(&id, t + off + offsetof(struct acpi_madt_x2apic, x2apic_id), sizeof(id));
+        } else {
             type = 0xFF;
-        if (type != 0xFF && (flags & ACPI_MADT_ENABLED))
+        }
+        if (type != 0xFF && (flags & ACPI_MADT_ENABLED)) {
             out->cpus++;
+            if (out->ncpu_apic_id < ACPI_MAX_CPUS)
+                out->cpu_apic_id[out->ncpu_apic_id++] = id;
+        }
         off += elen;
     }
 }

@@ -86,12 +86,18 @@ int acpi_parse_s5(const void *rsdp, size_t rsdp_len, acpi_map_fn map,
 uint16_t acpi_pm1_cnt_s5(uint16_t slp_typ);
 
 /* What the ACPI tables say about the platform's timers and CPUs. */
+#define ACPI_MAX_CPUS 256
 struct acpi_platform {
     uint16_t pm_timer_port;     /* FADT PM_TMR_BLK / X_PM_TMR_BLK; 0 = no PM timer */
     bool     pm_timer_32bit;    /* FADT TMR_VAL_EXT: 32-bit counter, else 24-bit */
     uint64_t hpet_base;         /* HPET table's base address (MMIO); 0 = no HPET */
     bool     has_madt;
     unsigned cpus;              /* enabled local APIC / x2APIC entries in the MADT */
+    /* Their APIC IDs in MADT order (the first ACPI_MAX_CPUS of them): the
+     * CPUs boot/smp.c may start. Disabled and online-capable-only entries
+     * are not listed. */
+    uint32_t cpu_apic_id[ACPI_MAX_CPUS];
+    unsigned ncpu_apic_id;
     /* The firmware's serial console ("Serial Port Console Redirection
      * Table", SPCR): a 16550-compatible UART at an I/O port or MMIO address.
      * Both 0: no SPCR, or one naming another kind of UART. */

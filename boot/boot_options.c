@@ -57,6 +57,7 @@ static const struct cmdline_opt options[] = {
     CMDLINE_OPT_CHOICE("unbacked", BO, unbacked, unbacked_words),
     CMDLINE_OPT_CHOICE("vnmi", BO, vnmi, vnmi_words),
     CMDLINE_OPT_CHOICE("tsc", BO, tsc, tsc_words),
+    CMDLINE_OPT_UINT("cpus", BO, cpus, 1, CPUS_MAX, NULL),
 };
 #undef BO
 
@@ -71,6 +72,7 @@ static const struct boot_options defaults = {
     .unbacked = UNBACKED_ONES,
     .vnmi = VNMI_ON,
     .tsc = TSC_PREF_AUTO,
+    .cpus = 0,
 };
 
 void boot_options_parse(const char *cmdline, struct boot_options *o,

@@ -21,6 +21,7 @@ enum apicv_mode {
 #define SLICE_MS_DEFAULT 10
 #define SLICE_MS_MIN     1
 #define SLICE_MS_MAX     1000
+#define CPUS_MAX         256     /* SMP_MAX_CPUS (boot/percpu.h) */
 
 struct boot_options {
     char console[48];   /* drivers/hw/console_spec.h; "": the default */
@@ -33,6 +34,7 @@ struct boot_options {
     int unbacked;       /* enum unbacked_mode */
     int vnmi;           /* enum vnmi_mode */
     int tsc;            /* enum tsc_pref (drivers/hw/tsc_freq.h) */
+    uint64_t cpus;      /* how many CPUs to use; 0: all */
 };
 
 /* Fill o with the defaults, then with the good words of cmdline; report

@@ -6,6 +6,7 @@
  * the way the exit= boot option says.
  */
 #include "boot/cpu.h"
+#include "boot/percpu.h"
 #include "boot/x86.h"
 #include "boot/shutdown.h"
 #include "drivers/hw/console.h"
@@ -14,32 +15,9 @@
 #define IDT_GATE_INTERRUPT  0x8E      /* present, DPL 0, 64-bit interrupt gate */
 #define IST_FATAL           1         /* #DF, NMI, #MC run on their own stack */
 
-struct __packed tss64 {
-    uint32_t reserved0;
-    uint64_t rsp[3];
-    uint64_t reserved1;
-    uint64_t ist[7];
-    uint64_t reserved2;
-    uint16_t reserved3;
-    uint16_t iomap_base;
-};
-_Static_assert(sizeof(struct tss64) == 104, "64-bit TSS layout");
-
-struct __packed idt_gate {
-    uint16_t offset_lo;
-    uint16_t selector;
-    uint8_t  ist;
-    uint8_t  type_attr;
-    uint16_t offset_mid;
-    uint32_t offset_hi;
-    uint32_t reserved;
-};
-_Static_assert(sizeof(struct idt_gate) == 16, "IDT gate layout");
-
-static uint64_t gdt[5] __attribute__((aligned(16)));
-static struct tss64 tss __attribute__((aligned(16)));
-static struct idt_gate idt[256] __attribute__((aligned(16)));
-static uint8_t fatal_stack[8192] __attribute__((aligned(16)));
+/* The boot CPU's tables; an AP's are in the struct percpu smp.c allocates. */
+static struct percpu bsp_cpu;
+static bool tables_ready;
 static irq_handler_fn irq_handlers[256];
 
 extern const uint64_t isr_stubs[256];
@@ -61,21 +39,24 @@ const char *exception_name(unsigned vector)
     return vector < 32 ? exc_names[vector] : "external interrupt";
 }
 
-void cpu_init_tables(void)
+void cpu_load_tables(struct percpu *pc)
 {
+    uint64_t *gdt = pc->gdt;
+    struct tss64 *tss = &pc->tss;
+    struct idt_gate *idt = pc->idt;
     gdt[0] = 0;
     gdt[1] = 0x00AF9A000000FFFFULL;   /* 64-bit code, DPL 0 */
     gdt[2] = 0x00CF92000000FFFFULL;   /* data, DPL 0 */
-    uint64_t base = (uint64_t)(uintptr_t)&tss;
-    uint64_t limit = sizeof(tss) - 1;
+    uint64_t base = (uint64_t)(uintptr_t)tss;
+    uint64_t limit = sizeof(*tss) - 1;
     gdt[3] = (limit & 0xFFFF) | ((base & 0xFFFFFF) << 16) | (0x89ULL << 40) |  /* available 64-bit TSS */
              (((limit >> 16) & 0xF) << 48) | (((base >> 24) & 0xFF) << 56);
     gdt[4] = base >> 32;
 
-    tss.ist[IST_FATAL - 1] = (uint64_t)(uintptr_t)(fatal_stack + sizeof(fatal_stack));
-    tss.iomap_base = sizeof(tss);      /* no I/O permission bitmap */
+    tss->ist[IST_FATAL - 1] = (uint64_t)(uintptr_t)(pc->fatal_stack + sizeof(pc->fatal_stack));
+    tss->iomap_base = sizeof(*tss);      /* no I/O permission bitmap */
 
-    struct desc_ptr gp = { sizeof(gdt) - 1, (uint64_t)(uintptr_t)gdt };
+    struct desc_ptr gp = { sizeof(pc->gdt) - 1, (uint64_t)(uintptr_t)gdt };
     lgdt(&gp);
     __asm__ volatile(
         "pushq %0\n\t"
@@ -100,13 +81,32 @@ void cpu_init_tables(void)
             .offset_hi = off >> 32,
         };
     }
-    struct desc_ptr ip = { sizeof(idt) - 1, (uint64_t)(uintptr_t)idt };
+    struct desc_ptr ip = { sizeof(pc->idt) - 1, (uint64_t)(uintptr_t)idt };
     lidt(&ip);
 }
 
-uint64_t cpu_gdt_base(void) { return (uint64_t)(uintptr_t)gdt; }
-uint64_t cpu_idt_base(void) { return (uint64_t)(uintptr_t)idt; }
-uint64_t cpu_tss_base(void) { return (uint64_t)(uintptr_t)&tss; }
+void cpu_init_tables(void)
+{
+    cpu_load_tables(&bsp_cpu);
+    tables_ready = true;
+}
+
+struct percpu *percpu_bsp(void) { return &bsp_cpu; }
+
+struct percpu *this_cpu(void)
+{
+    if (!tables_ready)
+        return &bsp_cpu;
+    struct desc_ptr d;
+    sgdt(&d);
+    return (struct percpu *)(uintptr_t)(d.base - offsetof(struct percpu, gdt));
+}
+
+unsigned this_cpu_id(void) { return this_cpu()->id; }
+
+uint64_t cpu_gdt_base(void) { return (uint64_t)(uintptr_t)this_cpu()->gdt; }
+uint64_t cpu_idt_base(void) { return (uint64_t)(uintptr_t)this_cpu()->idt; }
+uint64_t cpu_tss_base(void) { return (uint64_t)(uintptr_t)&this_cpu()->tss; }
 
 void cpu_set_irq_handler(unsigned vector, irq_handler_fn fn)
 {

@@ -20,10 +20,14 @@ struct trap_frame {
     uint64_t rip, cs, rflags, rsp, ss;        /* pushed by the CPU */
 };
 
+/* Build and load the boot CPU's tables. */
 void cpu_init_tables(void);
+struct percpu;
+/* Build and load a CPU's own GDT, TSS and IDT (run on that CPU). */
+void cpu_load_tables(struct percpu *pc);
 /* Name of an exception vector 0-31 ("#GP general protection", ...). */
 const char *exception_name(unsigned vector);
-/* Host GDT/IDT/TSS bases, for the VMCS host-state area. */
+/* This CPU's GDT/IDT/TSS bases, for the VMCS host-state area. */
 uint64_t cpu_gdt_base(void);
 uint64_t cpu_idt_base(void);
 uint64_t cpu_tss_base(void);

@@ -39,6 +39,11 @@ const struct acpi_platform *platform_init(const struct boot_info *bi)
     return ok ? &p : NULL;
 }
 
+const struct acpi_platform *platform_acpi(void)
+{
+    return ok ? &p : NULL;
+}
+
 void platform_report(void)
 {
     struct cpuid_regs r = cpuid(1, 0);
@@ -46,9 +51,8 @@ void platform_report(void)
     enum lapic_host_mode mode = lapic_host_mode(has_apic ? rdmsr(MSR_IA32_APIC_BASE) : 0,
                                                 has_apic);
     if (ok && p.has_madt && p.cpus > 1)
-        pr_info("host CPUs: %u in the ACPI MADT, local APIC %s as firmware left it; "
-                "%u other CPU%s left parked (SMP comes later)\n", p.cpus,
-                lapic_host_mode_name(mode), p.cpus - 1, p.cpus == 2 ? "" : "s");
+        pr_info("host CPUs: %u in the ACPI MADT, local APIC %s as firmware left it\n", p.cpus,
+                lapic_host_mode_name(mode));
     else
         pr_info("host CPUs: %s, local APIC %s as firmware left it\n",
                 ok && p.has_madt ? "1 in the ACPI MADT" : "no ACPI MADT (only this one is used)",

@@ -19,6 +19,9 @@ const void *platform_rsdp(const struct boot_info *bi, size_t *len);
  * tables in reserved memory are not in the hypervisor's own. */
 const struct acpi_platform *platform_init(const struct boot_info *bi);
 
+/* What platform_init found (NULL: no usable tables). */
+const struct acpi_platform *platform_acpi(void);
+
 /* Say how many other CPUs stay parked and in which mode firmware left this
  * CPU's local APIC. */
 void platform_report(void);

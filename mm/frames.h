@@ -19,6 +19,10 @@ hpa_t frame_alloc(void);
 /* `npages` contiguous frames aligned to `align` (not zeroed), or 0. */
 hpa_t frame_alloc_run(uint64_t npages, uint64_t align);
 void frame_free(hpa_t pa, uint64_t npages);
+/* A page below 1 MiB that the memory map calls available and nothing of
+ * ours uses (not page 0), taken for good; 0 if there is none. For the
+ * APs' real-mode start-up code. All of these take one lock: any CPU may call. */
+hpa_t frame_alloc_low(void);
 const struct pmm *frames_pmm(void);
 
 /* The host maps all RAM 1:1. */

@@ -62,7 +62,7 @@ bochs)
     : > "$log"
     # A free loopback port for COM1 (Bochs listens there and waits for the bridge).
     port=$("$python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-    sed -e "s|@MEGS@|1024|" -e "s|@IPS@|${IPS:-50000000}|" -e "s|@ISO@|$iso|" \
+    sed -e "s|@MEGS@|1024|" -e "s|@CPUS@|${CPUS:-1}|" -e "s|@IPS@|${IPS:-50000000}|" -e "s|@ISO@|$iso|" \
         -e "s|@COM1_MODE@|socket-server|" -e "s|@COM1_DEV@|localhost:$port|" \
         -e "s|@LOG@|$build/run-bochs.log|" \
         -e "s|@TIME0@|local|" "$here/bochsrc.in" > "$build/run.bochsrc"

@@ -8,6 +8,8 @@
  */
 #include "vmm/hypervisor.h"
 #include "vmx/vmx_setup.h"
+#include "boot/platform.h"
+#include "boot/smp.h"
 #include "vmm/guest_spec.h"
 #include "vmm/gdbstub.h"
 #include "vmm/sched.h"
@@ -167,6 +169,8 @@ int hypervisor_run(const struct vmx_caps *caps, const struct boot_info *bi,
     int rc = vmx_setup_cpu(caps, opts, &slice_timer);
     if (rc < 0)
         return rc;
+    /* The other CPUs enter VMX operation and wait (guests stay on this one). */
+    smp_start(caps, (unsigned)opts->cpus, platform_acpi());
     setup_scheduler(opts->slice_ms, slice_timer);
     vmx_setup_guests(opts);
 

@@ -353,3 +353,39 @@ const char *vmx_missing_hint(const char *missing)
     return "every Intel 64 CPU with VT-x (Core 2 and later); a VM's nested VT-x may hide it: "
            "give the VM the host CPU's features (e.g. -cpu host)";
 }
+
+const char *vmx_caps_differ(const struct vmx_caps *bsp, const struct vmx_caps *ap,
+                            uint64_t *theirs, uint64_t *mine)
+{
+    const bool true_ctls = bsp->basic & VMX_BASIC_TRUE_CTLS;
+    const struct { const char *name; size_t off; } f[] = {
+        { "IA32_VMX_BASIC", offsetof(struct vmx_caps, basic) },
+        { true_ctls ? "IA32_VMX_TRUE_PINBASED_CTLS" : "IA32_VMX_PINBASED_CTLS",
+          offsetof(struct vmx_caps, pinbased) },
+        { true_ctls ? "IA32_VMX_TRUE_PROCBASED_CTLS" : "IA32_VMX_PROCBASED_CTLS",
+          offsetof(struct vmx_caps, procbased) },
+        { "IA32_VMX_PROCBASED_CTLS2", offsetof(struct vmx_caps, procbased2) },
+        { true_ctls ? "IA32_VMX_TRUE_EXIT_CTLS" : "IA32_VMX_EXIT_CTLS",
+          offsetof(struct vmx_caps, exit) },
+        { true_ctls ? "IA32_VMX_TRUE_ENTRY_CTLS" : "IA32_VMX_ENTRY_CTLS",
+          offsetof(struct vmx_caps, entry) },
+        { "IA32_VMX_MISC", offsetof(struct vmx_caps, misc) },
+        { "IA32_VMX_CR0_FIXED0", offsetof(struct vmx_caps, cr0_fixed0) },
+        { "IA32_VMX_CR0_FIXED1", offsetof(struct vmx_caps, cr0_fixed1) },
+        { "IA32_VMX_CR4_FIXED0", offsetof(struct vmx_caps, cr4_fixed0) },
+        { "IA32_VMX_CR4_FIXED1", offsetof(struct vmx_caps, cr4_fixed1) },
+        { "IA32_VMX_EPT_VPID_CAP", offsetof(struct vmx_caps, ept_vpid) },
+        { "IA32_VMX_VMFUNC", offsetof(struct vmx_caps, vmfunc) },
+    };
+    for (size_t i = 0; i < ARRAY_SIZE(f); i++) {
+        uint64_t a, b;
+        memcpy(&a, (const char *)bsp + f[i].off, sizeof(a));
+        memcpy(&b, (const char *)ap + f[i].off, sizeof(b));
+        if (a != b) {
+            *theirs = a;
+            *mine = b;
+            return f[i].name;
+        }
+    }
+    return NULL;
+}

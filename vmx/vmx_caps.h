@@ -148,6 +148,15 @@ int vmx_compute_controls(const struct vmx_caps *c, struct vmx_controls *out,
 const char *vmx_probe_refusal(const char *vendor, uint32_t cpuid1_ecx, uint64_t feature_control,
                               bool *must_lock, char *buf, size_t len);
 
+/*
+ * Do two CPUs' snapshots differ? Every CPU runs the same VMCS settings
+ * (computed once from the boot CPU's), so an AP must offer exactly the
+ * boot CPU's VMX capabilities. NULL if equal, else the SDM name of the
+ * first MSR that differs; *mine and *theirs get its two values.
+ */
+const char *vmx_caps_differ(const struct vmx_caps *bsp, const struct vmx_caps *ap,
+                            uint64_t *theirs, uint64_t *mine);
+
 /* Which CPUs have a feature named by vmx_caps_missing or
  * vmx_compute_controls (a phrase to print after it). */
 const char *vmx_missing_hint(const char *missing);

@@ -19,7 +19,7 @@ static int not_available(const char *why)
     return -HV_ENODEV;
 }
 
-static void read_caps(struct vmx_caps *c)
+void vmx_read_caps(struct vmx_caps *c)
 {
     c->basic = rdmsr(MSR_IA32_VMX_BASIC);
     bool true_ctls = c->basic & VMX_BASIC_TRUE_CTLS;
@@ -67,7 +67,7 @@ int vmx_probe(struct vmx_caps *caps)
         pr_info("VT-x: IA32_FEATURE_CONTROL was unlocked; enabled VMX and locked it\n");
     }
 
-    read_caps(caps);
+    vmx_read_caps(caps);
     char buf[640];
     size_t n = vmx_caps_describe(caps, buf, sizeof(buf));
     /* one log line per summary line */

@@ -15,4 +15,7 @@
  */
 int vmx_probe(struct vmx_caps *caps) __must_check;
 
+/* Read this CPU's VMX capability MSRs (VMX must be offered). */
+void vmx_read_caps(struct vmx_caps *c);
+
 #endif

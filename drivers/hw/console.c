@@ -20,7 +20,9 @@
 #include "drivers/hw/i8042.h"
 #include "drivers/hw/screen.h"
 #include "drivers/hw/uart16550.h"
+#include "boot/percpu.h"
 #include "boot/x86.h"
+#include <hv/spinlock.h>
 #include <hv/format.h>
 #include <hv/string.h>
 
@@ -45,6 +47,30 @@ static char input[INPUT_MAX];
 static size_t input_len;
 static bool input_shown;          /* drawn on the terminal right now */
 static bool at_line_start = true; /* the last output ended its line */
+
+/* Output from several CPUs: one lock around each write (a log line is one
+ * write, so lines never interleave). The CPU holding it may come back in
+ * (an exception report, an interrupt handler, console_write -> drain). */
+static struct spinlock out_lock = SPINLOCK_INIT;
+static volatile int out_owner = -1;
+
+static bool out_enter(void)
+{
+    int me = (int)this_cpu_id();
+    if (out_owner == me)
+        return false;
+    spin_lock(&out_lock);
+    out_owner = me;
+    return true;
+}
+
+static void out_leave(bool took)
+{
+    if (took) {
+        out_owner = -1;
+        spin_unlock(&out_lock);
+    }
+}
 
 static const char *const level_name[] = {
     [LOG_ERR] = "error", [LOG_WARN] = "warn", [LOG_INFO] = "info", [LOG_DEBUG] = "debug",
@@ -121,7 +147,7 @@ void console_configure(const char *spec, enum log_level level)
     max_level = level;
 }
 
-void console_drain(void)
+static void drain(void)
 {
     while (tx_head != tx_tail) {
         size_t at = tx_tail % TX_RING_SIZE;
@@ -139,7 +165,7 @@ static void drain_to(size_t keep)
     unsigned stalled = 0;
     while (tx_head - tx_tail > keep) {
         size_t before = tx_tail;
-        console_drain();
+        drain();
         stalled = tx_tail == before ? stalled + 1 : 0;
         if (stalled == TX_STALL_LIMIT) {       /* nobody listens: drop the backlog */
             tx_tail = tx_head;
@@ -148,10 +174,19 @@ static void drain_to(size_t keep)
     }
 }
 
+void console_drain(void)
+{
+    bool took = out_enter();
+    drain();
+    out_leave(took);
+}
+
 void console_flush(void)
 {
+    bool took = out_enter();
     drain_to(0);
     uart16550_wait_sent(uart_port);
+    out_leave(took);
 }
 
 void console_async(bool on)
@@ -175,10 +210,12 @@ static void com1_write(const char *s, size_t len)
             com1_put('\r');
         com1_put(s[i]);
     }
-    if (tx_async)
-        console_drain();
-    else
-        console_flush();
+    if (tx_async) {
+        drain();
+    } else {
+        drain_to(0);
+        uart16550_wait_sent(uart_port);
+    }
 }
 
 static bool input_visible(void)
@@ -215,6 +252,7 @@ void console_write(const char *s, size_t len)
 {
     if (!len)
         return;
+    bool took = out_enter();
     erase_input();
     term_write(s, len);
     if (sink & CONSOLE_E9)
@@ -222,6 +260,7 @@ void console_write(const char *s, size_t len)
             outb(E9_PORT, (uint8_t)s[i]);
     at_line_start = s[len - 1] == '\n';
     draw_input();
+    out_leave(took);
 }
 
 void console_set_input(const char *s, size_t len)

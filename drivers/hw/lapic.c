@@ -129,3 +129,48 @@ void lapic_eoi(void)
 {
     reg_write(LAPIC_REG_EOI, 0);
 }
+
+/* ---- IPIs (the APs' start-up) ---------------------------------------------- */
+
+bool lapic_ipi_init(void)
+{
+    struct cpuid_regs r = cpuid(1, 0);
+    uint64_t base = (r.edx & CPUID1_EDX_APIC) ? rdmsr(MSR_IA32_APIC_BASE) : 0;
+    enum lapic_host_mode hm = lapic_host_mode(base, r.edx & CPUID1_EDX_APIC);
+    if (hm == LAPIC_HOST_NONE || hm == LAPIC_HOST_INVALID)
+        return false;
+    if (hm == LAPIC_HOST_DISABLED)
+        wrmsr(MSR_IA32_APIC_BASE, base | APIC_BASE_EN);
+    x2apic = hm == LAPIC_HOST_X2APIC;
+    uint32_t svr = reg_read(LAPIC_REG_SVR);
+    if (!(svr & LAPIC_SVR_ENABLE))
+        reg_write(LAPIC_REG_SVR, LAPIC_SVR_ENABLE | LAPIC_SPURIOUS_VECTOR);
+    return true;
+}
+
+bool lapic_is_x2apic(void) { return x2apic; }
+
+uint32_t lapic_id(void)
+{
+    /* xAPIC: ID in bits 31:24; x2APIC: the whole 32-bit register. */
+    return x2apic ? (uint32_t)rdmsr(MSR_X2APIC_ID) : reg_read(LAPIC_REG_ID) >> 24;
+}
+
+bool lapic_send_ipi(uint32_t apic_id, uint32_t icr_low)
+{
+    if (x2apic) {
+        /* One 64-bit write; no delivery status (SDM Vol. 3A, "Interrupt
+         * Command Register (ICR)" in x2APIC mode). */
+        wrmsr(MSR_X2APIC_ICR, ((uint64_t)apic_id << 32) | icr_low);
+        return true;
+    }
+    reg_write(LAPIC_REG_ICR_HI, apic_id << 24);
+    reg_write(LAPIC_REG_ICR_LO, icr_low);
+    /* Wait (about a million reads at most) until the IPI has left. */
+    for (unsigned i = 0; i < 1000000; i++) {
+        if (!(reg_read(LAPIC_REG_ICR_LO) & LAPIC_ICR_DELIVERY_STATUS))
+            return true;
+        pause();
+    }
+    return false;
+}

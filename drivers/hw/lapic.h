@@ -46,6 +46,16 @@ void lapic_timer_stop(void);
 /* End the interrupt being serviced (an acknowledged vector). */
 void lapic_eoi(void);
 
+/* IPIs: use the local APIC in the mode firmware left it (enabling it in
+ * xAPIC mode if it is off); false when there is none. */
+bool lapic_ipi_init(void);
+bool lapic_is_x2apic(void);
+/* This CPU's APIC ID (after lapic_ipi_init or lapic_timer_init). */
+uint32_t lapic_id(void);
+/* Send the IPI `icr_low` (LAPIC_ICR_* bits) to APIC ID `apic_id`; false if
+ * an xAPIC never reported it sent. */
+bool lapic_send_ipi(uint32_t apic_id, uint32_t icr_low);
+
 /* Pure: the one-shot count that covers `tsc_delta` TSC cycles when the
  * timer counts `lapic_hz` per `tsc_hz` TSC cycles (at least 1, at most
  * 0xFFFFFFFF). */

@@ -42,7 +42,8 @@ Each tests/integration/*.test file describes one boot:
                               ratio (tests/linux/lbench.c)
     timeout: SECONDS          wall-clock bound (default 180)
     megs: N                   emulated RAM (default 512)
-    cpus: N                   QEMU only: N CPUs (-smp N; default 1)
+    cpus: N                   N CPUs (QEMU: -smp N; Bochs: cpu: count=N;
+                              default 1)
     spcr: PORT                QEMU only: an ACPI SPCR table naming a 16550 at
                               I/O port PORT (QEMU's -acpitable)
     ips: N                    Bochs instructions per emulated second
@@ -525,7 +526,7 @@ def run_bochs(t, workdir, iso, serial):
     with open(os.path.join(ROOT, "tests", "bochsrc.in")) as f:
         rc = f.read()
     port = free_port() if t.sends else None
-    subst = {"@MEGS@": str(t.megs), "@IPS@": str(t.ips), "@ISO@": iso,
+    subst = {"@MEGS@": str(t.megs), "@IPS@": str(t.ips), "@ISO@": iso, "@CPUS@": str(t.cpus),
              "@COM1_MODE@": "socket-server" if port else "file",
              "@COM1_DEV@": f"localhost:{port}" if port else serial,
              "@LOG@": os.path.join(workdir, "bochs.log"),
