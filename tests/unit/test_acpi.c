@@ -662,7 +662,7 @@ static void test_find_then_parse(void **state)
 
 #define PA_HPET        0x105000ULL
 
-struct madt_entry { uint8_t type, len; uint32_t flags; };
+struct madt_entry { uint8_t type, len; uint32_t flags; uint32_t id; };
 
 /* Build the default world, then: FADT PM timer fields, an HPET table (when
  * hpet_base), and a MADT with the given entries in place of the plain
@@ -708,10 +708,13 @@ static void build_platform(struct world *w, void (*pre)(struct model *), uint32_
         memset(p, 0, e[i].len);
         p[0] = e[i].type;
         p[1] = e[i].len;
-        if (e[i].type == 0 && e[i].len >= 8)
+        if (e[i].type == 0 && e[i].len >= 8) {
+            p[3] = (uint8_t)e[i].id;
             put32(p + 4, e[i].flags);
-        else if (e[i].type == 9 && e[i].len >= 16)
+        } else if (e[i].type == 9 && e[i].len >= 16) {
+            put32(p + 4, e[i].id);
             put32(p + 8, e[i].flags);
+        }
         len += e[i].len;
     }
     put_header(t, "APIC", len, 4);
@@ -723,13 +726,13 @@ static void test_platform_full(void **state)
 {
     (void)state;
     static const struct madt_entry e[] = {
-        { 0, 8, 1 },        /* enabled */
-        { 0, 8, 1 },        /* enabled */
-        { 0, 8, 2 },        /* online capable only: not there now */
-        { 0, 8, 0 },        /* disabled */
-        { 1, 12, 0 },       /* an I/O APIC: not a CPU */
-        { 9, 16, 1 },       /* x2APIC, enabled */
-        { 2, 10, 1 },       /* interrupt source override: not a CPU */
+        { 0, 8, 1, 0 },     /* enabled */
+        { 0, 8, 1, 2 },     /* enabled */
+        { 0, 8, 2, 4 },     /* online capable only: not there now */
+        { 0, 8, 0, 6 },     /* disabled */
+        { 1, 12, 0, 0 },    /* an I/O APIC: not a CPU */
+        { 9, 16, 1, 0x1234 },   /* x2APIC, enabled */
+        { 2, 10, 1, 0 },    /* interrupt source override: not a CPU */
     };
     struct world w;
     struct acpi_platform p;
@@ -743,6 +746,11 @@ static void test_platform_full(void **state)
     assert_int_equal(p.hpet_base, 0xFED00000ULL);
     assert_true(p.has_madt);
     assert_int_equal(p.cpus, 3);
+    /* the enabled CPUs' APIC IDs, in MADT order, for boot/smp.c */
+    assert_int_equal(p.ncpu_apic_id, 3);
+    assert_int_equal(p.cpu_apic_id[0], 0);
+    assert_int_equal(p.cpu_apic_id[1], 2);
+    assert_int_equal(p.cpu_apic_id[2], 0x1234);
     free(w.mem);
 
     /* the same through the ACPI 1.0 RSDT; a 24-bit PM timer */
@@ -810,8 +818,8 @@ static void test_platform_spcr(void **state)
 static void test_platform_missing(void **state)
 {
     (void)state;
-    static const struct madt_entry one[] = { { 0, 8, 1 } };
-    static const struct madt_entry cut[] = { { 0, 8, 1 }, { 0, 8, 1 }, { 0, 40, 1 } };
+    static const struct madt_entry one[] = { { 0, 8, 1, 0 } };
+    static const struct madt_entry cut[] = { { 0, 8, 1, 0 }, { 0, 8, 1, 1 }, { 0, 40, 1, 2 } };
     struct world w;
     struct acpi_platform p;
 
@@ -854,7 +862,7 @@ static void test_platform_missing(void **state)
 static void test_platform_x_pm_tmr_and_bad_rsdp(void **state)
 {
     (void)state;
-    static const struct madt_entry one[] = { { 0, 8, 1 } };
+    static const struct madt_entry one[] = { { 0, 8, 1, 0 } };
     struct world w;
     struct acpi_platform p;
     char err[128];

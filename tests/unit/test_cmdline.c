@@ -370,7 +370,7 @@ static void test_quote_and_size(void **state)
 #define BOOT_DEFAULTS .console = "", .loglevel = LOG_INFO, .exit = EXIT_AUTO, \
     .slice_ms = SLICE_MS_DEFAULT, .preempt = PREEMPT_AUTO, .apicv = APICV_VID, \
     .selftest = SELFTEST_NONE, .unbacked = UNBACKED_ONES, .vnmi = VNMI_ON, \
-    .tsc = TSC_PREF_AUTO
+    .tsc = TSC_PREF_AUTO, .cpus = 0
 #define WANT(...) { BOOT_DEFAULTS, __VA_ARGS__ }
 #define NONE { NULL }
 #define A10 "aaaaaaaaaa"
@@ -488,6 +488,17 @@ static const struct {
         "[hv:warn] boot: slice=0: below the minimum 1 ms; using 1 ms",
         "[hv:warn] boot: unknown option vcpus=2; ignored" },
       WANT(.exit = EXIT_BOCHS, .slice_ms = 1, .apicv = APICV_REGS) },
+    /* cpus=N: how many CPUs to use (0, the default: all of them) */
+    { "cpus=1", NONE, WANT(.cpus = 1) },
+    { "cpus=4 exit=bochs", NONE, WANT(.cpus = 4, .exit = EXIT_BOCHS) },
+    { "cpus=256", NONE, WANT(.cpus = 256) },
+    { "cpus=0", { "[hv:warn] boot: cpus=0: below the minimum 1; using 1" }, WANT(.cpus = 1) },
+    { "cpus=300", { "[hv:warn] boot: cpus=300: above the maximum 256; using 256" },
+      WANT(.cpus = 256) },
+    { "cpus=two", { "[hv:warn] boot: cpus=two: not a number; ignored" }, WANT(.cpus = 0) },
+    { "cpus=", { "[hv:warn] boot: cpus=: not a number; ignored" }, WANT(.cpus = 0) },
+    { "cpus=2 cpus=1", { "[hv:warn] boot: cpus=1 replaces cpus=2 (the last one wins)" },
+      WANT(.cpus = 1) },
 };
 
 static void test_boot_options(void **state)
@@ -504,20 +515,21 @@ static void test_boot_options(void **state)
         if (strcmp(o.console, w->console) || o.loglevel != w->loglevel || o.exit != w->exit ||
             o.slice_ms != w->slice_ms || o.preempt != w->preempt || o.apicv != w->apicv ||
             o.selftest != w->selftest || o.unbacked != w->unbacked || o.vnmi != w->vnmi ||
-            o.tsc != w->tsc)
+            o.tsc != w->tsc || o.cpus != w->cpus)
             fail_msg("boot row %zu (\"%s\"): console %s loglevel %d exit %d slice %llu preempt %d "
-                     "apicv %d selftest %d; want %s %d %d %llu %d %d %d", i,
+                     "apicv %d selftest %d cpus %llu; want %s %d %d %llu %d %d %d %llu", i,
                      boot_cases[i].cmdline, o.console, o.loglevel, o.exit,
-                     (unsigned long long)o.slice_ms, o.preempt, o.apicv, o.selftest, w->console,
+                     (unsigned long long)o.slice_ms, o.preempt, o.apicv, o.selftest,
+                     (unsigned long long)o.cpus, w->console,
                      w->loglevel, w->exit, (unsigned long long)w->slice_ms, w->preempt, w->apicv,
-                     w->selftest);
+                     w->selftest, (unsigned long long)w->cpus);
         /* Quiet (NULL report): the same result. */
         struct boot_options q;
         boot_options_parse(boot_cases[i].cmdline, &q, NULL);
         assert_true(!strcmp(q.console, o.console) && q.loglevel == o.loglevel && q.exit == o.exit &&
                     q.slice_ms == o.slice_ms && q.preempt == o.preempt && q.apicv == o.apicv &&
                     q.selftest == o.selftest && q.unbacked == o.unbacked && q.vnmi == o.vnmi &&
-                    q.tsc == o.tsc);
+                    q.tsc == o.tsc && q.cpus == o.cpus);
     }
 }
 
