@@ -196,6 +196,8 @@ unsigned smp_start(const struct vmx_caps *caps, unsigned want, const struct acpi
             plan.n = 1;
         } else {
             memcpy(phys_to_virt(page), ap_trampoline, (size_t)(ap_trampoline_end - ap_trampoline));
+            pr_debug("CPUs: start-up code at %#llx (start-up IPI vector %#llx)\n",
+                     (unsigned long long)page, (unsigned long long)(page >> 12));
             save_boot_cpu_state();
             ap_caps = caps;
         }
@@ -212,6 +214,10 @@ unsigned smp_start(const struct vmx_caps *caps, unsigned want, const struct acpi
         }
         next_id++;
         if (start_ap(pc, page) == CPU_VMX_ON) {
+            pr_debug("CPU %u (APIC id %u): in VMX operation, VMXON region at %#llx, stack "
+                     "top %#llx, per-CPU data at %#llx; parked\n", pc->id, pc->apic_id,
+                     (unsigned long long)pc->vmxon_region, (unsigned long long)pc->stack_top,
+                     (unsigned long long)(uintptr_t)pc);
             on++;
             if (len < sizeof(ids))
                 len += (size_t)fmt_snprintf(ids + len, sizeof(ids) - len, ", %u", pc->apic_id);
