@@ -135,10 +135,11 @@ FORCE:
 # make run [EMU=bochs|qemu|kvm] [DEMO=linux] [FIRMWARE=bios|uefi] [GDB_PORT=N]
 EMU ?=
 GDB_PORT ?=
+CPUS ?= 1
 FIRMWARE ?= bios
 RUN_IPS ?= 50000000
 run: deps iso
-	IPS=$(RUN_IPS) FIRMWARE=$(FIRMWARE) GDB_PORT=$(GDB_PORT) tests/run_emu.sh $(if $(EMU),$(EMU),auto) $(ISO)
+	IPS=$(RUN_IPS) FIRMWARE=$(FIRMWARE) GDB_PORT=$(GDB_PORT) CPUS=$(CPUS) tests/run_emu.sh $(if $(EMU),$(EMU),auto) $(ISO)
 
 # ---- host unit tests (cmocka) ----
 UNIT_TESTS :=

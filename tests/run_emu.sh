@@ -10,7 +10,7 @@
 # connects to this terminal in raw mode: keys, Ctrl-C included, go to the
 # machine; Ctrl-] quits (Bochs is then stopped). COM1 output is also kept in
 # BUILD/run-serial.log, Bochs' own output in BUILD/run-bochs.out and its log in
-# BUILD/run-bochs.log.
+# BUILD/run-bochs.log. CPUS=N: Bochs emulates N CPUs (default 1).
 # GDB_PORT=N: COM2 listens on localhost:N for gdb's `target remote` (a guest
 # line with gdb=com2, or the monitor's `gdb NAME`, attaches the stub there).
 # Bochs waits for that connection before it boots.
