@@ -42,7 +42,8 @@ static const struct cmdline_choice tsc_words[] = {
     { "hpet", TSC_PREF_HPET }, { "pit", TSC_PREF_PIT }, { NULL, 0 },
 };
 static const struct cmdline_choice selftest_words[] = {
-    { "fault", SELFTEST_FAULT }, { "ud", SELFTEST_UD }, { NULL, 0 },
+    { "fault", SELFTEST_FAULT }, { "ud", SELFTEST_UD }, { "ap-caps", SELFTEST_AP_CAPS },
+    { "ap-absent", SELFTEST_AP_ABSENT }, { NULL, 0 },
 };
 
 #define BO struct boot_options

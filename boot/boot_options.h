@@ -8,7 +8,7 @@
 #include <hv/types.h>
 #include <hv/cmdline.h>
 
-enum selftest { SELFTEST_NONE, SELFTEST_FAULT, SELFTEST_UD };
+enum selftest { SELFTEST_NONE, SELFTEST_FAULT, SELFTEST_UD, SELFTEST_AP_CAPS, SELFTEST_AP_ABSENT };
 enum preempt_mode { PREEMPT_AUTO, PREEMPT_LAPIC, PREEMPT_LAPIC_ONESHOT };
 enum unbacked_mode { UNBACKED_ONES, UNBACKED_STOP };
 enum vnmi_mode { VNMI_ON, VNMI_NOWINDOW, VNMI_OFF };

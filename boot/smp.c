@@ -169,7 +169,17 @@ static struct percpu *new_percpu(unsigned id, uint32_t apic_id)
     return pc;
 }
 
-unsigned smp_start(const struct vmx_caps *caps, unsigned want, const struct acpi_platform *acpi)
+/* selftest=ap-absent: an APIC ID no MADT entry has, below the xAPIC limit. */
+static uint32_t absent_id(const struct smp_plan *p)
+{
+    uint32_t id = 0;
+    for (unsigned i = 0; i < p->n; i++)
+        id = MAX(id, p->apic_id[i] + 1);
+    return id < 0xFF ? id : 0xFE;
+}
+
+unsigned smp_start(const struct vmx_caps *caps, unsigned want, const struct acpi_platform *acpi,
+                   enum smp_selftest selftest)
 {
     struct percpu *bsp = percpu_bsp();
     bool apic = lapic_ipi_init();
@@ -187,6 +197,21 @@ unsigned smp_start(const struct vmx_caps *caps, unsigned want, const struct acpi
         pr_warn("CPUs: %u with APIC IDs above 254 cannot be reached in xAPIC mode: not used\n",
                 plan.unreachable);
 
+    if (selftest == SMP_SELFTEST_ABSENT && plan.n < SMP_MAX_CPUS) {
+        for (unsigned i = plan.n; i > 1; i--)
+            plan.apic_id[i] = plan.apic_id[i - 1];
+        plan.apic_id[1] = absent_id(&plan);
+        plan.n++;
+        pr_info("selftest: APIC id %u, which no CPU has, is started first\n", plan.apic_id[1]);
+    }
+    static struct vmx_caps changed;
+    if (selftest == SMP_SELFTEST_CAPS) {
+        changed = *caps;
+        changed.procbased2 ^= 1ULL << 45;       /* allowed-1 of "enable VM functions" */
+        pr_info("selftest: CPU 1 is checked against the boot CPU's VMX capabilities with one "
+                "bit changed\n");
+    }
+
     hpa_t page = 0;
     if (plan.n > 1) {
         page = frame_alloc_low();
@@ -199,7 +224,6 @@ unsigned smp_start(const struct vmx_caps *caps, unsigned want, const struct acpi
             pr_debug("CPUs: start-up code at %#llx (start-up IPI vector %#llx)\n",
                      (unsigned long long)page, (unsigned long long)(page >> 12));
             save_boot_cpu_state();
-            ap_caps = caps;
         }
     }
 
@@ -213,6 +237,7 @@ unsigned smp_start(const struct vmx_caps *caps, unsigned want, const struct acpi
             break;
         }
         next_id++;
+        ap_caps = selftest == SMP_SELFTEST_CAPS && pc->id == 1 ? &changed : caps;
         if (start_ap(pc, page) == CPU_VMX_ON) {
             pr_debug("CPU %u (APIC id %u): in VMX operation, VMXON region at %#llx, stack "
                      "top %#llx, per-CPU data at %#llx; parked\n", pc->id, pc->apic_id,

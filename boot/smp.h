@@ -36,6 +36,12 @@ void smp_plan(const uint32_t *ids, unsigned nids, uint32_t bsp_id, bool x2apic, 
  * refused, and print the "CPUs:" line. Returns how many CPUs are in VMX
  * operation (the boot CPU counted).
  */
-unsigned smp_start(const struct vmx_caps *caps, unsigned want, const struct acpi_platform *acpi);
+enum smp_selftest {
+    SMP_SELFTEST_NONE,
+    SMP_SELFTEST_CAPS,      /* CPU 1 is checked against a snapshot with one bit changed */
+    SMP_SELFTEST_ABSENT,    /* an APIC ID nobody has is started first */
+};
+unsigned smp_start(const struct vmx_caps *caps, unsigned want, const struct acpi_platform *acpi,
+                   enum smp_selftest selftest);
 
 #endif

@@ -170,7 +170,10 @@ int hypervisor_run(const struct vmx_caps *caps, const struct boot_info *bi,
     if (rc < 0)
         return rc;
     /* The other CPUs enter VMX operation and wait (guests stay on this one). */
-    smp_start(caps, (unsigned)opts->cpus, platform_acpi());
+    smp_start(caps, (unsigned)opts->cpus, platform_acpi(),
+              opts->selftest == SELFTEST_AP_CAPS     ? SMP_SELFTEST_CAPS
+              : opts->selftest == SELFTEST_AP_ABSENT ? SMP_SELFTEST_ABSENT
+                                                     : SMP_SELFTEST_NONE);
     setup_scheduler(opts->slice_ms, slice_timer);
     vmx_setup_guests(opts);
 
