@@ -437,7 +437,7 @@ static const struct {
       WANT(.preempt = PREEMPT_AUTO) },
     { "apicv=sometimes", { "[hv:warn] boot: apicv=sometimes: expected on, regs or off; ignored" },
       WANT(.apicv = APICV_VID) },
-    { "selftest=nope", { "[hv:warn] boot: selftest=nope: expected fault or ud; ignored" },
+    { "selftest=nope", { "[hv:warn] boot: selftest=nope: expected fault, ud, ap-caps or ap-absent; ignored" },
       WANT(.selftest = SELFTEST_NONE) },
     { "unbacked=stop", NONE, WANT(.unbacked = UNBACKED_STOP) },
     { "vnmi=nowindow", NONE, WANT(.vnmi = VNMI_NOWINDOW) },
