@@ -50,6 +50,7 @@ void frames_init(const struct boot_info *bi)
         pr_warn("RAM above %llu GiB is not used\n", (unsigned long long)(FRAMES_MAX_PHYS >> 30));
 
     pmm_reserve(&host_pmm, 0, MiB(1));                  /* BIOS data, EBDA, ROMs */
+    memset(low_free, 0, sizeof(low_free));
     for (unsigned i = 0; i < bi->nmmap; i++)
         if (bi->mmap[i].type == MB2_MMAP_AVAILABLE)
             low_mark(bi->mmap[i].addr, bi->mmap[i].addr + bi->mmap[i].len, true);

@@ -113,12 +113,51 @@ static void test_frames_from_efi_map(void **state)
     assert_false(pmm_is_free(p, 0xA0000));
     assert_false(pmm_is_free(p, 0x4000000));
     assert_false(pmm_is_free(p, 0xFFC00000));
+
+    /* Pages below 1 MiB (the APs' start-up code, boot/smp.c): the map's
+     * free ones from 0x1000 up, never page 0, each handed out once, and
+     * the main allocator does not change. */
+    uint64_t before = p->free_frames;
+    assert_int_equal(frame_alloc_low(), 0x1000);
+    assert_int_equal(frame_alloc_low(), 0x2000);
+    unsigned more = 0;
+    hpa_t last = 0, pa;
+    while ((pa = frame_alloc_low()) != 0) {
+        assert_true(pa > last && pa < 0xA0000);
+        last = pa;
+        more++;
+    }
+    assert_int_equal(more, 0xA0000 / 4096 - 3);     /* 0x3000 to 0x9F000 */
+    assert_int_equal(p->free_frames, before);
+}
+
+/* A boot loader's data below 1 MiB is not handed out as a low page. */
+static void test_low_pages_skip_boot_data(void **state)
+{
+    (void)state;
+    memset(&BI, 0, sizeof(BI));
+    BI.nmmap = 3;
+    BI.mmap[0] = (struct boot_mmap_entry){ 0x0, 0x9FC00, MB2_MMAP_AVAILABLE };
+    BI.mmap[1] = (struct boot_mmap_entry){ 0x9FC00, 0x400, MB2_MMAP_RESERVED };
+    BI.mmap[2] = (struct boot_mmap_entry){ 0x100000, 0x1000000, MB2_MMAP_AVAILABLE };
+    BI.info_addr = 0x1800;                  /* touches page 0x1000 */
+    BI.info_size = 0x100;
+    BI.nmodules = 1;
+    BI.modules[0].start = 0x2000;
+    BI.modules[0].end = 0x4001;             /* pages 0x2000-0x4000 */
+    frames_init(&BI);
+    assert_int_equal(frame_alloc_low(), 0x5000);
+    hpa_t last = 0, pa;
+    while ((pa = frame_alloc_low()) != 0)
+        last = pa;
+    assert_int_equal(last, 0x9E000);         /* 0x9F000 holds the EBDA's start */
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_frames_from_efi_map),
+        cmocka_unit_test(test_low_pages_skip_boot_data),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
