@@ -1,10 +1,12 @@
 /*
  * Starting the application processors (see boot/smp.h). SDM Vol. 3A,
  * "Multiple-Processor (MP) Initialization": the MP initialization
- * protocol, and the BSP's part of the "Typical AP Initialization
- * Sequence": INIT IPI, wait 10 ms, start-up IPI, wait 200 us, a second
- * start-up IPI, wait 200 us. The APs are started one at a time, so one
- * set of hand-over variables (ap_boot_*) serves them all.
+ * protocol, and the INIT-SIPI-SIPI sequence of its "Typical BSP
+ * Initialization Sequence" (the AP's side: "Typical AP Initialization
+ * Sequence"): INIT IPI, wait 10 ms, start-up IPI, wait 200 us, a second
+ * start-up IPI, wait 200 us. Sent to one AP at a time (its APIC ID from
+ * the MADT) rather than broadcast, so that disabled CPUs and cpus= are
+ * honoured and one set of hand-over variables (ap_boot_*) serves all.
  */
 #include "boot/smp.h"
 #include "boot/acpi.h"
