@@ -82,7 +82,7 @@ static uint64_t total_exits(const struct vm *vm)
     uint64_t t = 0;
     for (unsigned r = 0; r < EXIT_STATS_MAX; r++)
         t += vm->exits[r].count;
-    return t;
+    return t + vm->ram_faults.count;
 }
 
 static void cmd_list(void)
@@ -113,6 +113,10 @@ static void cmd_stats(struct vm *vm)
             kprintf("[monitor]   %-20s %10llu exits %8llu cycles average\n", exit_reason_name(r),
                     (unsigned long long)st->count, (unsigned long long)exit_stat_avg_cycles(st));
     }
+    if (vm->ram_faults.count)
+        kprintf("[monitor]   %-20s %10llu exits %8llu cycles average\n", "RAM first touch",
+                (unsigned long long)vm->ram_faults.count,
+                (unsigned long long)exit_stat_avg_cycles(&vm->ram_faults));
 }
 
 static void vmcheck_line(void *ctx, const char *line)

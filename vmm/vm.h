@@ -118,6 +118,8 @@ struct vm;
 #define VCPU_WORK_APICV     BIT(3)   /* the vLAPIC took the virtual-APIC page: give
                                         it back before entry (vmx/apicv.c) */
 #define VCPU_WORK_TRACE     BIT(4)   /* exits are traced (vmx/trace.h) */
+#define VCPU_WORK_FIRST_EXIT BIT(5)  /* the first VM exit after VMLAUNCH: say which it
+                                        was (vmx/vcpu.c) */
 
 struct vcpu {
     struct vcpu_regs regs;           /* first: vmx_entry.S gets its address */
@@ -218,6 +220,8 @@ struct vm {
 
     /* Statistics. */
     struct exit_stat exits[EXIT_STATS_MAX];
+    struct exit_stat ram_faults;     /* EPT violations that mapped a chunk of RAM at its
+                                        first touch (not in exits[]) */
     uint64_t cr3_writes;
     uint64_t cr3_values[VM_CR3_DISTINCT];
     unsigned cr3_distinct;

@@ -60,6 +60,7 @@
 #include "boot/x86.h"
 #include "mm/frames.h"
 #include <hv/errno.h>
+#include <hv/format.h>
 #include <hv/log.h>
 #include <hv/string.h>
 
@@ -294,6 +295,28 @@ static __attribute__((noinline)) int exit_work(struct vcpu *v)
     return 0;
 }
 
+/* Before the handler of an exit when v->work asks for it: one line for the
+ * guest's first VM exit after VMLAUNCH (a VMLAUNCH that worked shows here,
+ * with where the guest was and what it did first), and the exit trace. */
+static __attribute__((noinline)) void exit_observe(struct vcpu *v, unsigned basic)
+{
+    if (v->work & VCPU_WORK_FIRST_EXIT) {
+        v->work &= (uint8_t)~VCPU_WORK_FIRST_EXIT;
+        if (!(vmcs_read32(VMCS_EXIT_REASON) & EXIT_REASON_FAILED_VMENTRY)) {
+            char gpa[48] = "";
+            if (basic == EXIT_REASON_EPT_VIOLATION || basic == EXIT_REASON_EPT_MISCONFIG)
+                fmt_snprintf(gpa, sizeof(gpa), ", guest-physical address %#llx",
+                             (unsigned long long)vmcs_read64(VMCS_GUEST_PHYSICAL_ADDRESS));
+            pr_info("guest %s: first VM exit: %s (basic reason %u) at guest RIP %#llx, exit "
+                    "qualification %#llx%s\n", v->vm->name, exit_reason_name(basic), basic,
+                    (unsigned long long)vmcs_readnat(VMCS_GUEST_RIP),
+                    (unsigned long long)vmcs_readnat(VMCS_EXIT_QUALIFICATION), gpa);
+        }
+    }
+    if (v->work & VCPU_WORK_TRACE)
+        trace_exit_begin(v, basic);
+}
+
 /*
  * The hot path: every VM exit of the running vCPU comes here from
  * vmx_exit_entry. It reads only the exit reason and IDT-vectoring fields,
@@ -336,8 +359,8 @@ int vmx_handle_exit(struct vcpu_regs *regs)
     struct exit_stat *st = &vm->exits[basic];
     st->count++;
     v->charge_to = &st->cycles;
-    if (unlikely(v->work & VCPU_WORK_TRACE))
-        trace_exit_begin(v, basic);
+    if (unlikely(v->work & (VCPU_WORK_TRACE | VCPU_WORK_FIRST_EXIT)))
+        exit_observe(v, basic);
     enum exit_action action = exit_dispatch(v, basic);
     if (unlikely(action != EXIT_RESUME))
         return 1;
@@ -374,6 +397,8 @@ void vcpu_run(struct vcpu *v, uint64_t deadline)
         vcpu_deliver_interrupts(v);
     if (v->vapic)
         apicv_update(v);
+    if (!v->launched)
+        v->work |= VCPU_WORK_FIRST_EXIT;
 
     int rc = vmx_run(&v->regs, v->launched);
     /* A traced exit whose handler ended the slice (halted, yielded, stopped)

@@ -105,10 +105,10 @@ int vm_map_memory(struct vm *vm, gpa_t gpa, uint64_t size, char *err, size_t err
         unsigned i = m->nchunks++;
         m->chunk[i] = phys_to_virt(pa);
         memset(m->chunk[i], 0, GMEM_CHUNK_SIZE);     /* no data from earlier users leaks in */
-        uint64_t chunk_gpa = (uint64_t)i * GMEM_CHUNK_SIZE;
-        if (ept_map(&vm->ept, chunk_gpa, pa, MIN(GMEM_CHUNK_SIZE, end - chunk_gpa), EPT_RWX) < 0)
-            goto oom;
     }
+    /* The EPT gets the RAM at the guest's first touch of each chunk
+     * (exit_ept.c, ept_map_guest_ram), as KVM fills its EPT from its
+     * memory slots: here it is only allocated. */
     m->size = end;
     /* SDM Vol. 3C, "Invalidation of Cached EPT Information": nothing may be
      * cached for this EPTP from before (a first use, or new mappings). */
