@@ -48,9 +48,9 @@ $(GUEST_OUT)/%.elf: $(GUEST_OBJ)/%.c.o $(GUEST_LIB_OBJS) $(GUEST_LDSCRIPT)
 
 # labhlt: a plain ELF (no multiboot header, no library) for lab 2.
 GUEST_ELFS += $(GUEST_OUT)/labhlt.elf
-$(GUEST_OUT)/labhlt.elf: $(GUEST_OBJ)/labhlt.S.o
+$(GUEST_OUT)/labhlt.elf: $(GUEST_OBJ)/labhlt.S.o $(GUEST_LDSCRIPT)
 	@echo "  LD32    $@"
-	$(Q)$(LD) -m elf_i386 -nostdlib -z max-page-size=0x1000 -Ttext=0x100000 -e _start -o $@ $<
+	$(Q)$(LD) $(GUEST_LDFLAGS) -o $@ $<
 
 # Junk bytes: no ELF magic, no multiboot header.
 $(GUEST_OUT)/badimage.elf:

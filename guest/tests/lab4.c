@@ -4,8 +4,8 @@
  * ends with HLT, interrupts off. Run with cr3exit=1. Checks, one line each:
  *   - CPUID: VMX hidden (leaf 1 ECX bit 5), the hypervisor bit (ECX bit
  *     31), "MiniVisorVMM" at leaf 0x40000000;
- *   - CR0/CR4 through the read shadows: CR4.VMXE reads 0, CR0.NE cleared
- *     and set again reads back as written, setting CR4.VMXE raises #GP;
+ *   - CR0/CR4 through the read shadows: CR4.VMXE reads 0, CR0.NE set and
+ *     cleared reads back as written, setting CR4.VMXE raises #GP;
  *   - MSRs: IA32_MISC_ENABLE has fast strings, PAT written reads back, an
  *     unknown MSR and a reserved PAT type raise #GP;
  *   - 1000 CPUIDs in a loop (each exit must move RIP past the instruction);
@@ -58,13 +58,17 @@ static void check_crs(void)
     uint32_t cr0 = read_cr0();
     saved_cr4 = read_cr4();
     check(!(saved_cr4 & CR4_VMXE), "CR4.VMXE reads 0 (CR4=%08x)", saved_cr4);
-    write_cr0(cr0 & ~CR0_NE);
+    /* NE must stay 1 in the real CR0 (IA32_VMX_CR0_FIXED0): the hypervisor
+     * owns it, so each change exits and lands in the read shadow. */
+    write_cr0(cr0 | CR0_NE);
     uint32_t got = read_cr0();
+    check(got == (cr0 | CR0_NE), "CR0 with NE reads back %08x (wrote %08x)", got,
+          cr0 | CR0_NE);
+    write_cr0(cr0 & ~CR0_NE);
+    got = read_cr0();
     check(got == (cr0 & ~CR0_NE), "CR0 without NE reads back %08x (wrote %08x)", got,
           cr0 & ~CR0_NE);
     write_cr0(cr0);
-    got = read_cr0();
-    check(got == cr0, "CR0 with NE again reads back %08x (wrote %08x)", got, cr0);
     check(expect_fault(VEC_GP, set_vmxe), "MOV to CR4 setting VMXE raises #GP");
 }
 

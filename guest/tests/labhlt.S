@@ -4,7 +4,7 @@
  * is HLT, at 1 MiB, entered with interrupts off. Its first VM exit is the
  * EPT violation of its first instruction fetch (RAM is mapped at first
  * touch), then its HLT stops it ("halted with interrupts disabled").
- * Linked by guests.mk at 0x100000 without the test-guest library.
+ * Linked by guests.mk with guest.ld, without the test-guest library.
  */
     .text
     .globl _start
