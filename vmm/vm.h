@@ -341,8 +341,9 @@ struct vm_config {
  * MSR bitmaps. NULL with the reason in err when memory runs out. */
 struct vm *vm_create(const struct vm_config *cfg, char *err, size_t errlen);
 /* Back `size` bytes of guest-physical memory at gpa with zeroed host RAM
- * (EPT read/write/execute). Guest RAM is one range from 0: gpa must be
- * where it ends now. 0, or -HV_EINVAL / -HV_ENOMEM with the reason. */
+ * (EPT read/write/execute, entered in the EPT at the guest's first touch of
+ * each 2 MiB chunk). Guest RAM is one range from 0: gpa must be where it
+ * ends now. 0, or -HV_EINVAL / -HV_ENOMEM with the reason. */
 int vm_map_memory(struct vm *vm, gpa_t gpa, uint64_t size, char *err, size_t errlen);
 /* The VM's vCPU `id` (one per VM for now: id 0), registers at power-up:
  * its VMCS, FPU state and virtual-APIC page. NULL with the reason. */

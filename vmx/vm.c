@@ -1,5 +1,6 @@
 /*
- * VM creation: RAM from 0 to mem= backed by host frames through EPT, the
+ * VM creation: RAM from 0 to mem= backed by host frames (mapped into the
+ * EPT at the guest's first touch, vmx/exit_ept.c), the
  * I/O and MSR bitmaps, and the vCPU (its VMCS in the power-up state, FPU
  * state, virtual-APIC page). Every port exits (all-ones I/O bitmaps); the
  * MSR bitmap lets through only MSRs that the VMCS or a vCPU switch keeps
