@@ -3,7 +3,7 @@
 #include "vmm/sched.h"
 #include "vmm/board.h"
 #include "vmx/trace.h"
-#include "vmx/gdbstub.h"
+#include "vmm/gdbstub.h"
 #include "drivers/hw/console.h"
 #include <hv/log.h>
 #include <hv/string.h>

@@ -194,24 +194,29 @@ static void load_guest_context(struct vcpu *v)
 uint64_t vcpu_get_dr(struct vcpu *v, unsigned i)
 {
     if (last_vcpu != v)
-        return v->dr[i & 3];
-    switch (i & 3) {
+        return i == 6 ? v->dr6 : v->dr[i & 3];
+    switch (i) {
     case 0:  return read_dr0();
     case 1:  return read_dr1();
     case 2:  return read_dr2();
+    case 6:  return read_dr6();
     default: return read_dr3();
     }
 }
 
 void vcpu_set_dr(struct vcpu *v, unsigned i, uint64_t val)
 {
-    v->dr[i & 3] = val;
+    if (i == 6)
+        v->dr6 = val;
+    else
+        v->dr[i & 3] = val;
     if (last_vcpu != v)
         return;                     /* loaded when v runs next */
-    switch (i & 3) {                /* the host's DR7 (400H) keeps them idle here */
+    switch (i) {                    /* the host's DR7 (400H) keeps them idle here */
     case 0:  write_dr0(val); break;
     case 1:  write_dr1(val); break;
     case 2:  write_dr2(val); break;
+    case 6:  write_dr6(val); break;
     default: write_dr3(val); break;
     }
 }
