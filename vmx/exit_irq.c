@@ -11,6 +11,7 @@
 #include "boot/cpu.h"
 #include "boot/x86.h"
 #include <hv/log.h>
+#include "hv/lab.h"
 
 /*
  * The slice timer's interrupt taken through the host's IDT. The host runs
@@ -82,11 +83,13 @@ enum exit_action exit_exception_nmi(struct vcpu *v)
 
 enum exit_action exit_interrupt_window(struct vcpu *v)
 {
+    /* LAB 6 BEGIN exit_interrupt_window: the guest can take an interrupt now: turn interrupt-window exiting off and have the pending interrupt delivered before the entry */
     vmcs_write32(VMCS_PRIMARY_PROC_BASED_VM_EXEC_CONTROL,
             vmcs_read32(VMCS_PRIMARY_PROC_BASED_VM_EXEC_CONTROL) & ~(uint64_t)PROC_CTL_INTERRUPT_WINDOW_EXITING);
     v->window_exiting = false;        /* so that the injection can turn it on again */
     v->work |= VCPU_WORK_IRQ;
     return EXIT_RESUME;
+    /* LAB 6 END */
 }
 
 /* The guest no longer blocks NMIs (virtual-NMI blocking and MOV-SS

@@ -63,6 +63,7 @@
 #include <hv/format.h>
 #include <hv/log.h>
 #include <hv/string.h>
+#include "hv/lab.h"
 
 #define CPUID1_ECX_XSAVE   BIT(26)
 #define FXSAVE_FCW_OFFSET      0
@@ -142,6 +143,7 @@ void vcpu_free_state(struct vcpu *v)
 
 static void save_guest_context(struct vcpu *v)
 {
+    /* LAB 8 BEGIN save_guest_context: another vCPU runs next: keep what the VMCS does not switch (CR2, the SYSCALL MSRs, TSC_AUX, DR0-DR3 and DR6, the x87/SSE/AVX registers by XSAVE or FXSAVE) in v */
     v->cr2 = read_cr2();           /* the host takes no page faults: CR2 is the guest's */
     v->msr_kernel_gs_base = rdmsr(MSR_IA32_KERNEL_GS_BASE);
     v->msr_star = rdmsr(MSR_IA32_STAR);
@@ -162,6 +164,7 @@ static void save_guest_context(struct vcpu *v)
     } else {
         __asm__ volatile("fxsave64 %0" : "+m"(*(uint8_t (*)[512])v->fpu_area) :: "memory");
     }
+    /* LAB 8 END */
 }
 
 static void load_guest_context(struct vcpu *v)
