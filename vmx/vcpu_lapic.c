@@ -72,9 +72,9 @@ void vcpu_lapic_timer_fire(struct vcpu *v)
  * page (LVT writes exit), so the page is taken only when a deadline already
  * passed fires at once.
  */
-static int write_tsc_deadline(struct vcpu *v, uint64_t val)
+int vcpu_lapic_write_tsc_deadline(struct vcpu *v, uint64_t val)
 {
-    int rc = vlapic_write_tsc_deadline(&v->lapic, val);
+    int rc = vlapic_write_tsc_deadline_inline(&v->lapic, val);
     if (unlikely(rc < 0))
         return -1;
     if (rc > 0)
@@ -89,7 +89,7 @@ int vcpu_lapic_wrmsr(struct vcpu *v, uint32_t msr, uint64_t val)
 {
     int rc;
     if (msr == MSR_IA32_TSC_DEADLINE)
-        return write_tsc_deadline(v, val);
+        return vcpu_lapic_write_tsc_deadline(v, val);
     if (msr == MSR_IA32_APIC_BASE)
         rc = vlapic_set_apic_base(vcpu_lapic(v), val);
     else if (vlapic_is_x2apic_msr(msr)) {

@@ -249,6 +249,19 @@ int vlapic_msr_write(struct vlapic *l, uint32_t msr, uint64_t val);
 int vlapic_write_tsc_deadline(struct vlapic *l, uint64_t tsc);
 int vlapic_read_tsc_deadline(const struct vlapic *l, uint64_t *tsc);
 
+/* The same, with the common case (a non-zero deadline in TSC-deadline mode,
+ * which can only be selected when TSC-deadline is configured) inline: the
+ * tick of a tickless guest. */
+static inline int vlapic_write_tsc_deadline_inline(struct vlapic *l, uint64_t tsc)
+{
+    if (!(l->apic_base & APIC_BASE_EN) || tsc == 0 ||
+        (l->lvt[VLAPIC_LVT_TIMER] & LAPIC_LVT_TIMER_MODE_MASK) != LAPIC_LVT_TIMER_TSC_DEADLINE)
+        return vlapic_write_tsc_deadline(l, tsc);
+    l->tsc_deadline = l->tsc_next = tsc;
+    l->timer_armed = true;
+    return tsc <= l->ops->tsc_now(l->ctx);
+}
+
 /* CR8 is TPR[7:4]; writing CR8 clears TPR[3:0]. */
 void vlapic_set_cr8(struct vlapic *l, uint64_t cr8);
 uint64_t vlapic_get_cr8(const struct vlapic *l);
