@@ -6,6 +6,9 @@
  * stays in TSC units: writing IA32_TSC_DEADLINE and taking the timer
  * interrupt it arms cost no conversion and no board pass.
  *
+ * Guests run with TSC offset 0 (vmm/board.c's guest_tsc), so a guest's TSC
+ * deadline is a host TSC time, comparable with the slice's end.
+ *
  * The VMX-preemption timer counts down once every 2^rate TSC cycles, rate
  * being IA32_VMX_MISC bits 4:0 (SDM Vol. 3C, "VMX-Preemption Timer"); the
  * guest exits when it reaches 0. Without it the host LAPIC timer ends the
