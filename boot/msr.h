@@ -112,6 +112,7 @@
 #define RFLAGS_IF  (1ULL << 9)
 #define RFLAGS_DF  (1ULL << 10)
 #define RFLAGS_OF  (1ULL << 11)
+#define RFLAGS_RF  (1ULL << 16)
 #define RFLAGS_VM  (1ULL << 17)
 
 #endif

@@ -24,7 +24,7 @@ static const char *check_selftest(const char *s, size_t n)
     return "expected badguest, badhost, badctl or badmsr";
 }
 
-/* gdb=COMn: the debugger's serial port (vmx/gdbstub.h). */
+/* gdb=COMn: the debugger's serial port (vmm/gdbstub.h). */
 static const struct cmdline_choice gdb_words[] = {
     { "com1", 1 }, { "com2", 2 }, { "com3", 3 }, { "com4", 4 }, { NULL, 0 },
 };

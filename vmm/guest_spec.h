@@ -24,7 +24,7 @@ struct guest_spec {
     uint64_t mem;
     int cr3exit;
     char selftest[16];                  /* for tests: break the VMCS (vmx/vmcheck.h) */
-    int gdb;                            /* gdb=comN: N (vmx/gdbstub.h), 0 if none */
+    int gdb;                            /* gdb=comN: N (vmm/gdbstub.h), 0 if none */
     const char *cmdline;                /* the words after "--" ("" if none) */
     unsigned module;                    /* its line: an index into the modules */
     unsigned mods[GUEST_MAX_MODULES];   /* its for= lines, in order */

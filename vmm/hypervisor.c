@@ -9,7 +9,7 @@
 #include "vmm/hypervisor.h"
 #include "vmx/vmx_setup.h"
 #include "vmm/guest_spec.h"
-#include "vmx/gdbstub.h"
+#include "vmm/gdbstub.h"
 #include "vmm/sched.h"
 #include "vmm/vm_build.h"
 #include "vmm/monitor.h"

@@ -8,7 +8,7 @@
  *   Ctrl-A Ctrl-A    send one Ctrl-A to the focused guest
  * Monitor commands: list, stats NAME, pause NAME, resume NAME, stop NAME,
  * vmcheck NAME (vmx/vmcheck.h), trace NAME [N] [REASON...] | off (vmx/trace.h),
- * gdb NAME | off (vmx/gdbstub.h: the debugger on COM2), help.
+ * gdb NAME | off (vmm/gdbstub.h: the debugger on COM2), help.
  * The monitor echoes what is typed after a "monitor> " prompt, which stays on
  * the last line while guest output scrolls above (Backspace, Ctrl-U edit).
  */

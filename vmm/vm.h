@@ -10,6 +10,13 @@
  *   vcpu_create      its vCPU, registers at power-up (KVM_CREATE_VCPU)
  *   vcpu_get_state / vcpu_set_state, vcpu_get_msr / vcpu_set_msr
  *                    registers                       (KVM_GET/SET_REGS, _SREGS, _MSRS)
+ *   vcpu_translate   a guest-virtual address through the guest's page
+ *                    tables                          (KVM_TRANSLATE)
+ *   vcpu_set_guest_debug, vm->debug_ops
+ *                    breakpoints, single steps, caught exceptions, and
+ *                    the stops they report upward    (KVM_SET_GUEST_DEBUG)
+ *   vcpu_queue_exception
+ *                    an exception for the next entry (KVM_SET_VCPU_EVENTS)
  *   vcpu_run         run until a deadline, a HLT or a stop   (KVM_RUN)
  *   vcpu_lapic, vm_kick, vm_board_ops
  *                    interrupts into the vCPU (the board's board_irq_line
@@ -122,6 +129,64 @@ struct vm;
                                         (without a board pass when only the LAPIC
                                         timer is) and re-arm (vmx/slice_timer.h) */
 
+/* ---- Guest debugging (KVM_SET_GUEST_DEBUG; vmx/guest_debug.c) ---- */
+#define VCPU_DEBUG_HW_SLOTS  4           /* DR0-DR3 */
+/* A hardware breakpoint or watchpoint in one of the guest's DR0-DR3. */
+enum vcpu_hw_break_kind {
+    VCPU_HW_NONE,                    /* the slot is free */
+    VCPU_HW_EXEC,                    /* instruction breakpoint (len ignored) */
+    VCPU_HW_WRITE,                   /* data writes */
+    VCPU_HW_ACCESS,                  /* data reads and writes (x86 has no read-only) */
+};
+struct vcpu_hw_break {
+    enum vcpu_hw_break_kind kind;
+    uint64_t addr;                   /* linear; aligned to len for data */
+    unsigned len;                    /* 1, 2, 4 or 8 bytes for data */
+};
+#define VCPU_DEBUG_ENABLE      BIT(0)   /* debugging on: #BP exits, to vm->debug_ops */
+#define VCPU_DEBUG_SINGLESTEP  BIT(1)   /* one instruction, then a VCPU_STOP_STEP; the
+                                           step then ends by itself (see below) */
+/* The exceptions `exceptions` may catch: #DE, #UD, #GP. */
+#define VCPU_DEBUG_CATCHABLE   (BIT(0) | BIT(6) | BIT(13))
+struct vcpu_debug {
+    uint32_t control;                /* VCPU_DEBUG_*; without ENABLE all is off */
+    uint32_t exceptions;             /* bit n: the guest's exception n stops it */
+    struct vcpu_hw_break hw[VCPU_DEBUG_HW_SLOTS];
+};
+
+/* Why a debugged vCPU stopped, as reported to vm->debug_ops->stop. */
+enum vcpu_stop_kind {
+    VCPU_STOP_BREAKPOINT,            /* a #BP (INT3) at `addr` */
+    VCPU_STOP_STEP,                  /* the single step is done */
+    VCPU_STOP_HW,                    /* hardware breakpoint `slot` hit */
+    VCPU_STOP_EXCEPTION,             /* caught exception `vector` (error code) */
+};
+struct vcpu_stop {
+    enum vcpu_stop_kind kind;
+    uint64_t addr;                   /* BREAKPOINT: RIP, at the INT3 */
+    unsigned slot;                   /* HW */
+    unsigned vector;                 /* EXCEPTION */
+    bool has_error_code;
+    uint32_t error_code;
+};
+/* Registered by the debugger above this API (vm->debug_ops). `stop` runs in
+ * the exit handler, so it may only record the stop and set vm->gdb_stopped:
+ * true holds the vCPU (vcpu_run returns); false declines it: a #BP or
+ * exception then goes to the guest as if nobody watched, a step or
+ * hardware break is dropped and the guest runs on. */
+struct vm_debug_ops {
+    bool (*stop)(struct vcpu *v, const struct vcpu_stop *why);
+};
+
+/* What vmx/guest_debug.c keeps per vCPU: the debug setting, and what of the
+ * guest's own it borrowed for it. */
+struct vcpu_debug_state {
+    struct vcpu_debug set;           /* as last given to vcpu_set_guest_debug */
+    bool step_tf;                    /* stepping by RFLAGS.TF (no monitor trap flag) */
+    bool tf_saved;                   /* ... the guest's own TF */
+    uint64_t guest_dr[VCPU_DEBUG_HW_SLOTS], guest_dr7;   /* while hw[] is in use */
+};
+
 struct vcpu {
     struct vcpu_regs regs;           /* first: vmx_entry.S gets its address */
     struct vm *vm;
@@ -161,6 +226,7 @@ struct vcpu {
      * hardware. Users outside vmx/ reach it through vcpu_lapic(). */
     struct vlapic lapic;
     struct exit_trace trace;         /* the monitor's exit trace (vmx/trace.h) */
+    struct vcpu_debug_state debug;   /* guest debugging (vmx/guest_debug.c) */
 };
 
 /*
@@ -197,6 +263,7 @@ struct vm {
     hpa_t msr_bitmap_pa;
 
     const struct vm_board_ops *board_ops;   /* set by board_attach */
+    const struct vm_debug_ops *debug_ops;   /* set by a debugger (vmm/gdbstub.c) */
     /* Devices every guest gets (vmm/board.c). */
     struct vconsole console;         /* COM1, hypercalls, testdev */
     struct vconsole debugcon;        /* port 0xE9: its own line buffer */
@@ -219,7 +286,7 @@ struct vm {
     uint64_t pit_next_ns, rtc_next_ns;   /* their next events (vmm/board.c) */
     uint8_t timers_dirty;            /* BOARD_TIMER_*: touched since last looked at */
     enum vm_state paused_from;       /* state to return to on resume */
-    bool gdb_stopped;                /* held by the debugger: not scheduled (vmx/gdbstub.h) */
+    bool gdb_stopped;                /* held by the debugger: not scheduled (vmm/gdbstub.h) */
     uint8_t input[256];              /* console input waiting for the UART */
     unsigned input_head, input_len;
 
@@ -364,5 +431,36 @@ int vcpu_get_msr(struct vcpu *v, uint32_t msr, uint64_t *val) __must_check;
 int vcpu_set_msr(struct vcpu *v, uint32_t msr, uint64_t val) __must_check;
 
 /* ==== end of the vCPU register API ==== */
+
+/* ==== Guest memory and debugging (in the spirit of KVM_TRANSLATE,
+ * KVM_SET_GUEST_DEBUG and KVM_SET_VCPU_EVENTS). Between slices, like the
+ * register API. ==== */
+
+/* The guest-physical address of guest-virtual (linear) gva, through v's
+ * own page tables as its CR0, CR3, CR4 and EFER have them now (paging off,
+ * 32-bit, PAE, 4- and 5-level; no access rights checked). 0, or -HV_EFAULT
+ * when it is not mapped (vmx/guest_access.c). */
+int vcpu_translate(struct vcpu *v, gva_t gva, gpa_t *gpa) __must_check;
+/*
+ * Debug v as d says (vmx/guest_debug.c): VCPU_DEBUG_ENABLE makes the
+ * guest's #BP exits reach vm->debug_ops (an INT3 the debugger wrote, or
+ * the guest's own); SINGLESTEP runs one instruction by the monitor trap flag,
+ * or by RFLAGS.TF where the CPU has none (the guest's own TF comes back when
+ * the step is over); `exceptions` (of VCPU_DEBUG_CATCHABLE) stop the guest
+ * at those exceptions; hw[] puts breakpoints and watchpoints in the guest's
+ * DR0-DR3 and DR7, whose own values come back when no slot is used any
+ * more. A step is one-shot: the stop that ends it clears SINGLESTEP in
+ * v->debug.set. A control of 0 undoes everything. -HV_EINVAL (v unchanged)
+ * for an unknown control bit, an exception outside VCPU_DEBUG_CATCHABLE,
+ * or a data breakpoint of another length or not aligned to it.
+ */
+int vcpu_set_guest_debug(struct vcpu *v, const struct vcpu_debug *d);
+/* How this CPU single-steps a guest, for messages: "the monitor trap flag"
+ * or "RFLAGS.TF". */
+const char *vcpu_debug_step_method(void);
+/* Deliver hardware exception `vector` (with its error code if it has one)
+ * to v at its next VM entry (vmx/exit.c). */
+void vcpu_queue_exception(struct vcpu *v, unsigned vector, bool has_error_code,
+                          uint32_t error_code);
 
 #endif

@@ -135,6 +135,13 @@ void vcpu_inject_exception(struct vcpu *v, unsigned vector, bool has_error_code,
     vmcs_write32(VMCS_VM_ENTRY_INTERRUPTION_INFO, info);
 }
 
+void vcpu_queue_exception(struct vcpu *v, unsigned vector, bool has_error_code,
+                          uint32_t error_code)
+{
+    vmcs_load(v);
+    vcpu_inject_exception(v, vector, has_error_code, error_code);
+}
+
 enum exit_action exit_invalid_guest_state(struct vcpu *v)
 {
     pr_err("guest %s: VM entry failed: invalid guest state (exit qualification %#llx)\n",

@@ -87,17 +87,14 @@ enum exit_action exit_apic_access(struct vcpu *v);
 enum exit_action exit_apic_write(struct vcpu *v);
 enum exit_action exit_tpr_below_threshold(struct vcpu *v);
 enum exit_action exit_virtualized_eoi(struct vcpu *v);
-enum exit_action exit_monitor_trap_flag(struct vcpu *v);   /* vmx/gdbstub.c */
-/* The GDB stub's exceptions (vmx/gdbstub.c). */
-/* A #BP exit of v (exit_exception_nmi): ours stops the guest, another is
- * given back to the guest. */
-enum exit_action gdbstub_breakpoint_exit(struct vcpu *v);
-/* A #DB exit (exit_exception_nmi): the end of a step by RFLAGS.TF (where
- * there is no monitor trap flag), else given back to the guest. */
-enum exit_action gdbstub_debug_exit(struct vcpu *v);
-/* #DE, #UD or #GP exits, on while gdb's `monitor catch on` holds: the guest
- * stops with the signal; the exception is delivered when it goes on. */
-enum exit_action gdbstub_exception_exit(struct vcpu *v, uint32_t info);
+/* Guest debugging's exits (vmx/guest_debug.c), reported to vm->debug_ops. */
+enum exit_action exit_monitor_trap_flag(struct vcpu *v);
+/* Of exit_exception_nmi, with the exit's interruption information: a #BP
+ * (on while debugging), a #DB (on for hardware breakpoints and TF steps),
+ * a caught exception (VCPU_DEBUG_CATCHABLE). */
+enum exit_action exit_debug_breakpoint(struct vcpu *v, uint32_t info);
+enum exit_action exit_debug_db(struct vcpu *v);
+enum exit_action exit_debug_exception(struct vcpu *v, uint32_t info);
 
 
 /* Emulate the instruction that touched device memory at gpa (vmx/exit_ept.c).

@@ -7,11 +7,11 @@
  */
 #include "vmx/exit.h"
 #include "vmx/vcpu.h"
-#include "vmx/gdbstub.h"
 #include "drivers/hw/lapic.h"
 #include "boot/cpu.h"
 #include "boot/x86.h"
 #include <hv/log.h>
+#include "hv/lab.h"
 
 /*
  * The slice timer's interrupt taken through the host's IDT. The host runs
@@ -69,25 +69,27 @@ enum exit_action exit_exception_nmi(struct vcpu *v)
         pr_warn("guest %s: NMI arrived while it ran; ignored\n", v->vm->name);
         return EXIT_RESUME;
     }
-    /* #BP exits while a debugger is attached, #DB during its steps, #DE
-     * #UD #GP when it catches them (vmx/gdbstub.c); the exception bitmap
-     * holds nothing else. */
+    /* #BP exits while a debugger is attached, #DB for its hardware
+     * breakpoints and TF steps, #DE #UD #GP when it catches them
+     * (vmx/guest_debug.c); the exception bitmap holds nothing else. */
     if ((info & INTR_INFO_VECTOR_MASK) == 3)
-        return gdbstub_breakpoint_exit(v);
+        return exit_debug_breakpoint(v, info);
     if ((info & INTR_INFO_VECTOR_MASK) == 1)
-        return gdbstub_debug_exit(v);
-    if (BIT(info & INTR_INFO_VECTOR_MASK) & GDB_CATCH_VECTORS)
-        return gdbstub_exception_exit(v, info);
+        return exit_debug_db(v);
+    if (BIT(info & INTR_INFO_VECTOR_MASK) & VCPU_DEBUG_CATCHABLE)
+        return exit_debug_exception(v, info);
     return exit_stop_unhandled(v, EXIT_REASON_EXCEPTION_NMI);
 }
 
 enum exit_action exit_interrupt_window(struct vcpu *v)
 {
+    /* LAB 6 BEGIN exit_interrupt_window: the guest can take an interrupt now: turn interrupt-window exiting off and have the pending interrupt delivered before the entry */
     vmcs_write32(VMCS_PRIMARY_PROC_BASED_VM_EXEC_CONTROL,
             vmcs_read32(VMCS_PRIMARY_PROC_BASED_VM_EXEC_CONTROL) & ~(uint64_t)PROC_CTL_INTERRUPT_WINDOW_EXITING);
     v->window_exiting = false;        /* so that the injection can turn it on again */
     v->work |= VCPU_WORK_IRQ;
     return EXIT_RESUME;
+    /* LAB 6 END */
 }
 
 /* The guest no longer blocks NMIs (virtual-NMI blocking and MOV-SS

@@ -1,6 +1,7 @@
 /* See vmx/guest_access.h. */
 #include "vmx/guest_access.h"
 #include "vmx/vmcs_access.h"
+#include "vmx/vmcs.h"
 #include "boot/msr.h"
 #include <hv/errno.h>
 #include <hv/log.h>
@@ -146,6 +147,15 @@ void guest_emul_ctx(struct vcpu *v, struct emul_ctx *ctx, struct emul_regs *regs
     ctx->opaque = v->vm;
     ctx->gpr = NULL;
     ctx->dcache = NULL;
+}
+
+int vcpu_translate(struct vcpu *v, gva_t gva, gpa_t *gpa)
+{
+    struct emul_ctx ctx;
+    struct emul_regs regs;
+    vmcs_load(v);
+    guest_emul_ctx(v, &ctx, &regs);
+    return emul_gva_to_gpa(&ctx, gva, gpa);
 }
 
 void guest_regs_store(struct vcpu *v, const struct emul_regs *regs)

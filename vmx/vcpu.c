@@ -63,6 +63,7 @@
 #include <hv/errno.h>
 #include <hv/log.h>
 #include <hv/string.h>
+#include "hv/lab.h"
 
 #define CPUID1_ECX_XSAVE   BIT(26)
 #define FXSAVE_FCW_OFFSET      0
@@ -142,6 +143,7 @@ void vcpu_free_state(struct vcpu *v)
 
 static void save_guest_context(struct vcpu *v)
 {
+    /* LAB 8 BEGIN save_guest_context: another vCPU runs next: keep what the VMCS does not switch (CR2, the SYSCALL MSRs, TSC_AUX, DR0-DR3 and DR6, the x87/SSE/AVX registers by XSAVE or FXSAVE) in v */
     v->cr2 = read_cr2();           /* the host takes no page faults: CR2 is the guest's */
     v->msr_kernel_gs_base = rdmsr(MSR_IA32_KERNEL_GS_BASE);
     v->msr_star = rdmsr(MSR_IA32_STAR);
@@ -162,6 +164,7 @@ static void save_guest_context(struct vcpu *v)
     } else {
         __asm__ volatile("fxsave64 %0" : "+m"(*(uint8_t (*)[512])v->fpu_area) :: "memory");
     }
+    /* LAB 8 END */
 }
 
 static void load_guest_context(struct vcpu *v)
@@ -192,24 +195,29 @@ static void load_guest_context(struct vcpu *v)
 uint64_t vcpu_get_dr(struct vcpu *v, unsigned i)
 {
     if (last_vcpu != v)
-        return v->dr[i & 3];
-    switch (i & 3) {
+        return i == 6 ? v->dr6 : v->dr[i & 3];
+    switch (i) {
     case 0:  return read_dr0();
     case 1:  return read_dr1();
     case 2:  return read_dr2();
+    case 6:  return read_dr6();
     default: return read_dr3();
     }
 }
 
 void vcpu_set_dr(struct vcpu *v, unsigned i, uint64_t val)
 {
-    v->dr[i & 3] = val;
+    if (i == 6)
+        v->dr6 = val;
+    else
+        v->dr[i & 3] = val;
     if (last_vcpu != v)
         return;                     /* loaded when v runs next */
-    switch (i & 3) {                /* the host's DR7 (400H) keeps them idle here */
+    switch (i) {                    /* the host's DR7 (400H) keeps them idle here */
     case 0:  write_dr0(val); break;
     case 1:  write_dr1(val); break;
     case 2:  write_dr2(val); break;
+    case 6:  write_dr6(val); break;
     default: write_dr3(val); break;
     }
 }

@@ -33,9 +33,9 @@ void vcpu_host_fpu_init(void);
 /* The XSAVE components saved for guests (XCR0 bits a guest may set). */
 uint64_t vcpu_guest_xcr0_supported(void);
 
-/* Debug address register DR<i> (0-3) of v, wherever it lives now (the CPU
- * keeps the last vCPU's until another runs). Between slices only: the GDB
- * stub's hardware breakpoints. */
+/* Debug register DR<i> (0-3, or 6) of v, wherever it lives now (the CPU
+ * keeps the last vCPU's until another runs): guest debugging's hardware
+ * breakpoints (vmx/guest_debug.c), between slices and in its exits. */
 uint64_t vcpu_get_dr(struct vcpu *v, unsigned i);
 void vcpu_set_dr(struct vcpu *v, unsigned i, uint64_t val);
 

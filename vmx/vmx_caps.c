@@ -282,6 +282,8 @@ int vmx_compute_controls(const struct vmx_caps *c, struct vmx_controls *out,
     out->nmi_window = out->virtual_nmis &&
                       vmx_ctl_may_set(c->procbased, PROC_CTL_NMI_WINDOW_EXITING) &&
                       !((uint32_t)c->procbased & PROC_CTL_NMI_WINDOW_EXITING);
+    out->monitor_trap_flag = vmx_ctl_may_set(c->procbased, PROC_CTL_MONITOR_TRAP_FLAG) &&
+                             !((uint32_t)c->procbased & PROC_CTL_MONITOR_TRAP_FLAG);
     out->preempt_rate = VMX_MISC_PREEMPT_RATE(c->misc);
     return 0;
 }

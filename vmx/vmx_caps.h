@@ -122,6 +122,10 @@ struct vmx_controls {
      * hypervisor falls back to interrupt-window exits (vmx/interrupts.c). */
     bool virtual_nmis;
     bool nmi_window;
+    /* The monitor trap flag (PROC_CTL_MONITOR_TRAP_FLAG, free both ways):
+     * guest debugging's single steps (vmx/guest_debug.c); without it they
+     * take RFLAGS.TF. */
+    bool monitor_trap_flag;
 };
 
 /*

@@ -48,6 +48,7 @@ static volatile uint32_t rx_irqs, rx_empty_irqs, rx_bad_iir, rx_bytes, rx_droppe
 static volatile uint8_t bad_iir, lsr_errors;
 static volatile uint8_t ring[RING_SIZE];
 static volatile uint32_t ring_head, ring_tail;    /* head: handler, tail: main */
+static uint32_t lines_done;                        /* lines answered so far */
 
 static void com1_handler(unsigned vector)
 {
@@ -75,6 +76,13 @@ static void com1_handler(unsigned vector)
     }
     lsr_errors |= lsr & LSR_ERRORS;
     pic_eoi(COM1_IRQ);
+}
+
+/* Bytes that answer nothing (empty lines, control characters) are named,
+ * so a count that differs from what was typed says which byte came. */
+static void ignored(uint8_t c, uint32_t index)
+{
+    note("ignored byte 0x%02x (byte %u received, after line %u)", c, index + 1, lines_done);
 }
 
 static void pit_handler(unsigned vector)
@@ -163,6 +171,7 @@ int main(uint32_t magic, struct mb1_info *info)
                 quit = true;
             } else {
                 lines++;
+                lines_done = lines;
                 if (truncated)
                     note("%u: line too long, kept the first %u characters", lines, LINE_MAX);
                 note("%u: '%s' (%u receive interrupts so far)", lines, line, rx_irqs);
@@ -176,6 +185,7 @@ int main(uint32_t magic, struct mb1_info *info)
             truncated = false;
         } else if (c == '\r' || c == '\n') {
             truncated = false;              /* an empty line: nothing to answer */
+            ignored(c, ring_tail - 1);
         } else if (c == KEY_BS || c == KEY_DEL) {
             if (len)
                 len--;
@@ -184,6 +194,8 @@ int main(uint32_t magic, struct mb1_info *info)
                 line[len++] = (char)c;
             else
                 truncated = true;
+        } else {
+            ignored(c, ring_tail - 1);
         }
         cli();
     }

@@ -1,6 +1,6 @@
 /*
  * gdbtarget: a guest for the GDB stub test (tests/integration/gdb-stub.test,
- * vmx/gdbstub.h). Built with debug information (guests.mk) so gdb knows its
+ * vmm/gdbstub.h). Built with debug information (guests.mk) so gdb knows its
  * function and variable. The loop calls gdb_marker GDB_ROUNDS times; each
  * call adds to gdb_counter, which starts at 41, so a debugger that breaks at
  * the first call reads 41. The guest checks the final count, which a

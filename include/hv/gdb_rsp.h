@@ -5,7 +5,7 @@
  * gdb's default i386 and amd64 targets expect in a 'g' reply.
  * Reference: the GDB manual, "Remote Protocol" ("Overview", "Packets",
  * "Stop Reply Packets"); register order from gdb's i386/amd64 defaults.
- * No hardware, no VMCS: vmx/gdbstub.c drives it.
+ * No hardware, no VMCS: vmm/gdbstub.c drives it.
  */
 #ifndef HV_GDB_RSP_H
 #define HV_GDB_RSP_H

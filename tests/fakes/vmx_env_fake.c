@@ -7,7 +7,6 @@
 #include "vmx/cpuid.h"
 #include "vmx/vcpu.h"
 #include "vmx/exit.h"
-#include "vmx/gdbstub.h"
 #include "drivers/hw/lapic.h"
 #include "boot/cpu.h"
 #include "mm/frames.h"
@@ -71,17 +70,19 @@ void lapic_eoi(void) { vmx_env_fake.lapic_eois++; }
 void lapic_timer_arm(uint64_t deadline) { (void)deadline; }
 void cpu_set_irq_handler(unsigned vector, irq_handler_fn fn) { (void)vector; (void)fn; }
 
-/* The GDB stub (vmx/gdbstub.c): not attached. */
-enum exit_action gdbstub_breakpoint_exit(struct vcpu *v) { (void)v; vmx_env_fake.gdb_exits++; return EXIT_RESUME; }
-enum exit_action gdbstub_debug_exit(struct vcpu *v) { (void)v; vmx_env_fake.gdb_exits++; return EXIT_RESUME; }
-enum exit_action gdbstub_exception_exit(struct vcpu *v, uint32_t info)
+/* The guest's debug registers (vmx/vcpu.c): DR0-DR3 and DR6 as the
+ * fake keeps them. */
+uint64_t vcpu_get_dr(struct vcpu *v, unsigned i)
 {
     (void)v;
-    (void)info;
-    vmx_env_fake.gdb_exits++;
-    return EXIT_RESUME;
+    return vmx_env_fake.dr[i & 7];
 }
-enum exit_action exit_monitor_trap_flag(struct vcpu *v) { (void)v; return EXIT_RESUME; }
+
+void vcpu_set_dr(struct vcpu *v, unsigned i, uint64_t val)
+{
+    (void)v;
+    vmx_env_fake.dr[i & 7] = val;
+}
 
 /* Frames come from the C heap (the host tests' RAM is 1:1 too, mm/frames.h). */
 hpa_t frame_alloc(void)

@@ -14,7 +14,8 @@
  * - board_fake.c: the board's side of a vCPU (struct vm_board_ops): the
  *   PIC's interrupt as board_fake says.
  * - vmx_env_fake.c: the rest (the VMCS policy of vmx/vmcs.c and vmx_ctls,
- *   CPUID policy, the host LAPIC, the GDB stub, frames, EPT, XSETBV).
+ *   CPUID policy, the host LAPIC, the guest's debug registers, frames, EPT,
+ *   XSETBV).
  */
 #ifndef TESTS_FAKES_VMX_FAKES_H
 #define TESTS_FAKES_VMX_FAKES_H
@@ -82,7 +83,7 @@ struct vmx_env_fake {
     uint64_t xcr0_written;           /* write_xcr0 (XSETBV) */
     unsigned xsetbv_count, wbinvd_count;
     unsigned lapic_eois;             /* host LAPIC EOIs */
-    unsigned gdb_exits;
+    uint64_t dr[8];                  /* vcpu_get_dr / vcpu_set_dr: DR0-DR3, DR6 */
     unsigned ept_maps, ept_unmaps;
     int ept_rc;                      /* what ept_map/ept_unmap return */
     unsigned vmcheck_explains, vmcs_dumps;

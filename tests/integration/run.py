@@ -78,6 +78,11 @@ Each tests/integration/*.test file describes one boot:
                               NAME's address (0x...) from build/linux/System.map
                               (the Linux guest's symbols, tests/linux/build.sh)
     gdb-ready: PATTERN        default: "waits for the debugger"
+    lab: N                    coursework (labs/tests, tools/labs/grade.py):
+                              the lab whose solution this test grades
+    milestone: POINTS TEXT    a graded part: the expect/expect-re/expect-any/
+                              reject lines after it are its checks, judged on
+                              their own (they are also the test's checks)
     gdb-expect: TEXT          a line of gdb's output (build/itest/NAME/gdb.out)
                               containing TEXT, after the previous gdb-expect
     gdb-expect-re: REGEX      the same, matching REGEX
@@ -97,6 +102,15 @@ import time
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 BUILD = os.path.join(ROOT, "build")
 TESTDIR = os.path.join(ROOT, "tests", "integration")
+
+
+class Milestone:
+    """A graded part of a lab test (labs/tests): its points and the checks
+    written after its milestone: line, judged on their own (the whole test
+    passes only when every milestone does)."""
+    def __init__(self, points, desc):
+        self.points, self.desc = points, desc
+        self.checks, self.anys, self.rejects = [], [], []
 
 
 class Test:
@@ -138,6 +152,8 @@ class Test:
         self.gdb_arch = None
         self.gdb_ready = "waits for the debugger"
         self.gdb_checks = []    # (kind, text)
+        self.lab = None         # coursework (labs/tests): the lab this test grades
+        self.milestones = []    # [Milestone]: each owns the checks after it
         if text is None:
             with open(path) as f:
                 text = f.read()
@@ -185,10 +201,21 @@ class Test:
                 self.spcr = int(val, 0)
             elif key == "ips":
                 self.ips = int(val)
+            elif key == "lab":
+                self.lab = int(val)
+            elif key == "milestone":
+                pts, _, desc = val.partition(" ")
+                if not pts.isdigit() or not desc.strip():
+                    raise SystemExit(f"{path}:{lineno}: milestone: POINTS description")
+                self.milestones.append(Milestone(int(pts), desc.strip()))
             elif key == "expect-any":
                 self.anys.append(val)
+                if self.milestones:
+                    self.milestones[-1].anys.append(val)
             elif key in ("expect", "expect-re"):
                 self.checks.append((key, val))
+                if self.milestones:
+                    self.milestones[-1].checks.append((key, val))
             elif key == "send-after":
                 pat, _, text = val.partition("=>")
                 data = text.strip().encode().decode("unicode_escape").encode("latin-1")
@@ -201,6 +228,8 @@ class Test:
                 self.e9.append(val)
             elif key == "reject":
                 self.rejects.append(val)
+                if self.milestones:
+                    self.milestones[-1].rejects.append(val)
             elif key == "keys-after":
                 pat, _, keys = val.partition("=>")
                 self.keys.append((pat.strip(), keys.split()))
@@ -228,6 +257,8 @@ class Test:
                 self.accounting = float(val)
             else:
                 raise SystemExit(f"{path}:{lineno}: unknown key {key!r}")
+        if self.milestones and self.lab is None:
+            raise SystemExit(f"{path}: milestone: lines need a lab: line")
         if self.boot is None:
             self.boot = "exit=bochs" if self.emu == "bochs" else "exit=qemu"
         if self.firmware == "uefi" and self.emu != "qemu":

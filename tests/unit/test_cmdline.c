@@ -636,7 +636,7 @@ static const struct {
       { "[hv:error] guest z: refused: mem=0: below the minimum 2M",
         "[hv:warn] guest z: unknown option vcpus=2; ignored",
         "[hv:warn] guest z: cr3exit=yes: expected 1 or 0; ignored" }, "" },
-    /* gdb=: the debugger's serial port (vmx/gdbstub.h) */
+    /* gdb=: the debugger's serial port (vmm/gdbstub.h) */
     { { "name=a gdb=com2", "name=b gdb=com9", "for=a gdb=com3" },
       { "[hv:warn] guest b: gdb=com9: expected com1, com2, com3 or com4; ignored",
         "[hv:warn] module 3: gdb=com3: has no meaning on a for= line; ignored" },

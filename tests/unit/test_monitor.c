@@ -213,7 +213,7 @@ unsigned vcpu_check_state(struct vcpu *v, void (*report)(void *ctx, const char *
     return 1;
 }
 
-/* The GDB stub's attach (vmx/gdbstub.h): records the guest and port. */
+/* The GDB stub's attach (vmm/gdbstub.h): records the guest and port. */
 static struct vm *gdb_vm;
 static uint16_t gdb_port;
 

@@ -598,6 +598,29 @@ static void test_compute_controls_nmi(void **state)
     assert_false(o.nmi_window);
 }
 
+/* The monitor trap flag (guest debugging's single steps) is used only when
+ * free both ways, and never left in the controls every VMCS starts from. */
+static void test_compute_controls_mtf(void **state)
+{
+    (void)state;
+    struct vmx_caps c = variant(V_SKYLAKE);
+    struct vmx_controls o;
+    const char *missing;
+    c.procbased |= (uint64_t)PROC_CTL_MONITOR_TRAP_FLAG << 32;
+    assert_int_equal(vmx_compute_controls(&c, &o, &missing), 0);
+    assert_true(o.monitor_trap_flag);
+    assert_int_equal(o.proc & PROC_CTL_MONITOR_TRAP_FLAG, 0);
+
+    c.procbased = NO1(c.procbased, PROC_CTL_MONITOR_TRAP_FLAG);
+    assert_int_equal(vmx_compute_controls(&c, &o, &missing), 0);
+    assert_false(o.monitor_trap_flag);
+
+    c = variant(V_SKYLAKE);
+    c.procbased |= (uint64_t)PROC_CTL_MONITOR_TRAP_FLAG << 32 | PROC_CTL_MONITOR_TRAP_FLAG;
+    assert_int_equal(vmx_compute_controls(&c, &o, &missing), 0);
+    assert_false(o.monitor_trap_flag);                   /* forced on: not usable */
+}
+
 static void test_compute_controls_table(void **state)
 {
     (void)state;
@@ -735,6 +758,7 @@ int main(void)
         cmocka_unit_test(test_describe_truncated),
         cmocka_unit_test(test_compute_controls_table),
         cmocka_unit_test(test_compute_controls_nmi),
+        cmocka_unit_test(test_compute_controls_mtf),
         cmocka_unit_test(test_compute_controls_apicv),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,14 +1,16 @@
 /*
  * A GDB remote stub for one guest at a time, over a host serial port
- * (COM2 by default: the console keeps its own). The protocol is
- * include/hv/gdb_rsp.h; this is the VT-x side: registers from the VMCS,
- * memory through the guest's page tables, software breakpoints (INT3 with
- * #BP exiting), single steps by the monitor trap flag. While the debugger
- * holds the guest, the scheduler skips it and the other guests run; the
+ * (COM2 by default: the console keeps its own). The protocol's pure part is
+ * include/hv/gdb_rsp.h; this is the session above the VM API: registers by
+ * vcpu_get_state/vcpu_set_state, memory through vcpu_translate, software
+ * breakpoints (INT3s it writes into the guest), hardware breakpoints, single
+ * steps and caught exceptions by vcpu_set_guest_debug, whose stops come
+ * back through vm->debug_ops. While the debugger holds the guest
+ * (vm->gdb_stopped), the scheduler skips it and the other guests run; the
  * stub polls its UART between time slices.
  */
-#ifndef VMX_GDBSTUB_H
-#define VMX_GDBSTUB_H
+#ifndef VMM_GDBSTUB_H
+#define VMM_GDBSTUB_H
 
 #include "vmm/vm.h"
 

@@ -1,38 +1,18 @@
 /*
- * The GDB stub's VT-x side (see vmx/gdbstub.h). It runs between time
- * slices, like the monitor: any VMCS may be made current, the next slice
- * loads its own.
- * SDM Vol. 3C, "Exception Bitmap" (#BP exits), "Monitor Trap Flag",
- * "Event Injection" (a #BP that is not ours goes back to the guest as a
- * software exception with its instruction length).
- * Single steps use the monitor trap flag where the capability MSR allows
- * it; else RFLAGS.TF with #DB exiting (Vol. 3B, "Single-Step Exception
- * Condition"), which the guest could notice (PUSHF sees TF).
- * Hardware breakpoints and watchpoints take the guest's DR0-DR3 and DR7
- * (Vol. 3B, "Debug Registers"; DR7 is in the VMCS guest state) while any
- * is set, with #DB exiting; the guest's own values come back after.
+ * The GDB stub's session (see vmm/gdbstub.h): the serial line, packets,
+ * the breakpoint tables, holding and releasing the guest. It runs between
+ * time slices, like the monitor, and reaches the guest only through the
+ * VM API (vmm/vm.h); the stops come back from the exit handlers through
+ * gdb_debug_ops.stop.
  */
-#include "vmx/gdbstub.h"
-#include "vmx/exit.h"
-#include "vmx/guest_access.h"
-#include "vmx/insn_emulate.h"
-#include "vmx/vmcs.h"
-#include "vmx/vcpu.h"
-#include "vmx/vmx_cpu.h"
+#include "vmm/gdbstub.h"
 #include "drivers/hw/uart16550.h"
-#include "boot/x86.h"
+#include "boot/msr.h"
 #include <hv/gdb_rsp.h>
 #include <hv/format.h>
 #include <hv/log.h>
 #include <hv/string.h>
 
-#define VECTOR_DB     1
-#define VECTOR_BP     3
-#define RFLAGS_TF     BIT(8)
-#define DR6_BS        BIT(14)        /* single step */
-#define RFLAGS_RF     BIT(16)
-#define DR7_FIXED1    0x400ULL       /* bit 10 reads as 1 */
-#define GDB_HW_SLOTS  4
 #define INT3          0xCC
 #define GDB_MAX_BPS   32
 #define GDB_SIGINT    2
@@ -47,32 +27,21 @@ struct sw_bp {
     bool used;
 };
 
-/* A hardware breakpoint (Z1) or watchpoint (Z2 write, Z4 access) in DRi. */
-struct hw_bp {
-    uint64_t addr;
-    unsigned type;                   /* 1, 2 or 4 (the Z type) */
-    unsigned len;                    /* 1, 2, 4 or 8 bytes */
-    bool used;
-};
-
 static struct {
     struct vm *vm;                   /* the attached guest, or NULL */
     uint16_t port;
     struct rsp_rx rx;
     bool running;                    /* gdb waits for a stop reply */
-    bool stepping;                   /* one instruction under MTF or TF */
-    bool step_tf;                    /* ... under TF: the guest's own TF was tf_saved */
-    bool tf_saved;
     int stop_signal;                 /* why the guest stopped last */
     bool stop_swbreak;               /* ... at one of our INT3s */
     struct sw_bp bps[GDB_MAX_BPS];
-    struct hw_bp hw[GDB_HW_SLOTS];
-    unsigned hw_count;
-    uint64_t guest_dr[GDB_HW_SLOTS], guest_dr7;   /* the guest's, while we hold them */
+    /* Hardware breakpoints (Z1) and watchpoints (Z2 write, Z4 access):
+     * the slots are DR0-DR3, and the debug setting says the rest. */
+    struct vcpu_debug debug;
     int stop_hw;                     /* the slot that stopped it, or -1 */
     bool catch_exceptions;           /* monitor catch on */
-    uint32_t pending_exc;            /* caught, to deliver on resume (interruption info) */
-    uint32_t pending_err;
+    bool pending_exc;                /* caught, to deliver on resume: */
+    struct vcpu_stop caught;         /* ... vector and error code */
     char reply[RSP_PACKET_MAX + 1];  /* payload being built */
     char out[2 * RSP_PACKET_MAX + 8];/* the last framed packet (resent on '-') */
     size_t out_len;
@@ -97,34 +66,35 @@ static void send_str(const char *s)
 
 /* ---- guest state ---- */
 
-static void read_regs(struct vcpu *v, struct rsp_x86_regs *r)
+/* gdb's register layout is amd64 in IA-32e mode with a 64-bit CS, else i386. */
+static bool long_mode(const struct vcpu_state *st)
+{
+    return (st->efer & IA32_EFER_LMA) && st->seg[VCPU_SEG_CS].l;
+}
+
+static void read_regs(const struct vcpu_state *st, struct rsp_x86_regs *r)
 {
     static const enum vcpu_seg gdb_order[6] = {
         VCPU_SEG_CS, VCPU_SEG_SS, VCPU_SEG_DS, VCPU_SEG_ES, VCPU_SEG_FS, VCPU_SEG_GS,
     };
-    struct vcpu_state st;
-    (void)vcpu_get_state(v, &st);
     for (int i = 0; i < 16; i++)
-        r->gpr[i] = st.gpr[i];
-    r->rip = st.rip;
-    r->rflags = st.rflags;
+        r->gpr[i] = st->gpr[i];
+    r->rip = st->rip;
+    r->rflags = st->rflags;
     for (int i = 0; i < 6; i++)
-        r->seg[i] = st.seg[gdb_order[i]].selector;
+        r->seg[i] = st->seg[gdb_order[i]].selector;
 }
 
 /* Copy between the debugger and guest memory at guest-virtual addr, page by
- * page through the guest's own page tables (vmx/insn_emulate.c walks them).
+ * page through the guest's own page tables (vcpu_translate).
  * 0, or -1 when a page is not mapped or not RAM. */
 static int guest_virt_copy(struct vcpu *v, uint64_t addr, void *buf, size_t len, bool write)
 {
-    struct emul_ctx ctx;
-    struct emul_regs regs;
-    guest_emul_ctx(v, &ctx, &regs);
     uint8_t *b = buf;
     while (len) {
         size_t n = MIN(len, PAGE_SIZE - (addr & (PAGE_SIZE - 1)));
         gpa_t gpa;
-        if (emul_gva_to_gpa(&ctx, addr, &gpa) < 0)
+        if (vcpu_translate(v, addr, &gpa) < 0)
             return -1;
         int rc = write ? gmem_write(&v->vm->mem, gpa, b, n) : gmem_read(&v->vm->mem, gpa, b, n);
         if (rc < 0)
@@ -166,82 +136,37 @@ static int remove_bp(struct vcpu *v, struct sw_bp *bp)
     return guest_virt_copy(v, bp->addr, &bp->orig, 1, true);
 }
 
-static void set_mtf(bool on)
+/* Give the vCPU the debug setting, with a step or without. */
+static int apply_debug(struct vcpu *v, bool step)
 {
-    uint64_t proc = vmread(VMCS_PRIMARY_PROC_BASED_VM_EXEC_CONTROL);
-    proc = on ? proc | PROC_CTL_MONITOR_TRAP_FLAG : proc & ~(uint64_t)PROC_CTL_MONITOR_TRAP_FLAG;
-    vmwrite(VMCS_PRIMARY_PROC_BASED_VM_EXEC_CONTROL, proc);
+    gs.debug.control = VCPU_DEBUG_ENABLE | (step ? VCPU_DEBUG_SINGLESTEP : 0);
+    gs.debug.exceptions = gs.catch_exceptions ? GDB_CATCH_VECTORS : 0;
+    return vcpu_set_guest_debug(v, &gs.debug);
 }
 
-static void set_exception_exiting(unsigned vector, bool on)
+/* The Z types of hardware breakpoints: 1 execute, 2 write, 4 access (3,
+ * read, x86 has not). */
+static enum vcpu_hw_break_kind hw_kind(unsigned type)
 {
-    uint64_t bm = vmread(VMCS_EXCEPTION_BITMAP);
-    vmwrite(VMCS_EXCEPTION_BITMAP, on ? bm | BIT(vector) : bm & ~(uint64_t)BIT(vector));
+    return type == 1 ? VCPU_HW_EXEC : type == 2 ? VCPU_HW_WRITE
+         : type == 4 ? VCPU_HW_ACCESS : VCPU_HW_NONE;
 }
 
-/* End a TF step: the guest's TF as it was, no more #DB exits (unless
- * hardware breakpoints need them). */
-static void end_tf_step(void)
-{
-    uint64_t rflags = vmread(VMCS_GUEST_RFLAGS) & ~(uint64_t)RFLAGS_TF;
-    vmwrite(VMCS_GUEST_RFLAGS, rflags | (gs.tf_saved ? RFLAGS_TF : 0));
-    gs.step_tf = false;
-    set_exception_exiting(VECTOR_DB, gs.hw_count > 0);
-}
-
-/* DR7's enable, R/W and LEN fields for our slots (Vol. 3B, "Debug Control
- * Register (DR7)"): L<i>, R/W 00 execute / 01 write / 11 read-write, LEN
- * 00 1 byte / 01 2 / 11 4 / 10 8 (0 for execution). */
-static uint64_t hw_dr7(void)
-{
-    static const unsigned rw_of_type[5] = { 0, 0, 1, 3, 3 };
-    static const unsigned len_bits[9] = { 0, 0, 1, 0, 3, 0, 0, 0, 2 };
-    uint64_t dr7 = DR7_FIXED1;
-    for (unsigned i = 0; i < GDB_HW_SLOTS; i++) {
-        const struct hw_bp *h = &gs.hw[i];
-        if (!h->used)
-            continue;
-        unsigned len = h->type == 1 ? 0 : len_bits[h->len];
-        dr7 |= BIT(2 * i) | (uint64_t)(rw_of_type[h->type] | len << 2) << (16 + 4 * i);
-    }
-    return dr7;
-}
-
-/* Take the guest's debug registers on the first hardware breakpoint, give
- * them back after the last one. */
-static void hw_apply(struct vcpu *v, bool was_empty)
-{
-    if (was_empty && gs.hw_count) {
-        for (unsigned i = 0; i < GDB_HW_SLOTS; i++)
-            gs.guest_dr[i] = vcpu_get_dr(v, i);
-        gs.guest_dr7 = vmread(VMCS_GUEST_DR7);
-    }
-    if (gs.hw_count) {
-        for (unsigned i = 0; i < GDB_HW_SLOTS; i++)
-            vcpu_set_dr(v, i, gs.hw[i].used ? gs.hw[i].addr : 0);
-        vmwrite(VMCS_GUEST_DR7, hw_dr7());
-    } else if (!was_empty) {
-        for (unsigned i = 0; i < GDB_HW_SLOTS; i++)
-            vcpu_set_dr(v, i, gs.guest_dr[i]);
-        vmwrite(VMCS_GUEST_DR7, gs.guest_dr7);
-    }
-    set_exception_exiting(VECTOR_DB, gs.hw_count > 0 || gs.step_tf);
-}
-
+/* 0, 1 for a type we do not serve (empty reply), -1 for an error. */
 static int hw_insert(struct vcpu *v, unsigned type, uint64_t addr, uint64_t len)
 {
-    if (type == 3)                   /* x86 has no read-only watchpoint */
+    enum vcpu_hw_break_kind kind = hw_kind(type);
+    if (kind == VCPU_HW_NONE)
         return 1;
-    if (type != 1 && !(len == 1 || len == 2 || len == 4 || len == 8))
+    if (kind != VCPU_HW_EXEC && len > 8)
         return -1;
-    if (type != 1 && (addr & (len - 1)))     /* DRi must be aligned to LEN */
-        return -1;
-    for (unsigned i = 0; i < GDB_HW_SLOTS; i++) {
-        if (!gs.hw[i].used) {
-            bool was_empty = gs.hw_count == 0;
-            gs.hw[i] = (struct hw_bp){ addr, type, (unsigned)len, true };
-            gs.hw_count++;
-            hw_apply(v, was_empty);
+    for (unsigned i = 0; i < VCPU_DEBUG_HW_SLOTS; i++) {
+        if (gs.debug.hw[i].kind == VCPU_HW_NONE) {
+            gs.debug.hw[i] = (struct vcpu_hw_break){ kind, addr, (unsigned)len };
+            if (apply_debug(v, false) < 0) {    /* length or alignment */
+                gs.debug.hw[i].kind = VCPU_HW_NONE;
+                return -1;
+            }
             return 0;
         }
     }
@@ -250,21 +175,16 @@ static int hw_insert(struct vcpu *v, unsigned type, uint64_t addr, uint64_t len)
 
 static int hw_remove(struct vcpu *v, unsigned type, uint64_t addr, uint64_t len)
 {
-    for (unsigned i = 0; i < GDB_HW_SLOTS; i++) {
-        struct hw_bp *h = &gs.hw[i];
-        if (h->used && h->type == type && h->addr == addr && (type == 1 || h->len == len)) {
-            h->used = false;
-            gs.hw_count--;
-            hw_apply(v, false);
-            return 0;
+    enum vcpu_hw_break_kind kind = hw_kind(type);
+    for (unsigned i = 0; i < VCPU_DEBUG_HW_SLOTS; i++) {
+        struct vcpu_hw_break *h = &gs.debug.hw[i];
+        if (kind != VCPU_HW_NONE && h->kind == kind && h->addr == addr &&
+            (kind == VCPU_HW_EXEC || h->len == len)) {
+            h->kind = VCPU_HW_NONE;
+            return apply_debug(v, false);
         }
     }
     return -1;
-}
-
-static bool mtf_supported(void)
-{
-    return vmx_ctl_may_set(vmx_cpu_caps()->procbased, PROC_CTL_MONITOR_TRAP_FLAG);
 }
 
 /* Stop the guest for the debugger (in an exit handler or between slices). */
@@ -280,114 +200,66 @@ static void release(void)
 {
     struct vcpu *v = &gs.vm->vcpu;
     if (gs.vm->state != VM_STOPPED) {
-        vmcs_load(v);
         for (unsigned i = 0; i < GDB_MAX_BPS; i++)
             if (gs.bps[i].used)
                 (void)remove_bp(v, &gs.bps[i]);
-        set_mtf(false);
-        if (gs.hw_count) {
-            memset(gs.hw, 0, sizeof(gs.hw));
-            gs.hw_count = 0;
-            hw_apply(v, false);
-        }
-        if (gs.step_tf)
-            end_tf_step();
-        set_exception_exiting(VECTOR_BP, false);
-        if (gs.catch_exceptions)
-            vmwrite(VMCS_EXCEPTION_BITMAP,
-                    vmread(VMCS_EXCEPTION_BITMAP) & ~(uint64_t)GDB_CATCH_VECTORS);
+        static const struct vcpu_debug off;
+        (void)vcpu_set_guest_debug(v, &off);
         if (gs.pending_exc)
-            vcpu_inject_exception(v, gs.pending_exc & INTR_INFO_VECTOR_MASK,
-                                  gs.pending_exc & INTR_INFO_DELIVER_ERROR_CODE, gs.pending_err);
+            vcpu_queue_exception(v, gs.caught.vector, gs.caught.has_error_code,
+                                 gs.caught.error_code);
     }
+    gs.vm->debug_ops = NULL;
     gs.vm->gdb_stopped = false;
     pr_info("gdb: detached from guest %s\n", gs.vm->name);
     gs.vm = NULL;
     gs.running = false;
-    gs.stepping = false;
 }
 
-/* ---- exits ---- */
+/* ---- stops (from the exit handlers, vmx/guest_debug.c) ---- */
 
-enum exit_action gdbstub_breakpoint_exit(struct vcpu *v)
+static bool gdb_stop(struct vcpu *v, const struct vcpu_stop *why)
 {
-    /* A #BP from INT3 exits with RIP at the INT3 (it was not delivered). */
-    uint64_t rip = vmread(VMCS_GUEST_RIP);
-    if (gs.vm == v->vm && find_bp(rip)) {
+    if (gs.vm != v->vm)
+        return false;
+    switch (why->kind) {
+    case VCPU_STOP_BREAKPOINT:
+        if (!find_bp(why->addr))
+            return false;            /* the guest's own INT3 */
         hold(v->vm, GDB_SIGTRAP, true);
-        return EXIT_YIELD;
+        return true;
+    case VCPU_STOP_STEP:
+        hold(v->vm, GDB_SIGTRAP, false);
+        return true;
+    case VCPU_STOP_HW:
+        hold(v->vm, GDB_SIGTRAP, false);
+        gs.stop_hw = (int)why->slot;
+        return true;
+    case VCPU_STOP_EXCEPTION:
+        if (!gs.catch_exceptions)
+            return false;
+        hold(v->vm, why->vector == 0 ? GDB_SIGFPE : why->vector == 6 ? GDB_SIGILL : GDB_SIGSEGV,
+             false);
+        gs.pending_exc = true;
+        gs.caught = *why;
+        return true;
     }
-    uint32_t type = (uint32_t)vmread(VMCS_VM_EXIT_INTERRUPTION_INFO) & INTR_TYPE_MASK;
-    vmwrite(VMCS_VM_ENTRY_INTERRUPTION_INFO, INTR_INFO_VALID | type | VECTOR_BP);
-    if (type != INTR_TYPE_HARD_EXCEPTION)     /* INT3 or INT 3: delivered past it */
-        vmwrite(VMCS_VM_ENTRY_INSTRUCTION_LEN, vmread(VMCS_VM_EXIT_INSTRUCTION_LEN));
-    return EXIT_RESUME;
+    return false;
 }
 
-/* A #DB exit (only while a TF step is on): the step is over, or the #DB
- * is the guest's, and goes back to it with its DR6 bits (an exception
- * exit leaves DR6 as it was; the qualification holds the bits). */
-enum exit_action gdbstub_debug_exit(struct vcpu *v)
-{
-    uint64_t qual = vmread(VMCS_EXIT_QUALIFICATION);
-    if (gs.vm == v->vm) {
-        int slot = -1;
-        for (unsigned i = 0; i < GDB_HW_SLOTS; i++)
-            if (gs.hw[i].used && (qual & BIT(i)))
-                slot = (int)i;
-        bool step = gs.step_tf && (qual & DR6_BS);
-        if (step) {
-            end_tf_step();
-            gs.stepping = false;
-        }
-        if (slot >= 0 || step) {
-            hold(v->vm, GDB_SIGTRAP, false);
-            gs.stop_hw = slot;
-            return EXIT_YIELD;
-        }
-    }
-    write_dr6(read_dr6() | (qual & 0x600F));
-    vcpu_inject_exception(v, VECTOR_DB, false, 0);
-    return EXIT_RESUME;
-}
-
-enum exit_action gdbstub_exception_exit(struct vcpu *v, uint32_t info)
-{
-    unsigned vector = info & INTR_INFO_VECTOR_MASK;
-    bool has_err = info & INTR_INFO_DELIVER_ERROR_CODE;
-    uint32_t err = has_err ? (uint32_t)vmread(VMCS_VM_EXIT_INTERRUPTION_ERROR_CODE) : 0;
-    if (gs.vm == v->vm && gs.catch_exceptions) {
-        hold(v->vm, vector == 0 ? GDB_SIGFPE : vector == 6 ? GDB_SIGILL : GDB_SIGSEGV, false);
-        gs.pending_exc = info;
-        gs.pending_err = err;
-        return EXIT_YIELD;
-    }
-    vcpu_inject_exception(v, vector, has_err, err);
-    return EXIT_RESUME;
-}
-
-/* One instruction done under the monitor trap flag: the step is over. */
-enum exit_action exit_monitor_trap_flag(struct vcpu *v)
-{
-    set_mtf(false);
-    if (gs.vm != v->vm || !gs.stepping)
-        return EXIT_RESUME;
-    gs.stepping = false;
-    hold(v->vm, GDB_SIGTRAP, false);
-    return EXIT_YIELD;
-}
+static const struct vm_debug_ops gdb_debug_ops = { gdb_stop };
 
 /* ---- commands ---- */
 
 static void report_stop(void)
 {
     char buf[48];
-    const struct hw_bp *h = gs.stop_hw >= 0 ? &gs.hw[gs.stop_hw] : NULL;
-    if (h && h->type == 1)
+    const struct vcpu_hw_break *h = gs.stop_hw >= 0 ? &gs.debug.hw[gs.stop_hw] : NULL;
+    if (h && h->kind == VCPU_HW_EXEC)
         fmt_snprintf(buf, sizeof(buf), "T%02xhwbreak:;", gs.stop_signal);
     else if (h)
         fmt_snprintf(buf, sizeof(buf), "T%02x%s:%llx;", gs.stop_signal,
-                     h->type == 2 ? "watch" : "awatch", (unsigned long long)h->addr);
+                     h->kind == VCPU_HW_WRITE ? "watch" : "awatch", (unsigned long long)h->addr);
     else
         fmt_snprintf(buf, sizeof(buf), "T%02x%s", gs.stop_signal,
                      gs.stop_swbreak ? "swbreak:;" : "");
@@ -424,8 +296,10 @@ static void cmd_write_mem(struct vcpu *v, const struct rsp_cmd *c)
  * selectors are not written (that would need their descriptors). */
 static void cmd_write_reg(struct vcpu *v, const struct rsp_cmd *c)
 {
+    struct vcpu_state st;
     unsigned bytes;
-    int slot = rsp_reg_slot(c->reg, guest_cpu_mode() == 64, &bytes);
+    (void)vcpu_get_state(v, &st);
+    int slot = rsp_reg_slot(c->reg, long_mode(&st), &bytes);
     uint8_t b[8];
     if (slot < 0 || slot >= RSP_SLOT_SEG || c->len != bytes ||
         rsp_hex_decode(b, c->data, bytes) < 0) {
@@ -436,47 +310,43 @@ static void cmd_write_reg(struct vcpu *v, const struct rsp_cmd *c)
     for (unsigned k = 0; k < bytes; k++)
         val |= (uint64_t)b[k] << (8 * k);
     if (slot == RSP_SLOT_RIP)
-        vmwrite(VMCS_GUEST_RIP, val);
+        st.rip = val;
     else if (slot == RSP_SLOT_RFLAGS)
         /* reserved bits (63:22, 15, 5, 3) 0, bit 1 set, VM 0 in IA-32e
-         * mode: what VM entry checks ("Checks on Guest RIP and RFLAGS") */
-        vmwrite(VMCS_GUEST_RFLAGS, (val & 0x3F7FD5 & ~(bytes == 8 ? BIT(17) : 0)) | BIT(1));
-    else if (slot == GPR_RSP)
-        vmwrite(VMCS_GUEST_RSP, val);
+         * mode: what VM entry checks (SDM Vol. 3C, "Checks on Guest RIP
+         * and RFLAGS") */
+        st.rflags = (val & 0x3F7FD5 & ~(bytes == 8 ? BIT(17) : 0)) | BIT(1);
     else
-        v->regs.gpr[slot] = val;
-    send_str("OK");
+        st.gpr[slot] = val;
+    /* vcpu_set_state says why when it refuses the result */
+    send_str(vcpu_set_state(v, &st) < 0 ? "E01" : "OK");
 }
 
 static void resume(struct vcpu *v, const struct rsp_cmd *c, bool step)
 {
-    if (c->has_addr)
-        vmwrite(VMCS_GUEST_RIP, c->addr);
     /* An instruction breakpoint is a fault: RF lets the instruction run
-     * once (Vol. 3B, "Instruction-Breakpoint Exception Condition"). */
-    if (gs.stop_hw >= 0 && gs.hw[gs.stop_hw].type == 1)
-        vmwrite(VMCS_GUEST_RFLAGS, vmread(VMCS_GUEST_RFLAGS) | RFLAGS_RF);
+     * once (SDM Vol. 3B, "Instruction-Breakpoint Exception Condition"). */
+    bool rf = gs.stop_hw >= 0 && gs.debug.hw[gs.stop_hw].kind == VCPU_HW_EXEC;
+    if (c->has_addr || rf) {
+        struct vcpu_state st;
+        (void)vcpu_get_state(v, &st);
+        if (c->has_addr)
+            st.rip = c->addr;
+        if (rf)
+            st.rflags |= RFLAGS_RF;
+        if (vcpu_set_state(v, &st) < 0) {     /* it says why */
+            send_str("E01");
+            return;
+        }
+    }
     gs.stop_hw = -1;
     /* A caught exception goes to the guest when gdb passes the signal on
      * (C sig, gdb's default); plain c or s (`signal 0`) drops it, and the
      * guest runs the instruction again. */
-    if (gs.pending_exc && c->signal) {
-        vcpu_inject_exception(v, gs.pending_exc & INTR_INFO_VECTOR_MASK,
-                              gs.pending_exc & INTR_INFO_DELIVER_ERROR_CODE, gs.pending_err);
-    }
-    gs.pending_exc = 0;
-    if (step) {
-        gs.stepping = true;
-        if (mtf_supported()) {
-            set_mtf(true);
-        } else {
-            uint64_t rflags = vmread(VMCS_GUEST_RFLAGS);
-            gs.tf_saved = rflags & RFLAGS_TF;
-            gs.step_tf = true;
-            vmwrite(VMCS_GUEST_RFLAGS, rflags | RFLAGS_TF);
-            set_exception_exiting(VECTOR_DB, true);
-        }
-    }
+    if (gs.pending_exc && c->signal)
+        vcpu_queue_exception(v, gs.caught.vector, gs.caught.has_error_code, gs.caught.error_code);
+    gs.pending_exc = false;
+    (void)apply_debug(v, step);
     gs.running = true;
     v->vm->gdb_stopped = false;
 }
@@ -491,7 +361,7 @@ static void monitor_reply(const char *text)
     send_str("OK");
 }
 
-static void cmd_monitor(const struct rsp_cmd *c)
+static void cmd_monitor(struct vcpu *v, const struct rsp_cmd *c)
 {
     char text[64];
     if (c->len >= sizeof(text) || rsp_hex_decode(text, c->data, c->len) < 0) {
@@ -501,9 +371,7 @@ static void cmd_monitor(const struct rsp_cmd *c)
     text[c->len] = '\0';
     if (!strcmp(text, "catch on") || !strcmp(text, "catch off")) {
         gs.catch_exceptions = text[7] == 'n';
-        uint64_t bm = vmread(VMCS_EXCEPTION_BITMAP);
-        vmwrite(VMCS_EXCEPTION_BITMAP, gs.catch_exceptions ? bm | GDB_CATCH_VECTORS
-                                                           : bm & ~(uint64_t)GDB_CATCH_VECTORS);
+        (void)apply_debug(v, false);
         monitor_reply(gs.catch_exceptions ? "stopping at #DE, #UD and #GP\n"
                                           : "guest exceptions go to the guest\n");
     } else {
@@ -516,22 +384,22 @@ static void handle_packet(const char *pkt, size_t len)
     struct vm *vm = gs.vm;
     struct vcpu *v = &vm->vcpu;
     struct rsp_cmd c;
-    struct rsp_x86_regs regs;
     rsp_parse(pkt, len, &c);
     if (vm->state == VM_STOPPED && c.kind != RSP_CMD_DETACH && c.kind != RSP_CMD_KILL) {
         send_str("E03");
         return;
     }
-    if (vm->state != VM_STOPPED)
-        vmcs_load(v);
     switch (c.kind) {
     case RSP_CMD_STATUS:
         report_stop();
         break;
     case RSP_CMD_READ_REGS:
     case RSP_CMD_READ_REG: {
-        read_regs(v, &regs);
-        size_t n = rsp_encode_regs(gs.reply, &regs, guest_cpu_mode() == 64,
+        struct vcpu_state st;
+        struct rsp_x86_regs regs;
+        (void)vcpu_get_state(v, &st);
+        read_regs(&st, &regs);
+        size_t n = rsp_encode_regs(gs.reply, &regs, long_mode(&st),
                                    c.kind == RSP_CMD_READ_REG ? (int)c.reg : -1);
         if (n)
             send_packet(gs.reply, n);
@@ -588,7 +456,7 @@ static void handle_packet(const char *pkt, size_t len)
         break;
     }
     case RSP_CMD_MONITOR:
-        cmd_monitor(&c);
+        cmd_monitor(v, &c);
         break;
     case RSP_CMD_QUERY_ATTACHED:
         send_str("1");                   /* detaching leaves the guest running */
@@ -630,11 +498,11 @@ bool gdbstub_attach(struct vm *vm, uint16_t port)
     gs.vm = vm;
     gs.port = port;
     rsp_rx_init(&gs.rx);
-    vmcs_load(&vm->vcpu);
-    set_exception_exiting(VECTOR_BP, true);
+    vm->debug_ops = &gdb_debug_ops;
+    (void)apply_debug(&vm->vcpu, false);
     hold(vm, GDB_SIGTRAP, false);
     pr_info("gdb: guest %s waits for the debugger on the serial port at %#x (steps by %s)\n",
-            vm->name, port, mtf_supported() ? "the monitor trap flag" : "RFLAGS.TF");
+            vm->name, port, vcpu_debug_step_method());
     return true;
 }
 
