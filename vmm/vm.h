@@ -125,7 +125,10 @@ struct vm;
 #define VCPU_WORK_APICV     BIT(3)   /* the vLAPIC took the virtual-APIC page: give
                                         it back before entry (vmx/apicv.c) */
 #define VCPU_WORK_TRACE     BIT(4)   /* exits are traced (vmx/trace.h) */
-#define VCPU_WORK_FIRST_EXIT BIT(5)  /* the first VM exit after VMLAUNCH: say which it
+#define VCPU_WORK_WAKE      BIT(5)   /* the slice timer's time came: run what is due
+                                        (without a board pass when only the LAPIC
+                                        timer is) and re-arm (vmx/slice_timer.h) */
+#define VCPU_WORK_FIRST_EXIT BIT(6)  /* the first VM exit after VMLAUNCH: say which it
                                         was (vmx/vcpu.c) */
 
 /* ---- Guest debugging (KVM_SET_GUEST_DEBUG; vmx/guest_debug.c) ---- */
@@ -239,7 +242,7 @@ struct vm_board_ops {
      * means "one is waiting". -1: none. */
     int (*extint)(struct vm *vm, bool ack);
     /* Run the board's device timers that are due (the vCPU's local APIC
-     * timer too) and set vm->next_event_tsc. */
+     * timer too) and set vm->dev_next_tsc and vm->next_event_tsc. */
     void (*update_timers)(struct vm *vm);
 };
 
@@ -277,7 +280,11 @@ struct vm {
     struct vi8042 kbc;               /* i8042, port 0x92, 0xCF9, port 0x80 */
     struct vfwcfg fwcfg;
     struct vacpi_pm pm;
-    uint64_t next_event_tsc;         /* TSC of the next device timer event */
+    uint64_t next_event_tsc;         /* TSC of the next device timer event:
+                                        MIN(dev_next_tsc, the LAPIC's TSC deadline) */
+    uint64_t dev_next_tsc;           /* ... of the board's timers (PIT, RTC, the
+                                        LAPIC's one-shot/periodic modes), set by
+                                        update_timers */
     uint64_t pit_next_ns, rtc_next_ns;   /* their next events (vmm/board.c) */
     uint8_t timers_dirty;            /* BOARD_TIMER_*: touched since last looked at */
     enum vm_state paused_from;       /* state to return to on resume */
@@ -310,6 +317,13 @@ struct vm {
 static inline void vm_timers_changed(struct vm *vm)
 {
     vm->vcpu.work |= VCPU_WORK_TIMERS;
+}
+
+/* The LAPIC's TSC deadline changed (vlapic_tsc_next): no board pass, only
+ * the VM's next event (the vCPU re-arms its slice timer, vmx/slice_timer.h). */
+static inline void vm_lapic_deadline_changed(struct vm *vm)
+{
+    vm->next_event_tsc = MIN(vm->dev_next_tsc, vlapic_tsc_next(&vm->vcpu.lapic));
 }
 
 #define BOARD_TIMER_PIT BIT(0)

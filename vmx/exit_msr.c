@@ -132,7 +132,9 @@ enum exit_action exit_wrmsr(struct vcpu *v)
     uint64_t *g = v->regs.gpr;
     uint64_t val = ((g[GPR_RDX] & 0xFFFFFFFF) << 32) | (g[GPR_RAX] & 0xFFFFFFFF);
     uint32_t msr = (uint32_t)g[GPR_RCX];
-    int rc = vcpu_lapic_wrmsr(v, msr, val);
+    /* IA32_TSC_DEADLINE first: a tickless guest writes it at every tick. */
+    int rc = likely(msr == MSR_IA32_TSC_DEADLINE) ? vcpu_lapic_write_tsc_deadline(v, val)
+                                                  : vcpu_lapic_wrmsr(v, msr, val);
     if (rc < 0 || (rc == 0 && !msr_write(v, msr, val))) {
         vcpu_inject_gp(v);
         return EXIT_RESUME;

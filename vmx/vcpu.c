@@ -49,6 +49,7 @@
 #include "vmx/cpuid.h"
 #include "vmx/exit.h"
 #include "vmx/interrupts.h"
+#include "vmx/slice_timer.h"
 #include "vmx/trace.h"
 #include "vmx/vmcheck.h"
 #include "vmx/vmcs.h"
@@ -239,32 +240,11 @@ static void report_entry_failure(struct vcpu *v, int rc)
     }
 }
 
-/* End the slice at TSC time `deadline`: the VMX-preemption timer, else the
- * host LAPIC timer (its interrupt exits), else the TSC check at each exit. */
-/* When the VM's own device timers are next due inside its slice: their
- * next event, but no sooner than timer_gap after they last ran (a timer
- * chip set to fire every microsecond is coalesced). */
-static inline uint64_t own_timers_due(const struct vcpu *v)
-{
-    return MAX(v->vm->next_event_tsc, v->timers_tsc + run_params.timer_gap);
-}
-
-static void arm_slice_timer(struct vcpu *v)
-{
-    /* The exit comes at the slice's end or at the VM's own next device
-     * event, whichever is first: the guest's timer ticks are handled in the
-     * run loop (exit_preemption_timer), not by going back to the scheduler. */
-    uint64_t deadline = MIN(v->slice_deadline, own_timers_due(v));
-    v->wake_tsc = deadline;
-    if (vmx_ctls.preemption_timer) {
-        uint64_t now = rdtsc();
-        uint64_t ticks = deadline > now ? (deadline - now) >> vmx_ctls.preempt_rate : 0;
-        vmcs_write32(VMCS_VMX_PREEMPTION_TIMER_VALUE, ticks > 0xFFFFFFFF ? 0xFFFFFFFF : ticks);
-    } else if (run_params.lapic_slice_timer) {
-        lapic_timer_arm(deadline);
-    }
-}
-
+/* The slice ends, and the VM's own timer events come, by the VMX-preemption
+ * timer, else the host LAPIC timer (its interrupt exits), else the TSC
+ * check at each exit (vmx/slice_timer.h). The guest's timer ticks are
+ * handled in the run loop (exit_preemption_timer, exit_work), not by going
+ * back to the scheduler. */
 /* Charge TSC cycles from t0 to now to a named host activity of v's VM,
  * inside the window of the current exit, which then has them less (the
  * window is added to *charge_to at the next entry: unsigned arithmetic
@@ -280,12 +260,10 @@ static inline uint64_t charge(struct vcpu *v, enum vm_host_activity what, uint64
 /* The rarer work after an exit: timers, the slice's end, interrupts. */
 static __attribute__((noinline)) int exit_work(struct vcpu *v)
 {
-    struct vm *vm = v->vm;
     uint64_t t = rdtsc();
-    if ((v->work & VCPU_WORK_TIMERS) || t >= own_timers_due(v)) {
-        v->timers_tsc = t;
-        vm->board_ops->update_timers(vm);
-        arm_slice_timer(v);
+    if ((v->work & (VCPU_WORK_TIMERS | VCPU_WORK_WAKE)) || t >= v->wake_tsc) {
+        bool pass = slice_timer_run(v, t);
+        slice_timer_arm(v, pass ? rdtsc() : t);
         t = charge(v, VM_HOST_TIMERS, t);
     }
     if (t >= v->slice_deadline) {
@@ -355,7 +333,7 @@ int vmx_handle_exit(struct vcpu_regs *regs)
      * heavy guest would see its timer events and its slice's end late: each
      * exit also compares the TSC with what the timer was armed for. */
     if (unlikely(now >= v->wake_tsc))
-        v->work |= VCPU_WORK_TIMERS;
+        v->work |= VCPU_WORK_WAKE;
 
     unsigned basic = vmcs_read32(VMCS_EXIT_REASON) & EXIT_REASON_BASIC_MASK;
     if (unlikely(basic >= EXIT_REASON_MAX)) {
@@ -400,7 +378,7 @@ void vcpu_run(struct vcpu *v, uint64_t deadline)
     v->timers_tsc = slice_start;          /* the scheduler ran them just now */
     v->charge_to = &vm->host_tsc[VM_HOST_SWITCH];
     v->slice_deadline = deadline;
-    arm_slice_timer(v);
+    slice_timer_arm(v, rdtsc());
     /* Timers that count while the hypervisor runs need no check in
      * exit_work at every exit (vmx_handle_exit still compares). */
     if (vmx_ctls.save_preemption_timer || run_params.lapic_slice_timer)
