@@ -256,6 +256,17 @@ int ept_map(struct ept *e, gpa_t gpa, hpa_t hpa, uint64_t len, unsigned prot)
     return map_table(e, e->pml4, EPT_LEVELS, 0, &r);
 }
 
+unsigned ept_tables_bound(gpa_t gpa, uint64_t len)
+{
+    gpa_t end = gpa + len;
+    unsigned n = (unsigned)((ALIGN_UP(end, level_size(4)) - ALIGN_DOWN(gpa, level_size(4))) /
+                            level_size(4));                 /* PDPTs */
+    n += (unsigned)((ALIGN_UP(end, level_size(3)) - ALIGN_DOWN(gpa, level_size(3))) /
+                    level_size(3));                         /* PDs */
+    n += (gpa % level_size(2) != 0) + (end % level_size(2) != 0);   /* PTs */
+    return n;
+}
+
 /* ---------------------------------------------------------------------
  * Unmapping
  * --------------------------------------------------------------------- */

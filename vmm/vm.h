@@ -51,6 +51,7 @@
 #define VM_NAME_MAX      24
 #define VM_MAX_GUESTS    16
 #define VM_CR3_DISTINCT  64      /* distinct CR3 values remembered per guest */
+#define VM_EPT_SPARE_MAX 8       /* EPT tables for 3 GiB of RAM: a PDPT, 3 PDs, 2 PTs */
 #define VM_UNBACKED_LOG_MAX 16   /* unbacked pages logged per guest */
 #define EXIT_STATS_MAX   EXIT_REASON_MAX   /* one slot per basic exit reason */
 
@@ -256,6 +257,8 @@ struct vm {
 
     struct guest_mem mem;
     struct ept ept;
+    hpa_t ept_spare[VM_EPT_SPARE_MAX];  /* table pages taken for the RAM's first touch */
+    unsigned ept_spare_n;
     uint64_t eptp;
     bool cr3_exiting;
 
