@@ -3,7 +3,7 @@
 #   make iso        build/hypervisor.iso (GRUB, multiboot2, demo guests)
 #   make run        boot the ISO headless: QEMU/KVM on an Intel host with nested
 #                   VMX, else Bochs; EMU=bochs|qemu|kvm forces one
-#   make test       host unit tests + integration tests under Bochs and QEMU
+#   make test       host unit tests + integration tests under Bochs and QEMU + labs-check
 #   make unit       host unit tests only (with make fuzz-replay)
 #   make fuzz       run each libFuzzer target SECONDS=N seconds (default 60)
 #   make fuzz-replay  build the fuzz targets and replay tests/fuzz/corpus
@@ -208,7 +208,7 @@ fuzz-guests: deps $(KERNEL) guests
 linux: deps
 	@tests/linux/build.sh
 
-test: unit integration
+test: unit integration labs-check
 
 # ---- coursework (labs/README.md) ----
 # LAB given on the command line or in the environment; grade's default is
@@ -225,7 +225,7 @@ grade: deps
 handin:
 	@tools/labs/handin.sh $(or $(LAB),$(LAB_HANDOUT))
 
-labs-check: deps $(KERNEL) guests
+labs-check: deps $(KERNEL) guests linux
 	$(PYTHON) tests/labs/roundtrip.py
 
 bench: deps $(KERNEL) guests linux
