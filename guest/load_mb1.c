@@ -40,6 +40,7 @@
 #include <hv/errno.h>
 #include <hv/format.h>
 #include <hv/string.h>
+#include "hv/lab.h"
 
 #define MB1_INFO_GPA         GUEST_BOOTINFO_BASE
 #define MB1_MMAP_GPA         (GUEST_BOOTINFO_BASE + 0x100)
@@ -310,6 +311,7 @@ static int write_boot_info(struct guest_mem *mem, const struct guest_image *img,
     if (rc)
         return rc;
 
+    /* LAB 3 BEGIN write_boot_info: write the multiboot1 information: memory map from e820_build with mem_lower/mem_upper, command line, modules, loader name, then the structure at MB1_INFO_GPA */
     /* Memory map, and mem_lower/mem_upper taken from it. */
     unsigned n = e820_build(mem->size, false, map);
     for (unsigned i = 0; i < n; i++) {
@@ -365,6 +367,7 @@ static int write_boot_info(struct guest_mem *mem, const struct guest_image *img,
     info.boot_loader_name = MB1_LOADER_NAME_GPA;
 
     return gmem_write(mem, MB1_INFO_GPA, &info, sizeof(info));
+    /* LAB 3 END */
 }
 
 /* Copy the kernel and the modules (everything was checked by the planners). */

@@ -25,6 +25,7 @@
 #include <mm/ept.h>
 #include <hv/errno.h>
 #include <hv/string.h>
+#include "hv/lab.h"
 
 _Static_assert(EPT_ENTRIES * sizeof(uint64_t) == PAGE_SIZE, "an EPT table is one page");
 _Static_assert((1U << EPT_INDEX_BITS) == EPT_ENTRIES, "9 index bits per level");
@@ -89,11 +90,13 @@ static hpa_t leaf_addr(uint64_t ent, unsigned level)
 /* A leaf for hpa at `level`, memory type WB, the guest's PAT respected. */
 static uint64_t make_leaf(hpa_t hpa, unsigned level, unsigned prot)
 {
+    /* LAB 3 BEGIN make_leaf: an EPT leaf entry mapping hpa: permissions prot, memory type WB in bits 5:3, bit 7 (page size) above level 1 */
     uint64_t ent = hpa | prot | (EPT_MT_WB << EPT_MT_SHIFT);
 
     if (level > 1)
         ent |= EPT_LARGE;
     return ent;
+    /* LAB 3 END */
 }
 
 /* An entry pointing to the table at pa. Permissions are ANDed along the
@@ -101,7 +104,9 @@ static uint64_t make_leaf(hpa_t hpa, unsigned level, unsigned prot)
  * memory-type bits of non-leaf entries are reserved (0). */
 static uint64_t make_table_entry(hpa_t pa)
 {
+    /* LAB 3 BEGIN make_table_entry: an EPT entry pointing to the table at pa, allowing read, write and execute (the leaf decides) */
     return pa | EPT_RWX;
+    /* LAB 3 END */
 }
 
 static uint64_t *table_of(const struct ept *e, uint64_t ent)
@@ -251,6 +256,17 @@ int ept_map(struct ept *e, gpa_t gpa, hpa_t hpa, uint64_t len, unsigned prot)
     return map_table(e, e->pml4, EPT_LEVELS, 0, &r);
 }
 
+unsigned ept_tables_bound(gpa_t gpa, uint64_t len)
+{
+    gpa_t end = gpa + len;
+    unsigned n = (unsigned)((ALIGN_UP(end, level_size(4)) - ALIGN_DOWN(gpa, level_size(4))) /
+                            level_size(4));                 /* PDPTs */
+    n += (unsigned)((ALIGN_UP(end, level_size(3)) - ALIGN_DOWN(gpa, level_size(3))) /
+                    level_size(3));                         /* PDs */
+    n += (gpa % level_size(2) != 0) + (end % level_size(2) != 0);   /* PTs */
+    return n;
+}
+
 /* ---------------------------------------------------------------------
  * Unmapping
  * --------------------------------------------------------------------- */
@@ -333,7 +349,9 @@ int ept_init(struct ept *e, const struct ept_alloc *a)
 
 uint64_t ept_eptp(const struct ept *e)
 {
+    /* LAB 2 BEGIN ept_eptp: the EPT pointer: the PML4's physical address, a 4-level walk (3 in bits 5:3) and write-back memory type (6 in bits 2:0) */
     return (e->pml4_pa & EPT_ADDR_MASK) | EPTP_WALK_4 | EPTP_MT_WB;
+    /* LAB 2 END */
 }
 
 /* "EPT Translation Mechanism": bits 47:39 index the PML4, 38:30 the PDPT,

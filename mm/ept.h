@@ -102,6 +102,15 @@ uint64_t ept_eptp(const struct ept *e);
 int ept_map(struct ept *e, gpa_t gpa, hpa_t hpa, uint64_t len, unsigned prot) __must_check;
 
 /*
+ * At most how many table pages (beyond the PML4) mapping [gpa, gpa+len)
+ * can take, in one call or in several, when hpa is 2 MiB-aligned wherever
+ * gpa is: a PDPT per 512 GiB and a PD per GiB the range touches, a PT for
+ * an unaligned head and tail. A VM that maps its RAM at first touch takes
+ * them when it is built, so no other VM can use them up while it runs.
+ */
+unsigned ept_tables_bound(gpa_t gpa, uint64_t len);
+
+/*
  * Remove any mapping of [gpa, gpa+len); holes are fine. A large leaf only
  * partly inside the range is split first, so the rest of it stays mapped.
  * Tables that become empty are kept (ept_destroy frees them).

@@ -132,13 +132,17 @@ void board_update_timers(struct vm *vm)
         vm->rtc_next_ns = vrtc_next_event(&vm->rtc);
     }
     vm->timers_dirty = 0;
-    /* Only a due timer changes the LAPIC (and needs the page taken). */
-    uint64_t lapic_due = vlapic_next_event(&vm->vcpu.lapic);
-    if (lapic_due != VCLOCK_NEVER && lapic_due <= now)
+    /* Only a due timer changes the LAPIC (and needs the page taken). Its
+     * TSC deadline is compared in TSC units; the one-shot and periodic
+     * modes count in ns. */
+    struct vlapic *l = &vm->vcpu.lapic;
+    uint64_t lapic_due = vlapic_next_count_event(l);
+    if (vlapic_tsc_next(l) <= guest_tsc(vm) || (lapic_due != VCLOCK_NEVER && lapic_due <= now))
         vlapic_advance(lapic(vm));
     uint64_t next = MIN(vm->pit_next_ns, vm->rtc_next_ns);
-    next = MIN(next, vlapic_next_event(&vm->vcpu.lapic));
-    vm->next_event_tsc = ns_to_tsc(vm, next);
+    next = MIN(next, vlapic_next_count_event(l));
+    vm->dev_next_tsc = ns_to_tsc(vm, next);
+    vm->next_event_tsc = MIN(vm->dev_next_tsc, vlapic_tsc_next(l));
 }
 
 bool board_can_wake(struct vm *vm)
@@ -363,7 +367,7 @@ int board_attach(struct vm *vm)
     if (rc < 0)
         return rc;
 
-    vm->next_event_tsc = UINT64_MAX;
+    vm->next_event_tsc = vm->dev_next_tsc = UINT64_MAX;
     vm->timers_dirty = BOARD_TIMER_PIT | BOARD_TIMER_RTC;
     return 0;
 }

@@ -21,7 +21,8 @@ void board_irq_line(struct vm *vm, unsigned irq, bool level);
  * its LVT entry says happens (on a PC, LINT1 is wired to the chipset's NMI
  * sources; the monitor's `nmi` command pulses it, as QEMU's does). */
 void board_assert_lint(struct vm *vm, unsigned pin);
-/* Run device timers that are due, then set vm->next_event_tsc. */
+/* Run device timers that are due, then set vm->dev_next_tsc and
+ * vm->next_event_tsc (which includes the LAPIC's TSC deadline). */
 void board_update_timers(struct vm *vm);
 
 /* Could anything wake this halted guest (an armed timer, enabled receive

@@ -119,6 +119,11 @@ static void print_summary(void)
                         exit_reason_name(r), (unsigned long long)st->count,
                         (unsigned long long)exit_stat_avg_cycles(st));
         }
+        if (vm->ram_faults.count)
+            pr_info("    %-20s %8llu exits, %6llu cycles each on average (EPT violations "
+                    "that mapped 2 MiB of RAM)\n", "RAM first touch",
+                    (unsigned long long)vm->ram_faults.count,
+                    (unsigned long long)exit_stat_avg_cycles(&vm->ram_faults));
         if (vm->unbacked_accesses)
             pr_info("    unbacked accesses (all ones / dropped): %llu\n",
                     (unsigned long long)vm->unbacked_accesses);

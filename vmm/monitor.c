@@ -7,6 +7,7 @@
 #include "drivers/hw/console.h"
 #include <hv/log.h>
 #include <hv/string.h>
+#include "hv/lab.h"
 
 #define KEY_CTRL_A   0x01
 #define KEY_BS       0x08
@@ -82,11 +83,12 @@ static uint64_t total_exits(const struct vm *vm)
     uint64_t t = 0;
     for (unsigned r = 0; r < EXIT_STATS_MAX; r++)
         t += vm->exits[r].count;
-    return t;
+    return t + vm->ram_faults.count;
 }
 
 static void cmd_list(void)
 {
+    /* LAB 8 BEGIN cmd_list: one line per guest from the scheduler's list: number, name, state, VM exits (all reasons), TSC cycles in the guest */
     unsigned n;
     struct vm *const *vms = sched_vms(&n);
     kprintf("[monitor] %-3s %-16s %-8s %12s %14s\n", "#", "guest", "state", "VM exits", "TSC cycles");
@@ -94,6 +96,34 @@ static void cmd_list(void)
         kprintf("[monitor] %-3u %-16s %-8s %12llu %14llu\n", i + 1, vms[i]->name,
                 state_name(vms[i]->state), (unsigned long long)total_exits(vms[i]),
                 (unsigned long long)vms[i]->tsc_guest);
+    /* LAB 8 END */
+}
+
+/* The scheduler skips a paused guest; resume puts it back as runnable. */
+static void cmd_pause(struct vm *vm)
+{
+    /* LAB 8 BEGIN cmd_pause: a running or halted guest becomes paused (remember which it was); any other says its state */
+    if (vm->state == VM_RUNNABLE || vm->state == VM_HALTED) {
+        vm->paused_from = vm->state;
+        vm->state = VM_PAUSED;
+        kprintf("[monitor] %s paused\n", vm->name);
+    } else {
+        kprintf("[monitor] %s is %s\n", vm->name, state_name(vm->state));
+    }
+    /* LAB 8 END */
+}
+
+static void cmd_resume(struct vm *vm)
+{
+    /* LAB 8 BEGIN cmd_resume: a paused guest becomes runnable and looks for interrupts again (a halted one halts again at once if none); any other says its state */
+    if (vm->state == VM_PAUSED) {
+        vm->state = VM_RUNNABLE;          /* a halted guest just looks again */
+        vm->vcpu.work |= VCPU_WORK_IRQ;
+        kprintf("[monitor] %s resumed\n", vm->name);
+    } else {
+        kprintf("[monitor] %s is %s\n", vm->name, state_name(vm->state));
+    }
+    /* LAB 8 END */
 }
 
 static void cmd_stats(struct vm *vm)
@@ -113,6 +143,10 @@ static void cmd_stats(struct vm *vm)
             kprintf("[monitor]   %-20s %10llu exits %8llu cycles average\n", exit_reason_name(r),
                     (unsigned long long)st->count, (unsigned long long)exit_stat_avg_cycles(st));
     }
+    if (vm->ram_faults.count)
+        kprintf("[monitor]   %-20s %10llu exits %8llu cycles average\n", "RAM first touch",
+                (unsigned long long)vm->ram_faults.count,
+                (unsigned long long)exit_stat_avg_cycles(&vm->ram_faults));
 }
 
 static void vmcheck_line(void *ctx, const char *line)
@@ -183,21 +217,9 @@ static void run_command(char *cmd)
     } else if (!strcmp(cmd, "stats")) {
         cmd_stats(vm);
     } else if (!strcmp(cmd, "pause")) {
-        if (vm->state == VM_RUNNABLE || vm->state == VM_HALTED) {
-            vm->paused_from = vm->state;
-            vm->state = VM_PAUSED;
-            kprintf("[monitor] %s paused\n", vm->name);
-        } else {
-            kprintf("[monitor] %s is %s\n", vm->name, state_name(vm->state));
-        }
+        cmd_pause(vm);
     } else if (!strcmp(cmd, "resume")) {
-        if (vm->state == VM_PAUSED) {
-            vm->state = VM_RUNNABLE;          /* a halted guest just looks again */
-            vm->vcpu.work |= VCPU_WORK_IRQ;
-            kprintf("[monitor] %s resumed\n", vm->name);
-        } else {
-            kprintf("[monitor] %s is %s\n", vm->name, state_name(vm->state));
-        }
+        cmd_resume(vm);
     } else if (!strcmp(cmd, "nmi")) {
         /* LINT1 is where a PC's NMI sources meet the CPU (QEMU's `nmi`
          * does the same). */

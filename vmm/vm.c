@@ -44,6 +44,8 @@ void vm_host_work(const struct vm *vm, struct vm_host_work *w)
         w->exits += vm->exits[r].count;
         w->exit_cycles += vm->exits[r].cycles;
     }
+    w->exits += vm->ram_faults.count;
+    w->exit_cycles += vm->ram_faults.cycles;
     w->total = w->exit_cycles;
     for (unsigned a = 0; a < VM_HOST_MAX; a++)
         w->total += vm->host_tsc[a];

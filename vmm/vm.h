@@ -51,6 +51,7 @@
 #define VM_NAME_MAX      24
 #define VM_MAX_GUESTS    16
 #define VM_CR3_DISTINCT  64      /* distinct CR3 values remembered per guest */
+#define VM_EPT_SPARE_MAX 8       /* EPT tables for 3 GiB of RAM: a PDPT, 3 PDs, 2 PTs */
 #define VM_UNBACKED_LOG_MAX 16   /* unbacked pages logged per guest */
 #define EXIT_STATS_MAX   EXIT_REASON_MAX   /* one slot per basic exit reason */
 
@@ -125,6 +126,11 @@ struct vm;
 #define VCPU_WORK_APICV     BIT(3)   /* the vLAPIC took the virtual-APIC page: give
                                         it back before entry (vmx/apicv.c) */
 #define VCPU_WORK_TRACE     BIT(4)   /* exits are traced (vmx/trace.h) */
+#define VCPU_WORK_WAKE      BIT(5)   /* the slice timer's time came: run what is due
+                                        (without a board pass when only the LAPIC
+                                        timer is) and re-arm (vmx/slice_timer.h) */
+#define VCPU_WORK_FIRST_EXIT BIT(6)  /* the first VM exit after VMLAUNCH: say which it
+                                        was (vmx/vcpu.c) */
 
 /* ---- Guest debugging (KVM_SET_GUEST_DEBUG; vmx/guest_debug.c) ---- */
 #define VCPU_DEBUG_HW_SLOTS  4           /* DR0-DR3 */
@@ -237,7 +243,7 @@ struct vm_board_ops {
      * means "one is waiting". -1: none. */
     int (*extint)(struct vm *vm, bool ack);
     /* Run the board's device timers that are due (the vCPU's local APIC
-     * timer too) and set vm->next_event_tsc. */
+     * timer too) and set vm->dev_next_tsc and vm->next_event_tsc. */
     void (*update_timers)(struct vm *vm);
 };
 
@@ -251,6 +257,8 @@ struct vm {
 
     struct guest_mem mem;
     struct ept ept;
+    hpa_t ept_spare[VM_EPT_SPARE_MAX];  /* table pages taken for the RAM's first touch */
+    unsigned ept_spare_n;
     uint64_t eptp;
     bool cr3_exiting;
 
@@ -275,7 +283,11 @@ struct vm {
     struct vi8042 kbc;               /* i8042, port 0x92, 0xCF9, port 0x80 */
     struct vfwcfg fwcfg;
     struct vacpi_pm pm;
-    uint64_t next_event_tsc;         /* TSC of the next device timer event */
+    uint64_t next_event_tsc;         /* TSC of the next device timer event:
+                                        MIN(dev_next_tsc, the LAPIC's TSC deadline) */
+    uint64_t dev_next_tsc;           /* ... of the board's timers (PIT, RTC, the
+                                        LAPIC's one-shot/periodic modes), set by
+                                        update_timers */
     uint64_t pit_next_ns, rtc_next_ns;   /* their next events (vmm/board.c) */
     uint8_t timers_dirty;            /* BOARD_TIMER_*: touched since last looked at */
     enum vm_state paused_from;       /* state to return to on resume */
@@ -285,6 +297,8 @@ struct vm {
 
     /* Statistics. */
     struct exit_stat exits[EXIT_STATS_MAX];
+    struct exit_stat ram_faults;     /* EPT violations that mapped a chunk of RAM at its
+                                        first touch (not in exits[]) */
     uint64_t cr3_writes;
     uint64_t cr3_values[VM_CR3_DISTINCT];
     unsigned cr3_distinct;
@@ -306,6 +320,13 @@ struct vm {
 static inline void vm_timers_changed(struct vm *vm)
 {
     vm->vcpu.work |= VCPU_WORK_TIMERS;
+}
+
+/* The LAPIC's TSC deadline changed (vlapic_tsc_next): no board pass, only
+ * the VM's next event (the vCPU re-arms its slice timer, vmx/slice_timer.h). */
+static inline void vm_lapic_deadline_changed(struct vm *vm)
+{
+    vm->next_event_tsc = MIN(vm->dev_next_tsc, vlapic_tsc_next(&vm->vcpu.lapic));
 }
 
 #define BOARD_TIMER_PIT BIT(0)
@@ -337,8 +358,9 @@ struct vm_config {
  * MSR bitmaps. NULL with the reason in err when memory runs out. */
 struct vm *vm_create(const struct vm_config *cfg, char *err, size_t errlen);
 /* Back `size` bytes of guest-physical memory at gpa with zeroed host RAM
- * (EPT read/write/execute). Guest RAM is one range from 0: gpa must be
- * where it ends now. 0, or -HV_EINVAL / -HV_ENOMEM with the reason. */
+ * (EPT read/write/execute, entered in the EPT at the guest's first touch of
+ * each 2 MiB chunk). Guest RAM is one range from 0: gpa must be where it
+ * ends now. 0, or -HV_EINVAL / -HV_ENOMEM with the reason. */
 int vm_map_memory(struct vm *vm, gpa_t gpa, uint64_t size, char *err, size_t errlen);
 /* The VM's vCPU `id` (one per VM for now: id 0), registers at power-up:
  * its VMCS, FPU state and virtual-APIC page. NULL with the reason. */

@@ -81,6 +81,9 @@ enum exit_action exit_ud_instruction(struct vcpu *v);
 enum exit_action exit_gp_instruction(struct vcpu *v);
 enum exit_action exit_ept_violation(struct vcpu *v);
 enum exit_action exit_ept_misconfig(struct vcpu *v);
+/* Map the 2 MiB chunk of guest RAM holding gpa (below vm->mem.size) into
+ * the VM's EPT, read/write/execute: 0, or -HV_ENOMEM without table pages. */
+int ept_map_guest_ram(struct vm *vm, gpa_t gpa);
 enum exit_action exit_preemption_timer(struct vcpu *v);
 enum exit_action exit_xsetbv(struct vcpu *v);
 enum exit_action exit_apic_access(struct vcpu *v);

@@ -7,6 +7,7 @@
 #include "vmx/apicv.h"
 #include "vmx/vcpu_lapic.h"
 #include <hv/log.h>
+#include "hv/lab.h"
 
 #define APIC_ACCESS_OFFSET(q)   ((q) & 0xFFF)
 #define APIC_ACCESS_TYPE(q)     (((q) >> 12) & 0xF)
@@ -40,12 +41,14 @@ enum exit_action exit_apic_access(struct vcpu *v)
  * the page (an EOI, for one, changes ISR and PPR and must read as 0). */
 enum exit_action exit_apic_write(struct vcpu *v)
 {
+    /* LAB 7 BEGIN exit_apic_write: the register's offset from the exit qualification, its new value from the virtual-APIC page, to the model (vcpu_lapic_write); EOI reads 0; refresh the page */
     unsigned off = APIC_ACCESS_OFFSET(vmcs_readnat(VMCS_EXIT_QUALIFICATION)) & ~0xFu;
     vcpu_lapic_write(v, off, v->vapic[off / 4]);
     if (off == LAPIC_REG_EOI)
         v->vapic[off / 4] = 0;        /* write-only: reads 0 (the model may not refill) */
     apicv_update(v);
     return EXIT_RESUME;
+    /* LAB 7 END */
 }
 
 /* With virtual-interrupt delivery: the CPU has ended a vector whose EOI-

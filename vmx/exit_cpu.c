@@ -14,6 +14,7 @@
 #include <hv/string.h>
 #include <hv/log.h>
 #include <hv/version.h>
+#include "hv/lab.h"
 
 static void set_cpuid_result(struct vcpu *v, const struct cpuid_regs *r)
 {
@@ -33,6 +34,7 @@ static __attribute__((noinline)) void cpuid_uncached(struct vcpu *v, uint32_t le
 
 enum exit_action exit_cpuid(struct vcpu *v)
 {
+    /* LAB 4 BEGIN exit_cpuid: answer CPUID from the policy (cpuid_cached, else cpuid_guest) into RAX/RBX/RCX/RDX, then move RIP past the instruction */
     uint32_t leaf = (uint32_t)v->regs.gpr[GPR_RAX];
     const struct cpuid_regs *r = cpuid_cached(leaf);
     if (likely(r))
@@ -41,10 +43,12 @@ enum exit_action exit_cpuid(struct vcpu *v)
         cpuid_uncached(v, leaf);
     vcpu_skip_instruction();
     return EXIT_RESUME;
+    /* LAB 4 END */
 }
 
 enum exit_action exit_hlt(struct vcpu *v)
 {
+    /* LAB 4 BEGIN exit_hlt: skip the HLT; with IF=0 stop the VM (halted with interrupts disabled), with an interrupt pending resume, else mark the VM halted and yield */
     vcpu_skip_instruction();
     /* "STI; HLT" leaves STI blocking set; it ends with the HLT. */
     uint64_t intr = vmcs_read32(VMCS_GUEST_INTERRUPTIBILITY_STATE);
@@ -62,6 +66,7 @@ enum exit_action exit_hlt(struct vcpu *v)
     }
     v->vm->state = VM_HALTED;
     return EXIT_YIELD;
+    /* LAB 4 END */
 }
 
 enum exit_action exit_invd(struct vcpu *v)
@@ -124,6 +129,7 @@ enum exit_action exit_triple_fault(struct vcpu *v)
 
 enum exit_action exit_vmcall(struct vcpu *v)
 {
+    /* LAB 4 BEGIN exit_vmcall: hypercalls (vmx/hypercall.h): HC_EPERM from CPL > 0, HC_CONSOLE_WRITE from guest memory to vm->console, HC_EXIT stops the VM; result in RAX, skip the VMCALL */
     uint64_t *g = v->regs.gpr;
     struct vm *vm = v->vm;
     int64_t ret;
@@ -170,4 +176,5 @@ enum exit_action exit_vmcall(struct vcpu *v)
     g[GPR_RAX] = (uint64_t)ret;
     vcpu_skip_instruction();
     return EXIT_RESUME;
+    /* LAB 4 END */
 }

@@ -13,6 +13,7 @@
 #include "vmx/cpuid.h"
 #include "boot/msr.h"
 #include <hv/log.h>
+#include "hv/lab.h"
 
 #define CR_QUAL_NUMBER(q)   ((q) & 0xF)
 #define CR_QUAL_TYPE(q)     (((q) >> 4) & 3)
@@ -163,6 +164,7 @@ static enum exit_action set_cr4(struct vcpu *v, uint64_t val)
 
 static void note_cr3(struct vm *vm, uint64_t cr3)
 {
+    /* LAB 4 BEGIN note_cr3: count a MOV to CR3 in vm->cr3_writes and remember up to VM_CR3_DISTINCT distinct values (cr3_values, cr3_distinct, cr3_distinct_overflow) */
     vm->cr3_writes++;
     for (unsigned i = 0; i < vm->cr3_distinct; i++)
         if (vm->cr3_values[i] == cr3)
@@ -171,6 +173,7 @@ static void note_cr3(struct vm *vm, uint64_t cr3)
         vm->cr3_values[vm->cr3_distinct++] = cr3;
     else
         vm->cr3_distinct_overflow = true;
+    /* LAB 4 END */
 }
 
 /* MOV to CR3 (cr3exit=1 guests): in IA-32e mode bits above MAXPHYADDR
@@ -193,6 +196,7 @@ static enum exit_action set_cr3(struct vcpu *v, uint64_t val)
 
 enum exit_action exit_cr_access(struct vcpu *v)
 {
+    /* LAB 4 BEGIN exit_cr_access: decode the exit qualification (CR number, access type, GPR) and call set_cr0/set_cr3/set_cr4, CR8 and MOV from CR3/CR8, CLTS and LMSW */
     uint64_t q = vmcs_readnat(VMCS_EXIT_QUALIFICATION);
     unsigned cr = CR_QUAL_NUMBER(q), gpr = CR_QUAL_GPR(q);
 
@@ -235,4 +239,5 @@ enum exit_action exit_cr_access(struct vcpu *v)
     }
     }
     return exit_stop_unhandled(v, EXIT_REASON_CR_ACCESS);
+    /* LAB 4 END */
 }

@@ -1,9 +1,10 @@
 /*
  * EPT exits (SDM Vol. 3C, "EPT Violations" and "Exit Qualification for EPT
- * Violations"). Guest RAM is fully mapped, so a violation means the guest
- * touched an address with no RAM behind it: either a device register (the
- * instruction is decoded and emulated against the device, vmx/insn_emulate.c)
- * or nothing. A data access to nothing is emulated too: reads give all
+ * Violations"). Guest RAM is mapped at its first touch: a violation inside
+ * RAM maps the 2 MiB chunk that holds it and the guest retries the access.
+ * Any other violation means the guest touched an address with no RAM behind
+ * it: either a device register (the instruction is decoded and emulated
+ * against the device, vmx/insn_emulate.c) or nothing. A data access to nothing is emulated too: reads give all
  * ones and writes are dropped, as on a PC (OSes probe memory that way),
  * logged once per guest and page; with unbacked=stop, or for an
  * instruction fetch (there is no code to run), the guest stops instead.
@@ -16,6 +17,8 @@
 #include <hv/log.h>
 #include "mm/guest_mem.h"
 #include "boot/msr.h"
+#include "mm/frames.h"
+#include "hv/lab.h"
 
 #define EPT_QUAL_READ   BIT(0)
 #define EPT_QUAL_WRITE  BIT(1)
@@ -188,11 +191,50 @@ static __attribute__((noinline)) enum exit_action ept_violation_slow(struct vcpu
     return EXIT_STOP_VM;
 }
 
+int ept_map_guest_ram(struct vm *vm, gpa_t gpa)
+{
+    /* LAB 3 BEGIN ept_map_guest_ram: map the 2 MiB chunk of vm->mem holding gpa (host memory vm->mem.chunk[i]) into vm->ept with ept_map, read/write/execute; return its result */
+    const struct guest_mem *m = &vm->mem;
+    gpa_t base = gpa & ~(gpa_t)(GMEM_CHUNK_SIZE - 1);
+    uint8_t *chunk = m->chunk[gpa >> GMEM_CHUNK_SHIFT];
+    /* The last chunk may be shorter (mem= need not be a multiple of 2 MiB). */
+    return ept_map(&vm->ept, base, virt_to_phys(chunk), MIN(GMEM_CHUNK_SIZE, m->size - base),
+                   EPT_RWX);
+    /* LAB 3 END */
+}
+
+/*
+ * The guest's first access to a chunk of its RAM. Counted apart from the
+ * other EPT violations (the device and unbacked accesses the summary
+ * reports under EPT_VIOLATION), with its cycles. No INVEPT is needed: no
+ * translation is cached from a not-present EPT entry, and the violation
+ * itself dropped what was cached for this address (SDM Vol. 3C, "Caching
+ * Translation Information" and "Invalidation of Cached EPT Information").
+ */
+static __attribute__((noinline)) enum exit_action ram_first_touch(struct vcpu *v, gpa_t gpa)
+{
+    struct vm *vm = v->vm;
+    struct exit_stat *st = &vm->exits[EXIT_REASON_EPT_VIOLATION];
+    if (st->count)
+        st->count--;                        /* vmx_handle_exit counted it there */
+    vm->ram_faults.count++;
+    v->charge_to = &vm->ram_faults.cycles;
+    if (ept_map_guest_ram(vm, gpa) < 0) {
+        vm_stop(vm, VM_END_UNHANDLED_EXIT, 0, "out of host memory for the EPT tables mapping "
+                "guest-physical %#llx", (unsigned long long)gpa);
+        return EXIT_STOP_VM;
+    }
+    return EXIT_RESUME;
+}
+
 enum exit_action exit_ept_violation(struct vcpu *v)
 {
     uint64_t q = vmcs_readnat(VMCS_EXIT_QUALIFICATION);
     gpa_t gpa = vmcs_read64(VMCS_GUEST_PHYSICAL_ADDRESS);
     const struct io_region *region;
+
+    if (unlikely(gpa < v->vm->mem.size))
+        return ram_first_touch(v, gpa);
 
     /* The common case, with the same checks as ept_violation_slow: a data
      * access to a device, not made while delivering an event, with the

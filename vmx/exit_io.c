@@ -9,6 +9,7 @@
 #include "boot/msr.h"
 #include "boot/x86.h"
 #include <hv/log.h>
+#include "hv/lab.h"
 
 #define IO_QUAL_SIZE(q)    (((q) & 7) + 1)
 #define IO_QUAL_IN         BIT(3)
@@ -102,6 +103,7 @@ static const uint64_t in_value_mask[5] = { 0, 0xFF, 0xFFFF, 0, 0xFFFFFFFF };
 
 static __attribute__((noinline)) enum exit_action port_in(struct vcpu *v, uint64_t q)
 {
+    /* LAB 5 BEGIN port_in: size and port from the qualification, read the device on the bus (all ones if none), merge into RAX, skip the IN */
     struct vm *vm = v->vm;
     unsigned size = IO_QUAL_SIZE(q);
     uint16_t port = IO_QUAL_PORT(q);
@@ -118,10 +120,12 @@ static __attribute__((noinline)) enum exit_action port_in(struct vcpu *v, uint64
     *rax = (*rax & in_keep_mask[size]) | (val & in_value_mask[size]);
     vcpu_skip_instruction();
     return EXIT_RESUME;
+    /* LAB 5 END */
 }
 
 static __attribute__((noinline)) enum exit_action port_out(struct vcpu *v, uint64_t q)
 {
+    /* LAB 5 BEGIN port_out: the value from AL/AX/EAX to the device at the port (unclaimed: log once), stop if the device stopped the guest, else skip the OUT */
     struct vm *vm = v->vm;
     unsigned size = IO_QUAL_SIZE(q);
     uint16_t port = IO_QUAL_PORT(q);
@@ -133,12 +137,15 @@ static __attribute__((noinline)) enum exit_action port_out(struct vcpu *v, uint6
         return EXIT_STOP_VM;
     vcpu_skip_instruction();
     return EXIT_RESUME;
+    /* LAB 5 END */
 }
 
 enum exit_action exit_io_instruction(struct vcpu *v)
 {
+    /* LAB 5 BEGIN exit_io_instruction: read the exit qualification; INS/OUTS go to string_io, IN to port_in, OUT to port_out */
     uint64_t q = vmcs_readnat(VMCS_EXIT_QUALIFICATION);
     if (unlikely(q & IO_QUAL_STRING))
         return string_io(v, q);
     return (q & IO_QUAL_IN) ? port_in(v, q) : port_out(v, q);
+    /* LAB 5 END */
 }

@@ -11,6 +11,7 @@
 #include "boot/cpu.h"
 #include "boot/x86.h"
 #include <hv/log.h>
+#include "hv/lab.h"
 
 /*
  * The slice timer's interrupt taken through the host's IDT. The host runs
@@ -55,7 +56,7 @@ enum exit_action exit_external_interrupt(struct vcpu *v)
     lapic_eoi();
     if ((info & INTR_INFO_VECTOR_MASK) == HOST_VECTOR_SLICE_TIMER &&
         v->last_exit_tsc < v->slice_deadline) {
-        v->work |= VCPU_WORK_TIMERS;      /* the VM's own timer, or early: re-armed */
+        v->work |= VCPU_WORK_WAKE;        /* the VM's own timer, or early: re-armed */
         return EXIT_RESUME;
     }
     return EXIT_YIELD;
@@ -82,11 +83,13 @@ enum exit_action exit_exception_nmi(struct vcpu *v)
 
 enum exit_action exit_interrupt_window(struct vcpu *v)
 {
+    /* LAB 6 BEGIN exit_interrupt_window: the guest can take an interrupt now: turn interrupt-window exiting off and have the pending interrupt delivered before the entry */
     vmcs_write32(VMCS_PRIMARY_PROC_BASED_VM_EXEC_CONTROL,
             vmcs_read32(VMCS_PRIMARY_PROC_BASED_VM_EXEC_CONTROL) & ~(uint64_t)PROC_CTL_INTERRUPT_WINDOW_EXITING);
     v->window_exiting = false;        /* so that the injection can turn it on again */
     v->work |= VCPU_WORK_IRQ;
     return EXIT_RESUME;
+    /* LAB 6 END */
 }
 
 /* The guest no longer blocks NMIs (virtual-NMI blocking and MOV-SS
@@ -101,15 +104,16 @@ enum exit_action exit_nmi_window(struct vcpu *v)
 }
 
 /*
- * The timer was armed for the slice's end or for the VM's own next device
- * event (vcpu.c's arm_slice_timer). At the slice's end the scheduler takes
- * over; otherwise the VM's due timers run in exit_work and the guest goes
- * on, without a trip through the scheduler.
+ * The timer was armed for the slice's end, the VM's own next device event
+ * or its LAPIC's TSC deadline (vmx/slice_timer.h). At the slice's end the
+ * scheduler takes over; otherwise what is due runs in exit_work (the LAPIC
+ * timer alone when only it is due) and the guest goes on, without a trip
+ * through the scheduler.
  */
 enum exit_action exit_preemption_timer(struct vcpu *v)
 {
     if (v->last_exit_tsc >= v->slice_deadline)
         return EXIT_YIELD;
-    v->work |= VCPU_WORK_TIMERS;
+    v->work |= VCPU_WORK_WAKE;
     return EXIT_RESUME;
 }

@@ -12,6 +12,7 @@
 #include "boot/x86.h"
 #include "vmx/vcpu_lapic.h"
 #include "vmx/cpuid.h"
+#include "hv/lab.h"
 
 #define MISC_ENABLE_FAST_STRINGS BIT(0)
 /* IA32_MISC_ENABLE (SDM Vol. 4, "Architectural MSRs"): fast strings (0),
@@ -109,6 +110,7 @@ static bool msr_write(struct vcpu *v, uint32_t msr, uint64_t val)
 
 enum exit_action exit_rdmsr(struct vcpu *v)
 {
+    /* LAB 4 BEGIN exit_rdmsr: RDMSR of ECX: the local APIC's MSRs first, then msr_read; #GP for an MSR not offered, else EDX:EAX and skip the instruction */
     uint64_t *g = v->regs.gpr;
     uint32_t msr = (uint32_t)g[GPR_RCX];
     uint64_t val;
@@ -121,20 +123,25 @@ enum exit_action exit_rdmsr(struct vcpu *v)
     g[GPR_RDX] = val >> 32;
     vcpu_skip_instruction();
     return EXIT_RESUME;
+    /* LAB 4 END */
 }
 
 enum exit_action exit_wrmsr(struct vcpu *v)
 {
+    /* LAB 4 BEGIN exit_wrmsr: WRMSR of EDX:EAX to ECX: the local APIC's MSRs first, then msr_write; #GP when refused, else skip the instruction */
     uint64_t *g = v->regs.gpr;
     uint64_t val = ((g[GPR_RDX] & 0xFFFFFFFF) << 32) | (g[GPR_RAX] & 0xFFFFFFFF);
     uint32_t msr = (uint32_t)g[GPR_RCX];
-    int rc = vcpu_lapic_wrmsr(v, msr, val);
+    /* IA32_TSC_DEADLINE first: a tickless guest writes it at every tick. */
+    int rc = likely(msr == MSR_IA32_TSC_DEADLINE) ? vcpu_lapic_write_tsc_deadline(v, val)
+                                                  : vcpu_lapic_wrmsr(v, msr, val);
     if (rc < 0 || (rc == 0 && !msr_write(v, msr, val))) {
         vcpu_inject_gp(v);
         return EXIT_RESUME;
     }
     vcpu_skip_instruction();
     return EXIT_RESUME;
+    /* LAB 4 END */
 }
 
 /* Initial values of the MSRs kept per vCPU. */

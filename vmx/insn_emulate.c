@@ -25,6 +25,7 @@
 #include <hv/string.h>
 #include <hv/format.h>
 #include "vmx/insn_emulate.h"
+#include "hv/lab.h"
 
 /* ---- Encoding constants (SDM Vol. 2A, "Instruction Format") ---------- */
 
@@ -205,6 +206,7 @@ static int decode_mem16(struct decoder *d, struct emul_insn *in, unsigned mod, u
  * Addressing"). */
 static int decode_mem32(struct decoder *d, struct emul_insn *in, unsigned mod, unsigned rm)
 {
+    /* LAB 7 BEGIN decode_mem32: base, index, scale and displacement of a 32/64-bit ModRM memory operand: the SIB byte, disp32 without base (RIP-relative in 64-bit mode), disp8/disp32, REX.X and REX.B */
     int rc;
     bool rex_b = d->rex & REX_B;
 
@@ -231,6 +233,7 @@ static int decode_mem32(struct decoder *d, struct emul_insn *in, unsigned mod, u
     if (mod == MOD_DISP32)
         return take_signed(d, 4, &in->disp);
     return 0;
+    /* LAB 7 END */
 }
 
 /* ModRM with a memory operand.  reg_is_operand: ModRM.reg names a register
@@ -907,6 +910,7 @@ static int exec_insn(struct emul_ctx *ctx, const struct emul_insn *in, bool *don
         return exec_string(ctx, in, done, err, errlen);
     gva = mem_operand(ctx, in);
 
+    /* LAB 7 BEGIN exec_insn: run the decoded instruction on its memory operand at gva: MOV both ways, MOVZX/MOVSX, XCHG, the ALU forms (alu_compute sets the flags; CMP and TEST write nothing), BT */
     switch (in->op) {
     case EMUL_OP_MOV_STORE:
         return mem_write(ctx, gva, in->memsize, source(ctx, in), err, errlen);
@@ -945,6 +949,7 @@ static int exec_insn(struct emul_ctx *ctx, const struct emul_insn *in, bool *don
     default:
         return -HV_ENOSYS;
     }
+    /* LAB 7 END */
 }
 
 /* ======================================================================

@@ -10,6 +10,7 @@
 #include <hv/cmdline.h>
 #include <hv/log.h>
 #include <hv/string.h>
+#include "hv/lab.h"
 
 #define PENDING_DBG_BS  BIT(14)      /* pending debug exceptions: single step */
 #define DR6_BS          BIT(14)
@@ -214,6 +215,7 @@ void vcpu_deliver_interrupts(struct vcpu *v)
     if (v->nmi_soft_blocked && nmi_soft_block_ends(rflags, intr) && !event_queued)
         v->nmi_soft_blocked = false;
 
+    /* LAB 6 BEGIN deliver_external: inject the pending vector (the INTA cycle) when IF=1, no STI/MOV-SS blocking and no event queued; then open the interrupt window if more waits */
     bool can_inject = !event_queued && (rflags & RFLAGS_IF) &&
                       !(intr & (INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS));
     if (can_inject) {
@@ -230,4 +232,5 @@ void vcpu_deliver_interrupts(struct vcpu *v)
     if (!more && !nmi)
         v->work &= (uint8_t)~VCPU_WORK_IRQ;
     set_window_exiting(v, more || irq_window || v->nmi_soft_blocked);
+    /* LAB 6 END */
 }

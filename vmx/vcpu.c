@@ -49,6 +49,7 @@
 #include "vmx/cpuid.h"
 #include "vmx/exit.h"
 #include "vmx/interrupts.h"
+#include "vmx/slice_timer.h"
 #include "vmx/trace.h"
 #include "vmx/vmcheck.h"
 #include "vmx/vmcs.h"
@@ -60,8 +61,10 @@
 #include "boot/x86.h"
 #include "mm/frames.h"
 #include <hv/errno.h>
+#include <hv/format.h>
 #include <hv/log.h>
 #include <hv/string.h>
+#include "hv/lab.h"
 
 #define CPUID1_ECX_XSAVE   BIT(26)
 #define FXSAVE_FCW_OFFSET      0
@@ -141,6 +144,7 @@ void vcpu_free_state(struct vcpu *v)
 
 static void save_guest_context(struct vcpu *v)
 {
+    /* LAB 8 BEGIN save_guest_context: another vCPU runs next: keep what the VMCS does not switch (CR2, the SYSCALL MSRs, TSC_AUX, DR0-DR3 and DR6, the x87/SSE/AVX registers by XSAVE or FXSAVE) in v */
     v->cr2 = read_cr2();           /* the host takes no page faults: CR2 is the guest's */
     v->msr_kernel_gs_base = rdmsr(MSR_IA32_KERNEL_GS_BASE);
     v->msr_star = rdmsr(MSR_IA32_STAR);
@@ -161,6 +165,7 @@ static void save_guest_context(struct vcpu *v)
     } else {
         __asm__ volatile("fxsave64 %0" : "+m"(*(uint8_t (*)[512])v->fpu_area) :: "memory");
     }
+    /* LAB 8 END */
 }
 
 static void load_guest_context(struct vcpu *v)
@@ -235,32 +240,11 @@ static void report_entry_failure(struct vcpu *v, int rc)
     }
 }
 
-/* End the slice at TSC time `deadline`: the VMX-preemption timer, else the
- * host LAPIC timer (its interrupt exits), else the TSC check at each exit. */
-/* When the VM's own device timers are next due inside its slice: their
- * next event, but no sooner than timer_gap after they last ran (a timer
- * chip set to fire every microsecond is coalesced). */
-static inline uint64_t own_timers_due(const struct vcpu *v)
-{
-    return MAX(v->vm->next_event_tsc, v->timers_tsc + run_params.timer_gap);
-}
-
-static void arm_slice_timer(struct vcpu *v)
-{
-    /* The exit comes at the slice's end or at the VM's own next device
-     * event, whichever is first: the guest's timer ticks are handled in the
-     * run loop (exit_preemption_timer), not by going back to the scheduler. */
-    uint64_t deadline = MIN(v->slice_deadline, own_timers_due(v));
-    v->wake_tsc = deadline;
-    if (vmx_ctls.preemption_timer) {
-        uint64_t now = rdtsc();
-        uint64_t ticks = deadline > now ? (deadline - now) >> vmx_ctls.preempt_rate : 0;
-        vmcs_write32(VMCS_VMX_PREEMPTION_TIMER_VALUE, ticks > 0xFFFFFFFF ? 0xFFFFFFFF : ticks);
-    } else if (run_params.lapic_slice_timer) {
-        lapic_timer_arm(deadline);
-    }
-}
-
+/* The slice ends, and the VM's own timer events come, by the VMX-preemption
+ * timer, else the host LAPIC timer (its interrupt exits), else the TSC
+ * check at each exit (vmx/slice_timer.h). The guest's timer ticks are
+ * handled in the run loop (exit_preemption_timer, exit_work), not by going
+ * back to the scheduler. */
 /* Charge TSC cycles from t0 to now to a named host activity of v's VM,
  * inside the window of the current exit, which then has them less (the
  * window is added to *charge_to at the next entry: unsigned arithmetic
@@ -276,12 +260,10 @@ static inline uint64_t charge(struct vcpu *v, enum vm_host_activity what, uint64
 /* The rarer work after an exit: timers, the slice's end, interrupts. */
 static __attribute__((noinline)) int exit_work(struct vcpu *v)
 {
-    struct vm *vm = v->vm;
     uint64_t t = rdtsc();
-    if ((v->work & VCPU_WORK_TIMERS) || t >= own_timers_due(v)) {
-        v->timers_tsc = t;
-        vm->board_ops->update_timers(vm);
-        arm_slice_timer(v);
+    if ((v->work & (VCPU_WORK_TIMERS | VCPU_WORK_WAKE)) || t >= v->wake_tsc) {
+        bool pass = slice_timer_run(v, t);
+        slice_timer_arm(v, pass ? rdtsc() : t);
         t = charge(v, VM_HOST_TIMERS, t);
     }
     if (t >= v->slice_deadline) {
@@ -297,6 +279,34 @@ static __attribute__((noinline)) int exit_work(struct vcpu *v)
     if (v->work & VCPU_WORK_TRACE)
         trace_exit_end(v, EXIT_RESUME, false);
     return 0;
+}
+
+/* Before the handler of an exit when v->work asks for it: one line for the
+ * guest's first VM exit after VMLAUNCH (a VMLAUNCH that worked shows here,
+ * with where the guest was and what it did first), and the exit trace. */
+static __attribute__((noinline)) void exit_observe(struct vcpu *v, unsigned basic)
+{
+    if (v->work & VCPU_WORK_FIRST_EXIT) {
+        v->work &= (uint8_t)~VCPU_WORK_FIRST_EXIT;
+        if (!(vmcs_read32(VMCS_EXIT_REASON) & EXIT_REASON_FAILED_VMENTRY)) {
+            char gpa[48] = "", name[32];
+            if (basic == EXIT_REASON_EPT_VIOLATION || basic == EXIT_REASON_EPT_MISCONFIG)
+                fmt_snprintf(gpa, sizeof(gpa), ", guest-physical address %#llx",
+                             (unsigned long long)vmcs_read64(VMCS_GUEST_PHYSICAL_ADDRESS));
+            /* The name in words ("EPT VIOLATION"), so that tests rejecting
+             * an exit reason in the summary ("EPT_VIOLATION") see only that. */
+            hv_strlcpy(name, exit_reason_name(basic), sizeof(name));
+            for (char *c = name; *c; c++)
+                if (*c == '_')
+                    *c = ' ';
+            pr_info("guest %s: first VM exit: %s (basic reason %u) at guest RIP %#llx, exit "
+                    "qualification %#llx%s\n", v->vm->name, name, basic,
+                    (unsigned long long)vmcs_readnat(VMCS_GUEST_RIP),
+                    (unsigned long long)vmcs_readnat(VMCS_EXIT_QUALIFICATION), gpa);
+        }
+    }
+    if (v->work & VCPU_WORK_TRACE)
+        trace_exit_begin(v, basic);
 }
 
 /*
@@ -323,7 +333,7 @@ int vmx_handle_exit(struct vcpu_regs *regs)
      * heavy guest would see its timer events and its slice's end late: each
      * exit also compares the TSC with what the timer was armed for. */
     if (unlikely(now >= v->wake_tsc))
-        v->work |= VCPU_WORK_TIMERS;
+        v->work |= VCPU_WORK_WAKE;
 
     unsigned basic = vmcs_read32(VMCS_EXIT_REASON) & EXIT_REASON_BASIC_MASK;
     if (unlikely(basic >= EXIT_REASON_MAX)) {
@@ -341,8 +351,8 @@ int vmx_handle_exit(struct vcpu_regs *regs)
     struct exit_stat *st = &vm->exits[basic];
     st->count++;
     v->charge_to = &st->cycles;
-    if (unlikely(v->work & VCPU_WORK_TRACE))
-        trace_exit_begin(v, basic);
+    if (unlikely(v->work & (VCPU_WORK_TRACE | VCPU_WORK_FIRST_EXIT)))
+        exit_observe(v, basic);
     enum exit_action action = exit_dispatch(v, basic);
     if (unlikely(action != EXIT_RESUME))
         return 1;
@@ -368,7 +378,7 @@ void vcpu_run(struct vcpu *v, uint64_t deadline)
     v->timers_tsc = slice_start;          /* the scheduler ran them just now */
     v->charge_to = &vm->host_tsc[VM_HOST_SWITCH];
     v->slice_deadline = deadline;
-    arm_slice_timer(v);
+    slice_timer_arm(v, rdtsc());
     /* Timers that count while the hypervisor runs need no check in
      * exit_work at every exit (vmx_handle_exit still compares). */
     if (vmx_ctls.save_preemption_timer || run_params.lapic_slice_timer)
@@ -379,6 +389,8 @@ void vcpu_run(struct vcpu *v, uint64_t deadline)
         vcpu_deliver_interrupts(v);
     if (v->vapic)
         apicv_update(v);
+    if (!v->launched)
+        v->work |= VCPU_WORK_FIRST_EXIT;
 
     int rc = vmx_run(&v->regs, v->launched);
     /* A traced exit whose handler ended the slice (halted, yielded, stopped)

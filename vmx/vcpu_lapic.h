@@ -16,9 +16,16 @@ static inline void apicv_sync(struct vcpu *v)
         vcpu_lapic_take_page(v);
 }
 
+/* The LAPIC timer's TSC deadline is due: it fires, and its vector goes to
+ * the guest (posted into the virtual-APIC page with virtual-interrupt
+ * delivery, else through the model's IRR and the kick). Current VMCS. */
+void vcpu_lapic_timer_fire(struct vcpu *v);
+
 /* The local APIC's MSRs. 1 = handled, 0 = not a LAPIC MSR, -1 = #GP. */
 int vcpu_lapic_rdmsr(struct vcpu *v, uint32_t msr, uint64_t *val);
 int vcpu_lapic_wrmsr(struct vcpu *v, uint32_t msr, uint64_t val);
+/* vcpu_lapic_wrmsr of IA32_TSC_DEADLINE, for the WRMSR exit's fast path. */
+int vcpu_lapic_write_tsc_deadline(struct vcpu *v, uint64_t val);
 /* A 32-bit write of the xAPIC register at `offset` that arrived without
  * MMIO emulation (APIC-write exits; the TPR taken from the virtual-APIC page). */
 void vcpu_lapic_write(struct vcpu *v, unsigned offset, uint32_t val);

@@ -7,6 +7,7 @@
 #include "vmx/vcpu_state_vmcs.h"
 #include "boot/msr.h"
 #include <hv/string.h>
+#include "hv/lab.h"
 
 #define AR_S          BIT(4)
 #define AR_P          BIT(7)
@@ -18,9 +19,11 @@
 
 uint32_t vcpu_segment_ar(const struct vcpu_segment *s)
 {
+    /* LAB 2 BEGIN vcpu_segment_ar: a segment's VMCS access rights: type 3:0, S 4, DPL 6:5, P 7, AVL 12, L 13, D/B 14, G 15, unusable 16 */
     return (uint32_t)(s->type & 0xF) | (s->s ? AR_S : 0) | (uint32_t)(s->dpl & 3) << 5 |
            (s->present ? AR_P : 0) | (s->avl ? AR_AVL : 0) | (s->l ? AR_L : 0) |
            (s->db ? AR_DB : 0) | (s->g ? AR_G : 0) | (s->unusable ? AR_UNUSABLE : 0);
+    /* LAB 2 END */
 }
 
 void vcpu_segment_set_ar(struct vcpu_segment *s, uint32_t ar)

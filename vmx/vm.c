@@ -1,5 +1,6 @@
 /*
- * VM creation: RAM from 0 to mem= backed by host frames through EPT, the
+ * VM creation: RAM from 0 to mem= backed by host frames (mapped into the
+ * EPT at the guest's first touch, vmx/exit_ept.c), the
  * I/O and MSR bitmaps, and the vCPU (its VMCS in the power-up state, FPU
  * state, virtual-APIC page). Every port exits (all-ones I/O bitmaps); the
  * MSR bitmap lets through only MSRs that the VMCS or a vCPU switch keeps
@@ -17,11 +18,11 @@
 #include <hv/log.h>
 #include <hv/string.h>
 
-/* ---- EPT table pages from the frame allocator ---- */
+/* ---- EPT table pages: the VM's reserve first, then the frame allocator ---- */
 static void *ept_alloc_table(void *opaque, hpa_t *pa)
 {
-    (void)opaque;
-    *pa = frame_alloc();
+    struct vm *vm = opaque;
+    *pa = vm->ept_spare_n ? vm->ept_spare[--vm->ept_spare_n] : frame_alloc();
     return *pa ? phys_to_virt(*pa) : NULL;
 }
 
@@ -105,9 +106,19 @@ int vm_map_memory(struct vm *vm, gpa_t gpa, uint64_t size, char *err, size_t err
         unsigned i = m->nchunks++;
         m->chunk[i] = phys_to_virt(pa);
         memset(m->chunk[i], 0, GMEM_CHUNK_SIZE);     /* no data from earlier users leaks in */
-        uint64_t chunk_gpa = (uint64_t)i * GMEM_CHUNK_SIZE;
-        if (ept_map(&vm->ept, chunk_gpa, pa, MIN(GMEM_CHUNK_SIZE, end - chunk_gpa), EPT_RWX) < 0)
+    }
+    /* The EPT gets the RAM at the guest's first touch of each chunk
+     * (exit_ept.c, ept_map_guest_ram), as KVM fills its EPT from its
+     * memory slots: here it is only allocated, with the table pages that
+     * mapping will take, so that it cannot fail later because another VM
+     * used up the host's memory. */
+    for (unsigned n = ept_tables_bound(gpa, end - gpa); n; n--) {
+        if (vm->ept_spare_n == VM_EPT_SPARE_MAX)
             goto oom;
+        hpa_t pa = frame_alloc();
+        if (!pa)
+            goto oom;
+        vm->ept_spare[vm->ept_spare_n++] = pa;
     }
     m->size = end;
     /* SDM Vol. 3C, "Invalidation of Cached EPT Information": nothing may be
@@ -132,6 +143,8 @@ void vm_destroy(struct vm *vm)
             frame_free(virt_to_phys(vm->mem.chunk[i]), GMEM_CHUNK_SIZE / PAGE_SIZE);
     if (vm->ept.pml4)
         ept_destroy(&vm->ept, ept_free_table);
+    while (vm->ept_spare_n)
+        frame_free(vm->ept_spare[--vm->ept_spare_n], 1);
     if (vm->io_bitmap_pa)
         frame_free(vm->io_bitmap_pa, 2);
     if (vm->msr_bitmap_pa)
@@ -155,7 +168,7 @@ struct vm *vm_create(const struct vm_config *cfg, char *err, size_t errlen)
     hv_strlcpy(vm->name, cfg->name, sizeof(vm->name));
     vm->index = cfg->index;
     vm->cr3_exiting = cfg->cr3_exiting;
-    const struct ept_alloc a = { ept_alloc_table, ept_phys_to_virt, NULL };
+    const struct ept_alloc a = { ept_alloc_table, ept_phys_to_virt, vm };
     if (ept_init(&vm->ept, &a) < 0 || setup_bitmaps(vm) < 0) {
         fmt_snprintf(err, errlen, "not enough host memory for the VM's control structures");
         vm_destroy(vm);

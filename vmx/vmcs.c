@@ -15,6 +15,7 @@
 #include "mm/frames.h"
 #include <hv/errno.h>
 #include <hv/log.h>
+#include "hv/lab.h"
 
 struct vmx_controls vmx_ctls;
 static uint64_t cr0_fixed0, cr0_fixed1, cr4_fixed0, cr4_fixed1;
@@ -63,6 +64,7 @@ void vmcs_load(struct vcpu *v)
 
 static void write_host_state(void)
 {
+    /* LAB 2 BEGIN write_host_state: the host-state area: control registers, selectors, FS/GS/TR/GDTR/IDTR bases, SYSENTER MSRs, EFER (and PAT), RIP = vmx_exit_entry */
     vmwrite(VMCS_HOST_CR0, read_cr0());
     vmwrite(VMCS_HOST_CR3, read_cr3());
     vmwrite(VMCS_HOST_CR4, read_cr4());
@@ -86,12 +88,14 @@ static void write_host_state(void)
         vmwrite(VMCS_HOST_IA32_PAT, rdmsr(MSR_IA32_PAT));
     vmwrite(VMCS_HOST_RIP, (uint64_t)(uintptr_t)vmx_exit_entry);
     /* VMCS_HOST_RSP is written by vmx_enter. */
+    /* LAB 2 END */
 }
 
 /* The guest state that is not registers a loader sets: the power-up
  * values of the debug, SYSENTER and PAT MSRs, no pending events, active. */
 static void write_guest_neutral(struct vcpu *v)
 {
+    /* LAB 2 BEGIN write_guest_neutral: guest state that is not registers: PAT, DR7 = 0x400, no pending debug exceptions, SYSENTER and DEBUGCTL 0, interruptibility 0, active, VMCS link pointer all ones */
     if (vmx_ctls.load_pat)
         vmwrite(VMCS_GUEST_IA32_PAT, GUEST_PAT_DEFAULT);
     v->msr_pat = GUEST_PAT_DEFAULT;
@@ -104,6 +108,7 @@ static void write_guest_neutral(struct vcpu *v)
     vmwrite(VMCS_GUEST_INTERRUPTIBILITY_STATE, 0);
     vmwrite(VMCS_GUEST_ACTIVITY_STATE, ACTIVITY_ACTIVE);
     vmwrite(VMCS_VMCS_LINK_POINTER, ~0ULL);
+    /* LAB 2 END */
 }
 
 /* Registers at power-up, written without the entry checks (vcpu_set_state

@@ -9,10 +9,12 @@
 #include <hv/errno.h>
 #include <hv/format.h>
 #include <hv/string.h>
+#include "hv/lab.h"
 
 int vmx_ctl_compute(uint64_t cap, uint32_t required, uint32_t optional,
                     uint32_t *out, uint32_t *missing)
 {
+    /* LAB 2 BEGIN vmx_ctl_compute: allowed-0 bits (low half of cap) must be 1, allowed-1 bits (high half) may be 1: set *out or report the missing required bits */
     uint32_t must_be_one = (uint32_t)cap;          /* allowed-0 settings */
     uint32_t may_be_one = (uint32_t)(cap >> 32);   /* allowed-1 settings */
 
@@ -26,6 +28,7 @@ int vmx_ctl_compute(uint64_t cap, uint32_t required, uint32_t optional,
         return -HV_ENODEV;
     }
     return 0;
+    /* LAB 2 END */
 }
 
 bool vmx_has_secondary(const struct vmx_caps *c)
@@ -294,6 +297,7 @@ int vmx_compute_controls(const struct vmx_caps *c, struct vmx_controls *out,
 const char *vmx_probe_refusal(const char *vendor, uint32_t cpuid1_ecx, uint64_t fc,
                               bool *must_lock, char *buf, size_t len)
 {
+    /* LAB 1 BEGIN vmx_probe_refusal: refuse without CPUID.1:ECX.VMX or when IA32_FEATURE_CONTROL is locked without VMX outside SMX; set *must_lock when it is unlocked */
     *must_lock = false;
     if (!(cpuid1_ecx & CPUID1_ECX_VMX)) {
         bool intel = strcmp(vendor, "GenuineIntel") == 0;
@@ -325,6 +329,7 @@ const char *vmx_probe_refusal(const char *vendor, uint32_t cpuid1_ecx, uint64_t 
                      "%#llx); enable Intel Virtualization Technology (VT-x) in the firmware setup",
                      (unsigned long long)fc);
     return buf;
+    /* LAB 1 END */
 }
 
 static bool contains(const char *s, const char *word)

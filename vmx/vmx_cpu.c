@@ -11,6 +11,7 @@
 #include "mm/frames.h"
 #include <hv/errno.h>
 #include <hv/log.h>
+#include "hv/lab.h"
 
 static struct vmx_caps cpu_caps;
 
@@ -19,6 +20,7 @@ const struct vmx_caps *vmx_cpu_caps(void) { return &cpu_caps; }
 int vmx_cpu_enable(const struct vmx_caps *caps)
 {
     cpu_caps = *caps;
+    /* LAB 2 BEGIN vmx_cpu_enable: apply the CR0/CR4 fixed bits with CR4.VMXE, give VMXON a 4 KiB region starting with the VMCS revision identifier, execute VMXON */
 
     uint64_t cr0 = read_cr0();
     uint64_t cr4 = read_cr4() | CR4_VMXE;
@@ -45,6 +47,7 @@ int vmx_cpu_enable(const struct vmx_caps *caps)
     pr_info("VMX on: VMXON region at %#llx, CR0 %#llx CR4 %#llx\n",
             (unsigned long long)region, (unsigned long long)want0, (unsigned long long)want4);
     return 0;
+    /* LAB 2 END */
 }
 
 const char *vmx_instruction_error_name(uint32_t err)

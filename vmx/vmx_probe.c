@@ -10,6 +10,7 @@
 #include "drivers/hw/console.h"
 #include <hv/errno.h>
 #include <hv/log.h>
+#include "hv/lab.h"
 
 #define CPUID_1_ECX_VMX  BIT(5)
 
@@ -21,6 +22,7 @@ static int not_available(const char *why)
 
 void vmx_read_caps(struct vmx_caps *c)
 {
+    /* LAB 1 BEGIN read_caps: read IA32_VMX_BASIC, the (TRUE) control MSRs, MISC, the CR0/CR4 fixed MSRs, and PROCBASED_CTLS2 and EPT_VPID_CAP only where they exist */
     c->basic = rdmsr(MSR_IA32_VMX_BASIC);
     bool true_ctls = c->basic & VMX_BASIC_TRUE_CTLS;
     c->pinbased = rdmsr(true_ctls ? MSR_IA32_VMX_TRUE_PINBASED_CTLS : MSR_IA32_VMX_PINBASED_CTLS);
@@ -43,6 +45,7 @@ void vmx_read_caps(struct vmx_caps *c)
             vmx_ctl_may_set(c->procbased2, PROC2_CTL_ENABLE_VPID))
             c->ept_vpid = rdmsr(MSR_IA32_VMX_EPT_VPID_CAP);
     }
+    /* LAB 1 END */
 }
 
 int vmx_probe(struct vmx_caps *caps)

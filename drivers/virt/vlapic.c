@@ -93,6 +93,7 @@ static void reset_regs(struct vlapic *l)
     l->timer_start_ns = l->timer_period_ns = 0;
     l->timer_deadline_ns = VCLOCK_NEVER;
     l->tsc_deadline = 0;
+    l->tsc_next = UINT64_MAX;
 }
 
 /* ---- priorities, acceptance, EOI ---------------------------------------- */
@@ -412,6 +413,7 @@ static void timer_disarm(struct vlapic *l)
 {
     l->timer_armed = false;
     l->timer_deadline_ns = VCLOCK_NEVER;
+    l->tsc_next = UINT64_MAX;
 }
 
 static void write_timer_icr(struct vlapic *l, uint32_t v)
@@ -453,38 +455,24 @@ static void write_lvt_timer(struct vlapic *l, uint32_t v)
     }
 }
 
+/* TSC-deadline mode (SDM Vol. 3A, "TSC-Deadline Mode") is kept in TSC
+ * units: the deadline is stored as written and compared with the guest TSC
+ * when the timer is advanced, so arming it takes no conversion. */
 int vlapic_write_tsc_deadline(struct vlapic *l, uint64_t tsc)
 {
-    uint64_t now, now_tsc, delta, ns;
-
     if (!tsc_supported(l))
         return -HV_ENODEV;
     if (vlapic_mode(l) == VLAPIC_MODE_DISABLED || timer_mode(l) != LAPIC_LVT_TIMER_TSC_DEADLINE)
         return 0;                       /* ignored outside TSC-deadline mode */
     l->tsc_deadline = tsc;
-    if (tsc == 0) {
+    if (tsc == 0) {                     /* writing 0 disarms */
         timer_disarm(l);
         return 0;
     }
-    now = vclock_now(l->clk);
-    now_tsc = l->ops->tsc_now(l->ctx);
-    if (tsc <= now_tsc) {
-        ns = 0;
-    } else {
-        delta = tsc - now_tsc;
-        if (delta / l->tsc_hz >= (1ULL << 33)) {        /* centuries: never */
-            ns = VCLOCK_NEVER - 1 - now;
-        } else {
-            /* Round up: never fire before the guest TSC reaches the deadline. */
-            ns = muldiv64(delta, NS_PER_SEC, l->tsc_hz);
-            if ((unsigned __int128)ns * l->tsc_hz < (unsigned __int128)delta * NS_PER_SEC)
-                ns++;
-            ns = MIN(ns, VCLOCK_NEVER - 1 - now);
-        }
-    }
-    l->timer_deadline_ns = now + ns;
     l->timer_armed = true;
-    return 0;
+    l->tsc_next = tsc;
+    /* A deadline already passed fires at once: the caller advances. */
+    return tsc <= l->ops->tsc_now(l->ctx) ? 1 : 0;
 }
 
 int vlapic_read_tsc_deadline(const struct vlapic *l, uint64_t *tsc)
@@ -502,36 +490,82 @@ void vlapic_advance(struct vlapic *l)
 
     if (!l->timer_armed || vlapic_mode(l) == VLAPIC_MODE_DISABLED)
         return;
-    now = vclock_now(l->clk);
-    if (now < l->timer_deadline_ns)
-        return;
-
-    switch (timer_mode(l)) {
-    case LAPIC_LVT_TIMER_PERIODIC: {
-        /* Next point of the period grid after now: missed periods are
-         * dropped, so a long gap gives one interrupt, not a burst. */
-        uint64_t k = (now - l->timer_start_ns) / l->timer_period_ns + 1;
-        l->timer_deadline_ns = l->timer_start_ns + k * l->timer_period_ns;
-        break;
-    }
-    case LAPIC_LVT_TIMER_TSC_DEADLINE:
+    if (timer_mode(l) == LAPIC_LVT_TIMER_TSC_DEADLINE) {
+        if (l->ops->tsc_now(l->ctx) < l->tsc_next)
+            return;
         l->tsc_deadline = 0;            /* the MSR reads 0 once it fired */
         timer_disarm(l);
-        break;
-    default:                            /* one-shot: the count stays at 0 */
-        timer_disarm(l);
-        break;
+    } else {
+        now = vclock_now(l->clk);
+        if (now < l->timer_deadline_ns)
+            return;
+        if (timer_mode(l) == LAPIC_LVT_TIMER_PERIODIC) {
+            /* Next point of the period grid after now: missed periods are
+             * dropped, so a long gap gives one interrupt, not a burst. */
+            uint64_t k = (now - l->timer_start_ns) / l->timer_period_ns + 1;
+            l->timer_deadline_ns = l->timer_start_ns + k * l->timer_period_ns;
+        } else {
+            timer_disarm(l);            /* one-shot: the count stays at 0 */
+        }
     }
     l->stats.timer_fired++;
     if (!(lvt & LAPIC_LVT_MASKED))
         accept_irq(l, lvt & LAPIC_LVT_VECTOR_MASK, false);
 }
 
-uint64_t vlapic_next_event(const struct vlapic *l)
+int vlapic_fire_tsc_deadline(struct vlapic *l)
 {
-    if (!l->timer_armed || vlapic_mode(l) == VLAPIC_MODE_DISABLED)
+    uint32_t lvt = l->lvt[VLAPIC_LVT_TIMER];
+    unsigned vector = lvt & LAPIC_LVT_VECTOR_MASK;
+    bool deliver = !(lvt & LAPIC_LVT_MASKED);
+
+    /* tsc_next is UINT64_MAX unless armed in TSC-deadline mode with the
+     * APIC enabled. */
+    if (l->tsc_next == UINT64_MAX || l->ops->tsc_now(l->ctx) < l->tsc_next)
+        return -1;
+    /* What accept_irq would refuse or change beyond IRR: its rules apply. */
+    if (deliver && (!sw_enabled(l) || vector < 16 || bit_test(l->tmr, vector)))
+        return VLAPIC_FIRE_ADVANCE;
+    l->tsc_deadline = 0;                /* the MSR reads 0 once it fired */
+    timer_disarm(l);
+    l->stats.timer_fired++;
+    if (!deliver)
+        return -1;
+    if (!bit_test(l->irr, vector))
+        l->stats.accepted++;
+    bit_set(l->irr, vector);
+    return (int)vector;
+}
+
+uint64_t vlapic_next_count_event(const struct vlapic *l)
+{
+    if (!l->timer_armed || vlapic_mode(l) == VLAPIC_MODE_DISABLED ||
+        timer_mode(l) == LAPIC_LVT_TIMER_TSC_DEADLINE)
         return VCLOCK_NEVER;
     return l->timer_deadline_ns;
+}
+
+/* In TSC-deadline mode the deadline is converted to vclock time here, at
+ * each call (rounded up: never before the guest TSC reaches it). */
+uint64_t vlapic_next_event(const struct vlapic *l)
+{
+    uint64_t now, now_tsc, delta, ns;
+
+    if (!l->timer_armed || vlapic_mode(l) == VLAPIC_MODE_DISABLED)
+        return VCLOCK_NEVER;
+    if (timer_mode(l) != LAPIC_LVT_TIMER_TSC_DEADLINE)
+        return l->timer_deadline_ns;
+    now = vclock_now(l->clk);
+    now_tsc = l->ops->tsc_now(l->ctx);
+    if (l->tsc_deadline <= now_tsc)
+        return now;
+    delta = l->tsc_deadline - now_tsc;
+    if (delta / l->tsc_hz >= (1ULL << 33))             /* centuries: never */
+        return VCLOCK_NEVER - 1;
+    ns = muldiv64(delta, NS_PER_SEC, l->tsc_hz);
+    if ((unsigned __int128)ns * l->tsc_hz < (unsigned __int128)delta * NS_PER_SEC)
+        ns++;
+    return now + MIN(ns, VCLOCK_NEVER - 1 - now);
 }
 
 /* ---- registers (shared by the MMIO and MSR interfaces) ------------------- */

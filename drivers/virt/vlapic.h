@@ -43,9 +43,11 @@
  * fire at most every VLAPIC_MIN_PERIOD_NS.
  *
  * TSC-deadline: the VM layer provides ops->tsc_now (the guest TSC) and
- * tsc_hz at init; a deadline is converted to vclock nanoseconds once, when
- * written (rounded up so it never fires before the guest TSC reaches it).
- * Without tsc_now/tsc_hz the mode cannot be selected and MSR 0x6E0 #GPs.
+ * tsc_hz at init; the deadline stays in TSC units (tsc_next, read with
+ * vlapic_tsc_next) and is compared with the guest TSC, so writing it costs
+ * no conversion; vlapic_next_event converts it to vclock nanoseconds only
+ * when asked. Without tsc_now/tsc_hz the mode cannot be selected and MSR
+ * 0x6E0 #GPs.
  *
  * Pure state machine: no hardware access, no global state; time only via
  * the vclock. Not thread-safe: the VM layer serialises all calls for one
@@ -149,6 +151,9 @@ struct vlapic {
     uint64_t timer_period_ns;   /* one-shot/periodic: initial count in ns */
     uint64_t timer_deadline_ns; /* next expiry while armed */
     uint64_t tsc_deadline;      /* IA32_TSC_DEADLINE (0: disarmed) */
+    uint64_t tsc_next;          /* TSC-deadline mode: the guest TSC at which the
+                                   timer fires; UINT64_MAX: not armed (or not in
+                                   that mode) */
 
     /* What changed since the last vlapic_fill_page (VLAPIC_DIRTY_*). */
     uint8_t dirty;
@@ -235,13 +240,27 @@ int vlapic_msr_write(struct vlapic *l, uint32_t msr, uint64_t val);
 
 /*
  * IA32_TSC_DEADLINE (MSR 0x6E0). Outside TSC-deadline timer mode writes are
- * ignored and reads return 0 (SDM). Writing 0 disarms; a deadline already
- * passed fires at the next vlapic_advance. The MSR reads 0 again once the
- * timer fired. Returns -HV_ENODEV (#GP) when TSC-deadline is not
- * configured (vlapic_init without tsc_now/tsc_hz).
+ * ignored and reads return 0 (SDM). Writing 0 disarms. The MSR reads 0 again
+ * once the timer fired. Returns -HV_ENODEV (#GP) when TSC-deadline is not
+ * configured (vlapic_init without tsc_now/tsc_hz); 1 when the deadline is
+ * already passed (the SDM has it fire at once: the caller calls
+ * vlapic_advance now), else 0. Only stores: the IRR is not touched.
  */
 int vlapic_write_tsc_deadline(struct vlapic *l, uint64_t tsc);
 int vlapic_read_tsc_deadline(const struct vlapic *l, uint64_t *tsc);
+
+/* The same, with the common case (a non-zero deadline in TSC-deadline mode,
+ * which can only be selected when TSC-deadline is configured) inline: the
+ * tick of a tickless guest. */
+static inline int vlapic_write_tsc_deadline_inline(struct vlapic *l, uint64_t tsc)
+{
+    if (!(l->apic_base & APIC_BASE_EN) || tsc == 0 ||
+        (l->lvt[VLAPIC_LVT_TIMER] & LAPIC_LVT_TIMER_MODE_MASK) != LAPIC_LVT_TIMER_TSC_DEADLINE)
+        return vlapic_write_tsc_deadline(l, tsc);
+    l->tsc_deadline = l->tsc_next = tsc;
+    l->timer_armed = true;
+    return tsc <= l->ops->tsc_now(l->ctx);
+}
 
 /* CR8 is TPR[7:4]; writing CR8 clears TPR[3:0]. */
 void vlapic_set_cr8(struct vlapic *l, uint64_t cr8);
@@ -341,9 +360,36 @@ uint16_t vlapic_intr_status(const struct vlapic *l);
  * timer that missed several periods fires once and stays on its grid. */
 void vlapic_advance(struct vlapic *l);
 
+/*
+ * The TSC-deadline timer's expiry for a VM layer that posts the interrupt
+ * itself (into a virtual-APIC page whose IRR the CPU delivers from): when
+ * the deadline is due the timer fires as in vlapic_advance and its vector
+ * is set in IRR, but neither the dirty marks nor ops->kick are touched;
+ * the vector (>= 16) is returned for the caller to post. -1: nothing to
+ * post (not due, not armed, or masked). VLAPIC_FIRE_ADVANCE: nothing was
+ * done; acceptance has more to do here (the APIC is software-disabled, the
+ * vector is illegal, or its TMR bit is set): the caller brings the model
+ * up to date and calls vlapic_advance.
+ */
+#define VLAPIC_FIRE_ADVANCE (-2)
+int vlapic_fire_tsc_deadline(struct vlapic *l);
+
 /* vclock ns of the next timer expiry, or VCLOCK_NEVER. Can change with any
  * register/MSR write: re-read it after handling an exit. May be in the past
- * until vlapic_advance runs. */
+ * until vlapic_advance runs. In TSC-deadline mode the deadline is converted
+ * at each call (128-bit arithmetic): the VM layer uses vlapic_tsc_next and
+ * vlapic_next_count_event instead. */
 uint64_t vlapic_next_event(const struct vlapic *l);
+/* The same for the one-shot and periodic modes only: VCLOCK_NEVER in
+ * TSC-deadline mode. */
+uint64_t vlapic_next_count_event(const struct vlapic *l);
+
+/* TSC-deadline mode: the guest TSC at which the timer fires (it is due
+ * once the guest TSC reaches it), or UINT64_MAX when it is not armed or the
+ * timer is in another mode. */
+static inline uint64_t vlapic_tsc_next(const struct vlapic *l)
+{
+    return l->tsc_next;
+}
 
 #endif

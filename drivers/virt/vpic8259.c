@@ -10,6 +10,7 @@
  */
 #include "drivers/virt/vpic8259.h"
 #include <hv/string.h>
+#include "hv/lab.h"
 
 #define MASTER 0
 #define SLAVE  1
@@ -145,6 +146,7 @@ bool vpic8259_has_interrupt(const struct vpic8259 *p)
 
 int vpic8259_ack(struct vpic8259 *p)
 {
+    /* LAB 6 BEGIN vpic8259_ack: the INTA cycle: the master's highest request goes in service (through the slave for IR2), answer its vector; no request: the spurious IR7 vector */
     struct vpic_chip *m = &p->chip[MASTER], *s = &p->chip[SLAVE];
     int ir = chip_pending(m);
     int vector;
@@ -166,6 +168,7 @@ int vpic8259_ack(struct vpic8259 *p)
     }
     pic_update(p);
     return vector;
+    /* LAB 6 END */
 }
 
 /* ---- command and data ports --------------------------------------------- */

@@ -20,6 +20,7 @@
  */
 #include "drivers/virt/vpit8254.h"
 #include <hv/string.h>
+#include "hv/lab.h"
 
 #define COUNT_MAX       65536u
 
@@ -132,6 +133,7 @@ static bool ch_out(const struct vpit_channel *c, uint64_t now)
 /* First rising edge of OUT after `t` within one phase. */
 static uint64_t phase_edge_after(uint8_t mode, const struct phase *ph, uint64_t t)
 {
+    /* LAB 6 BEGIN pit_edge_after: when OUT next rises after time t in this phase, per mode (2, 3: each period's end; 0, 1: terminal count; 4, 5: one tick after it), or VCLOCK_NEVER */
     uint64_t d = ph_ticks(ph, t), e;
 
     switch (mode) {
@@ -149,6 +151,7 @@ static uint64_t phase_edge_after(uint8_t mode, const struct phase *ph, uint64_t 
         break;
     }
     return e != VCLOCK_NEVER && e > t ? e : VCLOCK_NEVER;
+    /* LAB 6 END */
 }
 
 /* First rising edge of OUT strictly after time `t`, or VCLOCK_NEVER. */

@@ -4,6 +4,7 @@
  */
 #include "drivers/virt/vuart16550.h"
 #include <hv/errno.h>
+#include "hv/lab.h"
 
 #define EXT_INPUTS_DEFAULT (UART_MSR_DCD | UART_MSR_DSR | UART_MSR_CTS)
 
@@ -170,6 +171,7 @@ bool vuart16550_irq_level(const struct vuart16550 *u)
 
 static uint8_t read_reg(struct vuart16550 *u, unsigned reg)
 {
+    /* LAB 5 BEGIN uart_read_reg: the 16550's registers as the guest reads them (DLAB selects the divisor latch; IIR, LSR and MSR reads have side effects) */
     bool dlab = u->lcr & UART_LCR_DLAB;
     uint8_t v;
 
@@ -201,6 +203,7 @@ static uint8_t read_reg(struct vuart16550 *u, unsigned reg)
     default:
         return u->scr;
     }
+    /* LAB 5 END */
 }
 
 static __attribute__((noinline)) int read_port(struct vuart16550 *u, uint64_t offset,
@@ -234,6 +237,7 @@ int vuart16550_read(void *dev, uint64_t offset, unsigned size, uint64_t *val)
 
 static void write_thr(struct vuart16550 *u, uint8_t v)
 {
+    /* LAB 5 BEGIN uart_write_thr: a byte written to THR: to the guest's console line (or back to the receiver in loopback), then THR is empty again */
     v &= word_mask(u);
     if (u->mcr & UART_MCR_LOOP)
         (void)rx_push(u, v, 0);         /* overrun is the guest's to see in LSR */
@@ -242,6 +246,7 @@ static void write_thr(struct vuart16550 *u, uint8_t v)
     /* Writing THR clears the THRE interrupt; the byte leaves at once, so
      * THR is empty again and the interrupt is pending anew. */
     u->thre_pending = (u->ier & UART_IER_ETBEI) != 0;
+    /* LAB 5 END */
 }
 
 static void write_ier(struct vuart16550 *u, uint8_t v)

@@ -12,7 +12,7 @@ GUEST_OBJ     := $(GUEST_OUT)/obj
 GUEST_NAMES := cpuid portio crshadow cr3 msr vmcall debugexit memtest triple ctlchars crcheck unbacked mb1gdt \
                vmxon mmio spin ticker bench hello primes fpustress \
                pit lapictimer rtc serial clisti poweroff reset echo cpustate nmi gdbtarget \
-               hostile witness
+               hostile witness lab3 lab4
 
 GUEST_CFLAGS := -m32 -march=i686 -std=gnu11 -O2 -ffreestanding -fno-builtin \
     -fno-pic -fno-pie -fno-stack-protector -nostdlib -mgeneral-regs-only \
@@ -45,6 +45,12 @@ $(GUEST_OBJ)/%.S.o: $(GUEST_SRC_DIR)/%.S
 $(GUEST_OUT)/%.elf: $(GUEST_OBJ)/%.c.o $(GUEST_LIB_OBJS) $(GUEST_LDSCRIPT)
 	@echo "  LD32    $@"
 	$(Q)$(LD) $(GUEST_LDFLAGS) -o $@ $< $(GUEST_LIB_OBJS)
+
+# labhlt: a plain ELF (no multiboot header, no library) for lab 2.
+GUEST_ELFS += $(GUEST_OUT)/labhlt.elf
+$(GUEST_OUT)/labhlt.elf: $(GUEST_OBJ)/labhlt.S.o $(GUEST_LDSCRIPT)
+	@echo "  LD32    $@"
+	$(Q)$(LD) $(GUEST_LDFLAGS) -o $@ $<
 
 # Junk bytes: no ELF magic, no multiboot header.
 $(GUEST_OUT)/badimage.elf:

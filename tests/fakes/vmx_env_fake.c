@@ -101,8 +101,12 @@ void frame_free(hpa_t pa, uint64_t npages)
 
 int ept_map(struct ept *e, gpa_t gpa, hpa_t hpa, uint64_t len, unsigned prot)
 {
-    (void)e; (void)gpa; (void)hpa; (void)len; (void)prot;
+    (void)e;
     vmx_env_fake.ept_maps++;
+    vmx_env_fake.ept_map_gpa = gpa;
+    vmx_env_fake.ept_map_hpa = hpa;
+    vmx_env_fake.ept_map_len = len;
+    vmx_env_fake.ept_map_prot = prot;
     return vmx_env_fake.ept_rc;
 }
 

@@ -85,6 +85,8 @@ struct vmx_env_fake {
     unsigned lapic_eois;             /* host LAPIC EOIs */
     uint64_t dr[8];                  /* vcpu_get_dr / vcpu_set_dr: DR0-DR3, DR6 */
     unsigned ept_maps, ept_unmaps;
+    uint64_t ept_map_gpa, ept_map_hpa, ept_map_len;   /* of the last ept_map */
+    unsigned ept_map_prot;
     int ept_rc;                      /* what ept_map/ept_unmap return */
     unsigned vmcheck_explains, vmcs_dumps;
 };

@@ -164,6 +164,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             break;
         case 13:
             vlapic_read_tsc_deadline(&lapic, &val);
+            if (op & 0x80) {
+                /* The posting path's expiry: a vector returned is in IRR
+                 * and the timer is disarmed, reading 0. */
+                int vec = vlapic_fire_tsc_deadline(&lapic);
+                CHECK(vec == -1 || vec == VLAPIC_FIRE_ADVANCE || (vec >= 16 && vec <= 255),
+                      "vlapic_fire_tsc_deadline returned %d", vec);
+                if (vec >= 0) {
+                    vlapic_read_tsc_deadline(&lapic, &val);
+                    CHECK((lapic.irr[vec / 32] & (1u << (vec % 32))) && val == 0 &&
+                          vlapic_tsc_next(&lapic) == UINT64_MAX,
+                          "fired vector %d: IRR 0x%x, MSR %llu", vec, lapic.irr[vec / 32],
+                          (unsigned long long)val);
+                }
+            }
             break;
         case 14:
             check_page(&lapic);

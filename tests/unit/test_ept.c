@@ -461,6 +461,23 @@ static void test_oom_map(void **state)
     expect_map(&fx->e, GiB(1) + MiB(1) - 1, HPA_BASE + KiB(4) + MiB(2) - 1, EPT_RWX, EPT_PAGE_4K);
 }
 
+/* ept_tables_bound is an upper bound of the tables a range takes, in one
+ * call or chunk by chunk, and is exact for RAM from 0 in 2 MiB chunks. */
+static void test_tables_bound(void **state)
+{
+    struct fixture *fx = *state;
+    unsigned before = fx->e.tables;
+
+    assert_int_equal(ept_tables_bound(0, MiB(64)), 2);               /* PDPT, PD */
+    assert_int_equal(ept_tables_bound(0, GiB(3)), 4);                /* PDPT, 3 PDs */
+    assert_int_equal(ept_tables_bound(0, GiB(1) + MiB(1)), 4);       /* + PD, PT */
+    assert_int_equal(ept_tables_bound(KiB(4), MiB(2)), 4);           /* PTs at both ends */
+    for (uint64_t gpa = 0; gpa < GiB(1) + MiB(1); gpa += MiB(2))
+        assert_int_equal(ept_map(&fx->e, gpa, HPA_BASE + gpa,
+                                 MIN(MiB(2), GiB(1) + MiB(1) - gpa), EPT_RWX), 0);
+    assert_int_equal(fx->e.tables - before, ept_tables_bound(0, GiB(1) + MiB(1)));
+}
+
 static void test_oom_unmap(void **state)
 {
     struct fixture *fx = *state;
@@ -522,6 +539,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_map_inside_large, setup, teardown),
         cmocka_unit_test_setup_teardown(test_1g_leaf, setup, teardown),
         cmocka_unit_test_setup_teardown(test_oom_map, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_tables_bound, setup, teardown),
         cmocka_unit_test_setup_teardown(test_oom_unmap, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_args, setup, teardown),
     };

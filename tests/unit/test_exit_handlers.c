@@ -918,6 +918,40 @@ static void test_ept_violation_fetch_from_unbacked_stops(void **state)
     assert_non_null(strstr(vm.end_detail, "instruction fetch"));
 }
 
+/* Guest RAM is mapped at its first touch: a violation inside RAM maps the
+ * whole 2 MiB chunk holding it (here the VM's only, shorter chunk), RWX, and
+ * the guest retries the instruction; counted apart from EPT_VIOLATION. */
+static void test_ept_violation_in_ram_maps_its_chunk(void **state)
+{
+    (void)state;
+    vm.mem.size = RAM_SIZE / 2 + PAGE_SIZE;                  /* the last chunk is short */
+    vm.exits[EXIT_REASON_EPT_VIOLATION].count = 1;           /* as vmx_handle_exit counts */
+    vmcs_fake_set(VMCS_EXIT_QUALIFICATION, BIT(2));          /* instruction fetch */
+    vmcs_fake_set(VMCS_GUEST_PHYSICAL_ADDRESS, RAM_SIZE / 2 + 0x123);
+    assert_int_equal(exit_dispatch(v, EXIT_REASON_EPT_VIOLATION), EXIT_RESUME);
+    assert_int_equal(vmx_env_fake.ept_maps, 1);
+    assert_int_equal(vmx_env_fake.ept_map_gpa, 0);
+    assert_int_equal(vmx_env_fake.ept_map_hpa, (uint64_t)(uintptr_t)vm.mem.chunk[0]);
+    assert_int_equal(vmx_env_fake.ept_map_len, RAM_SIZE / 2 + PAGE_SIZE);
+    assert_int_equal(vmx_env_fake.ept_map_prot, EPT_RWX);
+    assert_int_equal(vm.exits[EXIT_REASON_EPT_VIOLATION].count, 0);
+    assert_int_equal(vm.ram_faults.count, 1);
+    assert_int_equal(vm.state, VM_RUNNABLE);
+    assert_rip_kept();
+    assert_nothing_injected();
+}
+
+static void test_ept_violation_in_ram_without_table_memory_stops(void **state)
+{
+    (void)state;
+    vmx_env_fake.ept_rc = -HV_ENOMEM;
+    vmcs_fake_set(VMCS_EXIT_QUALIFICATION, BIT(1));          /* data write */
+    vmcs_fake_set(VMCS_GUEST_PHYSICAL_ADDRESS, 0x1000);
+    assert_int_equal(exit_dispatch(v, EXIT_REASON_EPT_VIOLATION), EXIT_STOP_VM);
+    assert_int_equal(vm.state, VM_STOPPED);
+    assert_non_null(strstr(vm.end_detail, "EPT tables"));
+}
+
 /* A MOV from an unbacked address in 32-bit protected mode: the emulator
  * reads all ones into EAX and the handler moves RIP past the instruction. */
 static void test_ept_violation_read_of_unbacked_reads_ones(void **state)
@@ -1013,6 +1047,8 @@ int main(void)
         T(test_exception_exit_breakpoint_goes_to_guest_debug),
         T(test_ept_violation_fetch_from_unbacked_stops),
         T(test_ept_violation_read_of_unbacked_reads_ones),
+        T(test_ept_violation_in_ram_maps_its_chunk),
+        T(test_ept_violation_in_ram_without_table_memory_stops),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1193,8 +1193,9 @@ static void test_timer_tsc_deadline(void **state)
     vlapic_advance(&f->l);
     assert_int_equal(vlapic_pending(&f->l), -1);
 
-    /* A deadline in the past fires at the next advance. */
-    assert_int_equal(vlapic_write_tsc_deadline(&f->l, 1), 0);
+    /* A deadline in the past is due at once: the write says so (1), and the
+     * next advance fires it. */
+    assert_int_equal(vlapic_write_tsc_deadline(&f->l, 1), 1);
     assert_int_equal(vlapic_next_event(&f->l), f->now);
     vlapic_advance(&f->l);
     assert_int_equal(vlapic_pending(&f->l), 0x32);
@@ -1219,6 +1220,115 @@ static void test_timer_tsc_deadline(void **state)
     mw(f, LAPIC_LVT_TIMER, LAPIC_LVT_TIMER_TSC_DEADLINE | 0x32);
     assert_int_equal(vlapic_next_event(&f->l), VCLOCK_NEVER);
     assert_int_equal(mr(f, LAPIC_REG_TIMER_ICR), 0);
+}
+
+/* The deadline stays in TSC units (vlapic_tsc_next): what the VM layer
+ * arms its exit for, with no conversion (SDM Vol. 3A, "TSC-Deadline Mode"). */
+static void test_timer_tsc_next(void **state)
+{
+    struct fake *f = *state;
+    uint64_t v;
+
+    assert_true(vlapic_tsc_next(&f->l) == UINT64_MAX);
+    /* Outside TSC-deadline mode a write is ignored: nothing armed, reads 0. */
+    assert_int_equal(vlapic_write_tsc_deadline(&f->l, fake_tsc(f) + 100), 0);
+    assert_true(vlapic_tsc_next(&f->l) == UINT64_MAX);
+    assert_int_equal(vlapic_read_tsc_deadline(&f->l, &v), 0);
+    assert_int_equal(v, 0);
+
+    mw(f, LAPIC_LVT_TIMER, LAPIC_LVT_TIMER_TSC_DEADLINE | 0x32);
+    assert_int_equal(vlapic_write_tsc_deadline(&f->l, fake_tsc(f) + 123457), 0);
+    assert_int_equal(vlapic_tsc_next(&f->l), fake_tsc(f) + 123457);
+    assert_int_equal(vlapic_read_tsc_deadline(&f->l, &v), 0);
+    assert_int_equal(v, fake_tsc(f) + 123457);
+    assert_int_equal(vlapic_next_count_event(&f->l), VCLOCK_NEVER);
+
+    /* Re-armed: the new value replaces the old, earlier or later. */
+    assert_int_equal(vlapic_write_tsc_deadline(&f->l, fake_tsc(f) + 10), 0);
+    assert_int_equal(vlapic_tsc_next(&f->l), fake_tsc(f) + 10);
+
+    /* Writing 0 disarms: nothing armed, the MSR reads 0, no interrupt. */
+    assert_int_equal(vlapic_write_tsc_deadline(&f->l, 0), 0);
+    assert_true(vlapic_tsc_next(&f->l) == UINT64_MAX);
+    assert_int_equal(vlapic_read_tsc_deadline(&f->l, &v), 0);
+    assert_int_equal(v, 0);
+    f->now += 1000000;
+    vlapic_advance(&f->l);
+    assert_int_equal(vlapic_pending(&f->l), -1);
+    assert_int_equal(f->l.stats.timer_fired, 0);
+
+    /* Due exactly when the guest TSC reaches it, not a tick before. */
+    assert_int_equal(vlapic_write_tsc_deadline(&f->l, fake_tsc(f) + 5), 0);
+    f->now += 1;                                    /* 2.5 ticks later: TSC + 2 */
+    vlapic_advance(&f->l);
+    assert_int_equal(vlapic_pending(&f->l), -1);
+    f->now += 1;                                    /* TSC + 5 */
+    vlapic_advance(&f->l);
+    assert_int_equal(vlapic_pending(&f->l), 0x32);
+    assert_true(vlapic_tsc_next(&f->l) == UINT64_MAX);
+    assert_int_equal(vlapic_read_tsc_deadline(&f->l, &v), 0);
+    assert_int_equal(v, 0);                         /* 0 once it fired */
+    take(f, 0x32);
+    eoi(f);
+
+    /* Leaving the mode disarms; so does disabling the APIC. */
+    assert_int_equal(vlapic_write_tsc_deadline(&f->l, fake_tsc(f) + 1000), 0);
+    mw(f, LAPIC_LVT_TIMER, 0x32);
+    assert_true(vlapic_tsc_next(&f->l) == UINT64_MAX);
+    mw(f, LAPIC_LVT_TIMER, LAPIC_LVT_TIMER_TSC_DEADLINE | 0x32);
+    assert_int_equal(vlapic_write_tsc_deadline(&f->l, fake_tsc(f) + 1000), 0);
+    assert_true(vlapic_set_apic_base(&f->l, LAPIC_DEFAULT_BASE | APIC_BASE_BSP) >= 0);
+    assert_int_equal(vlapic_mode(&f->l), VLAPIC_MODE_DISABLED);
+    assert_true(vlapic_tsc_next(&f->l) == UINT64_MAX);
+}
+
+/* vlapic_fire_tsc_deadline: the expiry for a VM layer that posts the vector
+ * itself. */
+static void test_timer_fire_tsc_deadline(void **state)
+{
+    struct fake *f = *state;
+    uint64_t v;
+
+    mw(f, LAPIC_LVT_TIMER, LAPIC_LVT_TIMER_TSC_DEADLINE | 0x32);
+    assert_int_equal(vlapic_fire_tsc_deadline(&f->l), -1);         /* not armed */
+    uint64_t deadline = fake_tsc(f) + 2500;
+    assert_int_equal(vlapic_write_tsc_deadline(&f->l, deadline), 0);
+    f->now += 999;
+    assert_int_equal(vlapic_fire_tsc_deadline(&f->l), -1);         /* not due */
+    assert_int_equal(vlapic_tsc_next(&f->l), deadline);
+    f->now += 1;
+    unsigned kicks = f->kicks;
+    assert_int_equal(vlapic_fire_tsc_deadline(&f->l), 0x32);
+    assert_true(irr_has(f, 0x32));
+    assert_int_equal(f->kicks, kicks);                             /* the caller posts */
+    assert_int_equal(f->l.stats.timer_fired, 1);
+    assert_true(vlapic_tsc_next(&f->l) == UINT64_MAX);
+    assert_int_equal(vlapic_read_tsc_deadline(&f->l, &v), 0);
+    assert_int_equal(v, 0);
+    assert_int_equal(vlapic_fire_tsc_deadline(&f->l), -1);         /* fired once */
+    take(f, 0x32);
+    eoi(f);
+
+    /* Masked: it fires (reads 0 after), nothing to post. */
+    mw(f, LAPIC_LVT_TIMER, LAPIC_LVT_TIMER_TSC_DEADLINE | LAPIC_LVT_MASKED | 0x32);
+    assert_int_equal(vlapic_write_tsc_deadline(&f->l, 1), 1);
+    assert_int_equal(vlapic_fire_tsc_deadline(&f->l), -1);
+    assert_int_equal(f->l.stats.timer_fired, 2);
+    assert_int_equal(vlapic_read_tsc_deadline(&f->l, &v), 0);
+    assert_int_equal(v, 0);
+    assert_false(irr_has(f, 0x32));
+
+    /* An illegal vector is the model's business (ESR): nothing done. */
+    mw(f, LAPIC_LVT_TIMER, LAPIC_LVT_TIMER_TSC_DEADLINE | 0x05);
+    assert_int_equal(vlapic_write_tsc_deadline(&f->l, 1), 1);
+    assert_int_equal(vlapic_fire_tsc_deadline(&f->l), VLAPIC_FIRE_ADVANCE);
+    assert_int_equal(vlapic_read_tsc_deadline(&f->l, &v), 0);
+    assert_int_equal(v, 1);                                        /* still armed */
+    uint64_t rejected = f->l.stats.rejected;
+    vlapic_advance(&f->l);
+    assert_int_equal(f->l.stats.rejected, rejected + 1);
+    assert_int_equal(vlapic_read_tsc_deadline(&f->l, &v), 0);
+    assert_int_equal(v, 0);
 }
 
 static void test_timer_no_tsc_deadline(void **state)
@@ -1775,6 +1885,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_timer_divide_change, setup, teardown),
         cmocka_unit_test_setup_teardown(test_timer_tsc_deadline, setup, teardown),
         cmocka_unit_test(test_timer_no_tsc_deadline),
+        cmocka_unit_test_setup_teardown(test_timer_tsc_next, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_timer_fire_tsc_deadline, setup, teardown),
         cmocka_unit_test(test_accepts_pic),
         cmocka_unit_test_setup_teardown(test_page_matches_registers, setup, teardown),
         cmocka_unit_test_setup_teardown(test_page_incremental_random, setup, teardown),

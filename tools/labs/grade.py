@@ -86,7 +86,10 @@ def main(argv):
         print(f"grade: no lab tests for lab(s) {sorted(labs)}")
         return 1
     if not a.no_build:
-        r = subprocess.run(["make", "-C", ROOT, "-s", "-j2", "all", "guests"])
+        # Lab tests that boot Linux need its kernel (tests/linux/build.sh).
+        linux = any(m.startswith("build/linux/") for t in tests for m in t.modules)
+        r = subprocess.run(["make", "-C", ROOT, "-s", "-j2", "all", "guests"] +
+                           (["linux"] if linux else []))
         if r.returncode:
             print("grade: the build failed: 0 points")
             write_json(a.json, [], 0, "the build failed")

@@ -7,8 +7,33 @@
 
 #define LSR_POLL_LIMIT  100000   /* give up waiting for THRE after this many reads */
 
+bool console_hypercall;
+
+/* The hypercall console: a line at a time through HC_CONSOLE_WRITE (the
+ * guest's RAM is identity-mapped, so the buffer's address is physical). */
+static char hc_line[128];
+static unsigned hc_len;
+
+static void hc_flush(void)
+{
+    if (hc_len)
+        vmcall(HC_CONSOLE_WRITE, (uint32_t)(uintptr_t)hc_line, hc_len);
+    hc_len = 0;
+}
+
+void console_use_hypercall(void)
+{
+    console_hypercall = true;
+}
+
 void putc(char c)
 {
+    if (console_hypercall) {
+        hc_line[hc_len++] = c;
+        if (c == '\n' || hc_len == sizeof(hc_line))
+            hc_flush();
+        return;
+    }
     for (int i = 0; i < LSR_POLL_LIMIT; i++) {
         if (inb(COM1_LSR) & LSR_THRE)
             break;

@@ -78,6 +78,8 @@ int test_end(void)
 
 void guest_exit(uint32_t status)
 {
+    if (console_hypercall)
+        vmcall(HC_EXIT, status, 0);           /* does not return */
     outb(DEBUG_EXIT_PORT, (uint8_t)status);
     halt_forever();       /* no debug-exit device: stop here */
     __builtin_unreachable();
