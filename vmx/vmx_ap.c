@@ -14,6 +14,7 @@
 #include "mm/frames.h"
 #include <hv/errno.h>
 #include <hv/format.h>
+#include "hv/lab.h"
 
 int vmx_ap_enable(const struct vmx_caps *bsp, hpa_t *region_out, char *why, size_t len)
 {
@@ -46,6 +47,7 @@ int vmx_ap_enable(const struct vmx_caps *bsp, hpa_t *region_out, char *why, size
         return -HV_ENODEV;
     }
 
+    /* LAB 2 BEGIN vmx_ap_enable: as vmx_cpu_enable, on this AP: the CR0/CR4 fixed bits with CR4.VMXE, a VMXON region starting with the revision identifier, VMXON; the region to *region_out, a reason in why on failure */
     uint64_t cr4 = read_cr4() | CR4_VMXE;
     uint64_t want0 = vmx_fixed_bits(read_cr0(), bsp->cr0_fixed0, bsp->cr0_fixed1);
     uint64_t want4 = vmx_fixed_bits(cr4, bsp->cr4_fixed0, bsp->cr4_fixed1);
@@ -66,4 +68,5 @@ int vmx_ap_enable(const struct vmx_caps *bsp, hpa_t *region_out, char *why, size
     }
     *region_out = region;
     return 0;
+    /* LAB 2 END */
 }
