@@ -299,7 +299,7 @@ static __attribute__((noinline)) void exit_observe(struct vcpu *v, unsigned basi
             for (char *c = name; *c; c++)
                 if (*c == '_')
                     *c = ' ';
-            pr_info("guest %s: first VM exit: %s (basic reason %u) at guest RIP %#llx, exit "
+            pr_debug("guest %s: first VM exit: %s (basic reason %u) at guest RIP %#llx, exit "
                     "qualification %#llx%s\n", v->vm->name, name, basic,
                     (unsigned long long)vmcs_readnat(VMCS_GUEST_RIP),
                     (unsigned long long)vmcs_readnat(VMCS_EXIT_QUALIFICATION), gpa);
