@@ -94,6 +94,9 @@ static void print_summary(void)
     struct vm *const *vms = sched_vms(&nvms);
     console_set_input(NULL, 0);           /* no more input: drop the prompt */
     pr_info("summary: %u guest(s)\n", nvms);
+    if (console_keyboard_bytes())       /* where input came from, when it was not COM1 */
+        pr_info("console: %u byte(s) of input came from the PS/2 keyboard\n",
+                console_keyboard_bytes());
     uint64_t guests = 0, guest_host = 0;
     for (unsigned i = 0; i < nvms; i++) {
         struct vm *vm = vms[i];

@@ -334,10 +334,19 @@ void log_msg(enum log_level level, const char *fmt, ...)
     va_end(ap);
 }
 
+static unsigned kbd_bytes;
+
 int console_getc(void)
 {
     int c = uart_present ? uart16550_getc(uart_port) : -1;
-    if (c < 0 && kbd_present)
+    if (c < 0 && kbd_present) {
         c = i8042_getc();
+        kbd_bytes += c >= 0;
+    }
     return c;
+}
+
+unsigned console_keyboard_bytes(void)
+{
+    return kbd_bytes;
 }

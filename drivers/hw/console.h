@@ -58,5 +58,7 @@ void console_commit_input(void);
 /* A byte typed on COM1 or on the PS/2 keyboard (drivers/hw/i8042.c), or -1
  * when none is waiting. */
 int console_getc(void);
+/* How many bytes console_getc took from the PS/2 keyboard (not from the UART). */
+unsigned console_keyboard_bytes(void);
 
 #endif
